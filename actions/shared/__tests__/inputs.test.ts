@@ -1,0 +1,185 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { InputError } from '../src/errors.js';
+import {
+  exactlyOneOf,
+  inputVariable,
+  readBoolean,
+  readEnum,
+  readInteger,
+  readKeyValues,
+  readList,
+  readNumber,
+  readString,
+  readStructuredFile,
+  readStructuredInlineOrFile,
+  readUrl,
+} from '../src/inputs.js';
+
+/** The environment the runner would give a step with these `with:` values. */
+function setInputs(inputs: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(inputs).map(([name, value]) => [inputVariable(name), value]));
+}
+
+describe('inputVariable', () => {
+  test.each([
+    ['cluster', 'INPUT_CLUSTER'],
+    ['task-definition', 'INPUT_TASK-DEFINITION'],
+    ['my input', 'INPUT_MY_INPUT'],
+  ])('%s -> %s', (name, variable) => expect(inputVariable(name)).toBe(variable));
+});
+
+describe('readString', () => {
+  test('trims and treats empty as not given', () => {
+    expect(readString('a', {}, setInputs({ a: '  x  ' }))).toBe('x');
+    expect(readString('a', { fallback: 'd' }, setInputs({ a: '   ' }))).toBe('d');
+  });
+  test('a missing required input names the input', () => {
+    expect(() => readString('cluster', { required: true }, {})).toThrow("Input 'cluster' is required");
+  });
+});
+
+describe('readBoolean', () => {
+  test.each([
+    ['true', true],
+    ['True', true],
+    ['FALSE', false],
+    ['', true],
+  ])('%j -> %s (fallback true)', (value, expected) => {
+    expect(readBoolean('wait', true, setInputs({ wait: value }))).toBe(expected);
+  });
+  test('anything else is an error', () => {
+    expect(() => readBoolean('wait', true, setInputs({ wait: 'yes' }))).toThrow(
+      "Input 'wait' must be true or false, got 'yes'",
+    );
+  });
+});
+
+describe('readInteger', () => {
+  test.each([
+    ['30', 30],
+    ['+5', 5],
+    ['', 10],
+  ])('%j -> %d', (value, expected) => {
+    expect(readInteger('timeout', 10, { min: 1, max: 360 }, setInputs({ timeout: value }))).toBe(expected);
+  });
+  test.each([
+    ['abc', 'must be a whole number'],
+    ['1.5', 'must be a whole number'],
+    ['0', 'must be at least 1'],
+    ['361', 'must be at most 360'],
+  ])('%j is rejected: %s', (value, message) => {
+    expect(() => readInteger('timeout', 10, { min: 1, max: 360 }, setInputs({ timeout: value }))).toThrow(message);
+  });
+  test('without a fallback an absent input is undefined', () => {
+    expect(readInteger('count', undefined, {}, {})).toBeUndefined();
+  });
+});
+
+describe('readNumber', () => {
+  test.each([
+    ['0.5', 0.5],
+    ['.25', 0.25],
+    ['3', 3],
+  ])('%j -> %d', (value, expected) => expect(readNumber('s', 1, {}, setInputs({ s: value }))).toBe(expected));
+  test('negative below the bound is rejected', () => {
+    expect(() => readNumber('s', 1, { min: 0 }, setInputs({ s: '-1' }))).toThrow('must be at least 0');
+  });
+});
+
+describe('readEnum', () => {
+  test('accepts a listed value and names the choices otherwise', () => {
+    expect(readEnum('mode', ['upsert', 'create'] as const, 'upsert', setInputs({ mode: 'create' }))).toBe('create');
+    expect(() => readEnum('mode', ['upsert', 'create'] as const, 'upsert', setInputs({ mode: 'x' }))).toThrow(
+      "must be one of 'upsert', 'create', got 'x'",
+    );
+  });
+});
+
+describe('readList', () => {
+  test.each([
+    ['a\nb', ['a', 'b']],
+    ['a, b\n\n c', ['a', 'b', 'c']],
+    ['# comment\na', ['a']],
+    ['', []],
+  ])('%j', (value, expected) => expect(readList('tags', setInputs({ tags: value }))).toEqual(expected));
+});
+
+describe('readKeyValues', () => {
+  test('keeps everything after the first = and lets a later key win', () => {
+    const pairs = readKeyValues('env', setInputs({ env: 'A=1\nB=x=y\nA=2' }));
+    expect(Object.fromEntries(pairs)).toEqual({ A: '2', B: 'x=y' });
+  });
+  test.each(['novalue', '=value'])('%j is rejected', (line) => {
+    expect(() => readKeyValues('env', setInputs({ env: line }))).toThrow(
+      "Input 'env' has a line that is not KEY=value",
+    );
+  });
+  test('a key pattern is enforced', () => {
+    expect(() => readKeyValues('env', setInputs({ env: '1A=x' }), { keyPattern: /^[A-Z_][A-Z0-9_]*$/ })).toThrow(
+      "has an invalid key '1A'",
+    );
+  });
+});
+
+describe('structured files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shared-inputs-'));
+  writeFileSync(join(dir, 'ok.json'), '{"family": "web"}');
+  writeFileSync(join(dir, 'ok.yml'), 'family: web\n');
+  writeFileSync(join(dir, 'bad.json'), '{"family": ');
+
+  test.each(['ok.json', 'ok.yml'])('%s is parsed relative to the workspace', (file) => {
+    const result = readStructuredFile('task-definition', {
+      ...setInputs({ 'task-definition': file }),
+      GITHUB_WORKSPACE: dir,
+    });
+    expect(result?.value).toEqual({ family: 'web' });
+  });
+  test('invalid content and a missing file are input errors', () => {
+    const env = { GITHUB_WORKSPACE: dir };
+    expect(() => readStructuredFile('td', { ...env, ...setInputs({ td: 'bad.json' }) })).toThrow(InputError);
+    expect(() => readStructuredFile('td', { ...env, ...setInputs({ td: 'missing.json' }) })).toThrow(
+      /names a file that cannot be read: .*missing\.json \(ENOENT\)/,
+    );
+  });
+  test('inline YAML or a file path', () => {
+    expect(readStructuredInlineOrFile('checks', setInputs({ checks: '- path: /health' }))?.value).toEqual([
+      { path: '/health' },
+    ]);
+    expect(
+      readStructuredInlineOrFile('checks', { GITHUB_WORKSPACE: dir, ...setInputs({ checks: 'ok.yml' }) })?.value,
+    ).toEqual({ family: 'web' });
+  });
+});
+
+describe('readUrl', () => {
+  test('accepts http and https', () => {
+    expect(readUrl('url', { required: true }, setInputs({ url: 'https://example.com/x' })).href).toBe(
+      'https://example.com/x',
+    );
+  });
+  test.each([
+    ['example.com', 'is not a valid URL'],
+    ['ftp://example.com', "must be an http or https URL, got 'ftp:'"],
+  ])('%j is rejected', (value, message) => {
+    expect(() => readUrl('url', { required: true }, setInputs({ url: value }))).toThrow(message);
+  });
+});
+
+describe('exactlyOneOf', () => {
+  const names = ['task-definition', 'task-definition-family', 'task-definition-arn'] as const;
+  test('returns the one given', () => {
+    expect(exactlyOneOf(names, setInputs({ 'task-definition-arn': 'arn' }))).toBe('task-definition-arn');
+  });
+  test('two given is an error naming both', () => {
+    expect(() => exactlyOneOf(names, setInputs({ 'task-definition': 'a', 'task-definition-arn': 'b' }))).toThrow(
+      "Input 'task-definition' cannot be combined with 'task-definition-arn'",
+    );
+  });
+  test('none given is an error when required', () => {
+    expect(() => exactlyOneOf(names, {})).toThrow('Give one of');
+    expect(exactlyOneOf(names, {}, { required: false })).toBeUndefined();
+  });
+});

@@ -1,0 +1,24 @@
+// Every unit and integration test that needs no Docker engine. The Docker suite has its own
+// config (jest.docker.config.js) so `npm test` never depends on a daemon.
+const esmTypeScript = {
+  preset: 'ts-jest/presets/default-esm',
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  // Sources import siblings with the `.js` suffix NodeNext requires; jest resolves the `.ts` file.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  modulePathIgnorePatterns: ['<rootDir>/actions/.*/dist/', '<rootDir>/demo-app/dist/'],
+};
+
+export { esmTypeScript };
+
+export default {
+  ...esmTypeScript,
+  testMatch: [
+    '<rootDir>/actions/*/__tests__/**/*.test.ts',
+    '<rootDir>/demo-app/test/**/*.test.ts',
+    '<rootDir>/test/**/*.test.ts',
+  ],
+  testPathIgnorePatterns: ['/node_modules/', '\\.docker\\.test\\.ts$'],
+  testTimeout: 30_000,
+};

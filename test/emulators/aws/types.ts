@@ -1,0 +1,40 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The contract between the AWS emulator's core (HTTP server, SigV4 check, X-Amz-Target dispatch,
+ * call log, faults) and each service it emulates (ECS, ECR). A service only sees parsed JSON
+ * requests and answers with JSON or throws an `AwsServiceError`; the core writes the wire format.
+ */
+
+export interface AwsRequestContext {
+  region: string;
+  accountId: string;
+  /** The emulator's clock in milliseconds; services use it, never Date.now, so tests can drive time. */
+  now(): number;
+}
+
+export interface AwsService {
+  /** The X-Amz-Target prefix, e.g. `AmazonEC2ContainerServiceV20141113`. */
+  targetPrefix: string;
+  /** The short service name used in the call log, in SigV4 credential scopes and in ARNs (`ecs`, `ecr`). */
+  name: string;
+  /** Operations that change state; the call log marks them so tests can prove "no mutating call". */
+  mutatingOperations: ReadonlySet<string>;
+  handle(operation: string, body: Record<string, unknown>, context: AwsRequestContext): Promise<unknown> | unknown;
+  /** Plain HTTP routes the service owns (ECR's `/v2/` registry proxy); true when it answered. */
+  routeHttp?(request: IncomingMessage, response: ServerResponse, context: AwsRequestContext): Promise<boolean>;
+  reset(): void;
+  close?(): Promise<void>;
+}
+
+/** An error as AWS JSON protocols send it: `{"__type": type, "message": message}` with a status. */
+export class AwsServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
