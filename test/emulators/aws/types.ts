@@ -1,4 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from './clock.js';
+import type { IdSource } from './faults.js';
+import type { Scenario } from './scenario.js';
 
 /**
  * The contract between the AWS emulator's core (HTTP server, SigV4 check, X-Amz-Target dispatch,
@@ -37,4 +40,36 @@ export class AwsServiceError extends Error {
     super(message);
     this.name = type;
   }
+}
+
+/** One entry of `GET /_emulator/calls`. */
+export interface RecordedCall {
+  /** Position in the log, from 1. */
+  sequence: number;
+  service: string;
+  operation: string;
+  mutating: boolean;
+  status: number;
+  /** The emulator clock when the call arrived, as ISO 8601, and in milliseconds. */
+  time: string;
+  timeMs: number;
+  durationMs: number;
+  /** `__type` of the error answered, if any. */
+  errorType?: string;
+  /** Set when the error was injected by the scenario's faults rather than caused by the request. */
+  fault?: 'throttle' | 'server-error';
+  /** The parsed JSON request body (API calls), for tests that check what reached the emulator. */
+  request?: unknown;
+}
+
+/**
+ * What every service is built from: the emulator's clock, the current scenario (it may change with
+ * `PUT /_emulator/scenario`, so read it when needed rather than once), deterministic ids, and a way
+ * to log calls that do not go through the JSON API (ECR's registry proxy).
+ */
+export interface AwsEmulatorEnvironment {
+  clock: Clock;
+  scenario(): Scenario;
+  ids: IdSource;
+  recordCall(call: Omit<RecordedCall, 'sequence'>): void;
 }

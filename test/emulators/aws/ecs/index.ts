@@ -1,0 +1,772 @@
+import { AwsServiceError, type AwsEmulatorEnvironment, type AwsRequestContext, type AwsService } from '../types.js';
+import { DeploymentEngine, primaryOf } from './engine.js';
+import {
+  clusterArn,
+  epochSeconds,
+  nameFromArnOrName,
+  serviceArn,
+  taskDefinitionArn,
+  type ClusterRecord,
+  type DeploymentRecord,
+  type Json,
+  type ServiceRecord,
+  type TaskDefinitionRecord,
+  type TaskRecord,
+} from './model.js';
+import {
+  clientError,
+  invalidParameter,
+  optionalBoolean,
+  optionalInteger,
+  optionalString,
+  optionalStringList,
+  rejectUnknownKeys,
+  requireString,
+  validateRegisterRequest,
+} from './validation.js';
+
+export { DeploymentEngine } from './engine.js';
+export type * from './model.js';
+
+const TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
+
+const MUTATING = new Set([
+  'CreateCluster',
+  'CreateService',
+  'UpdateService',
+  'RegisterTaskDefinition',
+  'DeregisterTaskDefinition',
+]);
+
+export interface SeedServiceOptions {
+  cluster?: string;
+  serviceName: string;
+  /** A task definition ARN, `family:revision` or family (its latest ACTIVE revision). */
+  taskDefinition: string;
+  desiredCount?: number;
+  launchType?: string;
+  circuitBreaker?: { enable: boolean; rollback: boolean };
+}
+
+export interface EcsService extends AwsService {
+  /** Apply every transition due by now; direct reads call it themselves. */
+  settle(): void;
+  /** Direct set-up for tests, without HTTP: these do not appear in the call log. */
+  seedCluster(name?: string): ClusterRecord;
+  seedTaskDefinition(definition: Json): TaskDefinitionRecord;
+  /** A service already stable on the given task definition: its deployment COMPLETED, tasks running. */
+  seedService(options: SeedServiceOptions): ServiceRecord;
+  service(name: string, cluster?: string): ServiceRecord | undefined;
+  taskDefinitions(family?: string): TaskDefinitionRecord[];
+  tasks(filter?: { serviceName?: string; startedBy?: string }): TaskRecord[];
+  /** The circuit breaker's threshold for a desired count, as ECS computes it. */
+  circuitBreakerThreshold(desiredCount: number): number;
+}
+
+export function createEcsService(environment: AwsEmulatorEnvironment): EcsService {
+  const clusters = new Map<string, ClusterRecord>();
+  const taskDefinitions = new Map<string, TaskDefinitionRecord>();
+  const services = new Map<string, ServiceRecord>();
+  const tasks = new Map<string, TaskRecord>();
+  const engine = new DeploymentEngine(environment, tasks, (arn) => taskDefinitions.get(arn));
+  const now = () => environment.clock.now();
+  const defaultContext = (): AwsRequestContext => ({
+    region: environment.scenario().region,
+    accountId: environment.scenario().accountId,
+    now,
+  });
+
+  // ---- lookups ---------------------------------------------------------------------------
+
+  function findCluster(value: unknown, context: AwsRequestContext): ClusterRecord {
+    const name = nameFromArnOrName(typeof value === 'string' && value !== '' ? value : 'default', 'cluster');
+    const cluster = clusters.get(name);
+    if (!cluster || cluster.status !== 'ACTIVE')
+      throw new AwsServiceError('ClusterNotFoundException', 'Cluster not found.');
+    void context;
+    return cluster;
+  }
+
+  function serviceKey(cluster: string, name: string): string {
+    return `${cluster}/${name}`;
+  }
+
+  function findService(cluster: ClusterRecord, value: string): ServiceRecord | undefined {
+    return services.get(serviceKey(cluster.clusterName, nameFromArnOrName(value, 'service')));
+  }
+
+  /** `family`, `family:revision` or a full ARN; a bare family means its latest ACTIVE revision. */
+  function resolveTaskDefinition(value: unknown): TaskDefinitionRecord | undefined {
+    if (typeof value !== 'string' || value === '') return undefined;
+    const reference = nameFromArnOrName(value, 'task-definition');
+    const [family, revisionText] = reference.split(':');
+    if (revisionText === undefined) {
+      return latestActive(family);
+    }
+    if (!/^\d+$/.test(revisionText)) return undefined;
+    return [...taskDefinitions.values()].find(
+      (record) => record.family === family && record.revision === Number(revisionText),
+    );
+  }
+
+  function latestActive(family: string): TaskDefinitionRecord | undefined {
+    return [...taskDefinitions.values()]
+      .filter((record) => record.family === family && record.status === 'ACTIVE')
+      .sort((a, b) => b.revision - a.revision)[0];
+  }
+
+  // ---- shapes ----------------------------------------------------------------------------
+
+  function describeCluster(cluster: ClusterRecord): Json {
+    const clusterServices = [...services.values()].filter(
+      (s) => s.clusterArn === cluster.clusterArn && s.status === 'ACTIVE',
+    );
+    const clusterTasks = [...tasks.values()].filter((t) => t.clusterArn === cluster.clusterArn);
+    return {
+      clusterArn: cluster.clusterArn,
+      clusterName: cluster.clusterName,
+      status: cluster.status,
+      registeredContainerInstancesCount: 0,
+      runningTasksCount: clusterTasks.filter((t) => t.lastStatus === 'RUNNING').length,
+      pendingTasksCount: clusterTasks.filter((t) => t.lastStatus === 'PROVISIONING' || t.lastStatus === 'PENDING')
+        .length,
+      activeServicesCount: clusterServices.length,
+      statistics: [],
+      tags: cluster.tags,
+      settings: [{ name: 'containerInsights', value: 'disabled' }],
+      capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+      defaultCapacityProviderStrategy: [],
+    };
+  }
+
+  function describeTaskDefinitionRecord(record: TaskDefinitionRecord): Json {
+    return {
+      ...record.definition,
+      taskDefinitionArn: record.arn,
+      family: record.family,
+      revision: record.revision,
+      status: record.status,
+      requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.docker-remote-api.1.18' }],
+      compatibilities: [
+        'EC2',
+        ...(((record.definition.requiresCompatibilities as string[]) ?? []).includes('FARGATE') ? ['FARGATE'] : []),
+      ],
+      registeredAt: epochSeconds(record.registeredAt),
+      registeredBy: `arn:aws:sts::${environment.scenario().accountId}:assumed-role/deployer/session`,
+      ...(record.deregisteredAt ? { deregisteredAt: epochSeconds(record.deregisteredAt) } : {}),
+    };
+  }
+
+  function describeDeployment(deployment: DeploymentRecord): Json {
+    const own = [...tasks.values()].filter(
+      (task) => task.startedBy === deployment.id && task.desiredStatus === 'RUNNING',
+    );
+    return {
+      id: deployment.id,
+      status: deployment.status,
+      taskDefinition: deployment.taskDefinition,
+      desiredCount: deployment.desiredCount,
+      pendingCount: own.filter((t) => t.lastStatus === 'PROVISIONING' || t.lastStatus === 'PENDING').length,
+      runningCount: own.filter((t) => t.lastStatus === 'RUNNING').length,
+      failedTasks: deployment.failedTasks,
+      createdAt: epochSeconds(deployment.createdAt),
+      updatedAt: epochSeconds(deployment.updatedAt),
+      ...(deployment.launchType ? { launchType: deployment.launchType } : {}),
+      rolloutState: deployment.rolloutState,
+      rolloutStateReason: deployment.rolloutStateReason,
+    };
+  }
+
+  function describeService(service: ServiceRecord): Json {
+    const live = [...tasks.values()].filter(
+      (t) =>
+        t.serviceName === service.serviceName && t.clusterArn === service.clusterArn && t.desiredStatus === 'RUNNING',
+    );
+    return {
+      serviceArn: service.serviceArn,
+      serviceName: service.serviceName,
+      clusterArn: service.clusterArn,
+      loadBalancers: [],
+      serviceRegistries: [],
+      status: service.status,
+      desiredCount: service.desiredCount,
+      runningCount: live.filter((t) => t.lastStatus === 'RUNNING').length,
+      pendingCount: live.filter((t) => t.lastStatus === 'PROVISIONING' || t.lastStatus === 'PENDING').length,
+      ...(service.launchType ? { launchType: service.launchType } : {}),
+      ...(service.launchType === 'FARGATE' ? { platformVersion: 'LATEST', platformFamily: 'Linux' } : {}),
+      taskDefinition: service.taskDefinition,
+      deploymentConfiguration: service.deploymentConfiguration,
+      deployments: service.deployments.map(describeDeployment),
+      events: service.events.map((event) => ({
+        id: event.id,
+        createdAt: epochSeconds(event.createdAt),
+        message: event.message,
+      })),
+      createdAt: epochSeconds(service.createdAt),
+      placementConstraints: [],
+      placementStrategy: [],
+      ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
+      schedulingStrategy: 'REPLICA',
+      deploymentController: { type: 'ECS' },
+      createdBy: `arn:aws:iam::${environment.scenario().accountId}:role/deployer`,
+      enableECSManagedTags: service.enableECSManagedTags,
+      propagateTags: service.propagateTags,
+      enableExecuteCommand: false,
+      availabilityZoneRebalancing: 'ENABLED',
+    };
+  }
+
+  function describeTask(task: TaskRecord): Json {
+    return {
+      taskArn: task.taskArn,
+      clusterArn: task.clusterArn,
+      taskDefinitionArn: task.taskDefinitionArn,
+      group: `service:${task.serviceName}`,
+      startedBy: task.startedBy,
+      lastStatus: task.lastStatus,
+      desiredStatus: task.desiredStatus,
+      healthStatus: task.healthStatus,
+      containers: task.containers.map((container) => ({
+        containerArn: container.containerArn,
+        taskArn: task.taskArn,
+        name: container.name,
+        image: container.image,
+        lastStatus: container.lastStatus,
+        ...(container.exitCode !== undefined ? { exitCode: container.exitCode } : {}),
+        ...(container.reason ? { reason: container.reason } : {}),
+        ...(container.healthStatus ? { healthStatus: container.healthStatus } : {}),
+        networkInterfaces: [],
+      })),
+      createdAt: epochSeconds(task.createdAt),
+      ...(task.startedAt
+        ? {
+            startedAt: epochSeconds(task.startedAt),
+            pullStartedAt: epochSeconds(task.createdAt),
+            pullStoppedAt: epochSeconds(task.startedAt),
+          }
+        : {}),
+      ...(task.stoppingAt ? { stoppingAt: epochSeconds(task.stoppingAt) } : {}),
+      ...(task.stoppedAt
+        ? { stoppedAt: epochSeconds(task.stoppedAt), executionStoppedAt: epochSeconds(task.stoppedAt) }
+        : {}),
+      ...(task.stopCode ? { stopCode: task.stopCode } : {}),
+      ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
+      ...(task.launchType ? { launchType: task.launchType } : {}),
+      ...(task.cpu ? { cpu: task.cpu } : {}),
+      ...(task.memory ? { memory: task.memory } : {}),
+      version: task.version,
+      attachments: [],
+      tags: [],
+    };
+  }
+
+  // ---- operations ------------------------------------------------------------------------
+
+  function createCluster(body: Json, context: AwsRequestContext): Json {
+    rejectUnknownKeys(
+      body,
+      new Set([
+        'clusterName',
+        'tags',
+        'settings',
+        'configuration',
+        'capacityProviders',
+        'defaultCapacityProviderStrategy',
+        'serviceConnectDefaults',
+      ]),
+      'CreateClusterRequest',
+    );
+    const name = optionalString(body, 'clusterName') ?? 'default';
+    if (!/^[a-zA-Z0-9_-]{1,255}$/.test(name)) {
+      throw invalidParameter(
+        'Cluster name can have up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens.',
+      );
+    }
+    const existing = clusters.get(name);
+    if (existing && existing.status === 'ACTIVE') return { cluster: describeCluster(existing) };
+    const cluster: ClusterRecord = {
+      clusterArn: clusterArn(context.region, context.accountId, name),
+      clusterName: name,
+      status: 'ACTIVE',
+      tags: (body.tags as ClusterRecord['tags'] | undefined) ?? [],
+    };
+    clusters.set(name, cluster);
+    return { cluster: describeCluster(cluster) };
+  }
+
+  function describeClusters(body: Json): Json {
+    rejectUnknownKeys(body, new Set(['clusters', 'include']), 'DescribeClustersRequest');
+    const wanted = optionalStringList(body, 'clusters') ?? ['default'];
+    const found: Json[] = [];
+    const failures: Json[] = [];
+    for (const value of wanted) {
+      const cluster = clusters.get(nameFromArnOrName(value, 'cluster'));
+      if (cluster) found.push(describeCluster(cluster));
+      else
+        failures.push({
+          arn: value.startsWith('arn:')
+            ? value
+            : clusterArn(environment.scenario().region, environment.scenario().accountId, value),
+          reason: 'MISSING',
+        });
+    }
+    return { clusters: found, failures };
+  }
+
+  const SERVICE_KEYS = new Set([
+    'cluster',
+    'serviceName',
+    'taskDefinition',
+    'availabilityZoneRebalancing',
+    'loadBalancers',
+    'serviceRegistries',
+    'desiredCount',
+    'clientToken',
+    'launchType',
+    'capacityProviderStrategy',
+    'platformVersion',
+    'role',
+    'deploymentConfiguration',
+    'placementConstraints',
+    'placementStrategy',
+    'networkConfiguration',
+    'healthCheckGracePeriodSeconds',
+    'schedulingStrategy',
+    'deploymentController',
+    'tags',
+    'enableECSManagedTags',
+    'propagateTags',
+    'enableExecuteCommand',
+    'serviceConnectConfiguration',
+    'volumeConfigurations',
+    'vpcLatticeConfigurations',
+  ]);
+
+  function readCircuitBreaker(body: Json): { enable: boolean; rollback: boolean } | undefined {
+    const configuration = body.deploymentConfiguration as Json | undefined;
+    const breaker = configuration?.deploymentCircuitBreaker as Json | undefined;
+    if (!breaker) return undefined;
+    if (typeof breaker.enable !== 'boolean' || typeof breaker.rollback !== 'boolean') {
+      throw invalidParameter('deploymentCircuitBreaker requires both enable and rollback.');
+    }
+    return { enable: breaker.enable, rollback: breaker.rollback };
+  }
+
+  function createService(body: Json, context: AwsRequestContext): Json {
+    rejectUnknownKeys(body, SERVICE_KEYS, 'CreateServiceRequest');
+    const cluster = findCluster(body.cluster, context);
+    const name = requireString(body, 'serviceName', 'Service name can not be blank.');
+    if (!/^[a-zA-Z0-9_-]{1,255}$/.test(name)) {
+      throw invalidParameter(
+        'Service name can have up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens.',
+      );
+    }
+    const existing = services.get(serviceKey(cluster.clusterName, name));
+    if (existing && existing.status === 'ACTIVE') throw invalidParameter('Creation of service was not idempotent.');
+    const taskDefinition = resolveTaskDefinition(body.taskDefinition);
+    if (!taskDefinition || taskDefinition.status !== 'ACTIVE') {
+      throw invalidParameter('TaskDefinition not found.');
+    }
+    const desiredCount = optionalInteger(body, 'desiredCount') ?? 0;
+    if (desiredCount < 0) throw invalidParameter('Desired count must be >= 0.');
+    const at = context.now();
+    const configuration = (body.deploymentConfiguration as Json | undefined) ?? {};
+    const service: ServiceRecord = {
+      serviceArn: serviceArn(context.region, context.accountId, cluster.clusterName, name),
+      serviceName: name,
+      clusterArn: cluster.clusterArn,
+      clusterName: cluster.clusterName,
+      status: 'ACTIVE',
+      desiredCount,
+      taskDefinition: taskDefinition.arn,
+      launchType: optionalString(body, 'launchType') ?? 'FARGATE',
+      deploymentConfiguration: {
+        deploymentCircuitBreaker: readCircuitBreaker(body) ?? { enable: false, rollback: false },
+        maximumPercent: (configuration.maximumPercent as number | undefined) ?? 200,
+        minimumHealthyPercent: (configuration.minimumHealthyPercent as number | undefined) ?? 100,
+      },
+      deployments: [],
+      events: [],
+      createdAt: at,
+      networkConfiguration: body.networkConfiguration as Json | undefined,
+      propagateTags: optionalString(body, 'propagateTags') ?? 'NONE',
+      enableECSManagedTags: optionalBoolean(body, 'enableECSManagedTags') ?? false,
+      extra: {},
+    };
+    services.set(serviceKey(cluster.clusterName, name), service);
+    engine.startDeployment(service, newDeployment(service, taskDefinition.arn, desiredCount, at), at);
+    return { service: describeService(service) };
+  }
+
+  function newDeployment(
+    service: ServiceRecord,
+    taskDefinition: string,
+    desiredCount: number,
+    at: number,
+  ): DeploymentRecord {
+    const id = engine.newDeploymentId();
+    return {
+      id,
+      status: 'PRIMARY',
+      taskDefinition,
+      desiredCount,
+      failedTasks: 0,
+      createdAt: at,
+      updatedAt: at,
+      launchType: service.launchType,
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: `ECS deployment ${id} in progress.`,
+      rolloutStateChangedAt: at,
+      draining: false,
+    };
+  }
+
+  function updateService(body: Json, context: AwsRequestContext): Json {
+    rejectUnknownKeys(
+      body,
+      new Set([
+        'cluster',
+        'service',
+        'desiredCount',
+        'taskDefinition',
+        'capacityProviderStrategy',
+        'deploymentConfiguration',
+        'availabilityZoneRebalancing',
+        'networkConfiguration',
+        'placementConstraints',
+        'placementStrategy',
+        'platformVersion',
+        'forceNewDeployment',
+        'healthCheckGracePeriodSeconds',
+        'deploymentController',
+        'enableExecuteCommand',
+        'enableECSManagedTags',
+        'loadBalancers',
+        'propagateTags',
+        'serviceRegistries',
+        'serviceConnectConfiguration',
+        'volumeConfigurations',
+        'vpcLatticeConfigurations',
+      ]),
+      'UpdateServiceRequest',
+    );
+    const cluster = findCluster(body.cluster, context);
+    const name = requireString(body, 'service', 'Service can not be blank.');
+    const service = findService(cluster, name);
+    if (!service) throw new AwsServiceError('ServiceNotFoundException', 'Service not found.');
+    if (service.status !== 'ACTIVE') throw new AwsServiceError('ServiceNotActiveException', 'Service was not ACTIVE.');
+    const at = context.now();
+
+    const desiredCount = optionalInteger(body, 'desiredCount');
+    if (desiredCount !== undefined && desiredCount < 0) throw invalidParameter('Desired count must be >= 0.');
+    let taskDefinitionArnWanted = service.taskDefinition;
+    if (body.taskDefinition !== undefined) {
+      const record = resolveTaskDefinition(body.taskDefinition);
+      if (!record) throw invalidParameter('TaskDefinition not found.');
+      if (record.status !== 'ACTIVE' && record.arn !== service.taskDefinition) {
+        throw clientError(`TaskDefinition is inactive: ${record.arn}`);
+      }
+      taskDefinitionArnWanted = record.arn;
+    }
+    const breaker = readCircuitBreaker(body);
+    if (breaker) service.deploymentConfiguration.deploymentCircuitBreaker = breaker;
+    const propagate = optionalString(body, 'propagateTags');
+    if (propagate !== undefined) {
+      if (!['TASK_DEFINITION', 'SERVICE', 'NONE'].includes(propagate))
+        throw invalidParameter(`Invalid propagateTags value '${propagate}'.`);
+      service.propagateTags = propagate;
+    }
+    const managedTags = optionalBoolean(body, 'enableECSManagedTags');
+    if (managedTags !== undefined) service.enableECSManagedTags = managedTags;
+    if (body.networkConfiguration !== undefined) service.networkConfiguration = body.networkConfiguration as Json;
+
+    const force = optionalBoolean(body, 'forceNewDeployment') ?? false;
+    if (desiredCount !== undefined) service.desiredCount = desiredCount;
+    if (force || taskDefinitionArnWanted !== service.taskDefinition) {
+      engine.startDeployment(service, newDeployment(service, taskDefinitionArnWanted, service.desiredCount, at), at);
+    } else if (desiredCount !== undefined) {
+      engine.scale(service, desiredCount, at);
+    }
+    return { service: describeService(service) };
+  }
+
+  function describeServices(body: Json, context: AwsRequestContext): Json {
+    rejectUnknownKeys(body, new Set(['cluster', 'services', 'include']), 'DescribeServicesRequest');
+    const cluster = findCluster(body.cluster, context);
+    const wanted = optionalStringList(body, 'services');
+    if (!wanted || wanted.length === 0) throw invalidParameter('Services cannot be empty.');
+    if (wanted.length > 10) throw invalidParameter('Services cannot have more than 10 items.');
+    const found: Json[] = [];
+    const failures: Json[] = [];
+    for (const value of wanted) {
+      const service = findService(cluster, value);
+      if (service) found.push(describeService(service));
+      else
+        failures.push({
+          arn: value.startsWith('arn:')
+            ? value
+            : serviceArn(context.region, context.accountId, cluster.clusterName, value),
+          reason: 'MISSING',
+        });
+    }
+    return { services: found, failures };
+  }
+
+  function registerTaskDefinition(body: Json, context: AwsRequestContext): Json {
+    const definition = validateRegisterRequest(body);
+    const family = String(definition.family);
+    const revision =
+      1 + Math.max(0, ...[...taskDefinitions.values()].filter((r) => r.family === family).map((r) => r.revision));
+    const record: TaskDefinitionRecord = {
+      arn: taskDefinitionArn(context.region, context.accountId, family, revision),
+      family,
+      revision,
+      status: 'ACTIVE',
+      definition,
+      tags: (body.tags as TaskDefinitionRecord['tags'] | undefined) ?? [],
+      registeredAt: context.now(),
+    };
+    taskDefinitions.set(record.arn, record);
+    return { taskDefinition: describeTaskDefinitionRecord(record), tags: record.tags };
+  }
+
+  function describeTaskDefinition(body: Json): Json {
+    rejectUnknownKeys(body, new Set(['taskDefinition', 'include']), 'DescribeTaskDefinitionRequest');
+    requireString(body, 'taskDefinition', 'TaskDefinition can not be blank.');
+    const record = resolveTaskDefinition(body.taskDefinition);
+    if (!record) throw clientError('Unable to describe task definition.');
+    const include = optionalStringList(body, 'include') ?? [];
+    return {
+      taskDefinition: describeTaskDefinitionRecord(record),
+      ...(include.includes('TAGS') ? { tags: record.tags } : {}),
+    };
+  }
+
+  function deregisterTaskDefinition(body: Json, context: AwsRequestContext): Json {
+    rejectUnknownKeys(body, new Set(['taskDefinition']), 'DeregisterTaskDefinitionRequest');
+    const value = requireString(body, 'taskDefinition', 'TaskDefinition can not be blank.');
+    if (!nameFromArnOrName(value, 'task-definition').includes(':')) {
+      throw clientError(
+        'Revision number is required to deregister a task definition (family:revision or the full ARN).',
+      );
+    }
+    const record = resolveTaskDefinition(value);
+    if (!record) throw clientError('The specified task definition does not exist.');
+    if (record.status === 'ACTIVE') {
+      record.status = 'INACTIVE';
+      record.deregisteredAt = context.now();
+    }
+    return { taskDefinition: describeTaskDefinitionRecord(record) };
+  }
+
+  function paginate(items: string[], body: Json, defaultPageSize: number): Json {
+    const maxResults = optionalInteger(body, 'maxResults') ?? defaultPageSize;
+    if (maxResults < 1 || maxResults > 100) throw invalidParameter('maxResults must be between 1 and 100.');
+    const token = optionalString(body, 'nextToken');
+    const start = token
+      ? Number(
+          Buffer.from(token, 'base64')
+            .toString('utf8')
+            .replace(/^offset:/, ''),
+        )
+      : 0;
+    if (!Number.isInteger(start) || start < 0) throw invalidParameter('Invalid nextToken.');
+    const page = items.slice(start, start + maxResults);
+    const next =
+      start + maxResults < items.length ? Buffer.from(`offset:${start + maxResults}`).toString('base64') : undefined;
+    return { page, next };
+  }
+
+  function listTaskDefinitions(body: Json): Json {
+    rejectUnknownKeys(
+      body,
+      new Set(['familyPrefix', 'status', 'sort', 'nextToken', 'maxResults']),
+      'ListTaskDefinitionsRequest',
+    );
+    const family = optionalString(body, 'familyPrefix');
+    const status = optionalString(body, 'status') ?? 'ACTIVE';
+    const sort = optionalString(body, 'sort') ?? 'ASC';
+    if (!['ASC', 'DESC'].includes(sort)) throw invalidParameter(`Invalid sort '${sort}'.`);
+    const records = [...taskDefinitions.values()]
+      .filter((record) => record.status === status && (family === undefined || record.family === family))
+      .sort((a, b) => (a.family === b.family ? a.revision - b.revision : a.family < b.family ? -1 : 1));
+    if (sort === 'DESC') records.reverse();
+    const { page, next } = paginate(
+      records.map((record) => record.arn),
+      body,
+      100,
+    ) as { page: string[]; next?: string };
+    return { taskDefinitionArns: page, ...(next ? { nextToken: next } : {}) };
+  }
+
+  function listTasks(body: Json, context: AwsRequestContext): Json {
+    rejectUnknownKeys(
+      body,
+      new Set([
+        'cluster',
+        'containerInstance',
+        'family',
+        'nextToken',
+        'maxResults',
+        'startedBy',
+        'serviceName',
+        'desiredStatus',
+        'launchType',
+      ]),
+      'ListTasksRequest',
+    );
+    const cluster = findCluster(body.cluster, context);
+    const serviceName = optionalString(body, 'serviceName');
+    const family = optionalString(body, 'family');
+    const startedBy = optionalString(body, 'startedBy');
+    const desiredStatus = optionalString(body, 'desiredStatus') ?? 'RUNNING';
+    if (serviceName !== undefined && !findService(cluster, serviceName))
+      throw new AwsServiceError('ServiceNotFoundException', 'Service not found.');
+    const matching = [...tasks.values()].filter(
+      (task) =>
+        task.clusterArn === cluster.clusterArn &&
+        (serviceName === undefined || task.serviceName === nameFromArnOrName(serviceName, 'service')) &&
+        (startedBy === undefined || task.startedBy === startedBy) &&
+        (family === undefined ||
+          nameFromArnOrName(task.taskDefinitionArn, 'task-definition').split(':')[0] === family) &&
+        (desiredStatus === 'STOPPED' ? task.desiredStatus === 'STOPPED' : task.desiredStatus === 'RUNNING'),
+    );
+    const { page, next } = paginate(
+      matching.map((task) => task.taskArn),
+      body,
+      100,
+    ) as { page: string[]; next?: string };
+    return { taskArns: page, ...(next ? { nextToken: next } : {}) };
+  }
+
+  function describeTasks(body: Json, context: AwsRequestContext): Json {
+    rejectUnknownKeys(body, new Set(['cluster', 'tasks', 'include']), 'DescribeTasksRequest');
+    const cluster = findCluster(body.cluster, context);
+    const wanted = optionalStringList(body, 'tasks');
+    if (!wanted || wanted.length === 0) throw invalidParameter('Tasks cannot be empty.');
+    if (wanted.length > 100) throw invalidParameter('Tasks cannot have more than 100 items.');
+    const found: Json[] = [];
+    const failures: Json[] = [];
+    for (const value of wanted) {
+      const id = value.split('/').pop() ?? value;
+      const task = [...tasks.values()].find(
+        (candidate) => candidate.clusterArn === cluster.clusterArn && candidate.taskId === id,
+      );
+      if (task) found.push(describeTask(task));
+      else failures.push({ arn: value, reason: 'MISSING' });
+    }
+    return { tasks: found, failures };
+  }
+
+  const operations: Record<string, (body: Json, context: AwsRequestContext) => Json> = {
+    CreateCluster: createCluster,
+    DescribeClusters: describeClusters,
+    CreateService: createService,
+    UpdateService: updateService,
+    DescribeServices: describeServices,
+    RegisterTaskDefinition: registerTaskDefinition,
+    DescribeTaskDefinition: describeTaskDefinition,
+    DeregisterTaskDefinition: deregisterTaskDefinition,
+    ListTaskDefinitions: listTaskDefinitions,
+    ListTasks: listTasks,
+    DescribeTasks: describeTasks,
+  };
+
+  return {
+    name: 'ecs',
+    targetPrefix: TARGET_PREFIX,
+    mutatingOperations: MUTATING,
+
+    handle(operation, body, context) {
+      const implementation = operations[operation];
+      if (!implementation) {
+        throw new AwsServiceError(
+          'UnknownOperationException',
+          `The operation ${operation} is not supported by this emulator.`,
+        );
+      }
+      engine.settle();
+      return implementation(body, context);
+    },
+
+    reset() {
+      clusters.clear();
+      taskDefinitions.clear();
+      services.clear();
+      tasks.clear();
+      engine.reset();
+    },
+
+    settle: () => engine.settle(),
+
+    seedCluster(name = 'default') {
+      createCluster({ clusterName: name }, defaultContext());
+      return clusters.get(name) as ClusterRecord;
+    },
+
+    seedTaskDefinition(definition) {
+      const { taskDefinition } = registerTaskDefinition(definition, defaultContext()) as { taskDefinition: Json };
+      return taskDefinitions.get(String(taskDefinition.taskDefinitionArn)) as TaskDefinitionRecord;
+    },
+
+    seedService(options) {
+      engine.settle();
+      const context = defaultContext();
+      const clusterName = options.cluster ?? 'default';
+      if (!clusters.has(clusterName)) createCluster({ clusterName }, context);
+      const cluster = clusters.get(clusterName) as ClusterRecord;
+      const taskDefinition = resolveTaskDefinition(options.taskDefinition);
+      if (!taskDefinition) throw new Error(`seedService: no task definition '${options.taskDefinition}'`);
+      const at = context.now();
+      const desiredCount = options.desiredCount ?? 1;
+      const service: ServiceRecord = {
+        serviceArn: serviceArn(context.region, context.accountId, clusterName, options.serviceName),
+        serviceName: options.serviceName,
+        clusterArn: cluster.clusterArn,
+        clusterName,
+        status: 'ACTIVE',
+        desiredCount,
+        taskDefinition: taskDefinition.arn,
+        launchType: options.launchType ?? 'FARGATE',
+        deploymentConfiguration: {
+          deploymentCircuitBreaker: options.circuitBreaker ?? { enable: false, rollback: false },
+          maximumPercent: 200,
+          minimumHealthyPercent: 100,
+        },
+        deployments: [],
+        events: [],
+        createdAt: at,
+        propagateTags: 'NONE',
+        enableECSManagedTags: false,
+        extra: {},
+      };
+      services.set(serviceKey(clusterName, options.serviceName), service);
+      engine.seedSteadyDeployment(service, newDeployment(service, taskDefinition.arn, desiredCount, at), at);
+      engine.writeEvent(service, at, `(service ${options.serviceName}) has reached a steady state.`);
+      return service;
+    },
+
+    service(name, cluster = 'default') {
+      engine.settle();
+      return services.get(serviceKey(cluster, name));
+    },
+
+    taskDefinitions(family) {
+      engine.settle();
+      return [...taskDefinitions.values()].filter((record) => family === undefined || record.family === family);
+    },
+
+    tasks(filter = {}) {
+      engine.settle();
+      return [...tasks.values()].filter(
+        (task) =>
+          (filter.serviceName === undefined || task.serviceName === filter.serviceName) &&
+          (filter.startedBy === undefined || task.startedBy === filter.startedBy),
+      );
+    },
+
+    circuitBreakerThreshold: (desiredCount) => DeploymentEngine.circuitBreakerThreshold(desiredCount),
+  };
+}
+
+export { primaryOf };

@@ -1,0 +1,81 @@
+import type { FaultRates, FaultScenario } from './scenario.js';
+
+export type Fault = { kind: 'throttle' } | { kind: 'server-error' };
+
+/**
+ * Seeded fault injection. Each operation has its own counter, and the n-th call of an operation
+ * draws a number from a hash of (seed, service, operation, n): the same scenario and the same
+ * sequence of calls per operation give the same faults, however calls to different operations
+ * interleave in time.
+ */
+export class FaultInjector {
+  private counters = new Map<string, number>();
+
+  constructor(
+    private readonly seed: number,
+    private readonly faults: FaultScenario,
+  ) {}
+
+  ratesFor(service: string, operation: string): FaultRates {
+    const specific = this.faults.operations?.[`${service}:${operation}`] ?? this.faults.operations?.[operation];
+    return specific ?? this.faults;
+  }
+
+  decide(service: string, operation: string): { fault?: Fault; latencyMs: number } {
+    const rates = this.ratesFor(service, operation);
+    const key = `${service}:${operation}`;
+    const n = (this.counters.get(key) ?? 0) + 1;
+    this.counters.set(key, n);
+    const draw = unitHash(`${this.seed}:${key}:${n}`);
+    const throttle = rates.throttleRate ?? 0;
+    const serverError = rates.serverErrorRate ?? 0;
+    const latencyMs = rates.latencyMs ?? 0;
+    if (draw < throttle) return { fault: { kind: 'throttle' }, latencyMs };
+    if (draw < throttle + serverError) return { fault: { kind: 'server-error' }, latencyMs };
+    return { latencyMs };
+  }
+}
+
+/** A number in [0, 1) from a string: FNV-1a then a murmur-style finaliser for an even spread. */
+export function unitHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return (hash >>> 0) / 0x100000000;
+}
+
+/** Deterministic ids (task ids, deployment ids) from the seed and a running counter. */
+export class IdSource {
+  private counter = 0;
+
+  constructor(private readonly seed: number) {}
+
+  hex(length: number): string {
+    let out = '';
+    while (out.length < length) {
+      this.counter += 1;
+      out += Math.floor(unitHash(`${this.seed}:id:${this.counter}`) * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
+    }
+    return out.slice(0, length);
+  }
+
+  digits(length: number): string {
+    let out = '';
+    while (out.length < length) {
+      this.counter += 1;
+      out += Math.floor(unitHash(`${this.seed}:id:${this.counter}`) * 1e9)
+        .toString()
+        .padStart(9, '0');
+    }
+    return out.slice(0, length).replace(/^0/, '1');
+  }
+}
