@@ -1,0 +1,106 @@
+import { matcherText, statusMatches, type Check, type JsonExpectation } from './checks.js';
+import { describeJsonValue, MISSING, readJsonPath } from './json-path.js';
+
+/**
+ * Pure judgement of one response against a check's expectations. Every mismatch says what was
+ * expected and what came back, so a failure line can be acted on without rerunning anything.
+ */
+
+export type MismatchKind = 'status' | 'body' | 'json' | 'header' | 'latency' | 'request';
+
+export interface Mismatch {
+  kind: MismatchKind;
+  expected: string;
+  actual: string;
+}
+
+export interface ObservedResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+export const BODY_EXCERPT_LIMIT = 500;
+
+export function evaluateResponse(check: Check, response: ObservedResponse): Mismatch[] {
+  if (!statusMatches(check.expectStatus, response.status)) {
+    // With the wrong status the body is an error page: judging it against the rest is noise.
+    return [{ kind: 'status', expected: `status ${check.expectStatus.text}`, actual: `${response.status}` }];
+  }
+  const mismatches: Mismatch[] = [];
+  for (const text of check.expectBodyContains) {
+    if (!response.body.includes(text)) {
+      mismatches.push({ kind: 'body', expected: `body containing ${JSON.stringify(text)}`, actual: 'not found' });
+    }
+  }
+  if (check.expectJson.length > 0) mismatches.push(...evaluateJson(check.expectJson, response.body));
+  for (const { name, matcher } of check.expectHeader) {
+    const actual = response.headers.get(name);
+    const matches =
+      actual !== null && (matcher.kind === 'exact' ? actual.trim() === matcher.value : matcher.pattern.test(actual));
+    if (!matches) {
+      mismatches.push({
+        kind: 'header',
+        expected: `header ${name} ${matcherText(matcher)}`,
+        actual: actual === null ? '(absent)' : JSON.stringify(actual),
+      });
+    }
+  }
+  return mismatches;
+}
+
+function evaluateJson(expectations: readonly JsonExpectation[], body: string): Mismatch[] {
+  let document: unknown;
+  try {
+    document = JSON.parse(body);
+  } catch {
+    return [{ kind: 'json', expected: 'a JSON body', actual: 'not JSON' }];
+  }
+  const mismatches: Mismatch[] = [];
+  for (const expectation of expectations) {
+    const actual = readJsonPath(document, expectation.segments);
+    if (!jsonMatches(expectation, actual)) {
+      const expected = expectation.pattern
+        ? `matching ${String(expectation.pattern)}`
+        : describeJsonValue(expectation.expected);
+      mismatches.push({
+        kind: 'json',
+        expected: `JSON ${expectation.path} = ${expected}`,
+        actual: describeJsonValue(actual),
+      });
+    }
+  }
+  return mismatches;
+}
+
+function jsonMatches(expectation: JsonExpectation, actual: unknown): boolean {
+  if (actual === MISSING) return false;
+  if (expectation.pattern) {
+    return (typeof actual === 'string' || typeof actual === 'number') && expectation.pattern.test(String(actual));
+  }
+  return deepEqual(expectation.expected, actual);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every(
+    (key) =>
+      Object.prototype.hasOwnProperty.call(b, key) &&
+      deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
+}
+
+/** A body on one line and at most 500 characters, for a failure line or a report cell. */
+export function bodyExcerpt(body: string, limit = BODY_EXCERPT_LIMIT): string {
+  const oneLine = body.replace(/\s+/g, ' ').trim();
+  return oneLine.length > limit ? `${oneLine.slice(0, limit - 1)}…` : oneLine;
+}
+
+export function describeMismatch(mismatch: Mismatch): string {
+  return `expected ${mismatch.expected}, got ${mismatch.actual}`;
+}
