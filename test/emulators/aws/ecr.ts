@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { RegistryClient, declaredMediaType, manifestDigest, type StoredManifest } from './registry-client.js';
 import { startRegistry, type RunningRegistry } from './registry.js';
-import { AwsServiceError, type AwsRequestContext, type AwsService } from './types.js';
+import { AwsServiceError, type AwsEmulatorEnvironment, type AwsRequestContext, type AwsService } from './types.js';
 
 /**
  * Amazon ECR as the SDK and the Docker client see it: the JSON 1.1 API
@@ -51,7 +51,10 @@ export interface EcrService extends AwsService {
   registry(): Promise<RunningRegistry>;
 }
 
-export function createEcrService(options: EcrServiceOptions): EcrService {
+export function createEcrService(
+  environment: Pick<AwsEmulatorEnvironment, 'recordCall'>,
+  options: EcrServiceOptions,
+): EcrService {
   const tokenTtlMs = options.tokenTtlMs ?? TOKEN_TTL_MS;
   const repositories = new Map<string, Repository>();
   /** Issued registry passwords and when they expire (emulator clock, ms). */
@@ -395,6 +398,30 @@ export function createEcrService(options: EcrServiceOptions): EcrService {
     return true;
   }
 
+  /** Registry requests go into the emulator's call log too, refused ones included. */
+  function recordWhenAnswered(
+    request: IncomingMessage,
+    response: ServerResponse,
+    context: AwsRequestContext,
+    target: RegExpExecArray | null,
+  ): void {
+    const started = Date.now();
+    const arrivedAt = context.now();
+    const method = request.method ?? 'GET';
+    response.once('close', () => {
+      environment.recordCall({
+        service: 'ecr',
+        operation: `registry ${method} ${target?.[2] ?? 'base'}`,
+        mutating: !['GET', 'HEAD'].includes(method),
+        status: response.statusCode,
+        time: new Date(arrivedAt).toISOString(),
+        timeMs: arrivedAt,
+        durationMs: Date.now() - started,
+        ...(target ? { request: { repository: target[1], reference: decodeURIComponent(target[3]) } } : {}),
+      });
+    });
+  }
+
   async function routeHttp(
     request: IncomingMessage,
     response: ServerResponse,
@@ -402,9 +429,10 @@ export function createEcrService(options: EcrServiceOptions): EcrService {
   ): Promise<boolean> {
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/v2' && !path.startsWith('/v2/')) return false;
+    const target = /^\/v2\/(.+?)\/(manifests|blobs|tags)\/(.*)$/.exec(path);
+    recordWhenAnswered(request, response, context, target);
     if (!authorize(request, response, context)) return true;
 
-    const target = /^\/v2\/(.+?)\/(manifests|blobs|tags)\/(.*)$/.exec(path);
     const repository = target ? repositories.get(target[1]) : undefined;
     if (target && !repository) {
       refuse(
