@@ -240,7 +240,7 @@ describe('ECS in the AWS emulator (through the AWS SDK)', () => {
         rolloutState: 'COMPLETED',
         taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1',
       });
-      const messages = service.events?.map((event) => event.message) ?? [];
+      const messages = (service.events ?? []).map((event) => event.message ?? '');
       expect(messages).toContain(`(service web) (deployment ${failing}) deployment failed: tasks failed to start.`);
       expect(messages.some((m) => /^\(service web\) rolling back to deployment ecs-svc\/\d{19}\.$/.test(m))).toBe(true);
       expect(emulator.ecs.circuitBreakerThreshold(1)).toBe(3);

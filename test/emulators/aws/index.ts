@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { RealClock, type Clock } from './clock.js';
+import { createEcrService } from './ecr.js';
 import { createEcsService } from './ecs/index.js';
 import { FaultInjector, IdSource } from './faults.js';
 import { resolveScenario, type Scenario, type ScenarioInput } from './scenario.js';
@@ -14,9 +15,10 @@ export type { RecordedCall } from './types.js';
  * The AWS services this emulator speaks, in ONE place: each is built from the shared environment
  * and routed by its X-Amz-Target prefix and SigV4 credential scope. Adding a service is one line.
  */
-function createServices(environment: AwsEmulatorEnvironment) {
+function createServices(environment: AwsEmulatorEnvironment, ownUrl: () => string) {
   return {
     ecs: createEcsService(environment),
+    ecr: createEcrService(environment, { proxyEndpoint: ownUrl }),
   } satisfies Record<string, AwsService>;
 }
 
@@ -67,7 +69,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       callLog.push({ sequence: callLog.length + 1, ...call });
     },
   };
-  const services = createServices(environment);
+  // ECR hands out the emulator's own address as its registry endpoint, known once it listens.
+  let url = '';
+  const services = createServices(environment, () => url);
   const serviceList: AwsService[] = Object.values(services);
 
   const reset = () => {
@@ -99,7 +103,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       resolve();
     });
   });
-  const url = serverUrl(server, host);
+  url = serverUrl(server, host);
 
   return {
     ...services,
