@@ -1,0 +1,732 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openApiValidator, type OpenApiValidator, type OperationRef, type Problem } from './openapi.js';
+import * as resources from './resources.js';
+import { checkSlackPayload } from './slack.js';
+import { GitHubState, type DeploymentState, type MergeOptions } from './state.js';
+
+/**
+ * An emulator of the GitHub REST endpoints Shipyard's pr-comment action calls, with a Slack
+ * incoming-webhook receiver beside it. It is stateful (see `GitHubState`), wants a token as GitHub
+ * does, paginates with `Link` headers, can answer with secondary rate limits and 502s (queued or at
+ * a seeded rate), and holds every request and response against GitHub's OpenAPI description: a
+ * request the description does not allow is refused with 422 (as GitHub would, and not retried by
+ * Octokit, so the failure shows at once), a response the emulator itself got wrong becomes a 500;
+ * both are recorded with the reason in the call log (`problems`).
+ */
+
+export type Permission = 'contents' | 'pull-requests' | 'issues' | 'deployments';
+export type PermissionLevel = 'none' | 'read' | 'write';
+export type Permissions = Partial<Record<Permission, PermissionLevel>>;
+
+export type Fault =
+  | { kind: 'secondary-rate-limit'; retryAfterSeconds?: number; status?: 403 | 429 }
+  | { kind: 'server-error'; status?: number };
+
+export interface FaultRates {
+  /** Seeds the generator that decides which requests fail, so a run is reproducible. */
+  seed?: number;
+  /** Share of API requests (0 to 1) answered with a secondary rate limit. */
+  secondaryRateLimit?: number;
+  /** Share of API requests (0 to 1) answered with 502 Bad Gateway. */
+  serverError?: number;
+  /** `retry-after` of the rate limits, in seconds (GitHub sends 60 and more; tests want 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface GitHubScenario {
+  repositories?: { fullName: string; defaultBranch?: string; private?: boolean }[];
+  /** Pull requests merged in this order, each into its repository's default branch unless `base` says. */
+  mergedPullRequests?: ({ repository: string } & MergeOptions)[];
+  deployments?: { repository: string; sha?: string; environment?: string; statuses?: DeploymentState[] }[];
+  faults?: FaultRates;
+  permissions?: Permissions;
+  tokens?: string[];
+}
+
+export interface GitHubEmulatorOptions {
+  port?: number;
+  host?: string;
+  seed?: number;
+  /** Tokens accepted; any non-empty token when not given. */
+  tokens?: string[];
+  /** What every accepted token may do; `write` on everything when not given. */
+  permissions?: Permissions;
+  faults?: FaultRates;
+  /** The web root HTML URLs point at. */
+  webUrl?: string;
+  /** A history to set up at start and again on every reset. */
+  scenario?: GitHubScenario;
+}
+
+export interface RecordedCall {
+  seq: number;
+  service: 'github' | 'slack';
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** GitHub's operation id (`issues/create-comment`), or undefined for a path the emulator does not serve. */
+  operationId?: string;
+  status: number;
+  requestBody?: unknown;
+  /** What the emulator injected instead of answering. */
+  fault?: Fault['kind'];
+  /** Where the request or the response broke GitHub's OpenAPI description. */
+  problems: Problem[];
+}
+
+export interface GitHubEmulator {
+  /** Give this as GITHUB_API_URL. */
+  url: string;
+  /** An incoming-webhook URL whose posts are recorded. */
+  slackWebhookUrl: string;
+  state: GitHubState;
+  calls(): RecordedCall[];
+  /** Calls that changed something (POST, PATCH, PUT, DELETE), Slack posts included. */
+  writes(): RecordedCall[];
+  /** Every OpenAPI problem seen since the last reset; tests expect it empty. */
+  problems(): (Problem & { call: string })[];
+  slackMessages(): unknown[];
+  reset(): void;
+  /** The next matching API requests get these answers instead of their own. */
+  injectFaults(faults: Fault[], options?: { operationId?: string }): void;
+  /** The next `times` Slack posts get this answer. */
+  failSlack(answer: { status: number; body: string }, times?: number): void;
+  setPermissions(permissions: Permissions): void;
+  close(): Promise<void>;
+}
+
+interface Route extends OperationRef {
+  permissions: Permissions[];
+  handle(request: ApiRequest): ApiAnswer;
+}
+
+interface ApiRequest {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  url: URL;
+}
+
+interface ApiAnswer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const DOCS = 'https://docs.github.com/rest';
+const SLACK_PATH = '/slack/services/T0SHIPYARD/B0SHIPYARD/emulatorwebhooksecret000';
+
+function notFound(): ApiAnswer {
+  return { status: 404, body: resources.basicError('Not Found', DOCS, 404) };
+}
+
+function validationFailed(message: string, field: string, resource: string): ApiAnswer {
+  return {
+    status: 422,
+    body: {
+      message: 'Validation Failed',
+      errors: [{ resource, field, code: 'invalid', message }],
+      documentation_url: DOCS,
+    },
+  };
+}
+
+/** mulberry32: small, seedable, good enough to decide which request fails. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function pageOf<T>(items: T[], request: ApiRequest): { items: T[]; link?: string } {
+  const perPage = Math.min(Number(request.query.get('per_page') ?? 30) || 30, 100);
+  const page = Math.max(Number(request.query.get('page') ?? 1) || 1, 1);
+  const last = Math.max(Math.ceil(items.length / perPage), 1);
+  const slice = items.slice((page - 1) * perPage, page * perPage);
+  const linkTo = (target: number) => {
+    const url = new URL(request.url);
+    url.searchParams.set('per_page', String(perPage));
+    url.searchParams.set('page', String(target));
+    return url.toString();
+  };
+  const links: string[] = [];
+  if (page > 1) links.push(`<${linkTo(page - 1)}>; rel="prev"`);
+  if (page < last) links.push(`<${linkTo(page + 1)}>; rel="next"`);
+  if (page < last) links.push(`<${linkTo(last)}>; rel="last"`);
+  if (page > 1) links.push(`<${linkTo(1)}>; rel="first"`);
+  return { items: slice, link: links.length > 0 ? links.join(', ') : undefined };
+}
+
+function listAnswer<T>(items: T[], request: ApiRequest, render: (item: T) => unknown): ApiAnswer {
+  const { items: slice, link } = pageOf(items, request);
+  return { status: 200, body: slice.map(render), headers: link ? { link } : {} };
+}
+
+function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
+  const repoOf = (params: Record<string, string>) => state.repository(`${params.owner}/${params.repo}`);
+  const read = (permission: Permission): Permissions => ({ [permission]: 'read' });
+  const write = (permission: Permission): Permissions => ({ [permission]: 'write' });
+
+  return [
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/commits/{commit_sha}/pulls',
+      permissions: [{ contents: 'read', 'pull-requests': 'read' }],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        if (!repo) return notFound();
+        const commit = state.resolve(repo.fullName, request.params.commit_sha);
+        if (!commit) {
+          return validationFailed(`No commit found for SHA: ${request.params.commit_sha}`, 'commit_sha', 'Commit');
+        }
+        const pulls = state.pullsForCommit(repo.fullName, commit.sha);
+        return listAnswer(pulls, request, (pull) =>
+          resources.pullRequest(urls, pull, {
+            base: repo,
+            head: state.requireRepository(pull.headRepository),
+          }),
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/pulls/{pull_number}',
+      permissions: [read('pull-requests')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        const pull = repo && state.pull(repo.fullName, Number(request.params.pull_number));
+        if (!repo || !pull) return notFound();
+        return {
+          status: 200,
+          body: resources.pullRequest(
+            urls,
+            pull,
+            { base: repo, head: state.requireRepository(pull.headRepository) },
+            true,
+          ),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      permissions: [read('issues'), read('pull-requests')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        const number = Number(request.params.issue_number);
+        if (!repo || !state.pull(repo.fullName, number)) return notFound();
+        const comments = state.comments(repo.fullName, number).sort((a, b) => a.id - b.id);
+        return listAnswer(comments, request, (comment) => resources.issueComment(urls, repo, comment));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      permissions: [write('issues'), write('pull-requests')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        const number = Number(request.params.issue_number);
+        if (!repo || !state.pull(repo.fullName, number)) return notFound();
+        const body = String(request.body.body);
+        if (body.length > 65_536) {
+          return validationFailed('Body is too long (maximum is 65536 characters)', 'body', 'IssueComment');
+        }
+        const comment = state.addComment(repo.fullName, number, { body });
+        const rendered = resources.issueComment(urls, repo, comment);
+        return { status: 201, body: rendered, headers: { location: String(rendered.url) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+      permissions: [read('issues'), read('pull-requests')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        const comment = state.comment(Number(request.params.comment_id));
+        if (!repo || !comment || comment.repository !== repo.fullName) return notFound();
+        return { status: 200, body: resources.issueComment(urls, repo, comment) };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+      permissions: [write('issues'), write('pull-requests')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        const existing = state.comment(Number(request.params.comment_id));
+        // The description declares no 404 for this operation; GitHub answers a missing comment with 422.
+        if (!repo || !existing || existing.repository !== repo.fullName) {
+          return validationFailed('Comment not found', 'comment_id', 'IssueComment');
+        }
+        const body = String(request.body.body);
+        if (body.length > 65_536) {
+          return validationFailed('Body is too long (maximum is 65536 characters)', 'body', 'IssueComment');
+        }
+        const comment = state.updateComment(existing.id, body);
+        return { status: 200, body: resources.issueComment(urls, repo, comment ?? existing) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/compare/{basehead}',
+      permissions: [read('contents')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        if (!repo) return notFound();
+        const basehead = request.params.basehead;
+        const [baseRef, headRef] = basehead.split('...');
+        const base = baseRef && state.resolve(repo.fullName, baseRef);
+        const head = headRef && state.resolve(repo.fullName, headRef);
+        if (!base || !head) return notFound();
+        const { ahead, behindBy, mergeBase } = state.compare(base, head);
+        // GitHub pages the commits of a comparison (250 when no page is asked for).
+        const paged = request.query.has('per_page') || request.query.has('page');
+        const { items, link } = paged ? pageOf(ahead, request) : { items: ahead.slice(0, 250), link: undefined };
+        return {
+          status: 200,
+          body: resources.comparison(urls, repo, { basehead, base, mergeBase, ahead, behindBy, pageOfCommits: items }),
+          headers: link ? { link } : {},
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/deployments',
+      permissions: [read('deployments')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        if (!repo) return notFound();
+        const filters = ['sha', 'ref', 'task', 'environment'] as const;
+        const deployments = state.deployments(repo.fullName).filter((deployment) =>
+          filters.every((name) => {
+            const wanted = request.query.get(name);
+            return wanted === null || wanted === 'none' || String(deployment[name]) === wanted;
+          }),
+        );
+        return listAnswer(deployments, request, (deployment) => resources.deployment(urls, repo, deployment));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/deployments',
+      permissions: [write('deployments')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        if (!repo) return notFound();
+        const body = request.body as {
+          ref: string;
+          task?: string;
+          payload?: Record<string, unknown> | string;
+          environment?: string;
+          description?: string | null;
+          transient_environment?: boolean;
+          production_environment?: boolean;
+        };
+        const commit = state.resolve(repo.fullName, body.ref);
+        if (!commit) return validationFailed(`No ref found for: ${body.ref}`, 'ref', 'Deployment');
+        const deployment = state.createDeployment(repo.fullName, {
+          sha: commit.sha,
+          ref: body.ref,
+          task: body.task,
+          payload: body.payload,
+          environment: body.environment,
+          description: body.description,
+          transientEnvironment: body.transient_environment,
+          productionEnvironment: body.production_environment,
+        });
+        return { status: 201, body: resources.deployment(urls, repo, deployment) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+      permissions: [read('deployments')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        const deployment = state.deployment(Number(request.params.deployment_id));
+        if (!repo || !deployment || deployment.repository !== repo.fullName) return notFound();
+        const statuses = [...deployment.statuses].reverse();
+        return listAnswer(statuses, request, (status) => resources.deploymentStatus(urls, repo, deployment, status));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+      permissions: [write('deployments')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        const deployment = state.deployment(Number(request.params.deployment_id));
+        if (!repo || !deployment || deployment.repository !== repo.fullName) {
+          return validationFailed('Deployment not found', 'deployment_id', 'DeploymentStatus');
+        }
+        const body = request.body as {
+          state: DeploymentState;
+          description?: string;
+          environment?: string;
+          environment_url?: string;
+          log_url?: string;
+          target_url?: string;
+        };
+        if ((body.description ?? '').length > 140) {
+          return validationFailed(
+            'description is too long (maximum is 140 characters)',
+            'description',
+            'DeploymentStatus',
+          );
+        }
+        const status = state.addDeploymentStatus(deployment.id, {
+          state: body.state,
+          description: body.description,
+          environment: body.environment,
+          environmentUrl: body.environment_url,
+          logUrl: body.log_url ?? body.target_url,
+        });
+        const rendered = resources.deploymentStatus(urls, repo, deployment, status);
+        return { status: 201, body: rendered, headers: { location: String(rendered.url) } };
+      },
+    },
+  ];
+}
+
+/** `/repos/{owner}/{repo}/compare/{basehead}` to a matcher; `basehead` may hold slashes. */
+function matcher(path: string): (pathname: string) => Record<string, string> | undefined {
+  const names: string[] = [];
+  const pattern = path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    names.push(name);
+    return name === 'basehead' ? '(.+)' : '([^/]+)';
+  });
+  const regex = new RegExp(`^${pattern}/?$`);
+  return (pathname) => {
+    const match = regex.exec(pathname);
+    if (!match) return undefined;
+    return Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+  };
+}
+
+const LEVELS: Record<PermissionLevel, number> = { none: 0, read: 1, write: 2 };
+
+function allowed(granted: Permissions, needed: Permissions[]): boolean {
+  return needed.some((set) =>
+    Object.entries(set).every(
+      ([name, level]) => LEVELS[granted[name as Permission] ?? 'none'] >= LEVELS[level as PermissionLevel],
+    ),
+  );
+}
+
+/** GitHub's `x-accepted-github-permissions`: alternative sets separated by `;`. */
+function acceptedPermissionsHeader(needed: Permissions[]): string {
+  return needed
+    .map((set) =>
+      Object.entries(set)
+        .map(([name, level]) => `${name.replace(/-/g, '_')}=${level}`)
+        .join(','),
+    )
+    .join('; ');
+}
+
+const ALL_WRITE: Permissions = { contents: 'write', 'pull-requests': 'write', issues: 'write', deployments: 'write' };
+
+export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {
+  const scenario = options.scenario ?? {};
+  const seed = options.seed ?? 1;
+  const baseTokens = options.tokens ?? scenario.tokens;
+  const basePermissions = { ...ALL_WRITE, ...scenario.permissions, ...options.permissions };
+  const faultRates: FaultRates = { ...scenario.faults, ...options.faults };
+
+  let state = new GitHubState({ seed });
+  let permissions: Permissions = basePermissions;
+  let calls: RecordedCall[] = [];
+  let faultQueue: { fault: Fault; operationId?: string }[] = [];
+  let slackFailures: { answer: { status: number; body: string }; times: number }[] = [];
+  let random = seededRandom(faultRates.seed ?? seed);
+  let seq = 0;
+  let rateRemaining = 5000;
+
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  const urls: resources.Urls = { api: url, web: options.webUrl ?? 'https://github.com' };
+
+  let routes = buildRoutes(state, urls);
+  const matchers = routes.map((route) => matcher(route.path));
+  const validator: OpenApiValidator = await openApiValidator(routes);
+
+  const applyScenario = () => {
+    for (const repo of scenario.repositories ?? []) state.createRepository(repo.fullName, repo);
+    for (const { repository, ...merge } of scenario.mergedPullRequests ?? []) {
+      state.createRepository(repository);
+      state.mergePullRequest(repository, merge);
+    }
+    for (const { repository, sha, ...deployment } of scenario.deployments ?? []) {
+      state.createDeployment(repository, { sha: sha ?? state.branchHead(repository), ...deployment });
+    }
+  };
+  applyScenario();
+
+  const record = (call: Omit<RecordedCall, 'seq'>) => {
+    seq += 1;
+    calls.push({ seq, ...call });
+  };
+
+  const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+    response.writeHead(status, {
+      'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
+    response.end(text);
+  };
+
+  const nextFault = (operationId: string): Fault | undefined => {
+    const index = faultQueue.findIndex((entry) => !entry.operationId || entry.operationId === operationId);
+    if (index >= 0) return faultQueue.splice(index, 1)[0].fault;
+    if (faultRates.secondaryRateLimit && random() < faultRates.secondaryRateLimit) {
+      return { kind: 'secondary-rate-limit' };
+    }
+    if (faultRates.serverError && random() < faultRates.serverError) return { kind: 'server-error' };
+    return undefined;
+  };
+
+  const handleSlack = (request: IncomingMessage, response: ServerResponse, raw: string, pathname: string) => {
+    const base: Omit<RecordedCall, 'seq' | 'status'> = {
+      service: 'slack',
+      method: request.method ?? 'GET',
+      path: pathname,
+      query: {},
+      operationId: 'slack/incoming-webhook',
+      problems: [],
+    };
+    if (request.method !== 'POST' || pathname !== SLACK_PATH) {
+      record({ ...base, status: 404 });
+      return send(response, 404, 'no_service');
+    }
+    const failure = slackFailures[0];
+    if (failure) {
+      failure.times -= 1;
+      if (failure.times <= 0) slackFailures.shift();
+      record({ ...base, status: failure.answer.status, requestBody: safeJson(raw), fault: 'server-error' });
+      return send(response, failure.answer.status, failure.answer.body);
+    }
+    const { answer, payload } = checkSlackPayload(raw, request.headers['content-type']);
+    record({ ...base, status: answer.status, requestBody: payload });
+    return send(response, answer.status, answer.body);
+  };
+
+  const handleControl = (request: IncomingMessage, response: ServerResponse, pathname: string) => {
+    if (pathname === '/_emulator/calls' && request.method === 'GET') return send(response, 200, calls);
+    if (pathname === '/_emulator/reset' && request.method === 'POST') {
+      emulator.reset();
+      return send(response, 200, { reset: true });
+    }
+    if (pathname === '/_emulator/slack' && request.method === 'GET')
+      return send(response, 200, emulator.slackMessages());
+    return send(response, 404, { message: 'Unknown emulator control route' });
+  };
+
+  const handleApi = (request: IncomingMessage, response: ServerResponse, raw: string, requestUrl: URL) => {
+    const method = request.method ?? 'GET';
+    const query = Object.fromEntries(requestUrl.searchParams);
+    const base = { service: 'github' as const, method, path: requestUrl.pathname, query, problems: [] as Problem[] };
+    let body: unknown;
+    if (raw !== '') {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        record({ ...base, status: 400, requestBody: raw });
+        return send(response, 400, resources.basicError('Problems parsing JSON', DOCS, 400));
+      }
+    }
+    let params: Record<string, string> | undefined;
+    const route = routes.find((candidate, i) => {
+      if (candidate.method !== method) return false;
+      params = matchers[i](requestUrl.pathname);
+      return params !== undefined;
+    });
+    if (!route || !params) {
+      record({ ...base, status: 404, requestBody: body, problems: [{ where: 'request', message: 'not served' }] });
+      return send(response, 404, resources.basicError('Not Found', DOCS, 404));
+    }
+    const operationId = validator.operationId(route);
+    const call = { ...base, operationId, requestBody: body };
+
+    const authorization = request.headers.authorization ?? '';
+    const token = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization)?.[1];
+    if (!token) {
+      record({ ...call, status: 401 });
+      return send(response, 401, resources.basicError('Requires authentication', DOCS, 401));
+    }
+    if (baseTokens && !baseTokens.includes(token)) {
+      record({ ...call, status: 401 });
+      return send(response, 401, resources.basicError('Bad credentials', DOCS, 401));
+    }
+
+    const rateHeaders = () => {
+      rateRemaining = Math.max(rateRemaining - 1, 0);
+      return {
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': String(rateRemaining),
+        'x-ratelimit-used': String(5000 - rateRemaining),
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        'x-ratelimit-resource': 'core',
+        'x-github-request-id': randomUUID().toUpperCase(),
+        'x-github-api-version-selected': '2022-11-28',
+      };
+    };
+
+    const fault = nextFault(operationId);
+    if (fault?.kind === 'secondary-rate-limit') {
+      const retryAfter = fault.retryAfterSeconds ?? faultRates.retryAfterSeconds ?? 1;
+      record({ ...call, status: fault.status ?? 403, fault: fault.kind });
+      return send(
+        response,
+        fault.status ?? 403,
+        {
+          message:
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ' +
+            'If you reach out to GitHub Support for help, please include the request ID.',
+          documentation_url:
+            'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+        },
+        { ...rateHeaders(), 'retry-after': String(retryAfter) },
+      );
+    }
+    if (fault?.kind === 'server-error') {
+      const status = fault.status ?? 502;
+      record({ ...call, status, fault: fault.kind });
+      return send(response, status, { message: 'Server Error' }, rateHeaders());
+    }
+
+    const requestProblems = validator.validateRequest(route, {
+      pathParams: params,
+      query: requestUrl.searchParams,
+      body,
+      rawBody: raw,
+    });
+    if (requestProblems.length > 0) {
+      record({ ...call, status: 422, problems: requestProblems });
+      return send(response, 422, {
+        message: `Validation Failed: the emulator holds requests to GitHub's OpenAPI description: ${requestProblems
+          .map((problem) => problem.message)
+          .join('; ')}`,
+        errors: requestProblems.map((problem) => problem.message),
+        documentation_url: DOCS,
+      });
+    }
+
+    if (!allowed(permissions, route.permissions)) {
+      record({ ...call, status: 403 });
+      return send(response, 403, resources.basicError('Resource not accessible by integration', DOCS, 403), {
+        ...rateHeaders(),
+        'x-accepted-github-permissions': acceptedPermissionsHeader(route.permissions),
+      });
+    }
+
+    const answer = route.handle({
+      params,
+      query: requestUrl.searchParams,
+      body: (body ?? {}) as Record<string, unknown>,
+      url: requestUrl,
+    });
+    const responseProblems = validator.validateResponse(route, answer.status, answer.body);
+    if (responseProblems.length > 0) {
+      record({ ...call, status: 500, problems: responseProblems });
+      return send(response, 500, {
+        message: `The emulator's answer breaks GitHub's OpenAPI description: ${responseProblems
+          .map((problem) => problem.message)
+          .join('; ')}`,
+      });
+    }
+    record({ ...call, status: answer.status });
+    return send(response, answer.status, answer.body, { ...rateHeaders(), ...answer.headers });
+  };
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const requestUrl = new URL(request.url ?? '/', url);
+      try {
+        if (requestUrl.pathname.startsWith('/_emulator/')) return handleControl(request, response, requestUrl.pathname);
+        if (requestUrl.pathname.startsWith('/slack/')) return handleSlack(request, response, raw, requestUrl.pathname);
+        return handleApi(request, response, raw, requestUrl);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        record({
+          service: 'github',
+          method: request.method ?? 'GET',
+          path: requestUrl.pathname,
+          query: {},
+          status: 500,
+          problems: [{ where: 'response', message: `emulator error: ${message}` }],
+        });
+        if (!response.headersSent) send(response, 500, { message: `emulator error: ${message}` });
+      }
+    });
+  });
+
+  const emulator: GitHubEmulator = {
+    url,
+    slackWebhookUrl: `${url}${SLACK_PATH}`,
+    get state() {
+      return state;
+    },
+    calls: () => calls.map((call) => ({ ...call })),
+    writes: () => calls.filter((call) => call.method !== 'GET' && call.method !== 'HEAD'),
+    problems: () =>
+      calls.flatMap((call) => call.problems.map((problem) => ({ ...problem, call: `${call.method} ${call.path}` }))),
+    slackMessages: () =>
+      calls.filter((call) => call.service === 'slack' && call.status === 200).map((call) => call.requestBody),
+    reset: () => {
+      state = new GitHubState({ seed });
+      routes = buildRoutes(state, urls);
+      permissions = basePermissions;
+      calls = [];
+      faultQueue = [];
+      slackFailures = [];
+      random = seededRandom(faultRates.seed ?? seed);
+      seq = 0;
+      rateRemaining = 5000;
+      applyScenario();
+    },
+    injectFaults: (faults, { operationId } = {}) => {
+      faultQueue.push(...faults.map((fault) => ({ fault, operationId })));
+    },
+    failSlack: (answer, times = 1) => {
+      slackFailures.push({ answer, times });
+    },
+    setPermissions: (next) => {
+      permissions = { ...ALL_WRITE, ...next };
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+  return emulator;
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export { GitHubState } from './state.js';
+export type { MergeOptions, DeploymentState } from './state.js';
