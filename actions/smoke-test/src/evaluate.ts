@@ -12,6 +12,8 @@ export interface Mismatch {
   kind: MismatchKind;
   expected: string;
   actual: string;
+  /** Which sample it was found in, when a check took more than one. */
+  sample?: number;
 }
 
 export interface ObservedResponse {
@@ -99,8 +101,4 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function bodyExcerpt(body: string, limit = BODY_EXCERPT_LIMIT): string {
   const oneLine = body.replace(/\s+/g, ' ').trim();
   return oneLine.length > limit ? `${oneLine.slice(0, limit - 1)}…` : oneLine;
-}
-
-export function describeMismatch(mismatch: Mismatch): string {
-  return `expected ${mismatch.expected}, got ${mismatch.actual}`;
 }

@@ -129,8 +129,7 @@ function judge(
         ? [{ kind: 'request', expected: 'a response', actual: outcome.reason }]
         : evaluateResponse(check, outcome);
     if (found.length > 0) {
-      const prefix = outcomes.length > 1 ? `sample ${index + 1} of ${outcomes.length}: ` : '';
-      mismatches = found.map((m) => ({ ...m, expected: `${prefix}${m.expected}` }));
+      mismatches = outcomes.length > 1 ? found.map((m) => ({ ...m, sample: index + 1 })) : found;
       failing = outcome;
       break;
     }
@@ -166,10 +165,17 @@ function judge(
     samples: latencies.length,
     latencyMs: summariseLatency(latencies),
     mismatches,
-    failure: passed ? undefined : mismatches.map((m) => `expected ${m.expected}, got ${m.actual}`).join('; '),
+    failure: passed ? undefined : describeFailure(mismatches, outcomes.length),
     bodyExcerpt:
       !passed && failing?.kind === 'response' && failing.body !== '' && check.method !== 'HEAD'
         ? bodyExcerpt(failing.body)
         : undefined,
   };
+}
+
+/** `sample 3 of 5: expected status 2xx, got 500; expected latency at most 20 ms, got 81 ms` */
+function describeFailure(mismatches: readonly Mismatch[], samples: number): string {
+  const sample = mismatches.find((m) => m.sample !== undefined)?.sample;
+  const prefix = sample === undefined ? '' : `sample ${sample} of ${samples}: `;
+  return `${prefix}${mismatches.map((m) => `expected ${m.expected}, got ${m.actual}`).join('; ')}`;
 }
