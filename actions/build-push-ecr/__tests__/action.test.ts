@@ -1,0 +1,407 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import {
+  CreateRepositoryCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+} from '@aws-sdk/client-ecr';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
+import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
+import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../../../test/emulators/aws/registry-fixtures.js';
+import { DEFAULT_SHA, runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
+import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
+import { dockerShim, filesContaining, workspaceWithDockerfile, type DockerShim } from './helpers.js';
+
+/**
+ * The bundled action, run as the runner runs it, against the AWS emulator (ECR in front of a real
+ * registry) with a recording `docker` first on PATH. What reached ECR is read from the emulator's
+ * call log; what reached Docker from the shim's log.
+ */
+
+const noRegistry = registryUnavailableReason();
+if (noRegistry) console.warn(`build-push-ecr registry tests skipped: ${noRegistry}`);
+const withRegistry = noRegistry ? test.skip : test;
+
+let emulator: AwsEmulator;
+let ecr: ECRClient;
+let shim: DockerShim;
+
+beforeAll(async () => {
+  emulator = await startAwsEmulator();
+  const env = emulator.clientEnv();
+  ecr = new ECRClient({
+    endpoint: env.AWS_ENDPOINT_URL,
+    region: env.AWS_REGION,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+  });
+});
+afterAll(async () => {
+  ecr?.destroy();
+  await emulator?.close();
+});
+beforeEach(() => {
+  emulator.reset();
+  shim = dockerShim();
+});
+
+const registryHost = () => new URL(emulator.url).host;
+
+function run(inputs: RunActionOptions['inputs'], options: Omit<RunActionOptions, 'inputs'> = {}) {
+  return runAction('build-push-ecr', {
+    workspace: options.workspace ?? workspaceWithDockerfile(),
+    ...options,
+    inputs,
+    env: { ...emulator.clientEnv(), ...shim.env, ...options.env },
+  });
+}
+
+async function createRepository(name: string, mutability: 'MUTABLE' | 'IMMUTABLE' = 'MUTABLE') {
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: name, imageTagMutability: mutability }));
+}
+
+async function pushImage(repository: string, tag: string, content = 'staging build') {
+  const answer = await ecr.send(new GetAuthorizationTokenCommand({}));
+  const { username, password } = credentialsFromToken(answer.authorizationData?.[0].authorizationToken as string);
+  return pushSyntheticImage(emulator.url, { authorization: basicAuth(username, password), repository, tag, content });
+}
+
+describe('bad input fails first: one clear error, no mutating call, no docker call', () => {
+  test.each([
+    ['an invalid repository name', { repository: 'My_Repo' }, "Input 'repository' is not a valid ECR repository name"],
+    [
+      'a missing context folder',
+      { repository: 'web', context: 'nowhere' },
+      "Input 'context' names a folder that does not exist",
+    ],
+    [
+      'a missing Dockerfile',
+      { repository: 'web', dockerfile: 'docker/Dockerfile.prod' },
+      "Input 'dockerfile' has no Dockerfile at",
+    ],
+    [
+      'malformed build args',
+      { repository: 'web', 'build-args': 'NODE_ENV=production\nnot a pair' },
+      "Input 'build-args' has a line that is not KEY=value: 'not a pair'",
+    ],
+    [
+      'a build arg with a bad name',
+      { repository: 'web', 'build-args': '1X=2' },
+      "Input 'build-args' has an invalid key '1X'",
+    ],
+    [
+      'an invalid tag',
+      { repository: 'web', tags: 'release candidate' },
+      "Input 'tags' renders 'release candidate' to 'release candidate', which is not a valid tag",
+    ],
+    [
+      'an over-long tag',
+      { repository: 'web', tags: `{{sha}}-${'x'.repeat(100)}` },
+      "Input 'tags' renders '{{sha}}-xxx",
+    ],
+    [
+      'an unknown placeholder',
+      { repository: 'web', tags: '{{commit}}' },
+      "Input 'tags' has an unknown placeholder '{{commit}}'",
+    ],
+    [
+      'a source tag with build inputs',
+      { repository: 'web', 'source-tag': 'abc', 'build-args': 'A=1' },
+      "Input 'build-args' cannot be combined with 'source-tag'",
+    ],
+    [
+      'both source tag and digest',
+      { repository: 'web', 'source-tag': 'abc', 'source-digest': `sha256:${'a'.repeat(64)}` },
+      "Input 'source-tag' cannot be combined with 'source-digest'",
+    ],
+    [
+      'a malformed source digest',
+      { repository: 'web', 'source-digest': 'sha256:xyz' },
+      "Input 'source-digest' is not an image digest",
+    ],
+    [
+      'an unknown cache mode',
+      { repository: 'web', cache: 's3' },
+      "Input 'cache' must be one of 'registry', 'inline', 'none'",
+    ],
+    [
+      'an invalid platform',
+      { repository: 'web', platforms: 'amd64' },
+      "Input 'platforms' has an invalid platform 'amd64'",
+    ],
+  ])('%s', async (_, inputs, message) => {
+    const result = await run(inputs);
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toContain(message);
+    expect(emulator.calls({ mutating: true })).toEqual([]);
+    expect(emulator.calls()).toEqual([]);
+    expect(shim.calls()).toEqual([]);
+  });
+
+  test('a tag list that this event cannot fill says which placeholders are missing', async () => {
+    const result = await run({ repository: 'web', tags: 'pr-{{pr}}' });
+    expect(result.errors).toEqual([
+      "Input 'tags' gives no tag for this 'push' event ('pr-{{pr}}' needs {{pr}}). Add a template this event can fill, such as {{sha}}",
+    ]);
+  });
+
+  test('a repository that does not exist is an error that says how to fix it, and nothing is created', async () => {
+    const result = await run({ repository: 'ghost' });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toContain("ECR repository 'ghost' does not exist");
+    expect(result.errors[0]).toContain('create-repository: true');
+    expect(emulator.calls({ mutating: true })).toEqual([]);
+    expect(shim.calls().map((call) => call.args[0])).not.toContain('build');
+  });
+});
+
+describe('build and push', () => {
+  withRegistry(
+    'logs in with the password on stdin only, builds, pushes, reports the digest; post logs out',
+    async () => {
+      await createRepository('web');
+      const workspace = workspaceWithDockerfile();
+      const result = await run(
+        {
+          repository: 'web',
+          'build-args': 'NODE_ENV=production',
+          labels: 'org.opencontainers.image.vendor=Octo',
+          network: 'host',
+        },
+        { workspace, event: { name: 'push', payload: { ref: 'refs/heads/main', after: DEFAULT_SHA } } },
+      );
+      expect(result.errors).toEqual([]);
+      expect(result.exitCode).toBe(0);
+
+      const registry = registryHost();
+      const described = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['web'] }));
+      expect(described.repositories?.[0].repositoryUri).toBe(`${registry}/web`);
+      const digest = result.outputs.digest;
+      expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+      expect(result.outputs).toEqual({
+        registry,
+        image: `${registry}/web:${DEFAULT_SHA}`,
+        'image-uri': `${registry}/web@${digest}`,
+        digest,
+        tags: `${DEFAULT_SHA}\nmain`,
+        skipped: 'false',
+      });
+
+      // The password: masked (both forms), on login's stdin, and in no argv and no output.
+      const token = result.masked[0];
+      const { password } = credentialsFromToken(token);
+      expect(result.masked).toEqual([token, password]);
+      const calls = shim.calls();
+      const loginCall = calls.find((call) => call.args[0] === 'login');
+      expect(loginCall).toEqual({
+        args: ['login', '--username', 'AWS', '--password-stdin', registry],
+        stdin: password,
+        buildkit: null,
+      });
+      for (const call of calls) {
+        expect(call.args.join(' ')).not.toContain(password);
+        expect(call.args.join(' ')).not.toContain(token);
+      }
+      // The runner swallows its own `::add-mask::` commands; every other line must be clean.
+      const shown = (result.stdout + result.stderr)
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n');
+      expect(shown).not.toContain(password);
+      expect(shown).not.toContain(token);
+
+      // The build's arguments as they reached docker.
+      const build = calls.find((call) => call.args[0] === 'build');
+      expect(build?.buildkit).toBe('1');
+      const args = build?.args ?? [];
+      expect(args).toEqual(
+        expect.arrayContaining(['--progress=plain', '--network', 'host', '--build-arg', 'NODE_ENV=production']),
+      );
+      expect(args).toContain(`org.opencontainers.image.revision=${DEFAULT_SHA}`);
+      expect(args).toContain('org.opencontainers.image.source=https://github.com/octo-org/shipyard-demo');
+      expect(args).toContain('org.opencontainers.image.vendor=Octo');
+      expect(args.filter((_, i) => args[i - 1] === '--tag')).toEqual([
+        `${registry}/web:${DEFAULT_SHA}`,
+        `${registry}/web:main`,
+      ]);
+      expect(args.filter((_, i) => args[i - 1] === '--cache-from')).toEqual([
+        `${registry}/web:${DEFAULT_SHA}`,
+        `${registry}/web:main`,
+      ]);
+      expect(args).toContain('BUILDKIT_INLINE_CACHE=1');
+      expect(args.slice(-1)).toEqual([workspace]);
+      expect(args.slice(0, 3)).toEqual(['build', '--progress=plain', '--file']);
+      expect(args[3]).toBe(join(workspace, 'Dockerfile'));
+      expect(calls.filter((call) => call.args[0] === 'push').map((call) => call.args[1])).toEqual([
+        `${registry}/web:${DEFAULT_SHA}`,
+        `${registry}/web:main`,
+      ]);
+
+      // The pushes went through ECR's registry proxy with the credentials login stored.
+      const manifestPuts = emulator
+        .calls({ service: 'ecr' })
+        .filter((call) => call.operation === 'registry PUT manifests');
+      expect(manifestPuts.map((call) => call.status)).toEqual([201, 201]);
+
+      expect(result.summary).toContain('Image built and pushed');
+      expect(result.summary).toContain(digest);
+      expect(result.summary).toContain('inline (2 of 3 steps from cache)');
+      expect(result.state).toEqual({ isPost: 'true', 'logged-in-to': registry });
+
+      const stored = readFileSync(join(shim.configDir, 'config.json'), 'utf8');
+      expect(stored).toContain(registry);
+      const post = await run({ repository: 'web' }, { phase: 'post', state: result.state });
+      expect(post.exitCode).toBe(0);
+      expect(shim.calls().at(-1)?.args).toEqual(['logout', registry]);
+      for (const root of [shim.configDir, result.runnerTemp, post.runnerTemp, result.tempDir]) {
+        expect(filesContaining(root, password)).toEqual([]);
+        expect(filesContaining(root, token)).toEqual([]);
+      }
+    },
+  );
+
+  withRegistry('an immutable repository that already holds a tag fails before building, with the way out', async () => {
+    await createRepository('frozen', 'IMMUTABLE');
+    await pushImage('frozen', DEFAULT_SHA);
+    const before = emulator.calls().length;
+    const result = await run({ repository: 'frozen' });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toContain(`Tag '${DEFAULT_SHA}' already exists in 'frozen'`);
+    expect(result.errors[0]).toContain('skip-if-exists: true');
+    expect(shim.calls().map((call) => call.args[0])).not.toContain('login');
+    expect(shim.calls().map((call) => call.args[0])).not.toContain('build');
+    expect(
+      emulator
+        .calls()
+        .slice(before)
+        .filter((call) => call.mutating),
+    ).toEqual([]);
+  });
+
+  withRegistry('create-repository creates it with scan on push and immutable tags when asked', async () => {
+    const result = await run({
+      repository: 'team/new-app',
+      'create-repository': true,
+      'immutable-tags': true,
+      push: false,
+    });
+    expect(result.errors).toEqual([]);
+    const described = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['team/new-app'] }));
+    expect(described.repositories?.[0]).toMatchObject({
+      imageTagMutability: 'IMMUTABLE',
+      imageScanningConfiguration: { scanOnPush: true },
+    });
+    expect(result.outputs['image-uri']).toBe('');
+    expect(result.outputs.digest).toBe('');
+    expect(shim.calls().map((call) => call.args[0])).not.toContain('push');
+  });
+
+  withRegistry('cache: registry without buildx warns and falls back to the inline cache', async () => {
+    await createRepository('web');
+    const result = await run({ repository: 'web', cache: 'registry', push: false });
+    expect(result.exitCode).toBe(0);
+    expect(result.warnings).toEqual([expect.stringContaining('cache: registry needs buildx')]);
+    const build = shim.calls().find((call) => call.args[0] === 'build');
+    expect(build?.args).toContain('BUILDKIT_INLINE_CACHE=1');
+  });
+
+  withRegistry(
+    'with a docker-container buildx builder, cache: registry goes to <repository>:buildcache in the form ECR accepts',
+    async () => {
+      await createRepository('web');
+      shim = dockerShim({ buildxDriver: 'docker-container' });
+      const result = await run({ repository: 'web', cache: 'registry', push: false });
+      expect(result.exitCode).toBe(0);
+      const build = shim.calls().find((call) => call.args[0] === 'buildx' && call.args[1] === 'build');
+      const cacheRef = `${registryHost()}/web:buildcache`;
+      expect(build?.args).toEqual(
+        expect.arrayContaining([
+          '--cache-from',
+          `type=registry,ref=${cacheRef}`,
+          '--cache-to',
+          `type=registry,ref=${cacheRef},mode=max,image-manifest=true,oci-mediatypes=true`,
+          '--load',
+        ]),
+      );
+    },
+  );
+
+  withRegistry('a failed build is one error with docker’s own last lines', async () => {
+    await createRepository('web');
+    shim = dockerShim({ fail: 'build' });
+    const result = await run({ repository: 'web' });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toMatch(/^docker build failed \(exit code 1\)/);
+  });
+});
+
+describe('skip-if-exists', () => {
+  withRegistry('finds the first tag, builds nothing, and adds only the missing tags', async () => {
+    await createRepository('web');
+    const existing = await pushImage('web', DEFAULT_SHA);
+    const result = await run({ repository: 'web', 'skip-if-exists': true, tags: '{{sha}}\nlatest' });
+    expect(result.errors).toEqual([]);
+    expect(result.outputs.skipped).toBe('true');
+    expect(result.outputs.digest).toBe(existing.digest);
+    expect(result.outputs['image-uri']).toBe(`${registryHost()}/web@${existing.digest}`);
+    expect(shim.calls()).toEqual([]);
+    const puts = emulator.calls({ service: 'ecr', operation: 'PutImage' });
+    expect(puts.map((call) => (call.request as { imageTag: string }).imageTag)).toEqual(['latest']);
+    expect(result.summary).toContain('build skipped');
+  });
+});
+
+describe('promote mode', () => {
+  withRegistry('copies the manifest to new tags: same digest, no Docker; a rerun changes nothing', async () => {
+    await createRepository('web', 'IMMUTABLE');
+    const staged = await pushImage('web', DEFAULT_SHA);
+    const inputs = { repository: 'web', 'source-tag': DEFAULT_SHA, tags: 'production\nv{{run_number}}' };
+    const result = await run(inputs);
+    expect(result.errors).toEqual([]);
+    expect(result.outputs.digest).toBe(staged.digest);
+    expect(result.outputs.tags).toBe('production\nv42');
+    expect(shim.calls()).toEqual([]);
+    const puts = emulator.calls({ service: 'ecr', operation: 'PutImage' });
+    expect(puts.map((call) => call.request)).toEqual([
+      expect.objectContaining({ imageTag: 'production', imageManifest: staged.manifest, imageDigest: staged.digest }),
+      expect.objectContaining({ imageTag: 'v42', imageManifest: staged.manifest, imageDigest: staged.digest }),
+    ]);
+
+    const again = await run(inputs);
+    expect(again.exitCode).toBe(0);
+    expect(again.summary).toContain('(already there)');
+  });
+
+  withRegistry('by digest, into an immutable tag held by another image: a clear error', async () => {
+    await createRepository('web', 'IMMUTABLE');
+    const staged = await pushImage('web', 'candidate', 'new');
+    await pushImage('web', 'production', 'old');
+    const result = await run({ repository: 'web', 'source-digest': staged.digest, tags: 'production' });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toContain(
+      "Tag 'production' already names another image in 'web', whose tags are immutable",
+    );
+  });
+
+  withRegistry('a source that is not in ECR is an error naming it', async () => {
+    await createRepository('web');
+    const before = emulator.calls().length;
+    const result = await run({ repository: 'web', 'source-tag': 'missing', tags: 'production' });
+    expect(result.errors).toEqual([
+      'Image web:missing is not in ECR, so there is nothing to promote. Check the tag or digest',
+    ]);
+    expect(
+      emulator
+        .calls()
+        .slice(before)
+        .filter((call) => call.mutating),
+    ).toEqual([]);
+  });
+});
+
+test('the README documents every input and output of action.yml', () => {
+  expect(readmeTableNames('build-push-ecr', 'Inputs')).toEqual(manifestNames('build-push-ecr', 'inputs'));
+  expect(readmeTableNames('build-push-ecr', 'Outputs')).toEqual(manifestNames('build-push-ecr', 'outputs'));
+});

@@ -1,0 +1,96 @@
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface ShimCall {
+  args: string[];
+  stdin: string;
+  buildkit: string | null;
+}
+
+export interface DockerShim {
+  /** Variables for the action's run: the shim first on PATH, its log, a private DOCKER_CONFIG. */
+  env: Record<string, string>;
+  configDir: string;
+  calls(): ShimCall[];
+}
+
+/**
+ * A `docker` on PATH that records every call (see fixtures/docker-shim.mjs). `real` passes each
+ * call on to a real Docker CLI after recording it.
+ */
+export function dockerShim(
+  options: { real?: string; buildxDriver?: string; clientVersion?: string; fail?: string } = {},
+): DockerShim {
+  const root = mkdtempSync(join(tmpdir(), 'docker-shim-'));
+  const bin = join(root, 'bin');
+  const configDir = join(root, 'docker-config');
+  mkdirSync(bin);
+  mkdirSync(configDir);
+  const log = join(root, 'calls.jsonl');
+  writeFileSync(log, '');
+  const launcher = join(bin, 'docker');
+  writeFileSync(
+    launcher,
+    `#!/bin/sh\nexec '${process.execPath}' '${join(here, 'fixtures', 'docker-shim.mjs')}' "$@"\n`,
+  );
+  chmodSync(launcher, 0o755);
+  const env: Record<string, string> = {
+    PATH: `${bin}:${process.env.PATH ?? ''}`,
+    DOCKER_SHIM_LOG: log,
+    DOCKER_CONFIG: configDir,
+  };
+  if (options.real) env.DOCKER_SHIM_REAL = options.real;
+  if (options.buildxDriver) env.DOCKER_SHIM_BUILDX_DRIVER = options.buildxDriver;
+  if (options.clientVersion) env.DOCKER_SHIM_CLIENT_VERSION = options.clientVersion;
+  if (options.fail) env.DOCKER_SHIM_FAIL = options.fail;
+  return {
+    env,
+    configDir,
+    calls: () =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as ShimCall),
+  };
+}
+
+/** A workspace holding a Dockerfile (and whatever else the test adds). */
+export function workspaceWithDockerfile(files: Record<string, string> = {}): string {
+  const workspace = mkdtempSync(join(tmpdir(), 'bpe-workspace-'));
+  writeFileSync(join(workspace, 'Dockerfile'), 'FROM scratch\nCOPY hello.txt /\n');
+  writeFileSync(join(workspace, 'hello.txt'), 'hello\n');
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(workspace, path)), { recursive: true });
+    writeFileSync(join(workspace, path), text);
+  }
+  return workspace;
+}
+
+/** Every file below `root` whose bytes contain `secret` (for "no file left behind"). */
+export function filesContaining(root: string, secret: string): string[] {
+  if (!existsSync(root)) return [];
+  const found: string[] = [];
+  const visit = (path: string) => {
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path)) visit(join(path, entry));
+    } else if (stat.isFile() && readFileSync(path).includes(secret)) {
+      found.push(path);
+    }
+  };
+  visit(root);
+  return found;
+}

@@ -1,0 +1,202 @@
+import * as exec from '@actions/exec';
+import { ActionFailure } from '../../shared/src/errors.js';
+import type { CacheMode } from './inputs.js';
+
+/**
+ * The Docker CLI, through `@actions/exec`. Argument lists are built by pure functions (tested
+ * without Docker); the functions that run them add only the process handling. The registry
+ * password only ever travels on `docker login`'s standard input.
+ */
+
+/**
+ * Which builder runs the build. `buildx` can export a registry cache when its driver is not the
+ * plain `docker` one (a `docker-container` builder, as docker/setup-buildx-action creates);
+ * `buildkit` is the BuildKit built into Docker CLIs before 23 (`DOCKER_BUILDKIT=1 docker build`),
+ * which writes inline cache; `legacy` is the classic builder, which reuses local layers only.
+ */
+export type Builder = { kind: 'buildx'; driver: string } | { kind: 'buildkit' } | { kind: 'legacy' };
+
+/** What the cache will really be, given what was asked and what the builder can do. */
+export type EffectiveCache = 'registry' | 'inline' | 'local' | 'none';
+
+export interface CacheDecision {
+  mode: EffectiveCache;
+  /** Why the mode differs from the one asked for, for a warning in the log. */
+  downgrade?: string;
+}
+
+export function decideCache(requested: CacheMode, builder: Builder): CacheDecision {
+  if (requested === 'none') return { mode: 'none' };
+  if (requested === 'registry') {
+    if (builder.kind === 'buildx' && builder.driver !== 'docker') return { mode: 'registry' };
+    const fallback: EffectiveCache = builder.kind === 'legacy' ? 'local' : 'inline';
+    const why =
+      builder.kind === 'buildx'
+        ? `the buildx builder uses the '${builder.driver}' driver, which cannot export a cache (create a docker-container builder, e.g. with docker/setup-buildx-action)`
+        : 'docker buildx is not installed';
+    return {
+      mode: fallback,
+      downgrade: `cache: registry needs buildx with a cache-exporting builder, but ${why}; using ${fallback === 'inline' ? 'inline cache' : "the engine's local layer cache"} instead`,
+    };
+  }
+  if (builder.kind === 'legacy') {
+    return {
+      mode: 'local',
+      downgrade:
+        "the classic builder (no BuildKit: docker buildx is not installed) cannot use an inline cache; using the engine's local layer cache",
+    };
+  }
+  return { mode: 'inline' };
+}
+
+export interface BuildPlan {
+  context: string;
+  dockerfile: string;
+  buildArgs: ReadonlyMap<string, string>;
+  target?: string;
+  platforms: readonly string[];
+  network?: string;
+  labels: ReadonlyMap<string, string>;
+  /** Full references, `registry/repository:tag`; the first is the main one. */
+  images: readonly string[];
+  cache: EffectiveCache;
+  /** `registry/repository:buildcache`, for the registry cache. */
+  cacheRef: string;
+  push: boolean;
+  /** buildx only: where it writes the pushed digest. */
+  metadataFile?: string;
+}
+
+export interface DockerCommand {
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** The build command for a builder. Classic and BuildKit builds push afterwards with `docker push`. */
+export function buildCommand(plan: BuildPlan, builder: Builder): DockerCommand {
+  const args = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build'];
+  if (builder.kind !== 'legacy') args.push('--progress=plain');
+  args.push('--file', plan.dockerfile);
+  if (plan.target) args.push('--target', plan.target);
+  if (plan.platforms.length > 0) args.push('--platform', plan.platforms.join(','));
+  if (plan.network) args.push('--network', plan.network);
+  for (const [key, value] of plan.buildArgs) args.push('--build-arg', `${key}=${value}`);
+  for (const [key, value] of plan.labels) args.push('--label', `${key}=${value}`);
+  for (const image of plan.images) args.push('--tag', image);
+
+  if (plan.cache === 'registry') {
+    args.push('--cache-from', `type=registry,ref=${plan.cacheRef}`);
+    // ECR accepts a cache only as an image manifest with OCI media types.
+    args.push('--cache-to', `type=registry,ref=${plan.cacheRef},mode=max,image-manifest=true,oci-mediatypes=true`);
+  } else if (plan.cache === 'inline') {
+    // The previous image under any of our tags (the branch's last build) seeds the cache.
+    for (const image of plan.images) {
+      args.push('--cache-from', builder.kind === 'buildx' ? `type=registry,ref=${image}` : image);
+    }
+    if (builder.kind === 'buildx') args.push('--cache-to', 'type=inline');
+    else args.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1');
+  }
+
+  if (builder.kind === 'buildx') {
+    args.push(plan.push ? '--push' : '--load');
+    if (plan.metadataFile) args.push('--metadata-file', plan.metadataFile);
+  }
+  args.push(plan.context);
+
+  const env: Record<string, string> = {};
+  if (builder.kind === 'buildkit') env.DOCKER_BUILDKIT = '1';
+  // Newer CLIs refuse DOCKER_BUILDKIT=1 without buildx; say plainly that this is the classic builder.
+  if (builder.kind === 'legacy') env.DOCKER_BUILDKIT = '0';
+  return { args, env };
+}
+
+export function loginArgs(registry: string, username: string): string[] {
+  return ['login', '--username', username, '--password-stdin', registry];
+}
+
+export function logoutArgs(registry: string): string[] {
+  return ['logout', registry];
+}
+
+/** Steps in a build log and how many of them came from the cache. */
+export function cacheHits(log: string, builder: Builder): { steps: number; cached: number } {
+  if (builder.kind === 'legacy') {
+    return {
+      steps: (log.match(/^Step \d+\/\d+ :/gm) ?? []).length,
+      cached: (log.match(/^ ---> Using cache$/gm) ?? []).length,
+    };
+  }
+  // BuildKit's plain progress: `#7 [deps 3/4] RUN npm ci` starts a step, `#7 CACHED` marks a hit.
+  const steps = new Set(Array.from(log.matchAll(/^#(\d+) \[[^\]]*\d+\/\d+\]/gm), (m) => m[1]));
+  const cached = new Set(Array.from(log.matchAll(/^#(\d+) CACHED$/gm), (m) => m[1]).filter((id) => steps.has(id)));
+  return { steps: steps.size, cached: cached.size };
+}
+
+async function docker(
+  args: string[],
+  { input, env, silent = false }: { input?: Buffer; env?: Record<string, string>; silent?: boolean } = {},
+): Promise<exec.ExecOutput> {
+  try {
+    return await exec.getExecOutput('docker', args, {
+      input,
+      silent,
+      ignoreReturnCode: true,
+      env: env ? ({ ...process.env, ...env } as Record<string, string>) : undefined,
+    });
+  } catch (error) {
+    // exec throws before running when the binary is missing from PATH.
+    throw new ActionFailure(
+      `Could not run docker: ${error instanceof Error ? error.message : String(error)}. Install Docker on the runner, or use promote mode (source-tag) which needs no Docker`,
+    );
+  }
+}
+
+function failure(what: string, output: exec.ExecOutput): ActionFailure {
+  const detail = (output.stderr.trim() || output.stdout.trim()).split('\n').slice(-5).join('\n');
+  return new ActionFailure(`docker ${what} failed (exit code ${output.exitCode})${detail ? `: ${detail}` : ''}`);
+}
+
+export async function detectBuilder(): Promise<Builder> {
+  const buildx = await docker(['buildx', 'version'], { silent: true });
+  if (buildx.exitCode === 0) {
+    const inspect = await docker(['buildx', 'inspect'], { silent: true });
+    const driver = /^Driver:\s+(\S+)/m.exec(inspect.stdout)?.[1] ?? 'docker';
+    return { kind: 'buildx', driver };
+  }
+  const version = await docker(['version', '--format', '{{.Client.Version}}'], { silent: true });
+  const major = Number(/^(\d+)\./.exec(version.stdout.trim())?.[1]);
+  if (!Number.isFinite(major)) {
+    if (version.exitCode !== 0 && !version.stdout.trim()) throw failure('version', version);
+    return { kind: 'legacy' };
+  }
+  return major < 23 ? { kind: 'buildkit' } : { kind: 'legacy' };
+}
+
+export async function login(registry: string, username: string, password: string): Promise<void> {
+  const output = await docker(loginArgs(registry, username), { input: Buffer.from(password, 'utf8') });
+  if (output.exitCode !== 0) throw failure(`login to ${registry}`, output);
+}
+
+export async function logout(registry: string): Promise<void> {
+  const output = await docker(logoutArgs(registry));
+  if (output.exitCode !== 0) throw failure(`logout from ${registry}`, output);
+}
+
+export async function build(plan: BuildPlan, builder: Builder): Promise<{ steps: number; cached: number }> {
+  const command = buildCommand(plan, builder);
+  const output = await docker(command.args, { env: command.env });
+  if (output.exitCode !== 0) throw failure('build', output);
+  return cacheHits(`${output.stdout}\n${output.stderr}`, builder);
+}
+
+export async function push(image: string): Promise<void> {
+  const output = await docker(['push', image]);
+  if (output.exitCode !== 0) throw failure(`push ${image}`, output);
+}
+
+/** Uncompressed size of a local image, for builds that are not pushed. */
+export async function localImageSize(image: string): Promise<number | undefined> {
+  const output = await docker(['image', 'inspect', '--format', '{{.Size}}', image], { silent: true });
+  const size = Number(output.stdout.trim());
+  return output.exitCode === 0 && Number.isFinite(size) ? size : undefined;
+}

@@ -1,0 +1,237 @@
+import type { ECRClient, Repository } from '@aws-sdk/client-ecr';
+import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
+
+/**
+ * What the action asks of ECR, on top of the SDK: credentials for the registry, the repository
+ * (created when asked), and image manifests read and written by tag or digest. Errors come back
+ * as sentences that say what to do, with the IAM action named when permission is missing.
+ */
+
+export interface RegistryLogin {
+  /** `<account>.dkr.ecr.<region>.amazonaws.com` (host and port, no scheme). */
+  registry: string;
+  username: string;
+  password: string;
+  /** The base64 token as ECR sent it; masked too, since it holds the password. */
+  token: string;
+  expiresAt?: Date;
+}
+
+export interface RepositoryInfo {
+  name: string;
+  uri?: string;
+  mutability: 'MUTABLE' | 'IMMUTABLE';
+  created: boolean;
+}
+
+export type ImageReference = { tag: string } | { digest: string };
+
+export interface ImageManifest {
+  digest: string;
+  manifest: string;
+  mediaType?: string;
+}
+
+export interface ImageDetail {
+  digest: string;
+  tags: string[];
+  sizeBytes?: number;
+  pushedAt?: Date;
+}
+
+export type TagResult = 'created' | 'unchanged';
+
+type EcrModule = typeof import('@aws-sdk/client-ecr');
+
+export class EcrRegistry {
+  private constructor(
+    private readonly sdk: EcrModule,
+    private readonly client: ECRClient,
+    private readonly registryId: string | undefined,
+  ) {}
+
+  /** Load the SDK (after inputs validate) and make a client with the standard retry mode. */
+  static async connect({
+    registryId,
+    maxAttempts,
+  }: {
+    registryId?: string;
+    maxAttempts: number;
+  }): Promise<EcrRegistry> {
+    const sdk = await import('@aws-sdk/client-ecr');
+    const client = new sdk.ECRClient({ maxAttempts, retryMode: 'standard' });
+    return new EcrRegistry(sdk, client, registryId);
+  }
+
+  async login(): Promise<RegistryLogin> {
+    const answer = await this.call('ecr:GetAuthorizationToken', () =>
+      this.client.send(
+        new this.sdk.GetAuthorizationTokenCommand(this.registryId ? { registryIds: [this.registryId] } : {}),
+      ),
+    );
+    const data = answer.authorizationData?.[0];
+    if (!data?.authorizationToken || !data.proxyEndpoint) {
+      throw new ActionFailure('ECR returned no authorization data; check the region (AWS_REGION) and the credentials');
+    }
+    const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
+    const separator = decoded.indexOf(':');
+    if (separator <= 0) throw new ActionFailure('ECR returned an authorization token that is not user:password');
+    return {
+      registry: data.proxyEndpoint.replace(/^https?:\/\//, '').replace(/\/+$/, ''),
+      username: decoded.slice(0, separator),
+      password: decoded.slice(separator + 1),
+      token: data.authorizationToken,
+      expiresAt: data.expiresAt,
+    };
+  }
+
+  /** The repository, created (scan on push; immutable tags if asked) when missing and allowed. */
+  async repository(name: string, create: { allowed: boolean; immutableTags: boolean }): Promise<RepositoryInfo> {
+    try {
+      const answer = await this.call('ecr:DescribeRepositories', () =>
+        this.client.send(
+          new this.sdk.DescribeRepositoriesCommand({ repositoryNames: [name], registryId: this.registryId }),
+        ),
+      );
+      return repositoryInfo(answer.repositories?.[0], name, false);
+    } catch (error) {
+      if (!isNamed(error, 'RepositoryNotFoundException')) throw error;
+      if (!create.allowed) {
+        throw new ActionFailure(
+          `ECR repository '${name}' does not exist${this.registryId ? ` in registry ${this.registryId}` : ''}. Create it, or set create-repository: true`,
+        );
+      }
+    }
+    const created = await this.call('ecr:CreateRepository', () =>
+      this.client.send(
+        new this.sdk.CreateRepositoryCommand({
+          repositoryName: name,
+          registryId: this.registryId,
+          imageScanningConfiguration: { scanOnPush: true },
+          imageTagMutability: create.immutableTags ? 'IMMUTABLE' : 'MUTABLE',
+        }),
+      ),
+    );
+    return repositoryInfo(created.repository, name, true);
+  }
+
+  /** The image a tag or digest names, with all its tags and its size; undefined when there is none. */
+  async findImage(repository: string, reference: ImageReference): Promise<ImageDetail | undefined> {
+    try {
+      const answer = await this.call('ecr:DescribeImages', () =>
+        this.client.send(
+          new this.sdk.DescribeImagesCommand({
+            repositoryName: repository,
+            registryId: this.registryId,
+            imageIds: ['tag' in reference ? { imageTag: reference.tag } : { imageDigest: reference.digest }],
+          }),
+        ),
+      );
+      const detail = answer.imageDetails?.[0];
+      if (!detail?.imageDigest) return undefined;
+      return {
+        digest: detail.imageDigest,
+        tags: detail.imageTags ?? [],
+        sizeBytes: detail.imageSizeInBytes,
+        pushedAt: detail.imagePushedAt,
+      };
+    } catch (error) {
+      // A repository that does not exist yet holds no image either.
+      if (isNamed(error, 'ImageNotFoundException') || isNamed(error, 'RepositoryNotFoundException')) return undefined;
+      throw error;
+    }
+  }
+
+  async manifest(repository: string, reference: ImageReference): Promise<ImageManifest | undefined> {
+    const answer = await this.call('ecr:BatchGetImage', () =>
+      this.client.send(
+        new this.sdk.BatchGetImageCommand({
+          repositoryName: repository,
+          registryId: this.registryId,
+          imageIds: ['tag' in reference ? { imageTag: reference.tag } : { imageDigest: reference.digest }],
+          acceptedMediaTypes: [
+            'application/vnd.docker.distribution.manifest.v2+json',
+            'application/vnd.docker.distribution.manifest.list.v2+json',
+            'application/vnd.oci.image.manifest.v1+json',
+            'application/vnd.oci.image.index.v1+json',
+          ],
+        }),
+      ),
+    );
+    const image = answer.images?.[0];
+    if (!image?.imageManifest || !image.imageId?.imageDigest) {
+      const failure = answer.failures?.[0];
+      if (!failure || failure.failureCode === 'ImageNotFound') return undefined;
+      throw new ActionFailure(
+        `ECR could not read image ${describeReference(reference)} of '${repository}': ${failure.failureReason ?? failure.failureCode}`,
+      );
+    }
+    return {
+      digest: image.imageId.imageDigest,
+      manifest: image.imageManifest,
+      mediaType: image.imageManifestMediaType,
+    };
+  }
+
+  /**
+   * Point a tag at a manifest by writing the same bytes again (PutImage): the digest cannot change.
+   * A tag that already points there is fine (a rerun); a tag an immutable repository holds for
+   * another image is an error that says so.
+   */
+  async tag(repository: string, image: ImageManifest, tag: string): Promise<TagResult> {
+    try {
+      await this.call('ecr:PutImage', () =>
+        this.client.send(
+          new this.sdk.PutImageCommand({
+            repositoryName: repository,
+            registryId: this.registryId,
+            imageManifest: image.manifest,
+            imageManifestMediaType: image.mediaType,
+            imageDigest: image.digest,
+            imageTag: tag,
+          }),
+        ),
+      );
+      return 'created';
+    } catch (error) {
+      if (isNamed(error, 'ImageAlreadyExistsException')) return 'unchanged';
+      if (isNamed(error, 'ImageTagAlreadyExistsException')) {
+        throw new ActionFailure(
+          `Tag '${tag}' already names another image in '${repository}', whose tags are immutable: ${errorMessage(error)}. Use a tag that does not exist yet`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Run one SDK call; a permission error names the IAM action that is missing. */
+  private async call<T>(action: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (isNamed(error, 'AccessDeniedException') || isNamed(error, 'AccessDenied')) {
+        throw new ActionFailure(
+          `Permission denied for ${action}: ${errorMessage(error)}. Allow ${action} in the role's IAM policy`,
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+export function describeReference(reference: ImageReference): string {
+  return 'tag' in reference ? `:${reference.tag}` : `@${reference.digest}`;
+}
+
+function repositoryInfo(repository: Repository | undefined, name: string, created: boolean): RepositoryInfo {
+  return {
+    name,
+    uri: repository?.repositoryUri,
+    mutability: repository?.imageTagMutability === 'IMMUTABLE' ? 'IMMUTABLE' : 'MUTABLE',
+    created,
+  };
+}
+
+function isNamed(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name;
+}

@@ -1,0 +1,269 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../../shared/src/errors.js';
+import {
+  exactlyOneOf,
+  readBoolean,
+  readEnum,
+  readKeyValues,
+  readList,
+  readRaw,
+  readString,
+  resolveWorkspacePath,
+  type Env,
+} from '../../shared/src/inputs.js';
+import { readRunContext } from '../../shared/src/context.js';
+import {
+  DEFAULT_TAG_TEMPLATES,
+  renderTags,
+  tagContext,
+  TagTemplateError,
+  TAG_PATTERN,
+  type RenderedTags,
+} from './tags.js';
+
+/** Input names, in step with action.yml. */
+export const INPUT = {
+  repository: 'repository',
+  registry: 'registry',
+  createRepository: 'create-repository',
+  immutableTags: 'immutable-tags',
+  context: 'context',
+  dockerfile: 'dockerfile',
+  buildArgs: 'build-args',
+  target: 'target',
+  platforms: 'platforms',
+  network: 'network',
+  labels: 'labels',
+  tags: 'tags',
+  cache: 'cache',
+  push: 'push',
+  skipIfExists: 'skip-if-exists',
+  sourceTag: 'source-tag',
+  sourceDigest: 'source-digest',
+  maxAttempts: 'max-attempts',
+} as const;
+
+export const CACHE_MODES = ['registry', 'inline', 'none'] as const;
+export type CacheMode = (typeof CACHE_MODES)[number];
+
+export interface BuildInputs {
+  kind: 'build';
+  context: string;
+  dockerfile: string;
+  buildArgs: Map<string, string>;
+  target?: string;
+  platforms: string[];
+  network?: string;
+  labels: Map<string, string>;
+  cache: CacheMode;
+  push: boolean;
+  skipIfExists: boolean;
+}
+
+export interface PromoteInputs {
+  kind: 'promote';
+  source: { tag: string } | { digest: string };
+}
+
+export interface Inputs {
+  repository: string;
+  /** The registry host (`<account>.dkr.ecr.<region>.amazonaws.com`); undefined: from the authorization data. */
+  registry?: string;
+  /** The 12-digit registry id, when `registry` names an ECR registry. */
+  registryId?: string;
+  createRepository: boolean;
+  immutableTags: boolean;
+  tags: string[];
+  skippedTemplates: RenderedTags['skipped'];
+  mode: BuildInputs | PromoteInputs;
+  maxAttempts: number;
+}
+
+export const REPOSITORY_NAME_PATTERN = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const REGISTRY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?$/;
+const ECR_REGISTRY_ID = /^(\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$/;
+const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
+const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
+const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_KEY = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
+const BUILD_ONLY_INPUTS = [INPUT.dockerfile, INPUT.buildArgs, INPUT.target, INPUT.platforms, INPUT.labels] as const;
+
+export function getInputs(env: Env = process.env): Inputs {
+  const repository = readString(INPUT.repository, { required: true }, env);
+  if (!REPOSITORY_NAME_PATTERN.test(repository)) {
+    throw new InputError(
+      INPUT.repository,
+      `is not a valid ECR repository name: '${repository}'`,
+      'Use 2 to 256 lower-case letters, digits and . _ - /, starting and ending with a letter or digit (for example my-team/web-app)',
+    );
+  }
+
+  const registry = readRegistry(env);
+  const sourceInput = exactlyOneOf([INPUT.sourceTag, INPUT.sourceDigest], env, { required: false });
+  const mode = sourceInput ? readPromote(sourceInput, env) : readBuild(env);
+
+  const runContext = readRunContext(env as NodeJS.ProcessEnv);
+  const templates = readList(INPUT.tags, env, { commas: false });
+  let rendered: RenderedTags;
+  try {
+    rendered = renderTags(
+      templates.length > 0 ? templates : DEFAULT_TAG_TEMPLATES,
+      tagContext({ env, payload: runContext.payload }),
+    );
+  } catch (error) {
+    if (error instanceof TagTemplateError) throw new InputError(INPUT.tags, error.message);
+    throw error;
+  }
+  if (rendered.tags.length === 0) {
+    const reasons = rendered.skipped.map(
+      ({ template, missing }) => `'${template}' needs {{${missing.join('}}, {{')}}}`,
+    );
+    throw new InputError(
+      INPUT.tags,
+      `gives no tag for this '${runContext.eventName || 'unknown'}' event (${reasons.join('; ')})`,
+      'Add a template this event can fill, such as {{sha}}',
+    );
+  }
+
+  return {
+    repository,
+    registry: registry?.host,
+    registryId: registry?.id,
+    createRepository: readBoolean(INPUT.createRepository, false, env),
+    immutableTags: readBoolean(INPUT.immutableTags, false, env),
+    tags: rendered.tags,
+    skippedTemplates: rendered.skipped,
+    mode,
+    maxAttempts: readAttempts(env),
+  };
+}
+
+function readAttempts(env: Env): number {
+  const raw = readRaw(INPUT.maxAttempts, env);
+  if (raw === undefined) return 3;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 20) {
+    throw new InputError(INPUT.maxAttempts, `must be a whole number from 1 to 20, got '${raw}'`);
+  }
+  return Number(raw);
+}
+
+function readRegistry(env: Env): { host: string; id?: string } | undefined {
+  const given = readString(INPUT.registry, {}, env);
+  if (given === undefined) return undefined;
+  const host = given.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  if (!REGISTRY_PATTERN.test(host)) {
+    throw new InputError(
+      INPUT.registry,
+      `is not a registry host: '${given}'`,
+      'Give a host such as 123456789012.dkr.ecr.us-east-1.amazonaws.com, or leave it out to use your account',
+    );
+  }
+  return { host, id: ECR_REGISTRY_ID.exec(host)?.[1] };
+}
+
+function readPromote(sourceInput: string, env: Env): PromoteInputs {
+  for (const name of BUILD_ONLY_INPUTS) {
+    if (readRaw(name, env) !== undefined) {
+      throw new InputError(
+        name,
+        `cannot be combined with '${sourceInput}'`,
+        `Promote mode copies an image that is already in ECR without building; remove '${name}' or '${sourceInput}'`,
+      );
+    }
+  }
+  if (readBoolean(INPUT.skipIfExists, false, env)) {
+    throw new InputError(INPUT.skipIfExists, `cannot be combined with '${sourceInput}'`, 'Promote mode never builds');
+  }
+  if (sourceInput === INPUT.sourceDigest) {
+    const digest = readString(INPUT.sourceDigest, { required: true }, env);
+    if (!DIGEST_PATTERN.test(digest)) {
+      throw new InputError(
+        INPUT.sourceDigest,
+        `is not an image digest: '${digest}'`,
+        'Give sha256: followed by 64 hex digits',
+      );
+    }
+    return { kind: 'promote', source: { digest } };
+  }
+  const tag = readString(INPUT.sourceTag, { required: true }, env);
+  if (!TAG_PATTERN.test(tag)) {
+    throw new InputError(INPUT.sourceTag, `is not a valid image tag: '${tag}'`);
+  }
+  return { kind: 'promote', source: { tag } };
+}
+
+function readBuild(env: Env): BuildInputs {
+  const context = resolveWorkspacePath(readString(INPUT.context, { fallback: '.' }, env) as string, env);
+  if (!isDirectory(context)) {
+    throw new InputError(
+      INPUT.context,
+      `names a folder that does not exist: ${context}`,
+      'The path is relative to the workspace; check out the code first',
+    );
+  }
+  const dockerfileInput = readString(INPUT.dockerfile, {}, env);
+  const dockerfile = dockerfileInput ? resolveWorkspacePath(dockerfileInput, env) : join(context, 'Dockerfile');
+  if (!isFile(dockerfile)) {
+    throw new InputError(
+      dockerfileInput ? INPUT.dockerfile : INPUT.context,
+      `has no Dockerfile at ${dockerfile}`,
+      dockerfileInput ? 'The path is relative to the workspace' : "Add a Dockerfile to the context or set 'dockerfile'",
+    );
+  }
+
+  const platforms = readList(INPUT.platforms, env);
+  for (const platform of platforms) {
+    if (!PLATFORM_PATTERN.test(platform)) {
+      throw new InputError(
+        INPUT.platforms,
+        `has an invalid platform '${platform}'`,
+        'Write os/arch[/variant], such as linux/amd64 or linux/arm64',
+      );
+    }
+  }
+  const target = readString(INPUT.target, {}, env);
+  if (target !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) {
+    throw new InputError(INPUT.target, `is not a valid build stage name: '${target}'`);
+  }
+  const network = readString(INPUT.network, {}, env);
+  if (network !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network)) {
+    throw new InputError(INPUT.network, `is not a valid network name: '${network}'`, 'Use host, none or default');
+  }
+
+  return {
+    kind: 'build',
+    context,
+    dockerfile,
+    buildArgs: readKeyValues(INPUT.buildArgs, env, {
+      keyPattern: BUILD_ARG_KEY,
+      keyDescription: 'A build argument name has letters, digits and _ and does not start with a digit',
+    }),
+    target,
+    platforms,
+    network,
+    labels: readKeyValues(INPUT.labels, env, {
+      keyPattern: LABEL_KEY,
+      keyDescription: 'A label key has letters, digits, . _ - and /, such as org.opencontainers.image.vendor',
+    }),
+    cache: readEnum(INPUT.cache, CACHE_MODES, 'inline', env),
+    push: readBoolean(INPUT.push, true, env),
+    skipIfExists: readBoolean(INPUT.skipIfExists, false, env),
+  };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

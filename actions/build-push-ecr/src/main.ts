@@ -1,0 +1,284 @@
+import * as core from '@actions/core';
+import { readRunContext } from '../../shared/src/context.js';
+import { ActionFailure } from '../../shared/src/errors.js';
+import { appendSummary } from '../../shared/src/summary.js';
+import * as docker from './docker.js';
+import { EcrRegistry, describeReference, type ImageDetail, type RegistryLogin, type RepositoryInfo } from './ecr.js';
+import { getInputs, type BuildInputs, type Inputs, type PromoteInputs } from './inputs.js';
+import { imageLabels } from './labels.js';
+import { renderReport, type BuildReport } from './report.js';
+
+/** State the main step leaves for the `post:` step (the same bundle, run again by the runner). */
+export const STATE = { isPost: 'isPost', loggedInTo: 'logged-in-to' } as const;
+
+export function isPost(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[`STATE_${STATE.isPost}`] === 'true';
+}
+
+interface Outcome {
+  registry: string;
+  digest?: string;
+  tags: readonly string[];
+  skipped: boolean;
+  report: BuildReport;
+}
+
+export async function main(): Promise<void> {
+  const inputs = getInputs();
+  core.saveState(STATE.isPost, 'true');
+  for (const { template, missing } of inputs.skippedTemplates) {
+    core.info(`Tag template '${template}' left out: this event has no {{${missing.join('}}, {{')}}}`);
+  }
+
+  const ecr = await EcrRegistry.connect({ registryId: inputs.registryId, maxAttempts: inputs.maxAttempts });
+  const login = await core.group('Authorize with Amazon ECR', async () => {
+    const authorization = await ecr.login();
+    // Both forms: the token is base64 of `AWS:<password>`, so either one gives the password away.
+    core.setSecret(authorization.token);
+    core.setSecret(authorization.password);
+    core.info(
+      `Registry ${authorization.registry}; token valid until ${authorization.expiresAt?.toISOString() ?? 'unknown'}`,
+    );
+    return authorization;
+  });
+  const registry = inputs.registry ?? login.registry;
+
+  const outcome =
+    inputs.mode.kind === 'promote'
+      ? await promote(ecr, inputs, inputs.mode, registry)
+      : await buildAndPush(ecr, inputs, inputs.mode, registry, login);
+
+  const image = `${registry}/${inputs.repository}:${outcome.tags[0]}`;
+  const imageUri = outcome.digest ? `${registry}/${inputs.repository}@${outcome.digest}` : '';
+  core.setOutput('registry', registry);
+  core.setOutput('image', image);
+  core.setOutput('image-uri', imageUri);
+  core.setOutput('digest', outcome.digest ?? '');
+  core.setOutput('tags', outcome.tags.join('\n'));
+  core.setOutput('skipped', String(outcome.skipped));
+  if (imageUri) core.info(`Image: ${imageUri}`);
+  await appendSummary(renderReport({ ...outcome.report, imageUri: imageUri || undefined }));
+}
+
+/** The `post:` step: forget the registry credentials the main step stored in the Docker config. */
+export async function post(): Promise<void> {
+  const registry = core.getState(STATE.loggedInTo);
+  if (!registry) return;
+  await docker.logout(registry);
+}
+
+async function repositoryFor(ecr: EcrRegistry, inputs: Inputs): Promise<RepositoryInfo> {
+  return core.group(`Repository ${inputs.repository}`, async () => {
+    const repository = await ecr.repository(inputs.repository, {
+      allowed: inputs.createRepository,
+      immutableTags: inputs.immutableTags,
+    });
+    core.info(
+      repository.created
+        ? `Created ${inputs.repository} (scan on push, ${repository.mutability.toLowerCase()} tags)`
+        : `Found ${inputs.repository} (${repository.mutability.toLowerCase()} tags)`,
+    );
+    return repository;
+  });
+}
+
+/** Give an image that is already in ECR more tags, by writing its manifest again under each tag. */
+async function copyTags(
+  ecr: EcrRegistry,
+  repository: string,
+  source: { tag: string } | { digest: string },
+  tags: readonly string[],
+): Promise<{ digest: string; results: { tag: string; result: 'created' | 'unchanged' }[] }> {
+  const manifest = await ecr.manifest(repository, source);
+  if (!manifest) {
+    throw new ActionFailure(
+      `Image ${repository}${describeReference(source)} is not in ECR, so there is nothing to promote. Check the tag or digest`,
+    );
+  }
+  const results: { tag: string; result: 'created' | 'unchanged' }[] = [];
+  for (const tag of tags) {
+    const result = await ecr.tag(repository, manifest, tag);
+    core.info(
+      result === 'created' ? `Tagged ${manifest.digest} as ${tag}` : `${tag} already points at ${manifest.digest}`,
+    );
+    results.push({ tag, result });
+  }
+  return { digest: manifest.digest, results };
+}
+
+async function promote(ecr: EcrRegistry, inputs: Inputs, mode: PromoteInputs, registry: string): Promise<Outcome> {
+  await repositoryFor(ecr, inputs);
+  const started = Date.now();
+  const copied = await core.group(`Promote ${inputs.repository}${describeReference(mode.source)}`, () =>
+    copyTags(ecr, inputs.repository, mode.source, inputs.tags),
+  );
+  const detail = await ecr.findImage(inputs.repository, { digest: copied.digest });
+  return {
+    registry,
+    digest: copied.digest,
+    tags: inputs.tags,
+    skipped: false,
+    report: {
+      repository: inputs.repository,
+      registry,
+      tags: inputs.tags,
+      digest: copied.digest,
+      sizeBytes: detail?.sizeBytes,
+      outcome: 'promoted',
+      source: `${inputs.repository}${describeReference(mode.source)}`,
+      tagResults: copied.results,
+      durations: { promoteMs: Date.now() - started },
+    },
+  };
+}
+
+async function buildAndPush(
+  ecr: EcrRegistry,
+  inputs: Inputs,
+  mode: BuildInputs,
+  registry: string,
+  login: RegistryLogin,
+): Promise<Outcome> {
+  const [firstTag] = inputs.tags;
+  if (mode.skipIfExists) {
+    // Before Docker is even looked at: a runner without Docker can still skip and re-tag.
+    const existing = await ecr.findImage(inputs.repository, { tag: firstTag });
+    if (existing) return skip(ecr, inputs, registry, existing);
+  }
+
+  // Find out what this runner's Docker can do before anything is created in AWS.
+  const builder = await core.group('Docker builder', async () => {
+    const found = await docker.detectBuilder();
+    core.info(
+      found.kind === 'buildx'
+        ? `buildx (driver ${found.driver})`
+        : found.kind === 'buildkit'
+          ? 'BuildKit (docker build)'
+          : 'classic builder',
+    );
+    return found;
+  });
+  if (mode.platforms.length > 1 && builder.kind !== 'buildx') {
+    throw new ActionFailure(
+      `Building for several platforms (${mode.platforms.join(', ')}) needs docker buildx, which this runner does not have`,
+    );
+  }
+  const cache = docker.decideCache(mode.cache, builder);
+  if (cache.downgrade) core.warning(cache.downgrade);
+
+  const repository = await repositoryFor(ecr, inputs);
+  if (mode.push && repository.mutability === 'IMMUTABLE') await refuseTakenTags(ecr, inputs);
+
+  await core.group(`Log in to ${registry}`, async () => {
+    await docker.login(registry, login.username, login.password);
+    core.saveState(STATE.loggedInTo, registry);
+  });
+
+  const images = inputs.tags.map((tag) => `${registry}/${inputs.repository}:${tag}`);
+  const run = readRunContext();
+  const plan: docker.BuildPlan = {
+    context: mode.context,
+    dockerfile: mode.dockerfile,
+    buildArgs: mode.buildArgs,
+    target: mode.target,
+    platforms: mode.platforms,
+    network: mode.network,
+    labels: imageLabels({
+      run,
+      version: inputs.tags.find((tag) => /^\d+\.\d+\.\d+/.test(tag)) ?? firstTag,
+      created: new Date(),
+      userLabels: mode.labels,
+    }),
+    images,
+    cache: cache.mode,
+    cacheRef: `${registry}/${inputs.repository}:buildcache`,
+    // buildx pushes while it builds; the others push afterwards, tag by tag.
+    push: mode.push,
+  };
+
+  const buildStarted = Date.now();
+  const hits = await core.group(`Build ${images[0]}`, () => docker.build(plan, builder));
+  const buildMs = Date.now() - buildStarted;
+  core.info(`${hits.cached} of ${hits.steps} build steps came from the cache`);
+
+  let pushMs: number | undefined;
+  if (mode.push && builder.kind !== 'buildx') {
+    const pushStarted = Date.now();
+    await core.group(`Push ${inputs.tags.length} tag(s)`, async () => {
+      for (const image of images) await docker.push(image);
+    });
+    pushMs = Date.now() - pushStarted;
+  }
+
+  let detail: ImageDetail | undefined;
+  let sizeBytes: number | undefined;
+  if (mode.push) {
+    detail = await ecr.findImage(inputs.repository, { tag: firstTag });
+    if (!detail)
+      throw new ActionFailure(`The push finished but ECR has no image tagged '${firstTag}' in '${inputs.repository}'`);
+    sizeBytes = detail.sizeBytes;
+  } else {
+    sizeBytes = await docker.localImageSize(images[0]);
+  }
+
+  return {
+    registry,
+    digest: detail?.digest,
+    tags: inputs.tags,
+    skipped: false,
+    report: {
+      repository: inputs.repository,
+      registry,
+      tags: inputs.tags,
+      digest: detail?.digest,
+      sizeBytes,
+      outcome: mode.push ? 'built' : 'built-not-pushed',
+      builder: builder.kind === 'buildx' ? `buildx (${builder.driver})` : builder.kind,
+      cache: { mode: cache.mode, ...hits },
+      durations: { buildMs, pushMs },
+    },
+  };
+}
+
+/** `skip-if-exists` found the first tag: no build, only the tags the image does not have yet. */
+async function skip(ecr: EcrRegistry, inputs: Inputs, registry: string, existing: ImageDetail): Promise<Outcome> {
+  core.info(`${inputs.repository}:${inputs.tags[0]} is already in ECR (${existing.digest}); not building`);
+  const missing = inputs.tags.filter((tag) => !existing.tags.includes(tag));
+  const copied =
+    missing.length > 0
+      ? await core.group(`Add ${missing.length} missing tag(s)`, () =>
+          copyTags(ecr, inputs.repository, { digest: existing.digest }, missing),
+        )
+      : { results: [] };
+  const results = inputs.tags.map(
+    (tag) => copied.results.find((entry) => entry.tag === tag) ?? { tag, result: 'unchanged' as const },
+  );
+  return {
+    registry,
+    digest: existing.digest,
+    tags: inputs.tags,
+    skipped: true,
+    report: {
+      repository: inputs.repository,
+      registry,
+      tags: inputs.tags,
+      digest: existing.digest,
+      sizeBytes: existing.sizeBytes,
+      outcome: 'skipped',
+      tagResults: results,
+      durations: {},
+    },
+  };
+}
+
+/** An immutable repository cannot move a tag: say so before spending minutes on a build. */
+async function refuseTakenTags(ecr: EcrRegistry, inputs: Inputs): Promise<void> {
+  for (const tag of inputs.tags) {
+    const existing = await ecr.findImage(inputs.repository, { tag });
+    if (existing) {
+      throw new ActionFailure(
+        `Tag '${tag}' already exists in '${inputs.repository}' (${existing.digest}) and the repository's tags are immutable, so a new build cannot take it. Set skip-if-exists: true to reuse that image, or use tags that do not exist yet`,
+      );
+    }
+  }
+}

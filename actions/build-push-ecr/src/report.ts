@@ -1,0 +1,74 @@
+import { blocks, code, heading, keyValueTable } from '../../shared/src/markdown.js';
+
+/** The job summary: what was pushed, where, how big, how fast, and whether the cache helped. */
+
+export interface BuildReport {
+  repository: string;
+  registry: string;
+  tags: readonly string[];
+  digest?: string;
+  imageUri?: string;
+  sizeBytes?: number;
+  outcome: 'built' | 'built-not-pushed' | 'skipped' | 'promoted';
+  /** e.g. `inline` or `registry`, and how many build steps came from it. */
+  cache?: { mode: string; steps: number; cached: number };
+  builder?: string;
+  durations: { buildMs?: number; pushMs?: number; promoteMs?: number };
+  source?: string;
+  /** Tags that were added, or already pointed at the image. */
+  tagResults?: readonly { tag: string; result: 'created' | 'unchanged' | 'pushed' }[];
+}
+
+export function formatBytes(bytes: number | undefined): string | undefined {
+  if (bytes === undefined) return undefined;
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number | undefined): string | undefined {
+  if (ms === undefined) return undefined;
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+const TITLES: Record<BuildReport['outcome'], string> = {
+  built: 'Image built and pushed',
+  'built-not-pushed': 'Image built (not pushed)',
+  skipped: 'Image already in ECR: build skipped',
+  promoted: 'Image promoted without rebuilding',
+};
+
+export function renderReport(report: BuildReport): string {
+  const cache = report.cache
+    ? `${report.cache.mode}${report.cache.steps > 0 ? ` (${report.cache.cached} of ${report.cache.steps} steps from cache)` : ''}`
+    : undefined;
+  const tagCell = report.tagResults
+    ? report.tagResults
+        .map(({ tag, result }) => `${code(tag)} ${result === 'unchanged' ? '(already there)' : `(${result})`}`)
+        .join(', ')
+    : report.tags.map(code).join(', ');
+  return blocks(
+    heading(`build-push-ecr: ${TITLES[report.outcome]}`, 3),
+    keyValueTable(
+      [
+        ['Repository', `${report.registry}/${report.repository}`],
+        ['Tags', tagCell],
+        ['Source', report.source && code(report.source)],
+        ['Digest', report.digest && code(report.digest)],
+        ['Image URI', report.imageUri && code(report.imageUri)],
+        ['Size', formatBytes(report.sizeBytes)],
+        ['Builder', report.builder],
+        ['Cache', cache],
+        ['Build', formatDuration(report.durations.buildMs)],
+        ['Push', formatDuration(report.durations.pushMs)],
+        ['Promote', formatDuration(report.durations.promoteMs)],
+      ],
+      ['', ''],
+    ),
+  );
+}
