@@ -1,0 +1,259 @@
+import { describe, expect, test } from '@jest/globals';
+import {
+  buildCommand,
+  cacheHits,
+  decideCache,
+  loginArgs,
+  logoutArgs,
+  type BuildPlan,
+  type Builder,
+} from '../src/docker.js';
+import { imageLabels } from '../src/labels.js';
+import { formatBytes, formatDuration, renderReport } from '../src/report.js';
+
+const plan: BuildPlan = {
+  context: '/ws',
+  dockerfile: '/ws/Dockerfile',
+  buildArgs: new Map([['NODE_ENV', 'production']]),
+  labels: new Map([['org.opencontainers.image.revision', 'abc']]),
+  platforms: [],
+  images: ['r.example/web:abc', 'r.example/web:main'],
+  cache: 'inline',
+  cacheRef: 'r.example/web:buildcache',
+  push: true,
+};
+
+const buildx: Builder = { kind: 'buildx', driver: 'docker-container' };
+const buildxDocker: Builder = { kind: 'buildx', driver: 'docker' };
+const buildkit: Builder = { kind: 'buildkit' };
+const legacy: Builder = { kind: 'legacy' };
+
+describe('login and logout', () => {
+  test('the password is never an argument: --password-stdin', () => {
+    expect(loginArgs('r.example', 'AWS')).toEqual(['login', '--username', 'AWS', '--password-stdin', 'r.example']);
+    expect(logoutArgs('r.example')).toEqual(['logout', 'r.example']);
+  });
+});
+
+describe('the cache actually used', () => {
+  test.each([
+    ['registry', buildx, 'registry', false],
+    ['registry', buildxDocker, 'inline', true],
+    ['registry', buildkit, 'inline', true],
+    ['registry', legacy, 'local', true],
+    ['inline', buildx, 'inline', false],
+    ['inline', buildkit, 'inline', false],
+    ['inline', legacy, 'local', true],
+    ['none', buildx, 'none', false],
+    ['none', legacy, 'none', false],
+  ] as const)('%s with %j -> %s (warned: %s)', (requested, builder, mode, warned) => {
+    const decision = decideCache(requested, builder);
+    expect(decision.mode).toBe(mode);
+    expect(decision.downgrade !== undefined).toBe(warned);
+  });
+});
+
+describe('build command', () => {
+  test.each<[string, Partial<BuildPlan>, Builder, string[], Record<string, string>]>([
+    [
+      'BuildKit, inline cache, pushed afterwards',
+      {},
+      buildkit,
+      [
+        'build',
+        '--progress=plain',
+        '--file',
+        '/ws/Dockerfile',
+        '--build-arg',
+        'NODE_ENV=production',
+        '--label',
+        'org.opencontainers.image.revision=abc',
+        '--tag',
+        'r.example/web:abc',
+        '--tag',
+        'r.example/web:main',
+        '--cache-from',
+        'r.example/web:abc',
+        '--cache-from',
+        'r.example/web:main',
+        '--build-arg',
+        'BUILDKIT_INLINE_CACHE=1',
+        '/ws',
+      ],
+      { DOCKER_BUILDKIT: '1' },
+    ],
+    [
+      'buildx, registry cache in the form ECR accepts, pushing while building',
+      {
+        cache: 'registry',
+        target: 'runtime',
+        platforms: ['linux/amd64', 'linux/arm64'],
+        network: 'host',
+        metadataFile: '/tmp/m.json',
+      },
+      buildx,
+      [
+        'buildx',
+        'build',
+        '--progress=plain',
+        '--file',
+        '/ws/Dockerfile',
+        '--target',
+        'runtime',
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '--network',
+        'host',
+        '--build-arg',
+        'NODE_ENV=production',
+        '--label',
+        'org.opencontainers.image.revision=abc',
+        '--tag',
+        'r.example/web:abc',
+        '--tag',
+        'r.example/web:main',
+        '--cache-from',
+        'type=registry,ref=r.example/web:buildcache',
+        '--cache-to',
+        'type=registry,ref=r.example/web:buildcache,mode=max,image-manifest=true,oci-mediatypes=true',
+        '--push',
+        '--metadata-file',
+        '/tmp/m.json',
+        '/ws',
+      ],
+      {},
+    ],
+    [
+      'buildx, inline cache, loaded (not pushed)',
+      { push: false, images: ['r.example/web:abc'] },
+      buildxDocker,
+      [
+        'buildx',
+        'build',
+        '--progress=plain',
+        '--file',
+        '/ws/Dockerfile',
+        '--build-arg',
+        'NODE_ENV=production',
+        '--label',
+        'org.opencontainers.image.revision=abc',
+        '--tag',
+        'r.example/web:abc',
+        '--cache-from',
+        'type=registry,ref=r.example/web:abc',
+        '--cache-to',
+        'type=inline',
+        '--load',
+        '/ws',
+      ],
+      {},
+    ],
+    [
+      'classic builder, no cache flags, BuildKit switched off explicitly',
+      { cache: 'local', buildArgs: new Map(), labels: new Map(), images: ['r.example/web:abc'] },
+      legacy,
+      ['build', '--file', '/ws/Dockerfile', '--tag', 'r.example/web:abc', '/ws'],
+      { DOCKER_BUILDKIT: '0' },
+    ],
+    [
+      'cache none',
+      { cache: 'none', buildArgs: new Map(), labels: new Map(), images: ['r.example/web:abc'] },
+      buildkit,
+      ['build', '--progress=plain', '--file', '/ws/Dockerfile', '--tag', 'r.example/web:abc', '/ws'],
+      { DOCKER_BUILDKIT: '1' },
+    ],
+  ])('%s', (_, overrides, builder, args, env) => {
+    expect(buildCommand({ ...plan, ...overrides }, builder)).toEqual({ args, env });
+  });
+
+  test('a build argument value keeps = and spaces as one argument', () => {
+    const { args } = buildCommand({ ...plan, buildArgs: new Map([['OPTS', '--a=b c']]) }, buildkit);
+    expect(args).toContain('OPTS=--a=b c');
+  });
+});
+
+describe('cache hits from the build log', () => {
+  test.each([
+    [
+      'BuildKit',
+      buildkit,
+      '#1 [internal] load build definition\n#4 [deps 1/3] FROM node\n#4 CACHED\n#5 [deps 2/3] COPY package.json .\n#5 CACHED\n#6 [deps 3/3] RUN npm ci\n#6 DONE 9.1s\n#7 [runtime 1/1] COPY . .\n#7 DONE',
+      { steps: 4, cached: 2 },
+    ],
+    [
+      'classic',
+      legacy,
+      'Step 1/4 : FROM node\n ---> 1a2b\nStep 2/4 : COPY package.json .\n ---> Using cache\nStep 3/4 : RUN npm ci\n ---> Using cache\nStep 4/4 : COPY . .\n ---> 9f8e',
+      { steps: 4, cached: 2 },
+    ],
+    ['nothing', buildkit, '', { steps: 0, cached: 0 }],
+  ])('%s', (_, builder, log, expected) => {
+    expect(cacheHits(log, builder)).toEqual(expected);
+  });
+});
+
+describe('labels', () => {
+  test('the OCI labels, with the user labels merged over them', () => {
+    const labels = imageLabels({
+      run: { serverUrl: 'https://github.com', repository: { owner: 'o', repo: 'app', fullName: 'o/app' }, sha: 'abc' },
+      version: '1.2.3',
+      created: new Date('2026-01-02T03:04:05Z'),
+      userLabels: new Map([
+        ['org.opencontainers.image.title', 'Custom'],
+        ['team', 'web'],
+      ]),
+    });
+    expect(Object.fromEntries(labels)).toEqual({
+      'org.opencontainers.image.source': 'https://github.com/o/app',
+      'org.opencontainers.image.title': 'Custom',
+      'org.opencontainers.image.revision': 'abc',
+      'org.opencontainers.image.created': '2026-01-02T03:04:05.000Z',
+      'org.opencontainers.image.version': '1.2.3',
+      team: 'web',
+    });
+  });
+});
+
+describe('report', () => {
+  test.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1536, '1.5 KiB'],
+    [52_428_800, '50.0 MiB'],
+  ])('%d bytes is %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+
+  test.each([
+    [250, '250 ms'],
+    [12_345, '12.3 s'],
+  ])('%d ms is %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  test('the summary has tags, digest, size, cache use and durations', () => {
+    const text = renderReport({
+      repository: 'web',
+      registry: 'r.example',
+      tags: ['abc', 'main'],
+      digest: 'sha256:1234',
+      imageUri: 'r.example/web@sha256:1234',
+      sizeBytes: 52_428_800,
+      outcome: 'built',
+      builder: 'buildkit',
+      cache: { mode: 'inline', steps: 4, cached: 3 },
+      durations: { buildMs: 12_345, pushMs: 2_000 },
+    });
+    expect(text).toContain('### build-push-ecr: Image built and pushed');
+    for (const expected of [
+      '`abc`, `main`',
+      '`sha256:1234`',
+      '50.0 MiB',
+      'inline (3 of 4 steps from cache)',
+      '12.3 s',
+      '2.0 s',
+    ]) {
+      expect(text).toContain(expected);
+    }
+  });
+});
