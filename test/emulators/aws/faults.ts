@@ -1,6 +1,6 @@
 import type { FaultRates, FaultScenario } from './scenario.js';
 
-export type Fault = { kind: 'throttle' } | { kind: 'server-error' };
+export type Fault = { kind: 'throttle' } | { kind: 'server-error' } | { kind: 'access-denied' };
 
 /**
  * Seeded fault injection. Each operation has its own counter, and the n-th call of an operation
@@ -30,6 +30,7 @@ export class FaultInjector {
     const throttle = rates.throttleRate ?? 0;
     const serverError = rates.serverErrorRate ?? 0;
     const latencyMs = rates.latencyMs ?? 0;
+    if (rates.accessDenied) return { fault: { kind: 'access-denied' }, latencyMs };
     if (draw < throttle) return { fault: { kind: 'throttle' }, latencyMs };
     if (draw < throttle + serverError) return { fault: { kind: 'server-error' }, latencyMs };
     return { latencyMs };

@@ -34,6 +34,8 @@ export interface EcsScenario {
   /** Old tasks drained to the deployment being COMPLETED and the steady-state event. */
   steadyStateDelayMs: number;
   failingImages: FailingImage[];
+  /** Images whose tasks take longer to start (a slow pull, a long boot): for timeout tests. */
+  slowImages: { pattern: string; startDelayMs: number }[];
 }
 
 export interface FaultRates {
@@ -43,6 +45,8 @@ export interface FaultRates {
   serverErrorRate?: number;
   /** Added before each answer, in milliseconds. */
   latencyMs?: number;
+  /** Answer every call with 400 AccessDeniedException naming the IAM action, as a missing permission does. */
+  accessDenied?: boolean;
 }
 
 export interface FaultScenario extends FaultRates {
@@ -82,6 +86,7 @@ export const DEFAULT_SCENARIO: Scenario = {
     taskRestartDelayMs: 50,
     steadyStateDelayMs: 50,
     failingImages: [],
+    slowImages: [],
   },
   faults: {},
 };
@@ -98,7 +103,7 @@ export function resolveScenario(input: ScenarioInput = {}): Scenario {
     faults: { ...(input.faults ?? {}) },
   } as Scenario;
   for (const [key, value] of Object.entries(scenario.ecs)) {
-    if (key === 'failingImages') continue;
+    if (key === 'failingImages' || key === 'slowImages') continue;
     if (typeof value !== 'number' || !(value >= 0)) throw new Error(`ecs.${key} must be a number of milliseconds >= 0`);
   }
   if (!Array.isArray(scenario.ecs.failingImages)) throw new Error('ecs.failingImages must be an array');
@@ -107,6 +112,13 @@ export function resolveScenario(input: ScenarioInput = {}): Scenario {
       throw new Error('every ecs.failingImages entry needs a non-empty pattern');
     }
     imageMatcher(failing.pattern);
+  }
+  if (!Array.isArray(scenario.ecs.slowImages)) throw new Error('ecs.slowImages must be an array');
+  for (const slow of scenario.ecs.slowImages) {
+    if (typeof slow?.pattern !== 'string' || slow.pattern === '' || !(slow.startDelayMs >= 0)) {
+      throw new Error('every ecs.slowImages entry needs a pattern and a startDelayMs >= 0');
+    }
+    imageMatcher(slow.pattern);
   }
   checkRates('faults', scenario.faults);
   for (const [operation, rates] of Object.entries(scenario.faults.operations ?? {})) {

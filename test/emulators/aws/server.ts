@@ -131,6 +131,17 @@ async function handleApiCall(
       request: parsed,
     });
   }
+  if (decision.fault?.kind === 'access-denied') {
+    const action = `${service.name}:${operation}`;
+    return fail(
+      new AwsServiceError(
+        'AccessDeniedException',
+        `User: arn:aws:sts::${scenario.accountId}:assumed-role/deployer/session is not authorized to perform: ${action} on resource: * because no identity-based policy allows the ${action} action`,
+        400,
+      ),
+      { fault: 'access-denied', request: parsed },
+    );
+  }
   if (decision.fault?.kind === 'server-error') {
     return fail(new AwsServiceError('ServerException', 'Service Unavailable. Please try again later.', 500), {
       fault: 'server-error',

@@ -147,6 +147,13 @@ export class DeploymentEngine {
     );
   }
 
+  private startDelayFor(task: TaskRecord): number {
+    const slow = this.ecs.slowImages.find((candidate) =>
+      task.containers.some((container) => imageMatcher(candidate.pattern)(container.image)),
+    );
+    return slow ? slow.startDelayMs : this.ecs.taskStartDelayMs;
+  }
+
   private failingImageFor(task: TaskRecord): (FailingImage & { container: string }) | undefined {
     for (const failing of this.ecs.failingImages) {
       const matches = imageMatcher(failing.pattern);

@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
+import { deploy, fargateDefinition, seedWebService, startEmulator, workspaceWith } from './helpers.js';
+
+// The bundled action, run as the runner runs it, against the AWS emulator on loopback.
+describe('deploy-ecs against the emulator: rollouts that succeed', () => {
+  let emulator: AwsEmulator;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(() => emulator.close());
+
+  test('renders the image, registers, rolls out and reports', async () => {
+    const previous = seedWebService(emulator);
+    const run = await deploy(emulator, {
+      'task-definition': 'task-definition.json',
+      'container-name': 'app',
+      image: 'nginx:2',
+      service: 'web',
+      'environment-variables': 'LOG_LEVEL=debug\nNODE_ENV=staging',
+    });
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+
+    const service = emulator.ecs.service('web');
+    const deployment = service?.deployments[0];
+    expect(deployment).toMatchObject({ rolloutState: 'COMPLETED', taskDefinition: run.outputs['task-definition-arn'] });
+    expect(run.outputs).toMatchObject({
+      'task-definition-arn': 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2',
+      'previous-task-definition-arn': previous.arn,
+      'deployment-id': deployment?.id,
+      'rollout-state': 'COMPLETED',
+      'rolled-back': 'false',
+    });
+    expect(run.outputs.diff).toContain('-      "image": "nginx:1"');
+    expect(run.outputs.diff).toContain('+      "image": "nginx:2"');
+
+    const rendered = JSON.parse(readFileSync(run.outputs['task-definition'], 'utf8'));
+    expect(rendered.containerDefinitions[0]).toMatchObject({
+      image: 'nginx:2',
+      environment: [
+        { name: 'NODE_ENV', value: 'staging' },
+        { name: 'LOG_LEVEL', value: 'debug' },
+      ],
+    });
+
+    const mutating = emulator.calls({ mutating: true }).map((call) => call.operation);
+    expect(mutating).toEqual(['RegisterTaskDefinition', 'UpdateService']);
+    expect(emulator.calls({ operation: 'UpdateService' })[0].request).toEqual({
+      cluster: 'default',
+      service: 'web',
+      taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2',
+      forceNewDeployment: false,
+    });
+
+    // Each new service event is printed exactly once.
+    const steady = run.stdout
+      .split('\n')
+      .filter((line) => line.endsWith(`(deployment ${deployment?.id}) deployment completed.`));
+    expect(steady).toHaveLength(1);
+    expect(run.summary).toContain('| Cluster | `default` |');
+    expect(run.summary).toContain('| New revision | `web:2` |');
+    expect(run.summary).toContain('| app | `nginx:1` | `nginx:2` |');
+    expect(run.summary).toContain('### Rollout timeline');
+    expect(run.summary).toContain(
+      'https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/default/services/web/deployments?region=us-east-1',
+    );
+  });
+
+  test('exits within one poll interval of the rollout completing', async () => {
+    seedWebService(emulator);
+    const run = await deploy(emulator, {
+      'task-definition': 'task-definition.json',
+      'container-name': 'app',
+      image: 'nginx:3',
+      service: 'web',
+    });
+    expect(run.exitCode).toBe(0);
+    const completedAt = emulator.ecs.service('web')?.deployments[0].rolloutStateChangedAt ?? 0;
+    const lastPoll = emulator.calls({ operation: 'DescribeServices' }).at(-1)?.timeMs ?? 0;
+    // The poll that saw COMPLETED came less than one interval (1 s) after it happened.
+    expect(lastPoll - completedAt).toBeLessThan(1000);
+    expect(lastPoll).toBeGreaterThanOrEqual(completedAt);
+  });
+
+  test('a rerun with an unchanged definition registers nothing and starts no deployment', async () => {
+    seedWebService(emulator);
+    const inputs = {
+      'task-definition': 'task-definition.json',
+      'container-name': 'app',
+      image: 'nginx:2',
+      service: 'web',
+    };
+    const first = await deploy(emulator, inputs);
+    expect(first.exitCode).toBe(0);
+    const deploymentsBefore = emulator.ecs.service('web')?.deployments.map((d) => d.id);
+    const second = await deploy(emulator, inputs);
+    expect(second.exitCode).toBe(0);
+    expect(second.outputs['task-definition-arn']).toBe(first.outputs['task-definition-arn']);
+    expect(second.outputs['rollout-state']).toBe('COMPLETED');
+    expect(emulator.calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(1);
+    expect(emulator.ecs.taskDefinitions('web').map((r) => r.revision)).toEqual([1, 2]);
+    expect(emulator.ecs.service('web')?.deployments.map((d) => d.id)).toEqual(deploymentsBefore);
+    expect(second.stdout).toContain('reusing it');
+  });
+
+  test('keep-revisions deregisters old revisions, never the new nor the previous one', async () => {
+    seedWebService(emulator);
+    for (let i = 2; i <= 5; i += 1) emulator.ecs.seedTaskDefinition(fargateDefinition(`nginx:${i}`));
+    // The service still runs web:1, so web:1 is the previous revision and must survive.
+    const run = await deploy(emulator, {
+      'task-definition': 'task-definition.json',
+      'container-name': 'app',
+      image: 'nginx:6',
+      service: 'web',
+      'keep-revisions': 2,
+    });
+    expect(run.exitCode).toBe(0);
+    const status = Object.fromEntries(emulator.ecs.taskDefinitions('web').map((r) => [r.revision, r.status]));
+    expect(status).toEqual({ 1: 'ACTIVE', 2: 'INACTIVE', 3: 'INACTIVE', 4: 'INACTIVE', 5: 'ACTIVE', 6: 'ACTIVE' });
+    expect(run.summary).toContain('Deregistered revisions (3)');
+  });
+
+  test.each([
+    ['throttling', { throttleRate: 0.3 }],
+    ['server errors', { serverErrorRate: 0.3 }],
+  ])('still deploys with 30%% %s', async (_name, faults) => {
+    seedWebService(emulator, { scenario: { seed: 11, faults } });
+    const run = await deploy(emulator, {
+      'task-definition': 'task-definition.json',
+      'container-name': 'app',
+      image: 'nginx:2',
+      service: 'web',
+    });
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['rollout-state']).toBe('COMPLETED');
+    const injected = emulator.calls().filter((call) => call.fault);
+    expect(injected.length).toBeGreaterThan(0);
+    expect(emulator.calls({ operation: 'RegisterTaskDefinition' }).filter((call) => call.status === 200)).toHaveLength(
+      1,
+    );
+    expect(emulator.ecs.service('web')?.deployments[0]).toMatchObject({
+      rolloutState: 'COMPLETED',
+      taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2',
+    });
+  });
+
+  test('deploys several containers, with secrets, from the latest revision of a family', async () => {
+    emulator.setScenario({ ecs: {} });
+    emulator.reset();
+    emulator.ecs.seedCluster('default');
+    const base = fargateDefinition('app:1');
+    base.containerDefinitions.push({
+      name: 'proxy',
+      image: 'envoy:1',
+      portMappings: [{ containerPort: 8080 }],
+      environment: [],
+    });
+    const revision = emulator.ecs.seedTaskDefinition(base);
+    emulator.ecs.seedService({ serviceName: 'web', taskDefinition: revision.arn });
+    const run = await deploy(emulator, {
+      'task-definition-family': 'web',
+      images: 'app=123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:' + 'a'.repeat(64) + '\nproxy=envoy:2',
+      'container-name': 'app',
+      secrets: 'DATABASE_URL=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-url',
+      service: 'web',
+    });
+    expect(run.errors).toEqual([]);
+    const registered = emulator.calls({ operation: 'RegisterTaskDefinition' })[0].request as {
+      containerDefinitions: { name: string; image: string; secrets?: unknown }[];
+    };
+    expect(registered.containerDefinitions.map((c) => [c.name, c.image])).toEqual([
+      ['app', `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${'a'.repeat(64)}`],
+      ['proxy', 'envoy:2'],
+    ]);
+    expect(registered.containerDefinitions[0].secrets).toEqual([
+      { name: 'DATABASE_URL', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-url' },
+    ]);
+    expect(run.notices.join('\n')).toMatch(/Dropped fields .*taskDefinitionArn/);
+  });
+
+  test('without a service it only registers', async () => {
+    emulator.setScenario({ ecs: {} });
+    emulator.reset();
+    const run = await deploy(emulator, {
+      'task-definition': 'task-definition.json',
+      'container-name': 'app',
+      image: 'nginx:9',
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['task-definition-arn']).toBe('arn:aws:ecs:us-east-1:123456789012:task-definition/web:1');
+    expect(run.outputs['rollout-state']).toBe('');
+    expect(emulator.calls({ mutating: true }).map((c) => c.operation)).toEqual(['RegisterTaskDefinition']);
+  });
+
+  test('dry-run prints the diff against the running definition and changes nothing', async () => {
+    seedWebService(emulator);
+    const workspace = workspaceWith({
+      'td.yaml': `family: web\nrequiresCompatibilities: [FARGATE]\nnetworkMode: awsvpc\ncpu: '512'\nmemory: '1024'\nexecutionRoleArn: arn:aws:iam::123456789012:role/ecsTaskExecutionRole\ncontainerDefinitions:\n  - name: app\n    image: nginx:1\n    portMappings: [{ containerPort: 3000 }]\n    environment: [{ name: NODE_ENV, value: production }]\n`,
+    });
+    const run = await deploy(
+      emulator,
+      { 'task-definition': 'td.yaml', service: 'web', 'dry-run': true },
+      { workspace },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(emulator.calls({ mutating: true })).toEqual([]);
+    expect(run.outputs.diff).toContain('-  "cpu": "256",');
+    expect(run.outputs.diff).toContain('+  "cpu": "512",');
+    expect(run.outputs['task-definition-arn']).toBe('');
+    expect(run.summary).toContain('deploy-ecs (dry run)');
+    expect(run.stdout).toContain('+  "memory": "1024"');
+  });
+
+  test('wait: false returns once the deployment has started', async () => {
+    seedWebService(emulator);
+    const run = await deploy(emulator, {
+      'task-definition': 'task-definition.json',
+      'container-name': 'app',
+      image: 'nginx:2',
+      service: 'web',
+      wait: false,
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['rollout-state']).toBe('IN_PROGRESS');
+    expect(run.outputs['deployment-id']).toMatch(/^ecs-svc\/\d{19}$/);
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAction, type ActionRun, type InputValue } from '../../../test/harness/run-action.js';
+import { startAwsEmulator, type AwsEmulator, type ScenarioInput } from '../../../test/emulators/aws/index.js';
+
+/** Short delays keep a whole rollout in the emulator under half a second. */
+export const FAST_ECS: ScenarioInput['ecs'] = {
+  taskStartDelayMs: 60,
+  taskHealthyDelayMs: 30,
+  taskStopDelayMs: 30,
+  taskFailDelayMs: 30,
+  taskRestartDelayMs: 20,
+  steadyStateDelayMs: 20,
+  failingImages: [
+    {
+      pattern: ':crash',
+      exitCode: 1,
+      reason: 'Error: Cannot find module /app/server.js',
+    },
+  ],
+  slowImages: [{ pattern: ':slow', startDelayMs: 600_000 }],
+};
+
+export function fargateDefinition(image = 'nginx:1', family = 'web') {
+  return {
+    family,
+    requiresCompatibilities: ['FARGATE'],
+    networkMode: 'awsvpc',
+    cpu: '256',
+    memory: '512',
+    executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+    containerDefinitions: [
+      {
+        name: 'app',
+        image,
+        portMappings: [{ containerPort: 3000 }],
+        environment: [{ name: 'NODE_ENV', value: 'production' }],
+      },
+    ],
+  };
+}
+
+export async function startEmulator(): Promise<AwsEmulator> {
+  return startAwsEmulator({ scenario: { ecs: FAST_ECS } });
+}
+
+/** Reset the emulator to a cluster with service `web` steady on `web:1` (nginx:1). */
+export function seedWebService(
+  emulator: AwsEmulator,
+  options: { circuitBreaker?: { enable: boolean; rollback: boolean }; scenario?: ScenarioInput } = {},
+) {
+  emulator.setScenario({ ecs: FAST_ECS, ...(options.scenario ?? {}) });
+  emulator.reset();
+  emulator.ecs.seedCluster('default');
+  const revision = emulator.ecs.seedTaskDefinition(fargateDefinition('nginx:1'));
+  emulator.ecs.seedService({
+    serviceName: 'web',
+    taskDefinition: revision.arn,
+    desiredCount: 2,
+    circuitBreaker: options.circuitBreaker,
+  });
+  return revision;
+}
+
+export function workspaceWith(files: Record<string, string>): string {
+  const workspace = mkdtempSync(join(tmpdir(), 'deploy-ecs-ws-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(workspace, name), content);
+  return workspace;
+}
+
+export async function deploy(
+  emulator: AwsEmulator,
+  inputs: Record<string, InputValue>,
+  options: { workspace?: string; env?: Record<string, string | undefined> } = {},
+): Promise<ActionRun> {
+  const workspace = options.workspace ?? workspaceWith({ 'task-definition.json': JSON.stringify(fargateDefinition()) });
+  return runAction('deploy-ecs', {
+    inputs: { 'poll-interval-seconds': 1, ...inputs },
+    env: { ...emulator.clientEnv(), ...(options.env ?? {}) },
+    workspace,
+    timeoutMs: 60_000,
+  });
+}
+
+export function mutatingCalls(emulator: AwsEmulator) {
+  return emulator.calls({ mutating: true });
+}

@@ -1,0 +1,230 @@
+import type { Deployment, Service } from '@aws-sdk/client-ecs';
+import { errorMessage } from '../../shared/src/errors.js';
+import { sleep } from '../../shared/src/poll.js';
+import { isTransient } from './aws-errors.js';
+
+/**
+ * Watching one deployment until it ends: poll DescribeServices at a fixed interval (no backoff, so
+ * the step ends within one interval of the rollout), print each new service event once, track the
+ * deployment by its id, keep a timeline of what changed when, and decide at every poll.
+ */
+
+export type Outcome =
+  | 'COMPLETED'
+  /** The deployment FAILED (circuit breaker, or the same threshold applied by us without one). */
+  | 'FAILED'
+  /** ECS's circuit breaker failed it and is rolling back (or has rolled back) by itself. */
+  | 'ROLLED_BACK_BY_ECS'
+  /** Another deployment replaced it (someone else deployed). */
+  | 'SUPERSEDED'
+  | 'TIMED_OUT';
+
+export interface Verdict {
+  done: boolean;
+  outcome?: Outcome;
+  reason: string;
+  /** The PRIMARY deployment when ECS rolls back, so the caller can wait for it. */
+  rollbackDeploymentId?: string;
+}
+
+export interface TimelineEntry {
+  atMs: number;
+  state: string;
+  running: number;
+  pending: number;
+  failed: number;
+}
+
+export interface EventLine {
+  id: string;
+  createdAt?: Date;
+  message: string;
+}
+
+export interface WatchResult {
+  outcome: Outcome;
+  reason: string;
+  deployment?: Deployment;
+  rollbackDeploymentId?: string;
+  timeline: TimelineEntry[];
+  startedAtMs: number;
+  endedAtMs: number;
+  polls: number;
+}
+
+/** ECS's circuit-breaker threshold: half the desired count, at least 3, at most 200. */
+export function failureThreshold(desiredCount: number): number {
+  return Math.min(200, Math.max(3, Math.ceil(desiredCount * 0.5)));
+}
+
+/** One look at the service: is the tracked deployment done, and how? Pure. */
+export function assess(service: Service, deploymentId: string): Verdict {
+  const deployments = service.deployments ?? [];
+  const deployment = deployments.find((candidate) => candidate.id === deploymentId);
+  const primary = deployments.find((candidate) => candidate.status === 'PRIMARY');
+  const breaker = service.deploymentConfiguration?.deploymentCircuitBreaker;
+  const rollingBack = primary && primary.id !== deploymentId && /rolling back/i.test(primary.rolloutStateReason ?? '');
+
+  if (!deployment) {
+    if (rollingBack || breaker?.rollback) {
+      return {
+        done: true,
+        outcome: 'ROLLED_BACK_BY_ECS',
+        reason: `deployment ${deploymentId} is gone: ECS rolled it back`,
+        rollbackDeploymentId: primary?.id,
+      };
+    }
+    return { done: true, outcome: 'SUPERSEDED', reason: `deployment ${deploymentId} is no longer on the service` };
+  }
+  if (deployment.rolloutState === 'FAILED') {
+    const reason = deployment.rolloutStateReason ?? 'rollout FAILED';
+    if (rollingBack || (breaker?.rollback && primary && primary.id !== deploymentId)) {
+      return { done: true, outcome: 'ROLLED_BACK_BY_ECS', reason, rollbackDeploymentId: primary?.id };
+    }
+    return { done: true, outcome: 'FAILED', reason };
+  }
+  if (deployment.status !== 'PRIMARY') {
+    if (rollingBack) {
+      return {
+        done: true,
+        outcome: 'ROLLED_BACK_BY_ECS',
+        reason: primary?.rolloutStateReason ?? 'ECS is rolling back',
+        rollbackDeploymentId: primary?.id,
+      };
+    }
+    return { done: true, outcome: 'SUPERSEDED', reason: `deployment ${primary?.id ?? '?'} replaced ${deploymentId}` };
+  }
+  if (deployment.rolloutState === 'COMPLETED') {
+    return { done: true, outcome: 'COMPLETED', reason: deployment.rolloutStateReason ?? 'rollout COMPLETED' };
+  }
+  const running = deployment.runningCount ?? 0;
+  const desired = deployment.desiredCount ?? 0;
+  const pending = deployment.pendingCount ?? 0;
+  if (!breaker?.enable) {
+    // Without a circuit breaker ECS would retry failing tasks forever; apply the rule it would.
+    const failed = deployment.failedTasks ?? 0;
+    const threshold = failureThreshold(desired);
+    if (failed >= threshold) {
+      return {
+        done: true,
+        outcome: 'FAILED',
+        reason: `${failed} tasks of deployment ${deploymentId} failed (the circuit breaker's threshold for ${desired} tasks is ${threshold}, and the service has no circuit breaker)`,
+      };
+    }
+    if (deployments.length === 1 && running === desired && pending === 0) {
+      return {
+        done: true,
+        outcome: 'COMPLETED',
+        reason: `${running} of ${desired} tasks running, the only deployment`,
+      };
+    }
+  }
+  return {
+    done: false,
+    reason: `${running}/${desired} tasks running${pending ? `, ${pending} pending` : ''}${deployment.failedTasks ? `, ${deployment.failedTasks} failed` : ''}, rollout ${deployment.rolloutState ?? 'in progress'}`,
+  };
+}
+
+/** Service events not seen before, oldest first; marks them seen. */
+export function newEvents(service: Service, seen: Set<string>): EventLine[] {
+  const fresh: EventLine[] = [];
+  for (const event of service.events ?? []) {
+    const id = event.id ?? `${event.createdAt?.toISOString()} ${event.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    fresh.push({ id, createdAt: event.createdAt, message: event.message ?? '' });
+  }
+  return fresh.reverse();
+}
+
+export interface WatchOptions {
+  describe: () => Promise<Service>;
+  deploymentId: string;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Events already printed (or present before the deployment started). */
+  seenEvents: Set<string>;
+  onEvent: (event: EventLine) => void;
+  onWaiting: (text: string) => void;
+  onTransientError: (text: string) => void;
+  now?: () => number;
+  wait?: (ms: number) => Promise<void>;
+}
+
+export async function watchDeployment(options: WatchOptions): Promise<WatchResult> {
+  const now = options.now ?? Date.now;
+  const wait = options.wait ?? sleep;
+  const startedAtMs = now();
+  const deadline = startedAtMs + options.timeoutMs;
+  const timeline: TimelineEntry[] = [];
+  let lastKey = '';
+  let lastDeployment: Deployment | undefined;
+  let lastReason = 'no answer from ECS yet';
+  let polls = 0;
+
+  for (;;) {
+    polls += 1;
+    let service: Service | undefined;
+    try {
+      service = await options.describe();
+    } catch (error) {
+      // A permission or validation error will not heal by waiting: only transient ones are retried.
+      if (!isTransient(error)) throw error;
+      options.onTransientError(`DescribeServices failed (${errorMessage(error)}); polling again`);
+    }
+    if (service) {
+      for (const event of newEvents(service, options.seenEvents)) options.onEvent(event);
+      const deployment = service.deployments?.find((candidate) => candidate.id === options.deploymentId);
+      if (deployment) {
+        lastDeployment = deployment;
+        const entry: TimelineEntry = {
+          atMs: now(),
+          state: `${deployment.status ?? '?'} ${deployment.rolloutState ?? ''}`.trim(),
+          running: deployment.runningCount ?? 0,
+          pending: deployment.pendingCount ?? 0,
+          failed: deployment.failedTasks ?? 0,
+        };
+        const key = `${entry.state}|${entry.running}|${entry.pending}|${entry.failed}`;
+        if (key !== lastKey) timeline.push(entry);
+        lastKey = key;
+      }
+      const verdict = assess(service, options.deploymentId);
+      lastReason = verdict.reason;
+      if (verdict.done && verdict.outcome) {
+        return {
+          outcome: verdict.outcome,
+          reason: verdict.reason,
+          deployment: lastDeployment,
+          rollbackDeploymentId: verdict.rollbackDeploymentId,
+          timeline,
+          startedAtMs,
+          endedAtMs: now(),
+          polls,
+        };
+      }
+      options.onWaiting(`Waiting for ${options.deploymentId}: ${verdict.reason}`);
+    }
+    const remaining = deadline - now();
+    if (remaining <= 0) {
+      return {
+        outcome: 'TIMED_OUT',
+        reason: `timed out after ${formatDuration(options.timeoutMs)}: ${lastReason}`,
+        deployment: lastDeployment,
+        timeline,
+        startedAtMs,
+        endedAtMs: now(),
+        polls,
+      };
+    }
+    await wait(Math.min(options.intervalMs, remaining));
+  }
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
+}
