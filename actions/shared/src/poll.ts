@@ -34,7 +34,14 @@ export function deadlineIn(ms: number, now: () => number = Date.now): Deadline {
   };
 }
 
-export type PollOutcome<T> = { done: true; value: T } | { done: false; waitingFor: string };
+export type PollOutcome<T> =
+  | { done: true; value: T }
+  | {
+      done: false;
+      waitingFor: string;
+      /** A longer wait the other side asked for (an HTTP `Retry-After`); never shortens the interval. */
+      retryAfterMs?: number;
+    };
 
 export interface PollOptions<T> {
   intervalMs: number;
@@ -64,6 +71,6 @@ export async function pollUntil<T>({
     const outcome = await check(attempts);
     if (outcome.done) return { done: true, value: outcome.value, attempts };
     if (deadline.passed()) return { done: false, waitingFor: outcome.waitingFor, attempts };
-    await sleep(Math.min(intervalMs, deadline.remainingMs()));
+    await sleep(Math.min(Math.max(intervalMs, outcome.retryAfterMs ?? 0), deadline.remainingMs()));
   }
 }
