@@ -1,0 +1,534 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { parse } from 'yaml';
+import { repoRoot } from './harness/run-action.js';
+import {
+  actionContractsFrom,
+  checkWorkflow,
+  consistentPins,
+  formatViolation,
+  parseWorkflow,
+  type ActionContract,
+  type ContractLookup,
+  type RuleId,
+} from './policy/workflow-policy.js';
+
+const workflowsDir = join(repoRoot, '.github', 'workflows');
+const workflowFiles = readdirSync(workflowsDir).filter((file) => /\.ya?ml$/.test(file));
+const repositoryWorkflows = workflowFiles.map((file) =>
+  parseWorkflow(`.github/workflows/${file}`, readFileSync(join(workflowsDir, file), 'utf8')),
+);
+const workflowNamed = (file: string) => {
+  const found = repositoryWorkflows.find((parsed) => parsed.file === `.github/workflows/${file}`);
+  if (!found) throw new Error(`.github/workflows/${file} is missing`);
+  return found.workflow;
+};
+const readDoc = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
+
+describe("this repository's workflows", () => {
+  test('the pipeline is all there', () => {
+    expect(workflowFiles).toEqual(expect.arrayContaining(['ci.yml', 'staging.yml', 'production.yml', 'release.yml']));
+  });
+
+  test.each(workflowFiles)('%s keeps every rule', (file) => {
+    const parsed = repositoryWorkflows.find((workflow) => workflow.file.endsWith(`/${file}`))!;
+    expect(checkWorkflow(parsed, actionContractsFrom(repoRoot)).map(formatViolation)).toEqual([]);
+  });
+
+  test('each third-party action is pinned to one commit everywhere', () => {
+    expect(consistentPins(repositoryWorkflows).map(formatViolation)).toEqual([]);
+  });
+
+  test('ci runs every action from the working tree', () => {
+    const used = Object.values(workflowNamed('ci.yml').jobs ?? {}).flatMap((job) =>
+      (job.steps ?? []).map((step) => step.uses),
+    );
+    for (const action of ['smoke-test', 'deploy-ecs', 'build-push-ecr', 'pr-comment']) {
+      expect(used).toContain(`./actions/${action}`);
+    }
+  });
+
+  test("staging's last job is the documented required check and waits for every other job", () => {
+    const jobs = workflowNamed('staging.yml').jobs ?? {};
+    const gates = Object.entries(jobs).filter(([id]) =>
+      Object.keys(jobs)
+        .filter((other) => other !== id)
+        .every((other) => ([] as string[]).concat(jobs[id].needs ?? []).includes(other)),
+    );
+    expect(gates).toHaveLength(1);
+    const [, gate] = gates[0];
+    expect(gate.if).toMatch(/always\(\)/);
+    expect(gate.name).toBeTruthy();
+    // Branch protection matches the check by this exact name: the docs must say it.
+    expect(readDoc('docs/pipeline.md')).toContain(`\`${gate.name}\``);
+    expect(readDoc('docs/github-setup.md')).toContain(`\`${gate.name}\``);
+  });
+
+  test('every variable and secret the workflows read is documented, with the default they use', () => {
+    const documented = new Map(
+      Array.from(readDoc('docs/github-setup.md').matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^|]*)\|/gm), (match) => [
+        match[1],
+        match[2].trim(),
+      ]),
+    );
+    const defaults = new Map<string, string | undefined>();
+    for (const file of workflowFiles) {
+      const text = readFileSync(join(workflowsDir, file), 'utf8');
+      for (const [, , name, fallback] of text.matchAll(
+        /\b(vars|secrets)\.([A-Z][A-Z0-9_]*)(?:\s*\|\|\s*'([^']*)')?/g,
+      )) {
+        expect({ name, documented: documented.has(name) }).toEqual({ name, documented: true });
+        if (defaults.has(name)) {
+          // One default per variable, whichever workflow reads it.
+          expect({ name, fallback }).toEqual({ name, fallback: defaults.get(name) });
+        }
+        defaults.set(name, fallback);
+        if (fallback !== undefined)
+          expect({ name, cell: documented.get(name) }).toEqual({ name, cell: `\`${fallback}\`` });
+      }
+    }
+    expect(defaults.size).toBeGreaterThan(5);
+  });
+
+  test('Dependabot watches npm and the pinned actions', () => {
+    const config = parse(readDoc('.github/dependabot.yml')) as {
+      version: number;
+      updates: { 'package-ecosystem': string; directory: string }[];
+    };
+    expect(config.version).toBe(2);
+    expect(config.updates.map((update) => update['package-ecosystem']).sort()).toEqual(['github-actions', 'npm']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every rule catches a bad example, and the same example written correctly passes: the rules
+// can fail, and they do not fail on the right way of doing it.
+
+const contracts: Record<string, ActionContract> = {
+  'deploy-ecs': {
+    inputs: { cluster: { default: 'default' }, service: {}, image: {}, 'container-name': {} },
+    outputs: ['task-definition-arn', 'previous-task-definition-arn'],
+  },
+  'smoke-test': { inputs: { url: { required: true } }, outputs: ['passed', 'report'] },
+  'pr-comment': { inputs: { token: { required: true, default: '${{ github.token }}' } }, outputs: ['pr-numbers'] },
+};
+const fakeContracts: ContractLookup = (action) => contracts[action];
+
+const checkout = 'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1';
+const awsCredentials = 'aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3';
+
+/** A workflow whose single job `j` has the given lines (indented as a job's body). */
+function workflow(job: string, { header = 'on: push\npermissions: {}', more = '' } = {}): string {
+  const body = job
+    .trim()
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+  return `${header}\njobs:\n  j:\n    runs-on: ubuntu-latest\n${body}\n${more}`;
+}
+
+const rulesBroken = (text: string, lookup: ContractLookup = fakeContracts) =>
+  checkWorkflow(parseWorkflow('example.yml', text), lookup).map((violation) => violation.rule);
+
+interface Example {
+  rule: RuleId;
+  what: string;
+  bad: string;
+  fixed: string;
+}
+
+const deploySteps = (cluster = 'staging') => `
+steps:
+  - uses: ./actions/deploy-ecs
+    with:
+      cluster: ${cluster}
+`;
+
+const examples: Example[] = [
+  {
+    rule: 'pinned-uses',
+    what: 'a tag',
+    bad: workflow('permissions: {}\nsteps:\n  - uses: actions/setup-node@v7'),
+    fixed: workflow(
+      'permissions: {}\nsteps:\n  - uses: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0',
+    ),
+  },
+  {
+    rule: 'pinned-uses',
+    what: 'a branch',
+    bad: workflow('permissions: {}\nsteps:\n  - uses: someone/action@main'),
+    fixed: workflow(
+      'permissions: {}\nsteps:\n  - uses: someone/action@0123456789abcdef0123456789abcdef01234567 # v2.1.0',
+    ),
+  },
+  {
+    rule: 'pinned-uses',
+    what: 'a short SHA',
+    bad: workflow('permissions: {}\nsteps:\n  - uses: someone/action@0123456 # v2'),
+    fixed: workflow('permissions: {}\nsteps:\n  - uses: someone/action@0123456789abcdef0123456789abcdef01234567 # v2'),
+  },
+  {
+    rule: 'pinned-uses',
+    what: 'a SHA without its version comment',
+    bad: workflow('permissions: {}\nsteps:\n  - uses: someone/action@0123456789abcdef0123456789abcdef01234567'),
+    fixed: workflow(
+      'permissions: {}\nsteps:\n  - uses: someone/action@0123456789abcdef0123456789abcdef01234567 # v1.2.3',
+    ),
+  },
+  {
+    rule: 'pinned-uses',
+    what: 'a Docker image by tag',
+    bad: workflow('permissions: {}\nsteps:\n  - uses: docker://alpine:3'),
+    fixed: workflow(`permissions: {}\nsteps:\n  - uses: docker://alpine@sha256:${'a'.repeat(64)}`),
+  },
+  {
+    rule: 'pinned-uses',
+    what: 'a reusable workflow by tag',
+    bad: 'on: push\npermissions: {}\njobs:\n  j:\n    permissions: {}\n    uses: someone/repo/.github/workflows/x.yml@v1\n',
+    fixed:
+      'on: push\npermissions: {}\njobs:\n  j:\n    permissions: {}\n    uses: someone/repo/.github/workflows/x.yml@0123456789abcdef0123456789abcdef01234567 # v1.0.0\n',
+  },
+  {
+    rule: 'permissions',
+    what: 'no top-level permissions',
+    bad: workflow('permissions: {}\nsteps:\n  - run: "true"', { header: 'on: push' }),
+    fixed: workflow('permissions: {}\nsteps:\n  - run: "true"', { header: 'on: push\npermissions: {}' }),
+  },
+  {
+    rule: 'permissions',
+    what: 'top-level write-all',
+    bad: workflow('permissions: {}\nsteps:\n  - run: "true"', { header: 'on: push\npermissions: write-all' }),
+    fixed: workflow('permissions: {}\nsteps:\n  - run: "true"', { header: 'on: push\npermissions:\n  contents: read' }),
+  },
+  {
+    rule: 'permissions',
+    what: 'a top-level write scope',
+    bad: workflow('permissions: {}\nsteps:\n  - run: "true"', { header: 'on: push\npermissions:\n  contents: write' }),
+    fixed: workflow('permissions: {}\nsteps:\n  - run: "true"', { header: 'on: push\npermissions:\n  contents: read' }),
+  },
+  {
+    rule: 'permissions',
+    what: 'a job without permissions',
+    bad: workflow('steps:\n  - run: "true"'),
+    fixed: workflow('permissions: {}\nsteps:\n  - run: "true"'),
+  },
+  {
+    rule: 'permissions',
+    what: 'a job with read-all',
+    bad: workflow('permissions: read-all\nsteps:\n  - run: "true"'),
+    fixed: workflow('permissions:\n  contents: read\nsteps:\n  - run: "true"'),
+  },
+  {
+    rule: 'permissions',
+    what: 'id-token: write without AWS',
+    bad: workflow('permissions:\n  id-token: write\nsteps:\n  - run: "true"'),
+    fixed: workflow('permissions: {}\nsteps:\n  - run: "true"'),
+  },
+  {
+    rule: 'permissions',
+    what: 'pull-requests: write outside the comment job',
+    bad: workflow(
+      `permissions:\n  pull-requests: write\nsteps:\n  - uses: ./actions/smoke-test\n    with:\n      url: http://x`,
+    ),
+    fixed: workflow(`permissions: {}\nsteps:\n  - uses: ./actions/smoke-test\n    with:\n      url: http://x`),
+  },
+  {
+    rule: 'permissions',
+    what: 'contents: write on a pull request',
+    bad: workflow('permissions:\n  contents: write\nsteps:\n  - run: "true"', {
+      header: 'on: pull_request\npermissions: {}',
+    }),
+    fixed: workflow('permissions:\n  contents: write\nsteps:\n  - run: "true"', {
+      header: "on:\n  push:\n    tags: ['v*.*.*']\npermissions: {}",
+    }),
+  },
+  {
+    rule: 'permissions',
+    what: 'a write scope nothing needs',
+    bad: workflow('permissions:\n  issues: write\n  checks: write\nsteps:\n  - run: "true"'),
+    fixed: workflow('permissions:\n  issues: read\nsteps:\n  - run: "true"'),
+  },
+  {
+    rule: 'no-pull-request-target',
+    what: 'pull_request_target',
+    bad: workflow('permissions: {}\nsteps:\n  - run: "true"', {
+      header: 'on:\n  pull_request_target:\npermissions: {}',
+    }),
+    fixed: workflow('permissions: {}\nsteps:\n  - run: "true"', { header: 'on:\n  pull_request:\npermissions: {}' }),
+  },
+  ...[
+    'github.event.pull_request.title',
+    'github.event.pull_request.body',
+    'github.event.pull_request.head.ref',
+    'github.event.pull_request.head.label',
+    'github.head_ref',
+    'github.event.issue.title',
+    'github.event.comment.body',
+    'github.event.review.body',
+    'github.event.head_commit.message',
+    'github.event.commits[0].message',
+    'github.event.head_commit.author.email',
+    'github.event.workflow_run.head_branch',
+    'toJSON(github.event)',
+    'github.event',
+  ].map((context): Example => ({
+    rule: 'untrusted-context-in-run',
+    what: context,
+    bad: workflow(`permissions: {}\nsteps:\n  - run: echo "\${{ ${context} }}"`),
+    fixed: workflow(`permissions: {}\nsteps:\n  - run: echo "$VALUE"\n    env:\n      VALUE: \${{ ${context} }}`),
+  })),
+  {
+    rule: 'untrusted-context-in-run',
+    what: "github-script's script",
+    bad: workflow(
+      'permissions: {}\nsteps:\n  - uses: actions/github-script@0123456789abcdef0123456789abcdef01234567 # v8.0.0\n    with:\n      script: console.log("${{ github.event.pull_request.body }}")',
+    ),
+    fixed: workflow(
+      'permissions: {}\nsteps:\n  - uses: actions/github-script@0123456789abcdef0123456789abcdef01234567 # v8.0.0\n    env:\n      BODY: ${{ github.event.pull_request.body }}\n    with:\n      script: console.log(process.env.BODY)',
+    ),
+  },
+  {
+    rule: 'checkout-credentials',
+    what: 'checkout with its defaults',
+    bad: workflow(`permissions:\n  contents: read\nsteps:\n  - uses: ${checkout}`),
+    fixed: workflow(
+      `permissions:\n  contents: read\nsteps:\n  - uses: ${checkout}\n    with:\n      persist-credentials: false`,
+    ),
+  },
+  {
+    rule: 'checkout-credentials',
+    what: 'persist-credentials: true',
+    bad: workflow(
+      `permissions:\n  contents: read\nsteps:\n  - uses: ${checkout}\n    with:\n      persist-credentials: true`,
+    ),
+    fixed: workflow(
+      `permissions:\n  contents: read\nsteps:\n  - uses: ${checkout}\n    with:\n      persist-credentials: "false"`,
+    ),
+  },
+  {
+    rule: 'aws-oidc',
+    what: 'stored access keys',
+    bad: workflow(
+      `environment: staging\npermissions: {}\nsteps:\n  - uses: ${awsCredentials}\n    with:\n      aws-access-key-id: \${{ secrets.KEY }}\n      aws-secret-access-key: \${{ secrets.SECRET }}\n      role-to-assume: arn\n      allowed-account-ids: "1"`,
+    ),
+    fixed: workflow(
+      `environment: staging\npermissions:\n  id-token: write\nsteps:\n  - uses: ${awsCredentials}\n    with:\n      role-to-assume: arn\n      allowed-account-ids: "1"`,
+    ),
+  },
+  {
+    rule: 'aws-oidc',
+    what: 'no allowed-account-ids',
+    bad: workflow(
+      `environment: staging\npermissions:\n  id-token: write\nsteps:\n  - uses: ${awsCredentials}\n    with:\n      role-to-assume: arn`,
+    ),
+    fixed: workflow(
+      `environment: staging\npermissions:\n  id-token: write\nsteps:\n  - uses: ${awsCredentials}\n    with:\n      role-to-assume: arn\n      allowed-account-ids: "1"`,
+    ),
+  },
+  {
+    rule: 'aws-oidc',
+    what: 'AWS outside an environment',
+    bad: workflow(
+      `permissions:\n  id-token: write\nsteps:\n  - uses: ${awsCredentials}\n    with:\n      role-to-assume: arn\n      allowed-account-ids: "1"`,
+    ),
+    fixed: workflow(
+      `environment: staging\npermissions:\n  id-token: write\nsteps:\n  - uses: ${awsCredentials}\n    with:\n      role-to-assume: arn\n      allowed-account-ids: "1"`,
+    ),
+  },
+  {
+    rule: 'deploy-job',
+    what: 'a deploy without an environment',
+    bad: workflow(`permissions: {}\nconcurrency: deploy-staging${deploySteps()}`),
+    fixed: workflow(`permissions: {}\nenvironment: staging\nconcurrency: deploy-staging${deploySteps()}`),
+  },
+  {
+    rule: 'deploy-job',
+    what: 'a deploy to an endpoint that is not a loopback emulator',
+    bad: workflow(`permissions: {}\nenv:\n  AWS_ENDPOINT_URL: http://ecs.internal.example.com${deploySteps()}`),
+    fixed: workflow(`permissions: {}\nenv:\n  AWS_ENDPOINT_URL: http://127.0.0.1:4566${deploySteps()}`),
+  },
+  {
+    rule: 'deploy-job',
+    what: 'a deploy without a concurrency group',
+    bad: workflow(`permissions: {}\nenvironment: staging${deploySteps()}`),
+    fixed: workflow(`permissions: {}\nenvironment: staging\nconcurrency: deploy-staging${deploySteps()}`),
+  },
+  {
+    rule: 'deploy-job',
+    what: 'a concurrency group shared by environments',
+    bad: workflow(`permissions: {}\nenvironment: staging\nconcurrency: deploy${deploySteps()}`),
+    fixed: workflow(`permissions: {}\nenvironment: staging\nconcurrency: deploy-staging${deploySteps()}`),
+  },
+  {
+    rule: 'deploy-job',
+    what: 'production cancelled by its own group',
+    bad: workflow(
+      `permissions: {}\nenvironment:\n  name: production\nconcurrency:\n  group: deploy-production\n  cancel-in-progress: true${deploySteps('production')}`,
+    ),
+    fixed: workflow(
+      `permissions: {}\nenvironment:\n  name: production\nconcurrency:\n  group: deploy-production\n  cancel-in-progress: false${deploySteps('production')}`,
+    ),
+  },
+  {
+    rule: 'deploy-job',
+    what: "production cancelled by the workflow's group",
+    bad: workflow(
+      `permissions: {}\nenvironment: production\nconcurrency: deploy-production${deploySteps('production')}`,
+      {
+        header: 'on: push\npermissions: {}\nconcurrency:\n  group: prod-${{ github.ref }}\n  cancel-in-progress: true',
+      },
+    ),
+    fixed: workflow(
+      `permissions: {}\nenvironment: production\nconcurrency: deploy-production${deploySteps('production')}`,
+      {
+        header: 'on: push\npermissions: {}\nconcurrency:\n  group: prod-${{ github.ref }}',
+      },
+    ),
+  },
+  {
+    rule: 'action-contract',
+    what: 'an input the action does not declare',
+    bad: workflow(
+      'permissions: {}\nsteps:\n  - uses: ./actions/smoke-test\n    with:\n      url: http://x\n      expected: abc',
+    ),
+    fixed: workflow('permissions: {}\nsteps:\n  - uses: ./actions/smoke-test\n    with:\n      url: http://x'),
+  },
+  {
+    rule: 'action-contract',
+    what: 'a required input left out',
+    bad: workflow('permissions: {}\nsteps:\n  - uses: ./actions/smoke-test'),
+    fixed: workflow('permissions: {}\nsteps:\n  - uses: ./actions/smoke-test\n    with:\n      url: http://x'),
+  },
+  {
+    rule: 'action-contract',
+    what: 'an output the action does not declare',
+    bad: workflow(
+      'permissions: {}\nsteps:\n  - id: smoke\n    uses: ./actions/smoke-test\n    with:\n      url: http://x\n  - run: echo "$R"\n    env:\n      R: ${{ steps.smoke.outputs.summary }}',
+    ),
+    fixed: workflow(
+      'permissions: {}\nsteps:\n  - id: smoke\n    uses: ./actions/smoke-test\n    with:\n      url: http://x\n  - run: echo "$R"\n    env:\n      R: ${{ steps.smoke.outputs.report }}',
+    ),
+  },
+  {
+    rule: 'action-contract',
+    what: "a job output read from another action's undeclared output",
+    bad: workflow(
+      'permissions: {}\noutputs:\n  arn: ${{ steps.deploy.outputs.task-definition }}\nenvironment: staging\nconcurrency: deploy-staging\nsteps:\n  - id: deploy\n    uses: ./actions/deploy-ecs',
+    ),
+    fixed: workflow(
+      'permissions: {}\noutputs:\n  arn: ${{ steps.deploy.outputs.task-definition-arn }}\nenvironment: staging\nconcurrency: deploy-staging\nsteps:\n  - id: deploy\n    uses: ./actions/deploy-ecs',
+    ),
+  },
+  {
+    rule: 'action-contract',
+    what: 'a step id that does not exist',
+    bad: workflow(
+      'permissions: {}\nsteps:\n  - id: smoke\n    uses: ./actions/smoke-test\n    with:\n      url: http://x\n  - if: steps.smok.outputs.passed == \'true\'\n    run: "true"',
+    ),
+    fixed: workflow(
+      'permissions: {}\nsteps:\n  - id: smoke\n    uses: ./actions/smoke-test\n    with:\n      url: http://x\n  - if: steps.smoke.outputs.passed == \'true\'\n    run: "true"',
+    ),
+  },
+  {
+    rule: 'action-contract',
+    what: 'an action whose action.yml is missing',
+    bad: workflow('permissions: {}\nsteps:\n  - uses: ./actions/no-such-action'),
+    fixed: workflow('permissions: {}\nsteps:\n  - uses: ./actions/pr-comment'),
+  },
+  {
+    rule: 'action-contract',
+    what: 'an output of another job that it does not declare',
+    bad: workflow('permissions: {}\noutputs:\n  a: x\nsteps:\n  - run: "true"', {
+      more: '  k:\n    runs-on: ubuntu-latest\n    needs: j\n    permissions: {}\n    steps:\n      - run: echo "$B"\n        env:\n          B: ${{ needs.j.outputs.b }}\n',
+    }),
+    fixed: workflow('permissions: {}\noutputs:\n  a: x\nsteps:\n  - run: "true"', {
+      more: '  k:\n    runs-on: ubuntu-latest\n    needs: j\n    permissions: {}\n    steps:\n      - run: echo "$B"\n        env:\n          B: ${{ needs.j.outputs.a }}\n',
+    }),
+  },
+];
+
+describe('each rule catches a bad example', () => {
+  test.each(examples)('$rule: $what', ({ rule, bad, fixed }) => {
+    const broken = rulesBroken(bad);
+    expect(broken).toContain(rule);
+    // The example breaks only the rule it is about, and the fix breaks nothing.
+    expect(new Set(broken)).toEqual(new Set([rule]));
+    expect(rulesBroken(fixed)).toEqual([]);
+  });
+
+  test('every rule has an example', () => {
+    const covered = new Set<RuleId>([...examples.map((example) => example.rule), 'consistent-pins']);
+    expect([...covered].sort()).toEqual(
+      [
+        'action-contract',
+        'aws-oidc',
+        'checkout-credentials',
+        'consistent-pins',
+        'deploy-job',
+        'no-pull-request-target',
+        'permissions',
+        'pinned-uses',
+        'untrusted-context-in-run',
+      ].sort(),
+    );
+  });
+
+  test('consistent-pins: one action pinned to two commits', () => {
+    const pinned = (sha: string) => workflow(`permissions: {}\nsteps:\n  - uses: actions/setup-node@${sha} # v7.0.0`);
+    const a = parseWorkflow('a.yml', pinned('820762786026740c76f36085b0efc47a31fe5020'));
+    const b = parseWorkflow('b.yml', pinned('0123456789abcdef0123456789abcdef01234567'));
+    expect(consistentPins([a, b]).map((violation) => violation.rule)).toEqual(['consistent-pins']);
+    expect(consistentPins([a, a])).toEqual([]);
+  });
+
+  test('a violation names the file and line', () => {
+    const [violation] = checkWorkflow(
+      parseWorkflow('example.yml', workflow('permissions: {}\nsteps:\n  - uses: someone/action@main')),
+      fakeContracts,
+    );
+    expect(formatViolation(violation)).toMatch(/^example\.yml:8 \(job j\) \[pinned-uses\] someone\/action@main/);
+  });
+});
+
+describe('action contracts come from action.yml', () => {
+  const root = mkdtempSync(join(tmpdir(), 'shipyard-policy-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'actions', 'example'), { recursive: true });
+  writeFileSync(
+    join(root, 'actions', 'example', 'action.yml'),
+    [
+      'name: example',
+      'inputs:',
+      '  needed: { description: d, required: true }',
+      '  defaulted: { description: d, required: true, default: x }',
+      '  optional: { description: d }',
+      'outputs:',
+      '  result: { description: d }',
+      'runs: { using: node24, main: dist/index.js }',
+    ].join('\n'),
+  );
+  const lookup = actionContractsFrom(root);
+
+  test('inputs and outputs are read from the file', () => {
+    expect(lookup('example')).toEqual({
+      inputs: {
+        needed: { description: 'd', required: true },
+        defaulted: { description: 'd', required: true, default: 'x' },
+        optional: { description: 'd' },
+      },
+      outputs: ['result'],
+    });
+    expect(lookup('absent')).toBeUndefined();
+  });
+
+  test.each([
+    ['needed: a', []],
+    ['optional: a', ['action-contract']],
+    ['needed: a\n      other: b', ['action-contract']],
+  ])('with %j', (given, expected) => {
+    const text = workflow(`permissions: {}\nsteps:\n  - uses: ./actions/example\n    with:\n      ${given}`);
+    expect(rulesBroken(text, lookup)).toEqual(expected);
+  });
+});
