@@ -67,10 +67,16 @@ export function assess(service: Service, deploymentId: string): Verdict {
 
   if (!deployment) {
     if (rollingBack || breaker?.rollback) {
+      // The rollback may already be over by this poll; ECS's event still says why it failed.
+      const failure = (service.events ?? []).find((event) =>
+        event.message?.includes(`(deployment ${deploymentId}) deployment failed`),
+      );
       return {
         done: true,
         outcome: 'ROLLED_BACK_BY_ECS',
-        reason: `deployment ${deploymentId} is gone: ECS rolled it back`,
+        reason: failure?.message
+          ? `ECS rolled it back: ${failure.message.replace(/^\(service [^)]*\) \(deployment [^)]*\) /, '')}`
+          : `deployment ${deploymentId} is gone: ECS rolled it back`,
         rollbackDeploymentId: primary?.id,
       };
     }

@@ -135,7 +135,7 @@ export class DeploymentEngine {
         // The container never runs (an image that cannot be pulled): the task fails while starting.
         this.scheduler.schedule(at + this.ecs.taskStartDelayMs, (when) => this.failTask(service, task, failing, when));
       } else {
-        this.scheduler.schedule(at + this.ecs.taskStartDelayMs, (when) =>
+        this.scheduler.schedule(at + this.startDelayFor(task), (when) =>
           this.taskRunning(service, task, failing, when),
         );
       }
