@@ -34,7 +34,7 @@ function smokeTest(inputs: RunActionOptions['inputs'], options: Omit<RunActionOp
 const results = (run: ActionRun) => JSON.parse(run.outputs.results) as CheckResult[];
 
 describe('smoke-test against the demo app', () => {
-  test('without checks: waits for nothing, runs GET /health and reports the version', async () => {
+  test('without checks: waits for nothing, runs GET /health, then reads the version for the output', async () => {
     const app = await track(recordingServer(demoApp({ commit: NEW_COMMIT })));
     const run = await smokeTest({ url: app.url });
     expect(run.errors).toEqual([]);
@@ -46,7 +46,7 @@ describe('smoke-test against the demo app', () => {
     expect(Number(run.outputs['duration-ms'])).toBeGreaterThanOrEqual(0);
     expect(run.outputs.report).toContain('### Smoke test passed ✅');
     expect(run.summary.trim()).toBe(run.outputs.report.trim());
-    expect(app.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /version', 'GET /health']);
+    expect(app.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /health', 'GET /version']);
   });
 
   test('a deploy that switches version: waits for the new commit, then checks it', async () => {
@@ -82,7 +82,7 @@ describe('smoke-test against the demo app', () => {
     expect(run.errors[0]).toMatch(
       new RegExp(
         `^Version gate: expected commit "${NEW_COMMIT}" at ${app.url}/version within 0.5 s; ` +
-          `last seen: reports commit "${OLD_COMMIT}" \\(last version reported: "${OLD_COMMIT}"\\) after \\d+ attempts$`,
+          `last seen: reports commit "${OLD_COMMIT}" after \\d+ attempts$`,
       ),
     );
     expect(run.errors[1]).toBe(`Smoke test failed: ${app.url}/ never reported commit "${NEW_COMMIT}"`);
@@ -106,8 +106,8 @@ describe('smoke-test against the demo app', () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('connection refused (ECONNREFUSED)');
     expect(run.outputs.passed).toBe('true');
-    if ('expect-version' in inputs) expect(run.outputs.version).toBe(NEW_COMMIT);
-    else expect(results(run)[0].attempts).toBeGreaterThan(1);
+    expect(run.outputs.version).toBe(NEW_COMMIT);
+    if (!('expect-version' in inputs)) expect(results(run)[0].attempts).toBeGreaterThan(1);
   });
 
   test('checks that fail on body, JSON, header and latency: one error line each with expected and actual', async () => {
@@ -156,20 +156,22 @@ describe('smoke-test against the demo app', () => {
   });
 
   test('samples and latency-p95-ms: every sample is sent and the p95 is judged', async () => {
-    const app = await track(recordingServer(withDelay(demoApp(), { '/ready': 60 })));
+    // The gap between the slow route and the threshold is wide so a loaded machine cannot blur it.
+    const app = await track(recordingServer(withDelay(demoApp(), { '/ready': 400 })));
     const run = await smokeTest({
       url: app.url,
       checks: '- path: /health\n- path: /ready',
-      samples: 4,
-      'latency-p95-ms': 40,
-      concurrency: 1,
+      samples: 3,
+      'latency-p95-ms': 300,
+      concurrency: 2,
     });
     expect(run.exitCode).toBe(1);
     const [health, ready] = results(run);
-    expect(health).toMatchObject({ passed: true, attempts: 4, samples: 4 });
-    expect(ready).toMatchObject({ passed: false, attempts: 4, samples: 4 });
-    expect(ready.failure).toMatch(/^expected p95 latency at most 40 ms over 4 samples, got \d+ ms$/);
-    expect(app.requests.filter((r) => r.url === '/ready')).toHaveLength(4);
+    expect(health).toMatchObject({ passed: true, attempts: 3, samples: 3 });
+    expect(ready).toMatchObject({ passed: false, attempts: 3, samples: 3 });
+    expect(ready.failure).toMatch(/^expected p95 latency at most 300 ms over 3 samples, got \d+ ms$/);
+    expect(ready.latencyMs!.min).toBeGreaterThanOrEqual(400);
+    expect(app.requests.filter((r) => r.url === '/ready')).toHaveLength(3);
   });
 
   test('checks from a file in the workspace, with methods, bodies and redirects', async () => {

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { describeFetchError, formatSeconds, probe, type ProbeRequest } from '../src/probe.js';
+import {
+  describeFetchError,
+  formatSeconds,
+  probe,
+  retryAfterMs,
+  type ProbeOutcome,
+  type ProbeRequest,
+} from '../src/probe.js';
 import { listen, refusingPort, type RunningServer } from './servers.js';
 
 const request = (url: string, overrides: Partial<ProbeRequest> = {}): ProbeRequest => ({
@@ -115,4 +122,32 @@ test.each([
   [300_000, '300 s'],
 ])('formatSeconds(%d) is %s', (ms, text) => {
   expect(formatSeconds(ms)).toBe(text);
+});
+
+describe('retryAfterMs', () => {
+  const now = Date.parse('2026-11-27T12:00:00Z');
+  const answer = (headers: Record<string, string>): ProbeOutcome => ({
+    kind: 'response',
+    status: 503,
+    headers: new Headers(headers),
+    body: '',
+    latencyMs: 1,
+    finalUrl: 'http://app/',
+  });
+
+  test.each([
+    [{ 'retry-after': '3' }, 3000],
+    [{ 'retry-after': ' 0 ' }, 0],
+    [{ 'retry-after': 'Fri, 27 Nov 2026 12:00:10 GMT' }, 10_000],
+    [{ 'retry-after': 'Fri, 27 Nov 2026 11:59:00 GMT' }, 0],
+    [{ 'retry-after': 'soon' }, undefined],
+    [{ 'retry-after': '-5' }, undefined],
+    [{}, undefined],
+  ])('%j -> %p', (headers, ms) => {
+    expect(retryAfterMs(answer(headers), now)).toBe(ms);
+  });
+
+  test('an error has no retry-after', () => {
+    expect(retryAfterMs({ kind: 'error', reason: 'x', transient: true, latencyMs: 1 }, now)).toBeUndefined();
+  });
 });

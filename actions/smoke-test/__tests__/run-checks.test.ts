@@ -64,6 +64,19 @@ describe('runChecks', () => {
     expect(result).toMatchObject({ passed: true, status: 200, attempts: 4, samples: 1 });
   });
 
+  test('429 with Retry-After: waits as long as the server asks before trying again', async () => {
+    const app = demoApp();
+    const arrivals: number[] = [];
+    const server = await serve((req, res) => {
+      arrivals.push(Date.now());
+      if (arrivals.length === 1) res.writeHead(429, { 'retry-after': '1' }).end('slow down');
+      else app(req, res);
+    });
+    const [result] = await runChecks(checks('- path: /health'), options(server.url, { intervalMs: 10 }));
+    expect(result).toMatchObject({ passed: true, attempts: 2 });
+    expect(arrivals[1] - arrivals[0]).toBeGreaterThanOrEqual(950);
+  });
+
   test('a 500 is an answer, not "not yet": it fails at once', async () => {
     const server = await serve(failingFirst(10, 500));
     const started = Date.now();

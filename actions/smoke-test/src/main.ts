@@ -43,14 +43,6 @@ export async function main(): Promise<void> {
         ? `${versionSource.url} reports ${JSON.stringify(gate.reported)}: live after ${formatSeconds(gate.waitedMs)}`
         : `${versionSource.url} did not report ${JSON.stringify(expected)} within ${formatSeconds(inputs.timeoutMs)}`,
     );
-  } else {
-    const reading = await readCurrentVersion(versionSource);
-    reportedVersion = reading.version;
-    core.info(
-      reading.version === undefined
-        ? `No version reported at ${versionSource.url} (${reading.problem}); set expect-version to wait for one`
-        : `${versionSource.url} reports ${inputs.versionFieldText} ${JSON.stringify(reading.version)}`,
-    );
   }
 
   let results: CheckResult[] | undefined;
@@ -77,6 +69,17 @@ export async function main(): Promise<void> {
       }
       return done;
     });
+  }
+
+  if (expected === undefined) {
+    // Asked after the checks, which waited for the app if it was still starting; only for the output.
+    const reading = await readCurrentVersion(versionSource);
+    reportedVersion = reading.version;
+    core.info(
+      reading.version === undefined
+        ? `No version reported at ${versionSource.url} (${reading.problem}); set expect-version to wait for one`
+        : `${versionSource.url} reports ${inputs.versionFieldText} ${JSON.stringify(reading.version)}`,
+    );
   }
 
   const outcome: SmokeTestOutcome = {

@@ -97,3 +97,17 @@ export function formatSeconds(ms: number): string {
   const seconds = ms / 1000;
   return `${Number.isInteger(seconds) ? seconds : Number(seconds.toFixed(2))} s`;
 }
+
+/**
+ * How long a `Retry-After` header asks a client to wait: delta-seconds or an HTTP date. Absent or
+ * unreadable is undefined, so the caller's own interval applies.
+ */
+export function retryAfterMs(outcome: ProbeOutcome, now: number = Date.now()): number | undefined {
+  if (outcome.kind !== 'response') return undefined;
+  const value = outcome.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // Only an HTTP date is a date: Date.parse would also read '-5' as a year.
+  const at = /^[A-Za-z]{3}, /.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

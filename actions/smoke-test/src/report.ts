@@ -36,11 +36,15 @@ export function resultsJson(results: readonly CheckResult[] | undefined): string
 export function gateFailureLine(outcome: SmokeTestOutcome): string | undefined {
   const { gate } = outcome;
   if (!gate || gate.live) return undefined;
+  // When the last answer was not a version (a 503, a timeout), the last version seen still helps.
+  const lastVersion =
+    gate.reported !== undefined && !gate.lastSeen.startsWith('reports ')
+      ? ` (last version reported: ${JSON.stringify(gate.reported)})`
+      : '';
   return (
-    `Version gate: expected ${outcome.versionField} ${JSON.stringify(outcome.expectVersion)} at ${outcome.versionUrl} ` +
-    `within ${formatSeconds(outcome.timeoutMs)}; last seen: ${gate.lastSeen}` +
-    `${gate.reported !== undefined ? ` (last version reported: ${JSON.stringify(gate.reported)})` : ''}` +
-    ` after ${plural(gate.attempts, 'attempt')}`
+    `Version gate: expected ${outcome.versionField} ${JSON.stringify(outcome.expectVersion)} ` +
+    `at ${outcome.versionUrl} within ${formatSeconds(outcome.timeoutMs)}; ` +
+    `last seen: ${gate.lastSeen}${lastVersion} after ${plural(gate.attempts, 'attempt')}`
   );
 }
 

@@ -2,12 +2,12 @@ import { pollUntil, type Deadline } from '../../shared/src/poll.js';
 import { statusMatches, type Check } from './checks.js';
 import { bodyExcerpt, evaluateResponse, type Mismatch } from './evaluate.js';
 import { percentile, summariseLatency, type LatencySummary } from './latency.js';
-import { probe, type ProbeOutcome } from './probe.js';
+import { probe, retryAfterMs, type ProbeOutcome } from './probe.js';
 
 /**
  * Runs the checks, up to `concurrency` at a time. A check's first request is retried while the
- * app is not there yet (connection refused or reset, a timeout, 502/503/504 that the check did not
- * expect) until the shared deadline; every other answer is judged at once, so a wrong body fails
+ * app is not there yet (connection refused or reset, a timeout, 429/502/503/504 that the check did
+ * not expect; a Retry-After is honoured) until the shared deadline; every other answer is judged at once, so a wrong body fails
  * in seconds rather than at the timeout. The remaining samples follow one after another and are
  * judged as they come: an app that flaps between samples fails.
  */
@@ -46,8 +46,8 @@ export interface CheckResult {
   bodyExcerpt?: string;
 }
 
-/** Statuses a load balancer answers while targets start or drain. */
-const NOT_READY_STATUSES = [502, 503, 504];
+/** Statuses a load balancer answers while targets start or drain, and "too many requests". */
+const NOT_READY_STATUSES = [429, 502, 503, 504];
 
 export function checkUrl(baseUrl: URL, path: string): string {
   return `${baseUrl.origin}${baseUrl.pathname.replace(/\/+$/, '')}${path}`;
@@ -95,7 +95,7 @@ export async function runCheck(check: Check, options: CheckRunOptions): Promise<
       const notReady = notReadyReason(check, first);
       if (notReady === undefined) return { done: true, value: first };
       options.log?.(`${check.name}: not ready (${notReady}), attempt ${attempts}`);
-      return { done: false, waitingFor: notReady };
+      return { done: false, waitingFor: notReady, retryAfterMs: retryAfterMs(first) };
     },
   });
   const outcomes: ProbeOutcome[] = [first as ProbeOutcome];

@@ -1,7 +1,7 @@
 import { pollUntil } from '../../shared/src/poll.js';
 import { bodyExcerpt } from './evaluate.js';
 import { describeJsonValue, MISSING, readJsonPath, type JsonPath } from './json-path.js';
-import { probe, type ProbeOutcome, type ProbeRequest } from './probe.js';
+import { probe, retryAfterMs, type ProbeOutcome, type ProbeRequest } from './probe.js';
 
 /**
  * The version gate: poll the app's version endpoint until it reports the version being deployed.
@@ -93,7 +93,8 @@ export async function waitForVersion(options: VersionGateOptions): Promise<Versi
     intervalMs: options.intervalMs,
     timeoutMs: options.timeoutMs,
     check: async (attempt) => {
-      const reading = readVersion(await probe(request), options.field, options.fieldText);
+      const outcome = await probe(request);
+      const reading = readVersion(outcome, options.field, options.fieldText);
       if (reading.version !== undefined) {
         reported = reading.version;
         if (versionMatches(options.expected, reading.version)) return { done: true, value: reading.version };
@@ -102,7 +103,7 @@ export async function waitForVersion(options: VersionGateOptions): Promise<Versi
         lastSeen = reading.problem ?? 'no version';
       }
       options.log?.(`Attempt ${attempt}: ${lastSeen}; waiting for ${JSON.stringify(options.expected)}`);
-      return { done: false, waitingFor: lastSeen };
+      return { done: false, waitingFor: lastSeen, retryAfterMs: retryAfterMs(outcome) };
     },
   });
   if (result.done) reported = result.value;
