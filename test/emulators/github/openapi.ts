@@ -89,6 +89,10 @@ export class OpenApiValidator {
     const options = { strict: false, allErrors: true, validateSchema: false, addUsedSchema: false } as const;
     this.ajv = new Ajv(options);
     addFormats(this.ajv);
+    // GitHub fills an unset URL with an empty string where the description says `format: uri`
+    // (a deployment status's `target_url`, a repository's `homepage`): accept that, and only that.
+    const uri = this.ajv.formats.uri;
+    if (uri) this.ajv.addFormat('uri', (value: string) => value === '' || formatAccepts(uri, value));
     this.ajv.addSchema(resolvable);
     // Query and path parameters arrive as text: this instance coerces them to the declared types.
     this.parameterAjv = new Ajv({ ...options, coerceTypes: 'array' });
@@ -170,10 +174,16 @@ export class OpenApiValidator {
     const operation = this.operation(ref);
     const declared = String(status);
     if (!operation.responseStatuses.has(declared)) {
-      // 401, rate limits and 5xx are answered for every operation and described nowhere per
-      // operation; everything else the emulator answers must be declared.
-      if (status === 401 || status === 403 || status === 429 || status >= 500) return [];
-      return [{ where: 'response', message: `status ${status} is not declared for ${operation.operationId}` }];
+      // GitHub answers errors the description leaves out (401 and rate limits everywhere, 422 for an
+      // unknown commit); their bodies still have GitHub's error shapes. A success must be declared.
+      if (status < 400) {
+        return [{ where: 'response', message: `status ${status} is not declared for ${operation.operationId}` }];
+      }
+      const shape = status === 422 ? 'validation-error' : 'basic-error';
+      const validate = this.compile(operation, `error ${shape}`, `${SCHEMA_ID}#/components/schemas/${shape}`);
+      if (validate && !validate(body))
+        return [{ where: 'response', message: `${status} body ${describe(validate.errors)}` }];
+      return [];
     }
     const raw = (this.pathOperation(operation).responses as JsonObject)[declared] as JsonObject;
     const response = this.deref(raw);
@@ -244,6 +254,15 @@ function responsePointer(operation: PreparedOperation, raw: JsonObject, status: 
   // a JSON pointer cannot pass through a `$ref` on its way.
   const base = typeof raw.$ref === 'string' ? `${SCHEMA_ID}${raw.$ref}` : `${operation.pointer}/responses/${status}`;
   return `${base}/content/application~1json/schema`;
+}
+
+function formatAccepts(format: unknown, value: string): boolean {
+  if (format instanceof RegExp) return format.test(value);
+  if (typeof format === 'function') return Boolean((format as (v: string) => boolean)(value));
+  const validate = (format as { validate?: unknown } | undefined)?.validate;
+  if (validate instanceof RegExp) return validate.test(value);
+  if (typeof validate === 'function') return Boolean((validate as (v: string) => boolean)(value));
+  return true;
 }
 
 function key(method: string, path: string): string {

@@ -1,0 +1,163 @@
+import { blocks, code, details, keyValueTable, link } from '../../shared/src/markdown.js';
+
+/**
+ * The comment's text: the hidden marker that finds it again on a rerun, the default body, the
+ * `{{placeholder}}` template that can replace it, and the cut to GitHub's size limit. Pure.
+ */
+
+/** GitHub refuses a comment body longer than this (characters). */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+export const PLACEHOLDERS = [
+  'status',
+  'status_emoji',
+  'environment',
+  'environment_url',
+  'image',
+  'task_definition',
+  'task_definition_arn',
+  'smoke_report',
+  'run_url',
+  'run_number',
+  'sha',
+  'short_sha',
+  'repository',
+  'pr_number',
+  'pr_title',
+  'pr_url',
+  'author',
+  'author_mention',
+] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
+
+export interface CommentFacts {
+  status: 'success' | 'failure';
+  environment: string;
+  environmentUrl?: string;
+  image?: string;
+  taskDefinitionArn?: string;
+  smokeReport?: string;
+  runUrl: string;
+  runNumber: string;
+  sha: string;
+  /** `owner/name`. */
+  repository: string;
+  serverUrl: string;
+  pull: { number: number; title: string; url: string; author: string };
+  mentionAuthor: boolean;
+}
+
+/**
+ * The marker is an HTML comment, invisible on the page. The environment is URI-encoded so that no
+ * name (`prod -->` included) can end the comment early or match another environment's marker.
+ */
+export function marker(environment: string): string {
+  return `<!-- shipyard:pr-comment environment=${encodeURIComponent(environment)} -->`;
+}
+
+export function hasMarker(body: string | undefined | null, environment: string): boolean {
+  return (body ?? '').split(/\r?\n/).some((line) => line.trim() === marker(environment));
+}
+
+export function unknownPlaceholders(template: string): string[] {
+  const known = new Set<string>(PLACEHOLDERS);
+  return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (match) => match[1]))].filter(
+    (name) => !known.has(name),
+  );
+}
+
+/** `arn:...:task-definition/web:12` to `web:12`. */
+export function taskDefinitionRevision(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+export function placeholderValues(facts: CommentFacts): Record<Placeholder, string> {
+  const author = facts.pull.author;
+  return {
+    status: facts.status,
+    status_emoji: facts.status === 'success' ? '✅' : '❌',
+    environment: facts.environment,
+    environment_url: facts.environmentUrl ?? '',
+    image: facts.image ?? '',
+    task_definition: facts.taskDefinitionArn ? taskDefinitionRevision(facts.taskDefinitionArn) : '',
+    task_definition_arn: facts.taskDefinitionArn ?? '',
+    smoke_report: facts.smokeReport ?? '',
+    run_url: facts.runUrl,
+    run_number: facts.runNumber,
+    sha: facts.sha,
+    short_sha: facts.sha.slice(0, 7),
+    repository: facts.repository,
+    pr_number: String(facts.pull.number),
+    pr_title: facts.pull.title,
+    pr_url: facts.pull.url,
+    author,
+    // `mention-author: false` empties the mention in templates too.
+    author_mention: facts.mentionAuthor ? mention(author) : '',
+  };
+}
+
+/** `@login`, except for bots, which cannot be notified and whose mention renders as plain text. */
+export function mention(login: string): string {
+  return login === '' || login.endsWith('[bot]') ? '' : `@${login}`;
+}
+
+export function renderTemplate(template: string, values: Record<Placeholder, string>): string {
+  // One pass over the template: a value that itself contains `{{...}}` is not expanded again.
+  return template.replace(PLACEHOLDER, (whole, name: string) => (name in values ? values[name as Placeholder] : whole));
+}
+
+export function defaultBody(facts: CommentFacts): string {
+  const values = placeholderValues(facts);
+  const succeeded = facts.status === 'success';
+  const environment = facts.environmentUrl ? link(facts.environment, facts.environmentUrl) : `**${facts.environment}**`;
+  const run = facts.runUrl ? link(`run #${facts.runNumber}`, facts.runUrl) : `run #${facts.runNumber}`;
+  const headline = succeeded
+    ? `### ✅ Deployed to ${facts.environment}`
+    : `### ❌ Deployment to ${facts.environment} failed`;
+  const sentence = succeeded
+    ? `This pull request is live in ${environment}, deployed by ${run}.`
+    : `${run} could not deploy this pull request to ${environment}.`;
+  const commitUrl = `${facts.serverUrl}/${facts.repository}/commit/${facts.sha}`;
+  const table = keyValueTable(
+    [
+      ['Status', `${values.status_emoji} ${facts.status}`],
+      ['Environment', facts.environmentUrl ? `${facts.environment} (${facts.environmentUrl})` : facts.environment],
+      ['Image', facts.image ? code(facts.image) : undefined],
+      ['Task definition', facts.taskDefinitionArn ? code(values.task_definition) : undefined],
+      ['Commit', link(code(values.short_sha), commitUrl)],
+      ['Run', facts.runUrl ? link(`#${facts.runNumber}`, facts.runUrl) : undefined],
+    ],
+    ['', ''],
+  );
+  const smoke = facts.smokeReport ? details('Smoke test report', facts.smokeReport.trim(), { open: !succeeded }) : '';
+  const cc = values.author_mention ? `cc ${values.author_mention}` : '';
+  return blocks(headline, sentence, table, smoke, cc);
+}
+
+/**
+ * The full comment for one pull request: marker first (a cut never removes it), then the template
+ * or the default body, cut to GitHub's limit with a note saying so.
+ */
+export function commentBody(facts: CommentFacts, template?: string): string {
+  const values = placeholderValues(facts);
+  const text = template ? renderTemplate(template, values) : defaultBody(facts);
+  return truncate(`${marker(facts.environment)}\n${text.trim()}\n`, GITHUB_COMMENT_LIMIT, facts.runUrl);
+}
+
+/**
+ * Cut text to `limit` characters, ending with a note that points at the run. A fenced code block
+ * left open by the cut is closed so the note renders as text, and a cut never splits a surrogate pair.
+ */
+export function truncate(text: string, limit = GITHUB_COMMENT_LIMIT, runUrl = ''): string {
+  if (text.length <= limit) return text;
+  const where = runUrl ? ` The full report is in the ${link('run', runUrl)}.` : '';
+  const note = `\n\n> [!NOTE]\n> This comment was cut to GitHub's limit of ${limit.toLocaleString('en-US')} characters.${where}\n`;
+  const fenceCloser = '\n```';
+  let cut = text.slice(0, limit - note.length - fenceCloser.length);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  const openFences = (cut.match(/^\s*```/gm) ?? []).length;
+  return `${cut}${openFences % 2 === 1 ? fenceCloser : ''}${note}`;
+}

@@ -1,0 +1,143 @@
+import * as core from '@actions/core';
+import type { getOctokit } from '@actions/github';
+import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
+
+/**
+ * The Octokit this action uses: `@actions/github`'s (base URL from GITHUB_API_URL, so GitHub
+ * Enterprise Server and the emulator work), with the retry plugin (5xx) and the throttling plugin
+ * (primary and secondary rate limits, honouring `retry-after`). Loaded with dynamic imports so that
+ * a bad input fails before Octokit is even read from disk.
+ */
+
+export type Octokit = ReturnType<typeof getOctokit>;
+
+/** Retries of a rate-limited request before the step gives up. */
+const RATE_LIMIT_RETRIES = 2;
+/** Longest wait for a primary rate limit to reset; longer than this fails the step instead. */
+const LONGEST_RATE_LIMIT_WAIT_SECONDS = 120;
+
+export async function createOctokit(token: string): Promise<Octokit> {
+  const [{ getOctokit }, { retry }, { throttling }] = await Promise.all([
+    import('@actions/github'),
+    import('@octokit/plugin-retry'),
+    import('@octokit/plugin-throttling'),
+  ]);
+  return getOctokit(
+    token,
+    {
+      throttle: {
+        onRateLimit: (
+          retryAfter: number,
+          options: { method: string; url: string },
+          _octokit: unknown,
+          retryCount: number,
+        ) => {
+          const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= LONGEST_RATE_LIMIT_WAIT_SECONDS;
+          core.warning(
+            `GitHub rate limit reached on ${options.method} ${options.url}; ${
+              retrying ? `retrying in ${retryAfter} s` : 'giving up'
+            }`,
+          );
+          return retrying;
+        },
+        onSecondaryRateLimit: (
+          retryAfter: number,
+          options: { method: string; url: string },
+          _octokit: unknown,
+          retryCount: number,
+        ) => {
+          const retrying = retryCount < RATE_LIMIT_RETRIES;
+          core.warning(
+            `GitHub secondary rate limit on ${options.method} ${options.url}; ${
+              retrying ? `retrying in ${retryAfter} s` : 'giving up'
+            }`,
+          );
+          return retrying;
+        },
+      },
+      retry: { retries: 3 },
+    },
+    retry,
+    throttling,
+  );
+}
+
+/** What a call needs, in the words of a workflow's `permissions:` block. */
+export interface CallPurpose {
+  /** "create a comment on pull request #12". */
+  doing: string;
+  /** "pull-requests: write" (alternatives joined with " or "). */
+  permission: string;
+}
+
+interface RequestErrorLike {
+  status?: number;
+  message?: string;
+  response?: { headers?: Record<string, string | undefined>; data?: unknown };
+}
+
+/**
+ * Run one API call; a refusal becomes an error that says what was being done and which permission
+ * the job must grant. GitHub names the permissions it accepts in `x-accepted-github-permissions`;
+ * when it does not, the action's own knowledge of the endpoint is used.
+ */
+export async function call<T>(purpose: CallPurpose, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw explain(error, purpose);
+  }
+}
+
+export function explain(error: unknown, purpose: CallPurpose): Error {
+  const { status, message = errorMessage(error), response } = (error ?? {}) as RequestErrorLike;
+  const detail = githubMessage(response?.data) ?? message;
+  if (status === 401) {
+    return new ActionFailure(
+      `GitHub refused the token while trying to ${purpose.doing} (401 ${detail}). Check the 'token' input: it is missing, expired or revoked`,
+    );
+  }
+  if (status === 403 && !/rate limit/i.test(detail)) {
+    const accepted = acceptedPermissions(response?.headers?.['x-accepted-github-permissions']) ?? purpose.permission;
+    const first = accepted.split(' or ')[0];
+    return new ActionFailure(
+      `GitHub refused to ${purpose.doing} (403 ${detail}). The token needs the '${accepted}' permission: ` +
+        `add '${first}' under the job's 'permissions:' or give a token that has it`,
+    );
+  }
+  if (status === 404) {
+    return new ActionFailure(
+      `GitHub found nothing when trying to ${purpose.doing} (404 ${detail}). ` +
+        `Check the repository and number, and that the token can read the repository ('contents: read')`,
+    );
+  }
+  if (status !== undefined) return new ActionFailure(`Could not ${purpose.doing}: GitHub answered ${status} ${detail}`);
+  return new ActionFailure(`Could not ${purpose.doing}: ${message}`);
+}
+
+/** `issues=write; pull_requests=write` to `issues: write or pull-requests: write`. */
+export function acceptedPermissions(header: string | undefined): string | undefined {
+  if (!header || header.trim() === '') return undefined;
+  const sets = header
+    .split(';')
+    .map((set) =>
+      set
+        .split(',')
+        .map((pair) => pair.trim())
+        .filter((pair) => pair.includes('='))
+        .map((pair) => {
+          const [name, level] = pair.split('=');
+          return `${name.trim().replace(/_/g, '-')}: ${level.trim()}`;
+        })
+        .join(' and '),
+    )
+    .filter((set) => set !== '');
+  return sets.length > 0 ? sets.join(' or ') : undefined;
+}
+
+function githubMessage(data: unknown): string | undefined {
+  if (data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string') {
+    return (data as { message: string }).message;
+  }
+  return undefined;
+}

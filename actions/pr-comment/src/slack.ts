@@ -1,0 +1,112 @@
+import type { ShippedPull } from './pulls.js';
+
+/**
+ * One Slack message per run, as Block Kit: a header with the outcome, the pull requests with links
+ * and their authors (as mentions when `slack-user-map` knows them), and a context line with the
+ * repository, the commit and the run. Building it is pure; posting it is one request.
+ */
+
+export interface SlackMessage {
+  text: string;
+  blocks: Record<string, unknown>[];
+}
+
+export interface SlackFacts {
+  status: 'success' | 'failure';
+  environment: string;
+  environmentUrl?: string;
+  repository: string;
+  serverUrl: string;
+  sha: string;
+  runUrl: string;
+  runNumber: string;
+  pulls: readonly ShippedPull[];
+  /** GitHub login (lower-cased) to Slack member ID. */
+  userMap: ReadonlyMap<string, string>;
+}
+
+/** Slack's mrkdwn treats these three as control characters; everything else is literal. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function slackLink(url: string, text: string): string {
+  return `<${url.replace(/\|/g, '%7C').replace(/>/g, '%3E')}|${escapeMrkdwn(text)}>`;
+}
+
+export function slackAuthor(login: string, userMap: ReadonlyMap<string, string>): string {
+  const member = userMap.get(login.toLowerCase());
+  return member ? `<@${member}>` : escapeMrkdwn(login);
+}
+
+const SECTION_LIMIT = 3000;
+const HEADER_LIMIT = 150;
+
+export function slackMessage(facts: SlackFacts): SlackMessage {
+  const succeeded = facts.status === 'success';
+  const headline = succeeded ? `✅ Deployed to ${facts.environment}` : `❌ Deployment to ${facts.environment} failed`;
+  const where = facts.environmentUrl ? ` (${slackLink(facts.environmentUrl, facts.environmentUrl)})` : '';
+  const lines = facts.pulls.map(
+    (pull) => `• ${slackLink(pull.url, `#${pull.number} ${pull.title}`)} by ${slackAuthor(pull.author, facts.userMap)}`,
+  );
+  const intro =
+    facts.pulls.length === 0
+      ? `No pull request was found for this deployment to *${escapeMrkdwn(facts.environment)}*${where}.`
+      : `${facts.pulls.length === 1 ? '1 pull request' : `${facts.pulls.length} pull requests`} ${
+          succeeded ? 'shipped to' : 'did not ship to'
+        } *${escapeMrkdwn(facts.environment)}*${where}:`;
+  const commitUrl = `${facts.serverUrl}/${facts.repository}/commit/${facts.sha}`;
+  const context = [
+    slackLink(`${facts.serverUrl}/${facts.repository}`, facts.repository),
+    slackLink(commitUrl, facts.sha.slice(0, 7)),
+    facts.runUrl ? slackLink(facts.runUrl, `run #${facts.runNumber}`) : `run #${facts.runNumber}`,
+  ].join(' · ');
+  return {
+    text: `${headline}: ${facts.pulls.map((pull) => `#${pull.number}`).join(', ') || 'no pull requests'} (${facts.repository})`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: clip(headline, HEADER_LIMIT), emoji: true } },
+      ...sections([intro, ...lines]),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: clip(context, SECTION_LIMIT) }] },
+    ],
+  };
+}
+
+/** Lines packed into as few sections as Slack's 3,000-character limit allows, at most 40 of them. */
+function sections(lines: string[]): Record<string, unknown>[] {
+  const texts: string[] = [];
+  for (const line of lines) {
+    const current = texts.at(-1);
+    if (current !== undefined && current.length + 1 + line.length <= SECTION_LIMIT)
+      texts[texts.length - 1] = `${current}\n${line}`;
+    else texts.push(clip(line, SECTION_LIMIT));
+  }
+  return texts.slice(0, 40).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+}
+
+function clip(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+/** Post to an incoming webhook; Slack answers `ok`, or an error code such as `invalid_blocks`. */
+export async function postToSlack(
+  webhookUrl: string,
+  message: SlackMessage,
+  { timeoutMs = 10_000 }: { timeoutMs?: number } = {},
+): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(message),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    // The URL is a secret: say what failed without it.
+    const reason =
+      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    throw new Error(`Slack could not be reached: ${reason}`, { cause: error });
+  }
+  const answer = (await response.text()).trim().slice(0, 200);
+  if (!response.ok) throw new Error(`Slack refused the message: ${response.status} ${answer || response.statusText}`);
+}

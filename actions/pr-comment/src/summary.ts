@@ -1,0 +1,28 @@
+import { blocks, heading, link, table } from '../../shared/src/markdown.js';
+import type { PublishedComment } from './comments.js';
+import type { ShippedPull } from './pulls.js';
+
+/** The job summary: which pull requests were told, how, and what became of the deployment and Slack. */
+export function summaryMarkdown(facts: {
+  environment: string;
+  status: string;
+  how: string;
+  published: readonly { pull: ShippedPull; comment: PublishedComment }[];
+  deploymentId?: number;
+  slackOutcome?: string;
+}): string {
+  const rows = facts.published.map(({ pull, comment }) => [
+    link(`#${pull.number}`, pull.url),
+    pull.title,
+    pull.author + (pull.fromFork ? ' (fork)' : ''),
+    link(comment.outcome, comment.url),
+  ]);
+  return blocks(
+    heading(`pr-comment: ${facts.environment} (${facts.status})`, 3),
+    rows.length > 0
+      ? `Pull requests ${facts.how}:\n\n${table(['Pull request', 'Title', 'Author', 'Comment'], rows)}`
+      : `No merged pull request ${facts.how}.`,
+    facts.deploymentId !== undefined ? `GitHub deployment: ${facts.deploymentId}` : '',
+    facts.slackOutcome !== undefined ? `Slack: ${facts.slackOutcome}` : '',
+  );
+}
