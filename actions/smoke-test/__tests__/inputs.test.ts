@@ -94,6 +94,7 @@ describe('getInputs', () => {
     [{ url: 'app.example.com' }, /Input 'url' is not a valid URL: 'app.example.com'. Give a full URL with its scheme/],
     [{ url: 'ftp://app.example.com' }, /Input 'url' must be an http or https URL/],
     [{ url: 'https://user:pw@app.example.com' }, /Input 'url' must not hold credentials/],
+    [{ url: 'https://app.example.com/?env=blue' }, /Input 'url' must not have a query or fragment, got '\?env=blue'/],
     [{ 'version-path': 'version' }, /Input 'version-path' must start with \//],
     [{ 'version-field': 'build..sha' }, /Input 'version-field' 'build..sha' has an empty segment/],
     [{ 'timeout-seconds': '-1' }, /Input 'timeout-seconds' must be at least 0, got -1/],

@@ -11,7 +11,9 @@ describe('versionMatches', () => {
     [sha, sha, true],
     [sha, sha.slice(0, 7), true],
     [sha.slice(0, 7), sha, true],
-    [sha.slice(0, 12), sha.slice(0, 8), true],
+    [sha.slice(0, 12), sha.slice(0, 8), false], // neither is a full SHA: no way to know they are one commit
+    ['12345678', '1234567', false], // build numbers, not abbreviations
+    ['a'.repeat(64), 'a'.repeat(10), true], // SHA-256 repositories
     [sha.toUpperCase(), sha.slice(0, 7), true],
     [sha, '3f78685', true],
     [sha, '3f78686', false],

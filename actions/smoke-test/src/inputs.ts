@@ -65,6 +65,14 @@ export function getInputs(env: Env = process.env): Inputs {
     );
   }
 
+  if (baseUrl.search || baseUrl.hash) {
+    throw new InputError(
+      INPUT.url,
+      `must not have a query or fragment, got '${baseUrl.search}${baseUrl.hash}'`,
+      'Put query strings in the check paths (path: /health?deep=1)',
+    );
+  }
+
   const versionPath = readString(INPUT.versionPath, { fallback: '/version' }, env) as string;
   if (!versionPath.startsWith('/')) {
     throw new InputError(INPUT.versionPath, `must start with /, got '${versionPath}'`, 'For example /version');

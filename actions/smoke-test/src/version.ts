@@ -63,15 +63,19 @@ export function readVersion(outcome: ProbeOutcome, field: JsonPath, fieldText: s
 }
 
 /**
- * Exact match, except that commit SHAs of different lengths match by prefix: an app that reports
- * the short SHA is live when the workflow waits for `github.sha`, and the other way round.
+ * Exact match, except that a full commit SHA (40 or 64 hex digits) matches its abbreviation (at
+ * least 7): an app that reports the short SHA is live when the workflow waits for `github.sha`,
+ * and the other way round. Requiring one side to be a full SHA keeps build numbers such as
+ * 1234567 and 12345678 apart.
  */
 export function versionMatches(expected: string, reported: string): boolean {
   if (expected === reported) return true;
-  const sha = /^[0-9a-f]{7,64}$/i;
-  if (!sha.test(expected) || !sha.test(reported)) return false;
   const [shorter, longer] = expected.length <= reported.length ? [expected, reported] : [reported, expected];
-  return longer.toLowerCase().startsWith(shorter.toLowerCase());
+  return (
+    /^[0-9a-f]{7,}$/i.test(shorter) &&
+    /^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(longer) &&
+    longer.toLowerCase().startsWith(shorter.toLowerCase())
+  );
 }
 
 function versionRequest(source: VersionSource): ProbeRequest {
