@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { runAction, type ActionRun, type RunActionOptions } from '../../../test/harness/run-action.js';
+import { repoRoot, runAction, type ActionRun, type RunActionOptions } from '../../../test/harness/run-action.js';
 import type { CheckResult } from '../src/run-checks.js';
 import { demoApp, recordingServer, refusingPort, switchingDeploy, withDelay } from './servers.js';
 
@@ -213,6 +213,18 @@ describe('smoke-test against the demo app', () => {
     ]);
     const post = server.requests.find((r) => r.method === 'POST');
     expect(post?.headers['content-type']).toBe('application/json');
+  });
+
+  test("the repository's own .github/smoke/checks.yml passes against the demo app, as the workflows run it", async () => {
+    const app = await track(recordingServer(demoApp({ commit: NEW_COMMIT })));
+    const run = await smokeTest(
+      { url: app.url, 'expect-version': NEW_COMMIT, checks: '.github/smoke/checks.yml', samples: 3 },
+      { workspace: repoRoot },
+    );
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(results(run).length).toBeGreaterThan(0);
+    expect(results(run).every((result) => result.passed && result.samples === 3)).toBe(true);
   });
 
   test('headers go with every request and their values are masked before anything is logged', async () => {
