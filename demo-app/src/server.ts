@@ -7,13 +7,12 @@
  * process (a test, the benchmark, a smoke check) reads to learn the port when PORT=0.
  */
 import { once } from 'node:events';
-import { realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
+import { isEntryPoint } from './entry.js';
 import { Lifecycle } from './lifecycle.js';
 
 export interface StartOptions {
@@ -167,16 +166,6 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   return outcome.clean ? 0 : 1;
 }
 
-function isEntryPoint(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   process.exit(await main());
 }
