@@ -35,7 +35,7 @@ function editScript(a: string[], b: string[]): Edit[] {
       edits.push({ kind: ' ', line: a[i], oldIndex: i, newIndex: j });
       i += 1;
       j += 1;
-    } else if (j < b.length && (i === a.length || lcs[i * cols + j + 1] >= lcs[(i + 1) * cols + j])) {
+    } else if (j < b.length && (i === a.length || lcs[i * cols + j + 1] > lcs[(i + 1) * cols + j])) {
       edits.push({ kind: '+', line: b[j], oldIndex: i, newIndex: j });
       j += 1;
     } else {

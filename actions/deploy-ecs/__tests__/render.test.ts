@@ -1,0 +1,234 @@
+import { describe, expect, test } from '@jest/globals';
+import { InputError } from '../../shared/src/errors.js';
+import type { Overrides } from '../src/inputs.js';
+import {
+  checkDefinitionFields,
+  normalizeTaskDefinition,
+  renderTaskDefinition,
+  sameTaskDefinition,
+  toRegisterable,
+  unwrapDescribeOutput,
+} from '../src/render.js';
+import { diffTaskDefinitions, unifiedDiff } from '../src/diff.js';
+
+const noOverrides: Overrides = { images: new Map(), environment: new Map(), secrets: new Map() };
+
+const fileDefinition = {
+  family: 'web',
+  networkMode: 'awsvpc',
+  requiresCompatibilities: ['FARGATE'],
+  cpu: '256',
+  memory: '512',
+  containerDefinitions: [
+    {
+      name: 'app',
+      image: 'app:1',
+      portMappings: [{ containerPort: 3000 }],
+      environment: [
+        { name: 'B', value: '2' },
+        { name: 'A', value: '1' },
+      ],
+    },
+  ],
+};
+
+// What DescribeTaskDefinition returns for the same registration: ECS's defaults and bookkeeping.
+const described = {
+  ...fileDefinition,
+  taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:4',
+  revision: 4,
+  status: 'ACTIVE',
+  compatibilities: ['EC2', 'FARGATE'],
+  requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.docker-remote-api.1.18' }],
+  registeredAt: new Date(0),
+  registeredBy: 'arn:aws:sts::123456789012:assumed-role/deployer/x',
+  volumes: [],
+  placementConstraints: [],
+  containerDefinitions: [
+    {
+      ...fileDefinition.containerDefinitions[0],
+      cpu: 0,
+      essential: true,
+      mountPoints: [],
+      volumesFrom: [],
+      systemControls: [],
+      portMappings: [{ containerPort: 3000, hostPort: 3000, protocol: 'tcp' }],
+      environment: [
+        { name: 'A', value: '1' },
+        { name: 'B', value: '2' },
+      ],
+    },
+  ],
+};
+
+describe('toRegisterable', () => {
+  test('drops exactly the fields RegisterTaskDefinition refuses, and says which', () => {
+    const { definition, dropped } = toRegisterable(described);
+    expect(dropped).toEqual([
+      'taskDefinitionArn',
+      'revision',
+      'status',
+      'compatibilities',
+      'requiresAttributes',
+      'registeredAt',
+      'registeredBy',
+    ]);
+    expect(Object.keys(definition)).not.toContain('revision');
+    expect(definition.family).toBe('web');
+  });
+});
+
+describe('normalizeTaskDefinition / sameTaskDefinition', () => {
+  test('a file and its registered revision compare equal', () => {
+    expect(sameTaskDefinition(fileDefinition, described)).toBe(true);
+    expect(normalizeTaskDefinition(described)).toEqual(normalizeTaskDefinition(fileDefinition));
+  });
+
+  test.each([
+    ['an image', { image: 'app:2' }],
+    [
+      'an environment value',
+      {
+        environment: [
+          { name: 'A', value: 'changed' },
+          { name: 'B', value: '2' },
+        ],
+      },
+    ],
+    ['essential false', { essential: false }],
+    ['a bridge host port', { portMappings: [{ containerPort: 3000, hostPort: 8080 }] }],
+  ])('%s makes them differ', (_name, change) => {
+    const changed = {
+      ...fileDefinition,
+      containerDefinitions: [{ ...fileDefinition.containerDefinitions[0], ...change }],
+    };
+    expect(sameTaskDefinition(changed, described)).toBe(false);
+  });
+
+  test('tags never count as a change', () => {
+    expect(sameTaskDefinition({ ...fileDefinition, tags: [{ key: 'a', value: 'b' }] }, described)).toBe(true);
+  });
+});
+
+describe('renderTaskDefinition', () => {
+  const two = {
+    family: 'web',
+    containerDefinitions: [
+      {
+        name: 'app',
+        image: 'app:1',
+        environment: [
+          { name: 'KEEP', value: 'k' },
+          { name: 'OVERRIDE', value: 'old' },
+        ],
+      },
+      { name: 'proxy', image: 'envoy:1' },
+    ],
+  };
+
+  test('sets images, merges variables and secrets into the named container, overrides task settings', () => {
+    const rendered = renderTaskDefinition(two, {
+      images: new Map([['proxy', 'envoy:2']]),
+      targetContainer: 'app',
+      environment: new Map([
+        ['OVERRIDE', 'new'],
+        ['ADDED', 'a'],
+      ]),
+      secrets: new Map([['TOKEN', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:t']]),
+      cpu: '512',
+      memory: '1024',
+      taskRoleArn: 'arn:aws:iam::123456789012:role/task',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+    });
+    expect(rendered).toEqual({
+      family: 'web',
+      cpu: '512',
+      memory: '1024',
+      taskRoleArn: 'arn:aws:iam::123456789012:role/task',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: 'app:1',
+          environment: [
+            { name: 'KEEP', value: 'k' },
+            { name: 'OVERRIDE', value: 'new' },
+            { name: 'ADDED', value: 'a' },
+          ],
+          secrets: [{ name: 'TOKEN', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:t' }],
+        },
+        { name: 'proxy', image: 'envoy:2' },
+      ],
+    });
+    // The input is not modified.
+    expect(two.containerDefinitions[1].image).toBe('envoy:1');
+  });
+
+  test('with no overrides the definition is unchanged', () => {
+    expect(renderTaskDefinition(two, noOverrides)).toEqual(two);
+  });
+
+  test('variables go to the only container when none is named', () => {
+    const rendered = renderTaskDefinition(fileDefinition, { ...noOverrides, environment: new Map([['C', '3']]) });
+    expect((rendered.containerDefinitions as { environment: unknown[] }[])[0].environment).toHaveLength(3);
+  });
+});
+
+describe('file checks', () => {
+  test.each([
+    [{ taskDefinition: { family: 'x', containerDefinitions: [{ name: 'a', image: 'b' }] } }, undefined],
+    [{ family: 'x', containerDefinitions: [{ name: 'a', image: 'b' }], cpu: '256' }, undefined],
+    ['text', /must hold a JSON or YAML object/],
+    [{ family: 'x', containerDefinitions: [] }, /has no containerDefinitions/],
+    [{ containerDefinitions: [{ name: 'a' }] }, /has no family/],
+    [{ family: 'a.b', containerDefinitions: [{ name: 'a' }] }, /has an invalid family 'a.b'/],
+    [{ family: 'x', containerDefinitions: [{ image: 'a' }] }, /has a container without a name/],
+    [{ family: 'x', containerDefinitions: [{ name: 'a', imge: 'b' }] }, /unknown field 'imge' in container 'a'/],
+  ])('%j', (value, problem) => {
+    const check = () =>
+      checkDefinitionFields(unwrapDescribeOutput(value, 'task-definition').definition, 'task-definition');
+    if (problem) expect(check).toThrow(InputError);
+    if (problem) expect(check).toThrow(problem);
+    else expect(check).not.toThrow();
+  });
+});
+
+describe('diff', () => {
+  test('shows only what ECS would see change, with context', () => {
+    const after = {
+      ...fileDefinition,
+      containerDefinitions: [{ ...fileDefinition.containerDefinitions[0], image: 'app:2' }],
+    };
+    const diff = diffTaskDefinitions(described, after, { before: 'web:4', after: 'rendered' });
+    expect(diff.split('\n').filter((line) => /^[-+] /.test(line) || /^[-+]\s/.test(line))).toEqual([
+      '-      "image": "app:1",',
+      '+      "image": "app:2",',
+    ]);
+    expect(diff.startsWith('--- web:4\n+++ rendered\n@@ ')).toBe(true);
+  });
+
+  test('is empty when nothing changed', () => {
+    expect(diffTaskDefinitions(described, fileDefinition, { before: 'a', after: 'b' })).toBe('');
+  });
+
+  test.each([
+    [
+      ['a', 'b', 'c'],
+      ['a', 'x', 'c'],
+      ['--- old', '+++ new', '@@ -1,3 +1,3 @@', ' a', '-b', '+x', ' c'],
+    ],
+    [[], ['a'], ['--- old', '+++ new', '@@ -0,0 +1,1 @@', '+a']],
+    [['a'], [], ['--- old', '+++ new', '@@ -1,1 +0,0 @@', '-a']],
+  ])('unifiedDiff(%j, %j)', (a, b, expected) => {
+    expect(unifiedDiff(a, b, { before: 'old', after: 'new' }).split('\n')).toEqual(expected);
+  });
+
+  test('separate changes far apart make separate hunks', () => {
+    const a = Array.from({ length: 20 }, (_, i) => `line ${i}`);
+    const b = a.map((line, i) => (i === 2 || i === 17 ? `${line} changed` : line));
+    const hunks = unifiedDiff(a, b, { before: 'a', after: 'b' })
+      .split('\n')
+      .filter((line) => line.startsWith('@@'));
+    expect(hunks).toEqual(['@@ -1,6 +1,6 @@', '@@ -15,6 +15,6 @@']);
+  });
+});
