@@ -15,7 +15,7 @@ import { formatDuration, watchDeployment, type EventLine, type WatchResult } fro
 export async function main(): Promise<void> {
   const inputs = getInputs();
   // The SDK is loaded only now that every input is known to be valid.
-  const { Ecs } = await import('./ecs.js');
+  const { Ecs } = await import(/* webpackMode: "eager" */ './ecs.js');
   const ecs = new Ecs({ region: inputs.region, maxAttempts: inputs.maxAttempts });
 
   const report: RolloutReport = {
