@@ -79,6 +79,8 @@ build_node_image() {
   local root
   root="$(mktemp -d)"
   trap 'rm -rf "$root"' RETURN
+  # mktemp makes the folder 0700; as the image's / it would lock out every non-root user.
+  chmod 0755 "$root"
   mkdir -p "$root"/{bin,etc,tmp,root,home/node,usr/bin,usr/lib,usr/local/bin,app,etc/ssl/certs}
   chmod 1777 "$root/tmp"
   cp "$node_bin" "$root/usr/bin/node"
@@ -116,8 +118,8 @@ build_node_image() {
     --change 'WORKDIR /' \
     --change 'CMD ["node"]' \
     - "$NODE_IMAGE" >/dev/null || fail "docker import of $NODE_IMAGE failed"
-  docker run --rm --network host "$NODE_IMAGE" sh -c 'node -e "process.exit(0)" && npm --version >/dev/null' ||
-    fail "the base image $NODE_IMAGE cannot run node and npm"
+  docker run --rm --network host --user 1000:1000 "$NODE_IMAGE" sh -c 'node -e "process.exit(0)" && npm --version >/dev/null' ||
+    fail "the base image $NODE_IMAGE cannot run node and npm as an unprivileged user"
   say "built $NODE_IMAGE ($(docker image inspect --format '{{.Size}}' "$NODE_IMAGE") bytes)"
 }
 
