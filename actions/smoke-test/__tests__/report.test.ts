@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import {
   checkFailureLine,
+  checkLogLine,
   failureLines,
   passed,
   renderReport,
@@ -178,4 +179,12 @@ describe('renderReport', () => {
 test('resultsJson is the per-check list, empty when checks did not run', () => {
   expect(JSON.parse(resultsJson([ok]))).toEqual([ok]);
   expect(resultsJson(undefined)).toBe('[]');
+});
+
+test.each([
+  [ok, '✓ GET /health: 200, p50 2.1 ms'],
+  [wrongJson, '✗ version | json: 200, p50 3 ms, expected JSON version = "2.0.0", got "1.0.0"'],
+  [neverUp, '✗ GET /ready: no response, expected a response, got connection refused (ECONNREFUSED)'],
+])('checkLogLine %#', (result, line) => {
+  expect(checkLogLine(result)).toBe(line);
 });

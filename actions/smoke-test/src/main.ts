@@ -4,7 +4,7 @@ import { deadlineIn } from '../../shared/src/poll.js';
 import { appendSummary } from '../../shared/src/summary.js';
 import { getInputs } from './inputs.js';
 import { formatSeconds } from './probe.js';
-import { failureLines, passed, renderReport, resultsJson, type SmokeTestOutcome } from './report.js';
+import { checkLogLine, failureLines, passed, renderReport, resultsJson, type SmokeTestOutcome } from './report.js';
 import { checkUrl, runChecks, type CheckResult } from './run-checks.js';
 import { readCurrentVersion, waitForVersion, type VersionGateResult } from './version.js';
 
@@ -33,7 +33,7 @@ export async function main(): Promise<void> {
         ...versionSource,
         expected,
         intervalMs: inputs.intervalMs,
-        timeoutMs: inputs.timeoutMs,
+        timeoutMs: deadline.remainingMs(),
         log: core.info,
       }),
     );
@@ -60,13 +60,7 @@ export async function main(): Promise<void> {
         deadline,
         log: core.info,
       });
-      for (const result of done) {
-        core.info(
-          `${result.passed ? '✓' : '✗'} ${result.name}: ${result.status ?? 'no response'}` +
-            `${result.latencyMs ? `, p50 ${result.latencyMs.p50} ms` : ''}` +
-            `${result.passed ? '' : `, ${result.failure}`}`,
-        );
-      }
+      for (const result of done) core.info(checkLogLine(result));
       return done;
     });
   }

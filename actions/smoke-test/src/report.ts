@@ -58,6 +58,13 @@ export function checkFailureLine(result: CheckResult): string {
   return `${result.name}: ${result.failure ?? 'failed'}${status}${retried}${body}`;
 }
 
+/** The log line for a check once it is judged. */
+export function checkLogLine(result: CheckResult): string {
+  const latency = result.latencyMs ? `, p50 ${result.latencyMs.p50} ms` : '';
+  const failure = result.passed ? '' : `, ${result.failure}`;
+  return `${result.passed ? '✓' : '✗'} ${result.name}: ${result.status ?? 'no response'}${latency}${failure}`;
+}
+
 export function failureLines(outcome: SmokeTestOutcome): string[] {
   const gate = gateFailureLine(outcome);
   return [...(gate ? [gate] : []), ...(outcome.results ?? []).filter((result) => !result.passed).map(checkFailureLine)];
