@@ -66,7 +66,7 @@ export async function main(): Promise<void> {
 
   const published: { pull: ShippedPull; comment: PublishedComment }[] = [];
   if (found.pulls.length > 0) {
-    await core.group(`Commenting on ${found.pulls.length} pull request(s)`, async () => {
+    await core.group(`Commenting on ${found.pulls.map((pull) => `#${pull.number}`).join(', ')}`, async () => {
       for (const pull of found.pulls) {
         const body = commentBody(
           {

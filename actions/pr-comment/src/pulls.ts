@@ -168,6 +168,10 @@ export async function landedCommits(octokit: Octokit, repo: Repo, base: string, 
   return { shas: shas.reverse(), status };
 }
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 /** Keep the first of each number, in the order found. */
 export function uniquePulls(pulls: readonly ShippedPull[]): ShippedPull[] {
   const seen = new Set<number>();
@@ -214,7 +218,7 @@ export async function findShippedPulls(
         for (const commit of landed.shas) pulls.push(...(await pullsOfCommit(octokit, repo, commit, branch)));
         return {
           pulls: uniquePulls(pulls),
-          how: `merged since the last successful deployment to ${environment} (${last.sha.slice(0, 7)}, ${landed.shas.length} commits)`,
+          how: `merged since the last successful deployment to ${environment} (${last.sha.slice(0, 7)}, ${plural(landed.shas.length, 'commit')} landed)`,
           warnings: [],
         };
       }

@@ -1,0 +1,332 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { repoRoot } from '../../harness/run-action.js';
+import { startGitHubEmulator, type GitHubEmulator } from './index.js';
+
+const REPOSITORY = 'octo-org/shipyard-demo';
+const AUTH = { authorization: 'token ghs_test' };
+let github: GitHubEmulator;
+
+beforeAll(async () => {
+  github = await startGitHubEmulator();
+});
+afterAll(() => github.close());
+beforeEach(() => {
+  github.reset();
+  github.state.createRepository(REPOSITORY);
+});
+
+async function api(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const response = await fetch(`${github.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { ...AUTH, 'content-type': 'application/json', ...init.headers },
+    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Slack and fault answers are plain text.
+  }
+  return { status: response.status, headers: response.headers, body: body as Record<string, unknown> & unknown[] };
+}
+
+describe('authentication and permissions', () => {
+  test.each([
+    [{}, 'Requires authentication'],
+    [{ authorization: 'token ' }, 'Requires authentication'],
+  ])('no token (%j): 401', async (headers, message) => {
+    const response = await fetch(`${github.url}/repos/${REPOSITORY}/deployments`, { headers });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { message: string }).message).toBe(message);
+  });
+
+  test('only the configured tokens are accepted', async () => {
+    const strict = await startGitHubEmulator({ tokens: ['ghs_good'] });
+    try {
+      strict.state.createRepository(REPOSITORY);
+      const bad = await fetch(`${strict.url}/repos/${REPOSITORY}/deployments`, { headers: AUTH });
+      expect(bad.status).toBe(401);
+      expect(((await bad.json()) as { message: string }).message).toBe('Bad credentials');
+      const good = await fetch(`${strict.url}/repos/${REPOSITORY}/deployments`, {
+        headers: { authorization: 'Bearer ghs_good' },
+      });
+      expect(good.status).toBe(200);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  test('a missing permission: 403 naming the accepted ones, as GitHub does', async () => {
+    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    github.setPermissions({ issues: 'read', 'pull-requests': 'none' });
+    const response = await api(`/repos/${REPOSITORY}/issues/${pull.number}/comments`, {
+      method: 'POST',
+      body: { body: 'hi' },
+    });
+    expect(response.status).toBe(403);
+    expect(response.body.message).toBe('Resource not accessible by integration');
+    expect(response.headers.get('x-accepted-github-permissions')).toBe('issues=write; pull_requests=write');
+    expect((await api(`/repos/${REPOSITORY}/issues/${pull.number}/comments`)).status).toBe(200);
+  });
+});
+
+describe('pagination', () => {
+  test('Link headers with next, last, prev and first, as GitHub sends them', async () => {
+    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    for (let i = 0; i < 5; i += 1) github.state.addComment(REPOSITORY, pull.number, { body: `c${i}` });
+    const path = `/repos/${REPOSITORY}/issues/${pull.number}/comments`;
+    const first = await api(`${path}?per_page=2`);
+    expect((first.body as { body?: string }[]).map((comment) => comment.body)).toEqual(['c0', 'c1']);
+    expect(first.headers.get('link')).toBe(
+      `<${github.url}${path}?per_page=2&page=2>; rel="next", <${github.url}${path}?per_page=2&page=3>; rel="last"`,
+    );
+    const last = await api(`${path}?per_page=2&page=3`);
+    expect(last.body).toHaveLength(1);
+    expect(last.headers.get('link')).toBe(
+      `<${github.url}${path}?per_page=2&page=2>; rel="prev", <${github.url}${path}?per_page=2&page=1>; rel="first"`,
+    );
+    expect((await api(`${path}`)).headers.get('link')).toBeNull();
+  });
+});
+
+describe("GitHub's OpenAPI description", () => {
+  test.each([
+    [
+      'a body without its required field',
+      'POST',
+      '/issues/1/comments',
+      { nobody: 'x' },
+      "body / must have required property 'body'",
+    ],
+    [
+      'a per_page that is not a number',
+      'GET',
+      '/issues/1/comments?per_page=many',
+      undefined,
+      'query parameter \'per_page\'="many" /value must be integer',
+    ],
+    [
+      'an unknown query parameter',
+      'GET',
+      '/deployments?state=success',
+      undefined,
+      "query parameter 'state' is not part of repos/list-deployments",
+    ],
+    [
+      'a deployment status state GitHub does not know',
+      'POST',
+      '/deployments/1/statuses',
+      { state: 'done' },
+      'body /state must be equal to one of the allowed values',
+    ],
+  ])('a request with %s is refused with the reason and recorded', async (_, method, path, body, reason) => {
+    github.state.mergePullRequest(REPOSITORY, {});
+    const response = await api(`/repos/${REPOSITORY}${path}`, { method, body });
+    expect(response.status).toBe(422);
+    expect(String(response.body.message)).toContain(reason);
+    expect(github.problems()).toEqual([
+      expect.objectContaining({ where: 'request', message: expect.stringContaining(reason) }),
+    ]);
+    expect(github.calls().at(-1)).toMatchObject({
+      status: 422,
+      problems: [expect.objectContaining({ where: 'request' })],
+    });
+  });
+
+  test('an answer of the emulator that breaks the description becomes a 500 with the reason', async () => {
+    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    github.state.addComment(REPOSITORY, pull.number, { body: 42 as unknown as string });
+    const response = await api(`/repos/${REPOSITORY}/issues/${pull.number}/comments`);
+    expect(response.status).toBe(500);
+    expect(String(response.body.message)).toContain('/0/body must be string');
+    expect(github.problems()).toEqual([expect.objectContaining({ where: 'response' })]);
+  });
+
+  test('every served answer validates, errors included', async () => {
+    const pull = github.state.mergePullRequest(REPOSITORY, { fork: 'someone/shipyard-demo', author: 'someone' });
+    const sha = pull.mergeCommitSha as string;
+    const comment = await api(`/repos/${REPOSITORY}/issues/${pull.number}/comments`, {
+      method: 'POST',
+      body: { body: 'x' },
+    });
+    const deployment = await api(`/repos/${REPOSITORY}/deployments`, {
+      method: 'POST',
+      body: { ref: sha, environment: 'production', auto_merge: false, required_contexts: [], payload: { image: 'x' } },
+    });
+    const statuses = [
+      (await api(`/repos/${REPOSITORY}/commits/${sha}/pulls`)).status,
+      (await api(`/repos/${REPOSITORY}/commits/${'0'.repeat(40)}/pulls`)).status,
+      (await api(`/repos/${REPOSITORY}/pulls/${pull.number}`)).status,
+      (await api(`/repos/${REPOSITORY}/pulls/999`)).status,
+      comment.status,
+      (await api(`/repos/${REPOSITORY}/issues/comments/${comment.body.id}`)).status,
+      (await api(`/repos/${REPOSITORY}/issues/comments/${comment.body.id}`, { method: 'PATCH', body: { body: 'y' } }))
+        .status,
+      (
+        await api(`/repos/${REPOSITORY}/issues/${pull.number}/comments`, {
+          method: 'POST',
+          body: { body: 'z'.repeat(65_537) },
+        })
+      ).status,
+      (await api(`/repos/${REPOSITORY}/compare/${pull.baseSha}...main`)).status,
+      (await api(`/repos/${REPOSITORY}/compare/main...nowhere`)).status,
+      deployment.status,
+      (
+        await api(`/repos/${REPOSITORY}/deployments/${deployment.body.id}/statuses`, {
+          method: 'POST',
+          body: { state: 'success', log_url: 'https://x.example/log' },
+        })
+      ).status,
+      (await api(`/repos/${REPOSITORY}/deployments/${deployment.body.id}/statuses`)).status,
+      (await api(`/repos/${REPOSITORY}/deployments?sha=${sha}&environment=production`)).status,
+      (await api(`/repos/nobody/nothing/deployments`)).status,
+    ];
+    expect(statuses).toEqual([200, 422, 200, 404, 201, 200, 200, 422, 200, 404, 201, 201, 200, 200, 404]);
+    expect(github.problems()).toEqual([]);
+  });
+
+  test('a path the emulator does not serve is a recorded 404', async () => {
+    const response = await api(`/repos/${REPOSITORY}/releases`);
+    expect(response.status).toBe(404);
+    expect(github.calls()).toEqual([expect.objectContaining({ path: `/repos/${REPOSITORY}/releases`, status: 404 })]);
+  });
+});
+
+describe('faults', () => {
+  test('a queued secondary rate limit answers 403 with retry-after and GitHub’s message', async () => {
+    github.injectFaults([{ kind: 'secondary-rate-limit', retryAfterSeconds: 3 }]);
+    const limited = await api(`/repos/${REPOSITORY}/deployments`);
+    expect(limited.status).toBe(403);
+    expect(limited.headers.get('retry-after')).toBe('3');
+    expect(String(limited.body.message)).toMatch(/secondary rate limit/);
+    expect((await api(`/repos/${REPOSITORY}/deployments`)).status).toBe(200);
+    expect(github.calls().map((call) => call.fault)).toEqual(['secondary-rate-limit', undefined]);
+  });
+
+  test('faults queued for one operation wait for it', async () => {
+    github.injectFaults([{ kind: 'server-error', status: 503 }], { operationId: 'repos/create-deployment' });
+    expect((await api(`/repos/${REPOSITORY}/deployments`)).status).toBe(200);
+    const sha = github.state.branchHead(REPOSITORY);
+    const body = { ref: sha, required_contexts: [] };
+    expect((await api(`/repos/${REPOSITORY}/deployments`, { method: 'POST', body })).status).toBe(503);
+    expect((await api(`/repos/${REPOSITORY}/deployments`, { method: 'POST', body })).status).toBe(201);
+  });
+
+  test('502s at a seeded rate: the same seed fails the same requests', async () => {
+    const statuses = async (seed: number) => {
+      const faulty = await startGitHubEmulator({ faults: { seed, serverError: 0.5 } });
+      try {
+        faulty.state.createRepository(REPOSITORY);
+        const result: number[] = [];
+        for (let i = 0; i < 12; i += 1) {
+          result.push((await fetch(`${faulty.url}/repos/${REPOSITORY}/deployments`, { headers: AUTH })).status);
+        }
+        return result;
+      } finally {
+        await faulty.close();
+      }
+    };
+    const first = await statuses(11);
+    expect(first).toContain(502);
+    expect(first).toContain(200);
+    expect(await statuses(11)).toEqual(first);
+    expect(await statuses(12)).not.toEqual(first);
+  });
+});
+
+describe('the Slack receiver', () => {
+  const post = (body: unknown, path = new URL(github.slackWebhookUrl).pathname) =>
+    api(path, { method: 'POST', body, headers: { authorization: '' } });
+
+  test.each([
+    ['text', { text: 'hello' }, 200, 'ok'],
+    ['a section', { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }] }, 200, 'ok'],
+    ['nothing', {}, 400, 'no_text'],
+    ['text that is not JSON', 'not json', 400, 'invalid_payload'],
+    ['a mrkdwn header', { blocks: [{ type: 'header', text: { type: 'mrkdwn', text: 'x' } }] }, 400, 'invalid_blocks'],
+    [
+      'a section over 3,000 characters',
+      { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }] },
+      400,
+      'invalid_blocks',
+    ],
+    ['no blocks', { blocks: [] }, 400, 'invalid_blocks'],
+  ])('%s: %i %s', async (_, body, status, answer) => {
+    const response = await post(body);
+    expect(response.status).toBe(status);
+    expect(response.body).toBe(answer);
+    expect(github.slackMessages()).toHaveLength(status === 200 ? 1 : 0);
+  });
+
+  test('an unknown webhook path is no_service, and failSlack answers what it is told', async () => {
+    expect((await post({ text: 'x' }, '/slack/services/T/B/wrong')).body).toBe('no_service');
+    github.failSlack({ status: 410, body: 'channel_is_archived' });
+    const failed = await post({ text: 'x' });
+    expect([failed.status, failed.body]).toEqual([410, 'channel_is_archived']);
+    expect((await post({ text: 'x' })).status).toBe(200);
+  });
+});
+
+describe('control routes, scenario and CLI', () => {
+  test('/_emulator/calls and /_emulator/reset', async () => {
+    await api(`/repos/${REPOSITORY}/deployments`);
+    const calls = (await (await fetch(`${github.url}/_emulator/calls`)).json()) as unknown[];
+    expect(calls).toEqual([expect.objectContaining({ operationId: 'repos/list-deployments', status: 200 })]);
+    expect((await fetch(`${github.url}/_emulator/reset`, { method: 'POST' })).status).toBe(200);
+    expect(github.calls()).toEqual([]);
+    expect(github.state.repository(REPOSITORY)).toBeUndefined();
+  });
+
+  test('a scenario is set up at start and again on reset', async () => {
+    const emulator = await startGitHubEmulator({
+      scenario: {
+        repositories: [{ fullName: REPOSITORY }],
+        mergedPullRequests: [
+          { repository: REPOSITORY, title: 'One' },
+          { repository: REPOSITORY, title: 'Two' },
+        ],
+        deployments: [{ repository: REPOSITORY, statuses: ['success'] }],
+      },
+    });
+    try {
+      const check = () => {
+        expect(emulator.state.pulls(REPOSITORY).map((pull) => pull.title)).toEqual(['One', 'Two']);
+        expect(emulator.state.deployments(REPOSITORY)[0].sha).toBe(emulator.state.branchHead(REPOSITORY));
+      };
+      check();
+      emulator.state.mergePullRequest(REPOSITORY, {});
+      emulator.reset();
+      check();
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  test('npm run emulator -- github starts it from the command line', async () => {
+    const child = spawn(join(repoRoot, 'node_modules/.bin/tsx'), ['test/emulators/cli.ts', 'github', '--port', '0'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /github emulator listening on (\S+)/.exec(output);
+          if (match && output.includes('Slack webhook receiver at')) resolve(match[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`the CLI exited with ${code}: ${output}`)));
+      });
+      const response = await fetch(`${url}/repos/${REPOSITORY}/deployments`);
+      expect(response.status).toBe(401);
+      expect(await (await fetch(`${url}/_emulator/calls`)).json()).toHaveLength(1);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+});
