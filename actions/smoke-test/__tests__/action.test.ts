@@ -99,7 +99,7 @@ describe('smoke-test against the demo app', () => {
     const port = await refusingPort();
     // Refusals cannot be counted by a server that is not there, so this one scenario uses time:
     // long enough for the action to start and be refused, short enough to keep the suite fast.
-    const late = setTimeout(() => void track(port.listen(demoApp({ commit: NEW_COMMIT }))), 1500);
+    const late = setTimeout(() => void track(port.listen(demoApp({ commit: NEW_COMMIT }))), 2000);
     cleanups.push(async () => clearTimeout(late));
     const run = await smokeTest({ url: port.url, ...inputs });
     expect(run.errors).toEqual([]);
