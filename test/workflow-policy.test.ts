@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { repoRoot } from './harness/run-action.js';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../demo-app/src/app.js';
+import { repoRoot, runAction } from './harness/run-action.js';
 import {
   actionContractsFrom,
   checkWorkflow,
@@ -99,6 +102,66 @@ describe("this repository's workflows", () => {
     };
     expect(config.version).toBe(2);
     expect(config.updates.map((update) => update['package-ecosystem']).sort()).toEqual(['github-actions', 'npm']);
+  });
+});
+
+describe('the smoke test staging and production run', () => {
+  const commit = '0123456789abcdef0123456789abcdef01234567';
+  const serve = (handler: RequestListener) =>
+    new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
+      const server = createServer(handler).listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        resolve({
+          url: `http://127.0.0.1:${port}`,
+          close: () => new Promise((done) => server.close(() => done())),
+        });
+      });
+    });
+  const demoApp = () => createApp({ version: '1.0.0', commit, environment: 'staging', logger: false }).callback();
+
+  /** The `with:` of staging's smoke step, its expressions replaced by the local app's values. */
+  function stagingSmokeInputs(url: string): Record<string, string> {
+    const step = (workflowNamed('staging.yml').jobs?.deploy.steps ?? []).find((candidate) => candidate.id === 'smoke');
+    if (!step?.with) throw new Error("staging.yml's deploy job has no step `smoke`");
+    return Object.fromEntries(
+      Object.entries(step.with).map(([name, value]) => {
+        if (name === 'url') return [name, url];
+        if (name === 'expect-version') return [name, commit];
+        expect(String(value)).not.toContain('${{');
+        return [name, String(value)];
+      }),
+    );
+  }
+
+  test('passes against the demo app with the checks file the workflows use', async () => {
+    const app = await serve(demoApp());
+    try {
+      const run = await runAction('smoke-test', { inputs: stagingSmokeInputs(app.url), workspace: repoRoot });
+      expect(run.errors).toEqual([]);
+      expect(run.outputs.passed).toBe('true');
+      expect(JSON.parse(run.outputs.results).length).toBeGreaterThanOrEqual(4);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('fails when the app is not healthy', async () => {
+    const healthy = demoApp();
+    const app = await serve((request, response) => {
+      if (request.url === '/health') {
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"degraded"}');
+      } else healthy(request, response);
+    });
+    try {
+      // A failing check is retried until the deadline; keep it short.
+      const inputs = { ...stagingSmokeInputs(app.url), 'timeout-seconds': '2', 'interval-seconds': '1' };
+      const run = await runAction('smoke-test', { inputs, workspace: repoRoot });
+      expect(run.exitCode).toBe(1);
+      expect(run.outputs.passed).toBe('false');
+      expect(run.errors.join('\n')).toMatch(/health/);
+    } finally {
+      await app.close();
+    }
   });
 });
 
