@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RequestListener } from 'node:http';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { repoRoot, runAction, type ActionRun, type RunActionOptions } from '../../../test/harness/run-action.js';
 import type { CheckResult } from '../src/run-checks.js';
@@ -72,6 +73,28 @@ describe('smoke-test against the demo app', () => {
     expect(order.slice(0, 4)).toEqual(['/version', '/version', '/version', '/version']);
     expect(order.slice(4).sort()).toEqual(['/ready', '/version']);
     expect(results(run).every((result) => result.passed)).toBe(true);
+  });
+
+  test('mid-rollout answers (a 503, a dropped connection, a hung request) are "not yet" for the gate', async () => {
+    const old = demoApp({ commit: OLD_COMMIT });
+    let versionRequests = 0;
+    const turbulent: RequestListener = (req, res) => {
+      versionRequests += 1;
+      if (versionRequests === 1) res.writeHead(503, { 'content-type': 'text/plain' }).end('draining');
+      else if (versionRequests === 2) req.socket.destroy();
+      else if (versionRequests !== 3) old(req, res); // the third is never answered: the request timeout ends it
+    };
+    const deploy = await track(
+      switchingDeploy({ before: turbulent, after: demoApp({ commit: NEW_COMMIT }), switchAfter: 4 }),
+    );
+    const run = await smokeTest({ url: deploy.url, 'expect-version': NEW_COMMIT, 'request-timeout-seconds': 0.3 });
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('Attempt 1: HTTP 503: draining');
+    expect(run.stdout).toMatch(/Attempt 2: connection (closed by the server|reset)/);
+    expect(run.stdout).toContain('Attempt 3: no response within 0.3 s');
+    expect(run.stdout).toContain(`Attempt 4: reports commit "${OLD_COMMIT}"`);
+    expect(run.outputs).toMatchObject({ passed: 'true', version: NEW_COMMIT });
   });
 
   test('a version that never arrives fails at the timeout with the last version seen, and runs no check', async () => {
