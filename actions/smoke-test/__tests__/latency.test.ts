@@ -4,20 +4,22 @@ import { percentile, summariseLatency } from '../src/latency.js';
 describe('percentile (nearest rank)', () => {
   const hundred = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1, unsorted on purpose
 
+  const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
   test.each([
-    [[5], 50, 5],
-    [[5], 95, 5],
-    [[3, 1, 2], 50, 2],
-    [[1, 2, 3, 4], 50, 2],
-    [[1, 2, 3, 4], 95, 4],
-    [[10, 20], 95, 20],
-    [hundred, 95, 95],
-    [hundred, 50, 50],
-    [hundred, 100, 100],
-    [hundred, 1, 1],
-    [Array.from({ length: 20 }, (_, i) => i + 1), 95, 19],
-    [Array.from({ length: 21 }, (_, i) => i + 1), 95, 20],
-  ])('%j at p%d is %d', (values, p, expected) => {
+    { label: '[5]', values: [5], p: 50, expected: 5 },
+    { label: '[5]', values: [5], p: 95, expected: 5 },
+    { label: '[3, 1, 2]', values: [3, 1, 2], p: 50, expected: 2 },
+    { label: '[1, 2, 3, 4]', values: [1, 2, 3, 4], p: 50, expected: 2 },
+    { label: '[1, 2, 3, 4]', values: [1, 2, 3, 4], p: 95, expected: 4 },
+    { label: '[10, 20]', values: [10, 20], p: 95, expected: 20 },
+    { label: '100..1', values: hundred, p: 95, expected: 95 },
+    { label: '100..1', values: hundred, p: 50, expected: 50 },
+    { label: '100..1', values: hundred, p: 100, expected: 100 },
+    { label: '100..1', values: hundred, p: 1, expected: 1 },
+    { label: '1..20', values: oneTo(20), p: 95, expected: 19 },
+    { label: '1..21', values: oneTo(21), p: 95, expected: 20 },
+  ])('$label at p$p is $expected', ({ values, p, expected }) => {
     expect(percentile(values, p)).toBe(expected);
   });
 

@@ -49,7 +49,7 @@ describe('readVersion', () => {
       ['commit'],
       { problem: 'connection refused (ECONNREFUSED)' },
     ],
-  ])('%#: %j', (outcome, field, reading) => {
+  ])('answer %#', (outcome, field, reading) => {
     expect(readVersion(outcome, field, field.join('.'))).toEqual(reading);
   });
 });
