@@ -318,13 +318,19 @@ describe('GitHub misbehaving', () => {
   });
 
   test('faults at a seeded rate are survived', async () => {
-    const faulty = await startGitHubEmulator({ tokens: [TOKEN], faults: { seed: 7, serverError: 0.3 } });
+    const faulty = await startGitHubEmulator({ tokens: [TOKEN], faults: { seed: 1, serverError: 0.3 } });
     try {
       faulty.state.createRepository(REPOSITORY, { defaultBranch: BRANCH });
       const pull = faulty.state.mergePullRequest(REPOSITORY, {});
       const run = await prComment({ 'pr-number': pull.number }, { env: { GITHUB_API_URL: faulty.url } });
       expect(run.exitCode).toBe(0);
-      expect(faulty.calls().some((call) => call.status === 502)).toBe(true);
+      // Seed 1 fails the second request once: one retry, one second of back-off.
+      expect(faulty.calls().map((call) => `${call.operationId} ${call.status}`)).toEqual([
+        'pulls/get 200',
+        'issues/list-comments 502',
+        'issues/list-comments 200',
+        'issues/create-comment 201',
+      ]);
       expect(faulty.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
       expect(faulty.problems()).toEqual([]);
     } finally {
@@ -381,6 +387,8 @@ describe('Slack', () => {
       'fail-on-notify-error': fail,
     });
     expect(run.exitCode).toBe(exitCode);
+    expect(run.outputs['pr-numbers']).toBe(String(pull.number));
+    expect(run.summary).toContain('Slack: not posted: Slack refused the message: 500 internal_error');
     const said = fail ? run.errors : run.warnings;
     expect(said.join('\n')).toContain('Slack refused the message: 500 internal_error');
     const logged = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));

@@ -98,7 +98,14 @@ export async function main(): Promise<void> {
     });
   }
 
+  // Set before Slack is tried: the comments and the deployment exist even if the notification fails.
+  core.setOutput('pr-numbers', published.map(({ pull }) => pull.number).join(','));
+  core.setOutput('comment-ids', published.map(({ comment }) => comment.id).join(','));
+  core.setOutput('comment-urls', published.map(({ comment }) => comment.url).join(','));
+  core.setOutput('deployment-id', deploymentId === undefined ? '' : String(deploymentId));
+
   let slackOutcome: string | undefined;
+  let slackFailure: string | undefined;
   if (inputs.slackWebhookUrl) {
     const webhookUrl = inputs.slackWebhookUrl;
     slackOutcome = await core.group('Notifying Slack', async () => {
@@ -119,17 +126,13 @@ export async function main(): Promise<void> {
         core.info('Slack message posted');
         return 'posted';
       } catch (error) {
-        if (inputs.failOnNotifyError) throw new ActionFailure(errorMessage(error));
-        core.warning(`${errorMessage(error)} (the step goes on: set fail-on-notify-error: true to fail it)`);
+        if (inputs.failOnNotifyError) slackFailure = errorMessage(error);
+        else core.warning(`${errorMessage(error)} (the step goes on: set fail-on-notify-error: true to fail it)`);
         return `not posted: ${errorMessage(error)}`;
       }
     });
   }
 
-  core.setOutput('pr-numbers', published.map(({ pull }) => pull.number).join(','));
-  core.setOutput('comment-ids', published.map(({ comment }) => comment.id).join(','));
-  core.setOutput('comment-urls', published.map(({ comment }) => comment.url).join(','));
-  core.setOutput('deployment-id', deploymentId === undefined ? '' : String(deploymentId));
   await appendSummary(
     summaryMarkdown({
       environment: inputs.environment,
@@ -140,4 +143,5 @@ export async function main(): Promise<void> {
       slackOutcome,
     }),
   );
+  if (slackFailure) throw new ActionFailure(slackFailure);
 }

@@ -62,6 +62,8 @@ export interface GitHubEmulatorOptions {
 
 export interface RecordedCall {
   seq: number;
+  /** When it was answered (epoch milliseconds): shows how a client spaced and retried its requests. */
+  at: number;
   service: 'github' | 'slack';
   method: string;
   path: string;
@@ -475,9 +477,9 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   };
   applyScenario();
 
-  const record = (call: Omit<RecordedCall, 'seq'>) => {
+  const record = (call: Omit<RecordedCall, 'seq' | 'at'>) => {
     seq += 1;
-    calls.push({ seq, ...call });
+    calls.push({ seq, at: Date.now(), ...call });
   };
 
   const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -501,7 +503,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   };
 
   const handleSlack = (request: IncomingMessage, response: ServerResponse, raw: string, pathname: string) => {
-    const base: Omit<RecordedCall, 'seq' | 'status'> = {
+    const base: Omit<RecordedCall, 'seq' | 'at' | 'status'> = {
       service: 'slack',
       method: request.method ?? 'GET',
       path: pathname,
