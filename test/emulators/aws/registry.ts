@@ -65,11 +65,16 @@ export async function startRegistry({ startTimeoutMs = 15_000 } = {}): Promise<R
     throw error;
   }
 
+  // A test process that ends without closing the emulator must not leave the registry running.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
   let closed: Promise<void> | undefined;
   return {
     url: `http://${address}`,
     storageDir,
     close() {
+      process.off('exit', killOnExit);
       closed ??= new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
