@@ -124,7 +124,7 @@ export default async function smokeTestBench(): Promise<BenchSection> {
       notes: [
         `Times are the median (min–max) of ${RUNS} runs after one warm-up (${ACTION_RUNS} runs for the whole action); req/s is requests over the median time.`,
         'The demo app runs in a child process; "runner" is runChecks in this process, the whole action is `node dist/index.js` spawned by the test harness (Node start-up included).',
-        `The ${DELAY_MS} ms row delays each answer in the server, standing in for a network round trip: there concurrency 8 should approach 8× (20 checks are 3 waves of 8).`,
+        `The ${DELAY_MS} ms row delays each answer in the server, standing in for a network round trip: 20 checks at concurrency 8 are 3 waves, so the ceiling is 20 / 3 ≈ 6.7×.`,
         'On loopback each request is sub-millisecond, so the client and server CPU on a shared 2-core machine bound the gain.',
       ],
     };
