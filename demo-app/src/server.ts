@@ -8,7 +8,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
@@ -38,6 +38,12 @@ export interface RunningServer {
   /** Idempotent: every call returns the same outcome. */
   shutdown(reason?: string): Promise<ShutdownOutcome>;
 }
+
+/**
+ * How long keep-alive sockets that are idle when draining begins may still bring a request. Long
+ * enough for a request already on the wire to be read; short next to ECS's 30 s stop timeout.
+ */
+export const IDLE_SOCKET_GRACE_MS = 500;
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel, base: { pid: process.pid } });
@@ -98,10 +104,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // Readiness fails first, and every response written from now on carries `Connection: close`.
     lifecycle.beginDraining();
     logger.info({ reason, inFlight, graceMs: config.shutdownGraceMs }, 'draining');
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // close() stops accepting; sockets idling between keep-alive requests would otherwise hold the
-    // process open until their timeout.
-    server.closeIdleConnections();
+    // Stop accepting. net.Server's close, not http.Server's: since Node 19 the latter also destroys
+    // every idle keep-alive socket at once, and a socket that looks idle may already carry the
+    // client's next request, unread; destroying it fails that request with ECONNRESET.
+    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+    // Instead, sockets stay usable for a moment (each answer now says `Connection: close`), then
+    // the ones still idle are closed so they cannot hold the process open until their timeout.
+    const idleTimer = setTimeout(
+      () => server.closeIdleConnections(),
+      Math.min(IDLE_SOCKET_GRACE_MS, config.shutdownGraceMs),
+    );
+    void closed.then(() => clearTimeout(idleTimer));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), config.shutdownGraceMs);

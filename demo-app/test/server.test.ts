@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import { parseConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
+import { keepAliveLoad } from './keep-alive-load.js';
 import { listeningUrl, spawnServer, type ServerProcess } from './spawn-server.js';
 
 interface Answer {
@@ -105,7 +106,7 @@ describe('the server process', () => {
     agent.destroy();
   });
 
-  test('SIGINT on an idle server exits 0 at once, closing idle keep-alive sockets', async () => {
+  test('SIGINT on an idle server exits 0, closing its idle keep-alive sockets', async () => {
     const server = spawnTracked({});
     const url = await listeningUrl(server);
     const agent = new Agent({ keepAlive: true });
@@ -129,5 +130,26 @@ describe('the server process', () => {
       server.lines.find((line) => line.msg === 'grace period expired; closing remaining connections'),
     ).toBeDefined();
     expect(server.lines.find((line) => line.msg === 'stopped')).toMatchObject({ clean: false });
+  });
+});
+
+describe('shutdown under steady keep-alive load', () => {
+  test('SIGTERM while 100 clients send back to back: no request fails, the process exits 0', async () => {
+    const server = spawnTracked({ LOG_LEVEL: 'info' });
+    const url = await listeningUrl(server);
+    const load = keepAliveLoad({ url: `${url}/health`, connections: 100 });
+    // Every client has a reused keep-alive socket by then: steady state, not connection set-up.
+    await load.completed(500);
+    load.markSignal();
+    server.child.kill('SIGTERM');
+    const [result, exit] = await Promise.all([load.done, server.exited]);
+    expect(result.failures).toEqual({});
+    expect(result.failed).toBe(0);
+    expect(result.non2xx).toBe(0);
+    expect(result.completedBeforeSignal).toBeGreaterThanOrEqual(500);
+    // Every client was told to close, then found the port shut: the load ended because the server
+    // stopped, not because requests broke.
+    expect(result.refused).toBe(100);
+    expect(exit).toEqual({ code: 0, signal: null });
   });
 });
