@@ -328,6 +328,20 @@ describe('build and push', () => {
     },
   );
 
+  withRegistry(
+    'cache: registry into an immutable repository falls back to inline, since the cache tag is rewritten',
+    async () => {
+      await createRepository('frozen', 'IMMUTABLE');
+      shim = dockerShim({ buildxDriver: 'docker-container' });
+      const result = await run({ repository: 'frozen', cache: 'registry', push: false });
+      expect(result.exitCode).toBe(0);
+      expect(result.warnings).toEqual([expect.stringContaining('which an immutable repository refuses')]);
+      const build = shim.calls().find((call) => call.args[0] === 'buildx' && call.args[1] === 'build');
+      expect(build?.args).toContain('type=inline');
+      expect(build?.args.join(' ')).not.toContain('buildcache');
+    },
+  );
+
   withRegistry('a failed build is one error with docker’s own last lines', async () => {
     await createRepository('web');
     shim = dockerShim({ fail: 'build' });

@@ -163,10 +163,17 @@ async function buildAndPush(
       `Building for several platforms (${mode.platforms.join(', ')}) needs docker buildx, which this runner does not have`,
     );
   }
-  const cache = docker.decideCache(mode.cache, builder);
+  let cache = docker.decideCache(mode.cache, builder);
   if (cache.downgrade) core.warning(cache.downgrade);
 
   const repository = await repositoryFor(ecr, inputs);
+  if (cache.mode === 'registry' && repository.mutability === 'IMMUTABLE') {
+    // The cache is rewritten under the same tag on every build, which an immutable repository refuses.
+    cache = { mode: 'inline' };
+    core.warning(
+      `cache: registry rewrites ${inputs.repository}:buildcache on every build, which an immutable repository refuses; using inline cache instead`,
+    );
+  }
   if (mode.push && repository.mutability === 'IMMUTABLE') await refuseTakenTags(ecr, inputs);
 
   await core.group(`Log in to ${registry}`, async () => {
