@@ -6,16 +6,18 @@ import type { Service } from '@aws-sdk/client-ecs';
 import { ActionFailure, errorMessage, InputError } from '../../shared/src/errors.js';
 import { appendSummary } from '../../shared/src/summary.js';
 import { diffTaskDefinitions } from './diff.js';
-import type { Ecs, RegisteredTaskDefinition, StoppedTask } from './ecs.js';
-import { checkOverridesAgainst, getInputs, INPUT, type Inputs } from './inputs.js';
+import { Ecs, type RegisteredTaskDefinition, type StoppedTask } from './ecs.js';
+import { checkOverridesAgainst, INPUT, type Inputs } from './inputs.js';
 import { imagesByContainer, renderTaskDefinition, sameTaskDefinition, toRegisterable, type Json } from './render.js';
 import { describeStoppedTasks, renderSummary, shortRevision, type RolloutReport } from './report.js';
 import { formatDuration, watchDeployment, type EventLine, type WatchResult } from './watch.js';
 
-export async function main(): Promise<void> {
-  const inputs = getInputs();
-  // The SDK is loaded only now that every input is known to be valid.
-  const { Ecs } = await import(/* webpackMode: "eager" */ './ecs.js');
+/**
+ * The deployment, step by step: render, compare, register, update, watch, explain, roll back, clean
+ * up; then the outputs and the job summary. main.ts loads it, with @actions/core and the AWS SDK,
+ * once every input is valid.
+ */
+export async function deploy(inputs: Inputs): Promise<void> {
   const ecs = new Ecs({ region: inputs.region, maxAttempts: inputs.maxAttempts });
 
   const report: RolloutReport = {

@@ -1,4 +1,4 @@
-import { run } from '../../shared/src/run.js';
+import { runLean } from '../../shared/src/run-lean.js';
 import { main } from './main.js';
 
-await run(main);
+await runLean(main);
