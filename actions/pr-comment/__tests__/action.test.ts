@@ -355,6 +355,23 @@ describe('GitHub misbehaving', () => {
   });
 });
 
+describe('one pull request that cannot take a comment', () => {
+  test('a locked conversation: the others are still told, then the step fails naming it', async () => {
+    const locked = github.state.mergePullRequest(REPOSITORY, {});
+    const open = github.state.mergePullRequest(REPOSITORY, {});
+    github.state.lockConversation(REPOSITORY, locked.number);
+    const run = await prComment({ 'pr-number': `${locked.number}, ${open.number}` });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      `Could not comment on pull request #${locked.number}: the conversation is locked (403 Unable to create comment because issue is locked.)`,
+      `Could not comment on #${locked.number} (see the errors above)`,
+    ]);
+    expect(github.state.comments(REPOSITORY, open.number)).toHaveLength(1);
+    expect(run.outputs['pr-numbers']).toBe(String(open.number));
+    expect(run.summary).toContain(`Not commented on: #${locked.number}`);
+  });
+});
+
 describe('Slack', () => {
   test('one Block Kit message lists the pull requests with mapped authors as mentions', async () => {
     const alice = github.state.mergePullRequest(REPOSITORY, { title: 'Faster <builds> & more', author: 'alice' });

@@ -89,18 +89,32 @@ export async function call<T>(purpose: CallPurpose, send: () => Promise<T>): Pro
   }
 }
 
+/**
+ * The token itself is refused or lacks a permission: every further call would fail the same way,
+ * so the run stops at once instead of trying the next pull request.
+ */
+export class TokenRefused extends ActionFailure {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenRefused';
+  }
+}
+
 export function explain(error: unknown, purpose: CallPurpose): Error {
   const { status, message = errorMessage(error), response } = (error ?? {}) as RequestErrorLike;
   const detail = githubMessage(response?.data) ?? message;
   if (status === 401) {
-    return new ActionFailure(
+    return new TokenRefused(
       `GitHub refused the token while trying to ${purpose.doing} (401 ${detail}). Check the 'token' input: it is missing, expired or revoked`,
     );
+  }
+  if (status === 403 && /locked/i.test(detail)) {
+    return new ActionFailure(`Could not ${purpose.doing}: the conversation is locked (403 ${detail})`);
   }
   if (status === 403 && !/rate limit/i.test(detail)) {
     const accepted = acceptedPermissions(response?.headers?.['x-accepted-github-permissions']) ?? purpose.permission;
     const first = accepted.split(' or ')[0];
-    return new ActionFailure(
+    return new TokenRefused(
       `GitHub refused to ${purpose.doing} (403 ${detail}). The token needs the '${accepted}' permission: ` +
         `add '${first}' under the job's 'permissions:' or give a token that has it`,
     );

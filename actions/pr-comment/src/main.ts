@@ -5,7 +5,7 @@ import { appendSummary } from '../../shared/src/summary.js';
 import { commentBody } from './body.js';
 import { publishComment, type PublishedComment } from './comments.js';
 import { recordDeployment } from './deployment.js';
-import { createOctokit } from './github.js';
+import { createOctokit, TokenRefused } from './github.js';
 import { getInputs } from './inputs.js';
 import { deployedBranch, findShippedPulls, type ShippedPull } from './pulls.js';
 import { postToSlack, slackMessage } from './slack.js';
@@ -65,6 +65,7 @@ export async function main(): Promise<void> {
   }
 
   const published: { pull: ShippedPull; comment: PublishedComment }[] = [];
+  const failed: number[] = [];
   if (found.pulls.length > 0) {
     await core.group(`Commenting on ${found.pulls.map((pull) => `#${pull.number}`).join(', ')}`, async () => {
       for (const pull of found.pulls) {
@@ -86,14 +87,22 @@ export async function main(): Promise<void> {
           },
           inputs.template,
         );
-        const comment = await publishComment(octokit, repo, {
-          number: pull.number,
-          body,
-          environment: inputs.environment,
-          mode: inputs.mode,
-        });
-        core.info(`#${pull.number}: comment ${comment.id} ${comment.outcome} (${comment.url})`);
-        published.push({ pull, comment });
+        try {
+          const comment = await publishComment(octokit, repo, {
+            number: pull.number,
+            body,
+            environment: inputs.environment,
+            mode: inputs.mode,
+          });
+          core.info(`#${pull.number}: comment ${comment.id} ${comment.outcome} (${comment.url})`);
+          published.push({ pull, comment });
+        } catch (error) {
+          // One pull request's problem (locked, deleted) must not keep the others from being told;
+          // a refused token would refuse them all, so it stops the run.
+          if (error instanceof TokenRefused) throw error;
+          core.error(errorMessage(error));
+          failed.push(pull.number);
+        }
       }
     });
   }
@@ -139,9 +148,15 @@ export async function main(): Promise<void> {
       status: inputs.status,
       how: found.how,
       published,
+      failed,
       deploymentId,
       slackOutcome,
     }),
   );
+  if (failed.length > 0) {
+    throw new ActionFailure(
+      `Could not comment on ${failed.map((number) => `#${number}`).join(', ')} (see the errors above)`,
+    );
+  }
   if (slackFailure) throw new ActionFailure(slackFailure);
 }

@@ -8,6 +8,8 @@ export function summaryMarkdown(facts: {
   status: string;
   how: string;
   published: readonly { pull: ShippedPull; comment: PublishedComment }[];
+  /** Pull requests whose comment could not be written. */
+  failed?: readonly number[];
   deploymentId?: number;
   slackOutcome?: string;
 }): string {
@@ -22,6 +24,9 @@ export function summaryMarkdown(facts: {
     rows.length > 0
       ? `Pull requests ${facts.how}:\n\n${table(['Pull request', 'Title', 'Author', 'Comment'], rows)}`
       : `No merged pull request ${facts.how}.`,
+    facts.failed && facts.failed.length > 0
+      ? `Not commented on: ${facts.failed.map((number) => `#${number}`).join(', ')}`
+      : '',
     facts.deploymentId !== undefined ? `GitHub deployment: ${facts.deploymentId}` : '',
     facts.slackOutcome !== undefined ? `Slack: ${facts.slackOutcome}` : '',
   );

@@ -235,7 +235,14 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
       handle: (request) => {
         const repo = repoOf(request.params);
         const number = Number(request.params.issue_number);
-        if (!repo || !state.pull(repo.fullName, number)) return notFound();
+        const pull = repo && state.pull(repo.fullName, number);
+        if (!repo || !pull) return notFound();
+        if (pull.locked) {
+          return {
+            status: 403,
+            body: resources.basicError('Unable to create comment because issue is locked.', DOCS, 403),
+          };
+        }
         const body = String(request.body.body);
         if (body.length > 65_536) {
           return validationFailed('Body is too long (maximum is 65536 characters)', 'body', 'IssueComment');

@@ -40,6 +40,8 @@ export interface PullRecord {
   body: string | null;
   author: string;
   state: 'open' | 'closed';
+  /** A locked conversation takes no new comments. */
+  locked: boolean;
   fork: boolean;
   headRepository: string;
   headRef: string;
@@ -242,6 +244,7 @@ export class GitHubState {
       body: options.body ?? null,
       author,
       state: 'open',
+      locked: false,
       fork: headRepository !== repo.fullName,
       headRepository,
       headRef,
@@ -258,6 +261,12 @@ export class GitHubState {
     };
     this.pulls(repo.fullName).push(pull);
     return pull;
+  }
+
+  lockConversation(fullName: string, number: number): void {
+    const pull = this.pull(fullName, number);
+    if (!pull) throw new Error(`${fullName} has no pull request #${number}`);
+    pull.locked = true;
   }
 
   addComment(
