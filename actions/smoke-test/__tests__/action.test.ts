@@ -153,7 +153,7 @@ describe('smoke-test against the demo app', () => {
         '- name: ready json',
         '  path: /ready',
         '  expect-json: { status: ready }',
-        '  expect-header: { x-request-id: "/^[0-9a-f-]{36}$/" }',
+        '  expect-header: { x-request-id: "/^[0-9a-f-]{36}$/", x-powered-by: null }',
       ].join('\n'),
     });
     expect(run.exitCode).toBe(1);

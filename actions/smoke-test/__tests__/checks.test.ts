@@ -67,6 +67,15 @@ describe('parseChecks', () => {
     );
   });
 
+  test('expect-header null: the header must be absent', () => {
+    const [check] = fromYaml('- { path: /, expect-header: { X-Powered-By: null, etag: ~, server: nginx } }');
+    expect(check.expectHeader).toEqual([
+      { name: 'server', matcher: { kind: 'exact', value: 'nginx' } },
+      { name: 'x-powered-by', matcher: { kind: 'absent' } },
+      { name: 'etag', matcher: { kind: 'absent' } },
+    ]);
+  });
+
   test('regex flags g and y are dropped so a pattern gives the same answer every sample', () => {
     const [check] = fromYaml('- { path: /, expect-header: { etag: /W/gy } }');
     expect(check.expectHeader[0].matcher).toEqual({ kind: 'pattern', pattern: /W/ });
@@ -106,6 +115,8 @@ describe('parseChecks', () => {
     ['json bad regex', '- { path: /, expect-json: { a: "/(/" } }', /expect-json a is not a valid regular expression/],
     ['header list', '- { path: /, expect-header: [x] }', /expect-header must be a mapping/],
     ['header bad name', '- { path: /, expect-header: { "bad name": x } }', /invalid header name 'bad name'/],
+    ['absent header bad name', '- { path: /, expect-header: { "bad name": null } }', /invalid header name 'bad name'/],
+    ['header string', '- { path: /, expect-header: "content-type: x" }', /expect-header must be a mapping/],
     ['header bad regex', '- { path: /, expect-header: { etag: "/[/" } }', /expect-header etag is not a valid regular/],
     ['request header object', '- { path: /, headers: { x: { y: 1 } } }', /headers x must be a string/],
     ['latency zero', '- { path: /, max-latency-ms: 0 }', /max-latency-ms must be a positive number/],

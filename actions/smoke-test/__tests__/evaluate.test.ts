@@ -31,6 +31,7 @@ describe('evaluateResponse', () => {
     ['header exact', 'expect-header: { X-Request-Id: r-1 }', {}],
     ['header exact ignores surrounding space', 'expect-header: { x-request-id: " r-1 " }', {}],
     ['header pattern', 'expect-header: { content-type: "/^application\\\\/json/" }', {}],
+    ['header absent', 'expect-header: { x-powered-by: null }', {}],
   ])('%s passes', (_, yaml, overrides) => {
     expect(evaluateResponse(check(yaml), response(overrides))).toEqual([]);
   });
@@ -96,6 +97,12 @@ describe('evaluateResponse', () => {
           actual: '"application/json; charset=utf-8"',
         },
       ],
+    ],
+    [
+      'header present that must be absent',
+      'expect-header: { x-request-id: null }',
+      {},
+      [{ kind: 'header', expected: 'header x-request-id absent', actual: '"r-1"' }],
     ],
     [
       'header absent',

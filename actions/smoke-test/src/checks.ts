@@ -16,8 +16,11 @@ export interface StatusExpectation {
   text: string;
 }
 
-/** A header or JSON string expectation: an exact value, or a regular expression written `/.../flags`. */
-export type Matcher = { kind: 'exact'; value: string } | { kind: 'pattern'; pattern: RegExp };
+/**
+ * A header expectation: an exact value, a regular expression written `/.../flags`, or (written
+ * `null`) a header that must not be there, such as `x-powered-by`.
+ */
+export type Matcher = { kind: 'exact'; value: string } | { kind: 'pattern'; pattern: RegExp } | { kind: 'absent' };
 
 export interface JsonExpectation {
   path: string;
@@ -157,12 +160,7 @@ function parseCheck(entry: unknown, position: number, where: string): Check {
 
   const expectBodyContains = parseBodyContains(raw['expect-body-contains'], failNamed);
   const expectJson = parseJsonExpectations(raw['expect-json'], failNamed);
-  const expectHeader = Object.entries(parseHeaderMap(raw['expect-header'], 'expect-header', failNamed)).map(
-    ([header, expected]) => ({
-      name: header.toLowerCase(),
-      matcher: parseMatcher(expected, `expect-header ${header}`, failNamed),
-    }),
-  );
+  const expectHeader = parseHeaderExpectations(raw['expect-header'], failNamed);
   if (method === 'HEAD' && (expectBodyContains.length > 0 || expectJson.length > 0)) {
     failNamed('a HEAD response has no body to check', 'Use GET, or drop expect-body-contains and expect-json');
   }
@@ -277,9 +275,27 @@ function parseHeaderMap(value: unknown, key: string, fail: Fail): Record<string,
   return headers;
 }
 
-function parseMatcher(text: string, key: string, fail: Fail): Matcher {
-  const pattern = parsePattern(text, key, fail);
-  return pattern ? { kind: 'pattern', pattern } : { kind: 'exact', value: text.trim() };
+function parseHeaderExpectations(value: unknown, fail: Fail): HeaderExpectation[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return fail(`expect-header must be a mapping of header names to values, got ${describeType(value)}`);
+  }
+  // `null` means "must be absent"; the reader shared with request headers accepts only strings.
+  const entries = Object.entries(value as Record<string, unknown>);
+  const absent = entries.filter(([, expected]) => expected === null).map(([name]) => name);
+  const present = parseHeaderMap(Object.fromEntries(entries.filter(([, e]) => e !== null)), 'expect-header', fail);
+  const expectations: HeaderExpectation[] = Object.entries(present).map(([name, expected]) => {
+    const pattern = parsePattern(expected, `expect-header ${name}`, fail);
+    return {
+      name: name.toLowerCase(),
+      matcher: pattern ? { kind: 'pattern', pattern } : { kind: 'exact', value: expected.trim() },
+    };
+  });
+  for (const name of absent) {
+    if (!HEADER_NAME.test(name)) fail(`expect-header has an invalid header name '${name}'`);
+    expectations.push({ name: name.toLowerCase(), matcher: { kind: 'absent' } });
+  }
+  return expectations;
 }
 
 /** `/.../flags` is a regular expression; any other string is a literal. */
@@ -295,6 +311,7 @@ function parsePattern(text: string, key: string, fail: Fail): RegExp | undefined
 }
 
 export function matcherText(matcher: Matcher): string {
+  if (matcher.kind === 'absent') return 'absent';
   return matcher.kind === 'exact' ? JSON.stringify(matcher.value) : `matching ${String(matcher.pattern)}`;
 }
 

@@ -1,4 +1,4 @@
-import { matcherText, statusMatches, type Check, type JsonExpectation } from './checks.js';
+import { matcherText, statusMatches, type Check, type JsonExpectation, type Matcher } from './checks.js';
 import { describeJsonValue, MISSING, readJsonPath } from './json-path.js';
 
 /**
@@ -38,8 +38,7 @@ export function evaluateResponse(check: Check, response: ObservedResponse): Mism
   if (check.expectJson.length > 0) mismatches.push(...evaluateJson(check.expectJson, response.body));
   for (const { name, matcher } of check.expectHeader) {
     const actual = response.headers.get(name);
-    const matches =
-      actual !== null && (matcher.kind === 'exact' ? actual.trim() === matcher.value : matcher.pattern.test(actual));
+    const matches = matcher.kind === 'absent' ? actual === null : actual !== null && headerMatches(matcher, actual);
     if (!matches) {
       mismatches.push({
         kind: 'header',
@@ -49,6 +48,10 @@ export function evaluateResponse(check: Check, response: ObservedResponse): Mism
     }
   }
   return mismatches;
+}
+
+function headerMatches(matcher: Exclude<Matcher, { kind: 'absent' }>, actual: string): boolean {
+  return matcher.kind === 'exact' ? actual.trim() === matcher.value : matcher.pattern.test(actual);
 }
 
 function evaluateJson(expectations: readonly JsonExpectation[], body: string): Mismatch[] {
