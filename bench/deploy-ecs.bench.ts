@@ -18,6 +18,20 @@ const POLL_INTERVAL_SECONDS = 1;
 const OFFICIAL_BYTES = 2.63e6;
 const OFFICIAL_STARTUP_RATIO = 2.95;
 
+const EXIT_ALLOWANCE_MS = 250;
+
+const BASE_SCENARIO = {
+  ecs: {
+    taskStartDelayMs: 150,
+    taskHealthyDelayMs: 50,
+    taskStopDelayMs: 100,
+    taskFailDelayMs: 100,
+    taskRestartDelayMs: 50,
+    steadyStateDelayMs: 50,
+    failingImages: [{ pattern: ':crash', exitCode: 1, reason: 'crashed on start' }],
+  },
+};
+
 const definition = (image: string) => ({
   family: 'web',
   requiresCompatibilities: ['FARGATE'],
@@ -29,6 +43,10 @@ const definition = (image: string) => ({
 
 /** One deployment to its end; returns ms from the rollout's end (emulator) to the process exit. */
 async function exitLatency(emulator: AwsEmulator, outcome: 'COMPLETED' | 'FAILED', run: number): Promise<number> {
+  // A different task start-up time each run puts the rollout's end at a different point of the
+  // poll interval, so the runs cover the whole range from "just polled" to "poll just missed".
+  const phase = (run * POLL_INTERVAL_SECONDS * 1000) / ROLLOUT_RUNS;
+  emulator.setScenario({ ...BASE_SCENARIO, ecs: { ...BASE_SCENARIO.ecs, taskStartDelayMs: 150 + phase } });
   emulator.reset();
   emulator.ecs.seedCluster('default');
   const previous = emulator.ecs.seedTaskDefinition(definition('nginx:1'));
@@ -75,19 +93,7 @@ function timeNode(args: string[], env: NodeJS.ProcessEnv): number {
 
 export default async function deployEcsBenchmark(): Promise<BenchSection> {
   const rows: (string | number)[][] = [];
-  const emulator = await startAwsEmulator({
-    scenario: {
-      ecs: {
-        taskStartDelayMs: 150,
-        taskHealthyDelayMs: 50,
-        taskStopDelayMs: 100,
-        taskFailDelayMs: 100,
-        taskRestartDelayMs: 50,
-        steadyStateDelayMs: 50,
-        failingImages: [{ pattern: ':crash', exitCode: 1, reason: 'crashed on start' }],
-      },
-    },
-  });
+  const emulator = await startAwsEmulator({ scenario: BASE_SCENARIO });
   try {
     for (const outcome of ['COMPLETED', 'FAILED'] as const) {
       const latencies: number[] = [];
@@ -98,9 +104,7 @@ export default async function deployEcsBenchmark(): Promise<BenchSection> {
         `${spread(latencies)} ms`,
         ratio(median(latencies), POLL_INTERVAL_SECONDS * 1000),
         `< 1 poll interval (${POLL_INTERVAL_SECONDS * 1000} ms)`,
-        Math.max(...latencies) < POLL_INTERVAL_SECONDS * 1000 + 1500
-          ? 'yes (max within interval + process exit)'
-          : 'no',
+        Math.max(...latencies) < POLL_INTERVAL_SECONDS * 1000 + EXIT_ALLOWANCE_MS ? 'yes' : 'no',
       ]);
     }
   } catch (error) {
@@ -148,7 +152,7 @@ export default async function deployEcsBenchmark(): Promise<BenchSection> {
     headers: ['figure', 'median (min–max)', 'ratio', 'aim', 'met'],
     rows,
     notes: [
-      `Rollout rows: ${ROLLOUT_RUNS} runs each (BENCH_ROLLOUT_RUNS), poll-interval-seconds ${POLL_INTERVAL_SECONDS}; from the moment the emulator's deployment became COMPLETED or FAILED (circuit breaker, no rollback) to the action's process exit. The ratio is to the poll interval.`,
+      `Rollout rows: ${ROLLOUT_RUNS} runs each (BENCH_ROLLOUT_RUNS), poll-interval-seconds ${POLL_INTERVAL_SECONDS}; from the moment the emulator's deployment became COMPLETED or FAILED (circuit breaker, no rollback) to the action's process exit. The ratio is to the poll interval; "met" allows the slowest run the interval plus ${EXIT_ALLOWANCE_MS} ms for the last DescribeServices and the process exit. Task start-up varies by run so the rollout ends at a different point of the interval each time.`,
       'The FAILED row includes listing the stopped tasks (ListTasks + DescribeTasks) before the step exits.',
       `Bundle ratio is to the official amazon-ecs-deploy-task-definition's 2.63 MB; start-up: ${STARTUP_RUNS} interleaved runs (BENCH_STARTUP_RUNS), ratio to bare \`node -e 0\` in the same run, compared with the official action's ${OFFICIAL_STARTUP_RATIO}× measured on this kind of machine (issue 3).`,
     ],
