@@ -39,6 +39,12 @@ describe('evaluateResponse', () => {
   test.each([
     ['status', '', { status: 503 }, [{ kind: 'status', expected: 'status 2xx', actual: '503' }]],
     [
+      'status of a redirect not followed',
+      '',
+      { status: 302, headers: { location: '/login?next=%2F' } },
+      [{ kind: 'status', expected: 'status 2xx', actual: '302 (location: /login?next=%2F)' }],
+    ],
+    [
       'status list',
       'expect-status: [200, 3xx]',
       { status: 404 },

@@ -27,7 +27,10 @@ export const BODY_EXCERPT_LIMIT = 500;
 export function evaluateResponse(check: Check, response: ObservedResponse): Mismatch[] {
   if (!statusMatches(check.expectStatus, response.status)) {
     // With the wrong status the body is an error page: judging it against the rest is noise.
-    return [{ kind: 'status', expected: `status ${check.expectStatus.text}`, actual: `${response.status}` }];
+    // A redirect that was not followed says where it pointed: usually a login page or a missing slash.
+    const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+    const actual = location === null ? `${response.status}` : `${response.status} (location: ${location})`;
+    return [{ kind: 'status', expected: `status ${check.expectStatus.text}`, actual }];
   }
   const mismatches: Mismatch[] = [];
   for (const text of check.expectBodyContains) {
