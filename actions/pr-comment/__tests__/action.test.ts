@@ -185,6 +185,8 @@ describe('since-last-deployment', () => {
     github.state.commit(REPOSITORY, { message: 'Direct push without a pull request' });
     const third = github.state.mergePullRequest(REPOSITORY, { title: 'Third', author: 'carol' });
     const sha = third.mergeCommitSha as string;
+    // Slow answers would make overlapping requests visible: the action must wait for each one.
+    github.setLatency(15);
 
     const run = await prComment(
       { 'since-last-deployment': true, 'create-deployment': true, 'environment-url': 'https://app.example.com' },
@@ -207,6 +209,7 @@ describe('since-last-deployment', () => {
       'repos/create-deployment-status 201',
       ...Array(3).fill(['issues/list-comments 200', 'issues/create-comment 201']).flat(),
     ]);
+    expect(github.peakConcurrency()).toBe(1);
     const [deployment] = github.state.deployments(REPOSITORY);
     expect(run.outputs['deployment-id']).toBe(String(deployment.id));
     expect(deployment).toMatchObject({ sha, environment: 'production', productionEnvironment: true });

@@ -74,6 +74,19 @@ describe('authentication and permissions', () => {
   });
 });
 
+describe('concurrency', () => {
+  test('peakConcurrency counts requests open at once', async () => {
+    github.setLatency(50);
+    await Promise.all([1, 2, 3].map(() => api(`/repos/${REPOSITORY}/deployments`)));
+    expect(github.peakConcurrency()).toBe(3);
+    github.reset();
+    expect(github.peakConcurrency()).toBe(0);
+    await api(`/repos/nobody/none/deployments`);
+    await api(`/repos/nobody/none/deployments`);
+    expect(github.peakConcurrency()).toBe(1);
+  });
+});
+
 describe('pagination', () => {
   test('Link headers with next, last, prev and first, as GitHub sends them', async () => {
     const pull = github.state.mergePullRequest(REPOSITORY, {});

@@ -58,6 +58,8 @@ export interface GitHubEmulatorOptions {
   webUrl?: string;
   /** A history to set up at start and again on every reset. */
   scenario?: GitHubScenario;
+  /** Delay before each answer, in milliseconds. */
+  latencyMs?: number;
 }
 
 export interface RecordedCall {
@@ -90,6 +92,10 @@ export interface GitHubEmulator {
   /** Every OpenAPI problem seen since the last reset; tests expect it empty. */
   problems(): (Problem & { call: string })[];
   slackMessages(): unknown[];
+  /** The most requests that were open at once since the last reset: 1 for a client that waits for each answer. */
+  peakConcurrency(): number;
+  /** Answer every request this much later, so that overlapping requests would show in peakConcurrency(). */
+  setLatency(milliseconds: number): void;
   reset(): void;
   /** The next matching API requests get these answers instead of their own. */
   injectFaults(faults: Fault[], options?: { operationId?: string }): void;
@@ -457,6 +463,9 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   let random = seededRandom(faultRates.seed ?? seed);
   let seq = 0;
   let rateRemaining = 5000;
+  let inFlight = 0;
+  let peakInFlight = 0;
+  let latencyMs = options.latencyMs ?? 0;
 
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -663,9 +672,19 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   };
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const counted = !(request.url ?? '').startsWith('/_emulator/');
+    if (counted) {
+      inFlight += 1;
+      peakInFlight = Math.max(peakInFlight, inFlight);
+      response.once('close', () => (inFlight -= 1));
+    }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      if (latencyMs > 0 && counted) setTimeout(answer, latencyMs);
+      else answer();
+    });
+    const answer = () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const requestUrl = new URL(request.url ?? '/', url);
       try {
@@ -684,7 +703,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         });
         if (!response.headersSent) send(response, 500, { message: `emulator error: ${message}` });
       }
-    });
+    };
   });
 
   const emulator: GitHubEmulator = {
@@ -699,7 +718,13 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       calls.flatMap((call) => call.problems.map((problem) => ({ ...problem, call: `${call.method} ${call.path}` }))),
     slackMessages: () =>
       calls.filter((call) => call.service === 'slack' && call.status === 200).map((call) => call.requestBody),
+    peakConcurrency: () => peakInFlight,
+    setLatency: (milliseconds) => {
+      latencyMs = milliseconds;
+    },
     reset: () => {
+      peakInFlight = inFlight;
+      latencyMs = options.latencyMs ?? 0;
       state = new GitHubState({ seed });
       routes = buildRoutes(state, urls);
       permissions = basePermissions;
