@@ -8,7 +8,8 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { Server as NetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
@@ -40,10 +41,15 @@ export interface RunningServer {
 }
 
 /**
- * How long keep-alive sockets that are idle when draining begins may still bring a request. Long
- * enough for a request already on the wire to be read; short next to ECS's 30 s stop timeout.
+ * How long after SIGTERM the listener keeps accepting and idle keep-alive sockets stay open, so
+ * that connections and requests already on the wire are answered rather than reset. Short next to
+ * ECS's 30 s stop timeout; skipped when nothing is connected.
  */
 export const IDLE_SOCKET_GRACE_MS = 500;
+
+function connectionCount(server: Server): Promise<number> {
+  return new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 1 : count)));
+}
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel, base: { pid: process.pid } });
@@ -104,20 +110,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // Readiness fails first, and every response written from now on carries `Connection: close`.
     lifecycle.beginDraining();
     logger.info({ reason, inFlight, graceMs: config.shutdownGraceMs }, 'draining');
-    // Stop accepting. net.Server's close, not http.Server's: since Node 19 the latter also destroys
-    // every idle keep-alive socket at once, and a socket that looks idle may already carry the
-    // client's next request, unread; destroying it fails that request with ECONNRESET.
-    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
-    // Instead, sockets stay usable for a moment (each answer now says `Connection: close`), then
-    // the ones still idle are closed so they cannot hold the process open until their timeout.
-    const idleTimer = setTimeout(
-      () => server.closeIdleConnections(),
-      Math.min(IDLE_SOCKET_GRACE_MS, config.shutdownGraceMs),
-    );
-    void closed.then(() => clearTimeout(idleTimer));
+    const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+    // For a moment the listener keeps accepting and keep-alive sockets stay open, every answer now
+    // saying `Connection: close`. Closing at once would reset connections the kernel has queued
+    // but Node has not accepted yet, and sockets that look idle but already carry the client's
+    // next request, unread; either way a request that reached us would fail with ECONNRESET.
+    if ((await connectionCount(server)) > 0) await sleep(Math.min(IDLE_SOCKET_GRACE_MS, config.shutdownGraceMs));
+    // Stop accepting and close the sockets still idle; busy ones close after their response.
+    server.close();
+    server.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), config.shutdownGraceMs);
+      timer = setTimeout(() => resolve('expired'), Math.max(0, started + config.shutdownGraceMs - performance.now()));
     });
     const result = await Promise.race([closed.then(() => 'drained' as const), expired]);
     clearTimeout(timer);

@@ -3,10 +3,13 @@
  * socket, sending GETs back to back. Used by the shutdown test and the benchmark to count what
  * happens to requests around SIGTERM.
  *
+ * After `markSignal()` the clients behave like an ALB whose target is deregistering: they keep
+ * using the connections they have, and a client stops once an answer says `Connection: close`
+ * (CLOSED), since a balancer would open its next connection to another task.
+ *
  * A request that was sent and got no complete answer is FAILED, the figure that must be 0. A new
- * connection refused because the server stopped listening is REFUSED: it never reached the app,
- * and a balancer would have sent it to another task. A client stops at its first refusal or
- * failure, so the load ends by itself once the server is gone.
+ * connection refused because the server stopped listening is REFUSED: it never reached the app.
+ * A client also stops at its first refusal or failure, so the load ends once the server is gone.
  */
 import { Agent, request } from 'node:http';
 
@@ -17,6 +20,8 @@ export interface LoadResult {
   /** Error codes of failed requests, e.g. { ECONNRESET: 2 }. */
   failures: Record<string, number>;
   refused: number;
+  /** Clients that stopped because the server asked them to close after the signal. */
+  closed: number;
   non2xx: number;
 }
 
@@ -36,6 +41,7 @@ export function keepAliveLoad(options: { url: string; connections: number }): Ke
     failed: 0,
     failures: {},
     refused: 0,
+    closed: 0,
     non2xx: 0,
   };
   let signalled = false;
@@ -60,7 +66,12 @@ export function keepAliveLoad(options: { url: string; connections: number }): Ke
         response.resume();
         response.on('end', () => {
           onCompleted(response.statusCode ?? 0);
-          resolve('again');
+          if (signalled && response.headers.connection === 'close') {
+            result.closed += 1;
+            resolve('stop');
+          } else {
+            resolve('again');
+          }
         });
         response.on('error', (error: NodeJS.ErrnoException) => fail(error));
       });

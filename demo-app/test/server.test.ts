@@ -147,9 +147,10 @@ describe('shutdown under steady keep-alive load', () => {
     expect(result.failed).toBe(0);
     expect(result.non2xx).toBe(0);
     expect(result.completedBeforeSignal).toBeGreaterThanOrEqual(500);
-    // Every client was told to close, then found the port shut: the load ended because the server
-    // stopped, not because requests broke.
-    expect(result.refused).toBe(100);
+    // Every client was told to close (or, idle at the wrong moment, found the port shut): the load
+    // ended because the server stopped, not because requests broke.
+    expect(result.closed + result.refused).toBe(100);
+    expect(result.closed).toBeGreaterThanOrEqual(80);
     expect(exit).toEqual({ code: 0, signal: null });
   });
 });

@@ -1,0 +1,312 @@
+/**
+ * The demo app under load, beside its two baselines measured in the same run: a bare node:http
+ * server answering the same JSON (the ceiling on this machine) and the seed's stack, Flask under
+ * gunicorn with one worker per core. Also the app's memory, and a SIGTERM in the middle of a
+ * steady keep-alive load, counting failed requests (must be 0).
+ *
+ * Every server is a child process with its logs going to a file, so the load generator (autocannon,
+ * in this process) shares the CPU with nothing but the server it measures.
+ *
+ * Knobs: BENCH_DURATION_S (default 10) per measurement, BENCH_WARMUP_S (default 3), BENCH_RUNS
+ * (default 3, interleaved across servers; the table shows the median and the range).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import { keepAliveLoad, type LoadResult } from '../demo-app/test/keep-alive-load.js';
+import { median, notMeasured, ratio, spread, type BenchSection } from './lib.js';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..');
+
+const positive = (name: string, fallback: number) => {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+const DURATION_S = positive('BENCH_DURATION_S', 10);
+const WARMUP_S = positive('BENCH_WARMUP_S', 3);
+const RUNS = Math.round(positive('BENCH_RUNS', 3));
+const CONNECTIONS = 100;
+const ROUTES = ['/health', '/version'] as const;
+type Route = (typeof ROUTES)[number];
+
+const BENCH_ENV = { APP_VERSION: '1.0.0-bench', GIT_SHA: '0123456789abcdef0123456789abcdef01234567' };
+
+interface Target {
+  name: string;
+  url: string;
+  pids: () => number[];
+  stop: () => Promise<void>;
+}
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+/** Resident set size in MiB of the given processes, from /proc (Linux). */
+function rssMiB(pids: number[]): number {
+  let kib = 0;
+  for (const pid of pids) {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    kib += match ? Number(match[1]) : 0;
+  }
+  return kib / 1024;
+}
+
+function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const listed = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    if (listed) children.push(...listed.split(/\s+/).map(Number));
+  }
+  return children;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Starts a node program that prints `{"msg":"listening","url":...}`, its stdout going to a file. */
+async function startNodeServer(name: string, script: string, env: Record<string, string>, logDir: string) {
+  const logFile = join(logDir, `${name.replace(/\W+/g, '-')}.log`);
+  const out = openSync(logFile, 'w');
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env };
+  delete childEnv.NODE_OPTIONS;
+  const child = spawn(process.execPath, [script], { cwd: repoRoot, env: childEnv, stdio: ['ignore', out, 'inherit'] });
+  closeSync(out);
+  const url = await waitFor(`${name} to listen`, 15_000, async () => {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    const line = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .find((text) => text.includes('"listening"'));
+    return line ? (JSON.parse(line) as { url: string }).url : undefined;
+  });
+  return { child, url, logFile };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function ensureFlask(): Promise<{ available: true; note: string } | { available: false; reason: string }> {
+  const check = () =>
+    run('python3', ['-c', 'import importlib.metadata as m; import flask; print(m.version("flask"))']).then(
+      async ({ stdout }) => {
+        const gunicorn = await run('gunicorn', ['--version']);
+        return `Flask ${stdout.trim()}, ${gunicorn.stdout.trim() || gunicorn.stderr.trim()}`;
+      },
+    );
+  try {
+    return { available: true, note: await check() };
+  } catch {
+    // Installing is part of the benchmark's contract: say so, and say why when it cannot.
+  }
+  if (process.getuid?.() !== 0) return { available: false, reason: 'python3-flask/gunicorn missing and not root' };
+  try {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    await run('apt-get', ['update', '-qq'], { env });
+    await run(
+      'apt-get',
+      ['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=120', '--no-install-recommends', 'python3-flask', 'gunicorn'],
+      { env },
+    );
+    return { available: true, note: `${await check()} (installed now with apt-get)` };
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { available: false, reason: `apt-get install python3-flask gunicorn failed: ${message}` };
+  }
+}
+
+async function startFlask(workers: number): Promise<Target> {
+  const port = await freePort();
+  const child = spawn(
+    'gunicorn',
+    ['--workers', String(workers), '--bind', `127.0.0.1:${port}`, '--chdir', join(here, 'demo-app'), 'flask_app:app'],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('gunicorn to answer', 20_000, async () => {
+    if (child.exitCode !== null) throw new Error(`gunicorn exited with ${child.exitCode}`);
+    const response = await fetch(`${url}/health`);
+    // Every worker must have booted, or the first run measures fewer of them.
+    return response.ok && childPids(child.pid!).length >= workers ? true : undefined;
+  });
+  return {
+    name: `Flask + gunicorn (${workers} workers)`,
+    url,
+    pids: () => [child.pid!, ...childPids(child.pid!)],
+    stop: () => stopChild(child),
+  };
+}
+
+async function measure(url: string, durationS: number): Promise<Sample> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: durationS });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+async function shutdownUnderLoad(
+  logDir: string,
+): Promise<{ result: LoadResult; exitCode: number | null; exitMs: number }> {
+  const { child, url } = await startNodeServer('demo app (shutdown)', 'demo-app/dist/server.js', BENCH_ENV, logDir);
+  const load = keepAliveLoad({ url: `${url}/health`, connections: CONNECTIONS });
+  await sleep(Math.min(3, DURATION_S) * 1000);
+  const exited = once(child, 'exit');
+  const signalled = performance.now();
+  load.markSignal();
+  child.kill('SIGTERM');
+  const [[code]] = await Promise.all([exited, load.done]);
+  return { result: await load.done, exitCode: code as number | null, exitMs: performance.now() - signalled };
+}
+
+export default async function demoAppBench(): Promise<BenchSection> {
+  const notes: string[] = [];
+  const logDir = mkdtempSync(join(tmpdir(), 'demo-app-bench-'));
+  const cores = availableParallelism();
+  const targets: Target[] = [];
+  const rss: Record<string, { start: number; end?: number }> = {};
+  try {
+    await run('npm', ['run', 'build', '--workspace', 'demo-app'], { cwd: repoRoot });
+
+    const demo = await startNodeServer('demo app', 'demo-app/dist/server.js', BENCH_ENV, logDir);
+    targets.push({
+      name: 'demo app (Koa)',
+      url: demo.url,
+      pids: () => [demo.child.pid!],
+      stop: () => stopChild(demo.child),
+    });
+    const bare = await startNodeServer('bare node:http', 'bench/demo-app/bare-server.mjs', BENCH_ENV, logDir);
+    targets.push({
+      name: 'bare node:http',
+      url: bare.url,
+      pids: () => [bare.child.pid!],
+      stop: () => stopChild(bare.child),
+    });
+
+    const flask = await ensureFlask();
+    let flaskReason: string | undefined;
+    if (flask.available) {
+      try {
+        targets.push(await startFlask(cores));
+        notes.push(`Seed's stack: ${flask.note}, sync workers, one per core (${cores}).`);
+      } catch (error) {
+        flaskReason = `gunicorn did not start: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    } else {
+      flaskReason = flask.reason;
+    }
+
+    for (const target of targets) rss[target.name] = { start: rssMiB(target.pids()) };
+
+    const samples = new Map<string, Sample[]>();
+    for (const target of targets) for (const route of ROUTES) await measure(`${target.url}${route}`, WARMUP_S);
+    for (let round = 0; round < RUNS; round += 1) {
+      for (const target of targets) {
+        for (const route of ROUTES) {
+          const key = `${target.name} ${route}`;
+          samples.set(key, [...(samples.get(key) ?? []), await measure(`${target.url}${route}`, DURATION_S)]);
+        }
+      }
+    }
+    for (const target of targets) rss[target.name].end = rssMiB(target.pids());
+    await Promise.all(targets.splice(0).map((target) => target.stop()));
+
+    const shutdown = await shutdownUnderLoad(logDir);
+
+    const [demoName, bareName] = ['demo app (Koa)', 'bare node:http'];
+    const flaskName = `Flask + gunicorn (${cores} workers)`;
+    const columns = [demoName, bareName, flaskName];
+    const of = (name: string, route: Route) => samples.get(`${name} ${route}`) ?? [];
+    const cell = (name: string, route: Route, pick: (sample: Sample) => number, decimals = 0) => {
+      if (name === flaskName && flaskReason) return notMeasured(flaskReason);
+      return spread(of(name, route).map(pick), decimals);
+    };
+    const rpsRatio = (route: Route, baseline: string) =>
+      baseline === flaskName && flaskReason
+        ? notMeasured(flaskReason)
+        : ratio(median(of(demoName, route).map((s) => s.rps)), median(of(baseline, route).map((s) => s.rps)));
+
+    const rows: (string | number)[][] = [];
+    for (const route of ROUTES) {
+      rows.push([
+        `GET ${route} req/s`,
+        ...columns.map((name) => cell(name, route, (s) => s.rps)),
+        rpsRatio(route, bareName),
+        rpsRatio(route, flaskName),
+      ]);
+      rows.push([`GET ${route} p50 latency ms`, ...columns.map((name) => cell(name, route, (s) => s.p50, 1)), '', '']);
+      rows.push([`GET ${route} p99 latency ms`, ...columns.map((name) => cell(name, route, (s) => s.p99, 1)), '', '']);
+    }
+    rows.push([
+      'errors + timeouts + non-2xx (all runs)',
+      ...columns.map((name) =>
+        name === flaskName && flaskReason
+          ? notMeasured(flaskReason)
+          : ROUTES.flatMap((route) => of(name, route)).reduce((sum, s) => sum + s.errors, 0),
+      ),
+      '',
+      '',
+    ]);
+    const memory = (name: string, phase: 'start' | 'end') =>
+      name === flaskName && flaskReason ? notMeasured(flaskReason) : (rss[name]?.[phase]?.toFixed(1) ?? 'n/a');
+    rows.push(['RSS after start MiB', ...columns.map((name) => memory(name, 'start')), '', '']);
+    rows.push(['RSS after load MiB', ...columns.map((name) => memory(name, 'end')), '', '']);
+    rows.push(['SIGTERM under load: requests failed (must be 0)', shutdown.result.failed, 'n/a', 'n/a', '', '']);
+
+    const healthRatio =
+      median(of(demoName, '/health').map((s) => s.rps)) / median(of(bareName, '/health').map((s) => s.rps));
+    notes.push(
+      `${RUNS} run(s) of ${DURATION_S} s per server and route after a ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, autocannon in the benchmark's process; cells are median (min–max) across runs.`,
+      `Aim: demo app ≥ 0.85× bare node:http (GET /health now ${Number.isFinite(healthRatio) ? healthRatio.toFixed(2) : 'n/a'}×) and ≥ 5× Flask under gunicorn.`,
+      'The demo app runs as in production: compiled JS, pino request logs at info (to a file here), koa-helmet headers, request ids. The bare server has none of that.',
+      `Shutdown: ${CONNECTIONS} keep-alive clients on GET /health for ${Math.min(3, DURATION_S)} s, then SIGTERM. Completed before the signal ${shutdown.result.completedBeforeSignal}, after it ${shutdown.result.completedAfterSignal}; failed ${shutdown.result.failed}${shutdown.result.failed ? ` ${JSON.stringify(shutdown.result.failures)}` : ''}; clients told to close ${shutdown.result.closed}, refused on reconnecting ${shutdown.result.refused}; exit code ${shutdown.exitCode} after ${shutdown.exitMs.toFixed(0)} ms.`,
+      `This machine has ${cores} cores shared with the load generator: node serves from one, gunicorn's workers from all of them.`,
+    );
+    if (flaskReason) notes.push(`Flask + gunicorn: ${notMeasured(flaskReason)}.`);
+
+    return {
+      title: 'Demo app: throughput, latency, memory, graceful shutdown',
+      headers: ['Figure', ...columns, 'demo ÷ node:http', 'demo ÷ Flask'],
+      rows,
+      notes,
+    };
+  } finally {
+    await Promise.all(targets.map((target) => target.stop()));
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
