@@ -342,20 +342,30 @@ describe('GitHub misbehaving', () => {
   });
 
   test.each([
-    [{ issues: 'read', 'pull-requests': 'read' } as const, 'issues: write or pull-requests: write'],
-    [{ deployments: 'read' } as const, 'deployments: write'],
-  ])('a 403 names the missing permission (%j)', async (permissions, needed) => {
-    github.setPermissions(permissions);
-    const pull = github.state.mergePullRequest(REPOSITORY, {});
-    const run = await prComment(
-      { 'pr-number': pull.number, 'create-deployment': true },
-      { env: { GITHUB_SHA: pull.mergeCommitSha as string } },
-    );
-    expect(run.exitCode).toBe(1);
-    expect(run.errors).toHaveLength(1);
-    expect(run.errors[0]).toContain(`'${needed}'`);
-    expect(run.errors[0]).toContain('Resource not accessible by integration');
-  });
+    [
+      { issues: 'read', 'pull-requests': 'read' } as const,
+      false,
+      'issues: write or pull-requests: write',
+      'issues/create-comment',
+    ],
+    [{ deployments: 'read' } as const, true, 'deployments: write', 'repos/create-deployment'],
+  ])(
+    'a 403 names the missing permission (%j), and nothing more is tried',
+    async (permissions, deploy, needed, refused) => {
+      github.setPermissions(permissions);
+      const pull = github.state.mergePullRequest(REPOSITORY, {});
+      const other = github.state.mergePullRequest(REPOSITORY, {});
+      const run = await prComment(
+        { 'pr-number': `${pull.number}, ${other.number}`, 'create-deployment': deploy },
+        { env: { GITHUB_SHA: other.mergeCommitSha as string } },
+      );
+      expect(run.exitCode).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toContain(`'${needed}'`);
+      expect(run.errors[0]).toContain('Resource not accessible by integration');
+      expect(github.calls().at(-1)).toMatchObject({ operationId: refused, status: 403 });
+    },
+  );
 });
 
 describe('one pull request that cannot take a comment', () => {
