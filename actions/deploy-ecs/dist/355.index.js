@@ -713,7 +713,7 @@ async function deploy(inputs) {
     }
     const service = inputs.service;
     const seenEvents = new Set((current.service.events ?? []).map((event) => event.id ?? ''));
-    const deploymentId = await core/* group */.Os(`Update service ${service}`, async () => {
+    const started = await core/* group */.Os(`Update service ${service}`, async () => {
         const updated = await ecs.updateService({
             cluster: inputs.cluster,
             service,
@@ -735,13 +735,15 @@ async function deploy(inputs) {
         else {
             core/* info */.pq(`Deployment ${primary.id} started: ${shortRevision(current.service?.taskDefinition)} -> ${shortRevision(registered.arn)}`);
         }
-        return primary.id;
+        return { id: primary.id, rolloutState: primary.rolloutState ?? 'IN_PROGRESS' };
     });
+    const deploymentId = started.id;
     outputs['deployment-id'] = deploymentId;
     report.deploymentId = deploymentId;
     if (!inputs.wait) {
-        outputs['rollout-state'] = 'IN_PROGRESS';
-        report.outcome = 'IN_PROGRESS (not waited for)';
+        // Already COMPLETED when the service ran this revision before; otherwise still IN_PROGRESS.
+        outputs['rollout-state'] = started.rolloutState;
+        report.outcome = `${started.rolloutState} (not waited for)`;
         return finish();
     }
     const watch = (id, phase) => core/* group */.Os(`${phase}: watching deployment ${id}`, async () => {

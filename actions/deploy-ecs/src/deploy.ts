@@ -93,7 +93,7 @@ export async function deploy(inputs: Inputs): Promise<void> {
   const service = inputs.service;
 
   const seenEvents = new Set((current.service.events ?? []).map((event) => event.id ?? ''));
-  const deploymentId = await core.group(`Update service ${service}`, async () => {
+  const started = await core.group(`Update service ${service}`, async () => {
     const updated = await ecs.updateService({
       cluster: inputs.cluster,
       service,
@@ -119,14 +119,16 @@ export async function deploy(inputs: Inputs): Promise<void> {
         `Deployment ${primary.id} started: ${shortRevision(current.service?.taskDefinition)} -> ${shortRevision(registered.arn)}`,
       );
     }
-    return primary.id;
+    return { id: primary.id, rolloutState: primary.rolloutState ?? 'IN_PROGRESS' };
   });
+  const deploymentId = started.id;
   outputs['deployment-id'] = deploymentId;
   report.deploymentId = deploymentId;
 
   if (!inputs.wait) {
-    outputs['rollout-state'] = 'IN_PROGRESS';
-    report.outcome = 'IN_PROGRESS (not waited for)';
+    // Already COMPLETED when the service ran this revision before; otherwise still IN_PROGRESS.
+    outputs['rollout-state'] = started.rolloutState;
+    report.outcome = `${started.rolloutState} (not waited for)`;
     return finish();
   }
 
