@@ -160,7 +160,11 @@ async function handleApiCall(
     sendJson(response, 200, result ?? {}, JSON_CONTENT_TYPE);
   } catch (error) {
     if (error instanceof AwsServiceError) return fail(error, { request: parsed });
-    throw error;
+    // A bug in the emulator: answer as AWS answers an internal failure, and keep it in the log.
+    const detail = error instanceof Error ? error.message : String(error);
+    return fail(new AwsServiceError('InternalFailure', `emulator error in ${operation}: ${detail}`, 500), {
+      request: parsed,
+    });
   }
 }
 
