@@ -137,6 +137,20 @@ describe('a push to the default branch after a merge', () => {
     expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
   });
 
+  test('GitHub Enterprise Server: the API below /api/v3 of GITHUB_API_URL', async () => {
+    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    const sha = pull.mergeCommitSha as string;
+    const run = await prComment(
+      {},
+      { event: pushEvent(sha), env: { GITHUB_SHA: sha, GITHUB_API_URL: `${github.url}/api/v3` } },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+    expect(github.calls().map((call) => call.path.split('/').slice(0, 4).join('/'))).toEqual(
+      Array(3).fill('/api/v3/repos'),
+    );
+  });
+
   test('a commit with no merged pull request: nothing to comment on, and the step still succeeds', async () => {
     const sha = github.state.commit(REPOSITORY, { message: 'Direct push' });
     const run = await prComment({}, { event: pushEvent(sha), env: { GITHUB_SHA: sha } });

@@ -557,6 +557,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const handleApi = (request: IncomingMessage, response: ServerResponse, raw: string, requestUrl: URL) => {
     const method = request.method ?? 'GET';
     const query = Object.fromEntries(requestUrl.searchParams);
+    // GitHub Enterprise Server serves the same API below /api/v3: `${url}/api/v3` works as GITHUB_API_URL.
+    const pathname = requestUrl.pathname.replace(/^\/api\/v3(?=\/)/, '');
     const base = { service: 'github' as const, method, path: requestUrl.pathname, query, problems: [] as Problem[] };
     let body: unknown;
     if (raw !== '') {
@@ -570,7 +572,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     let params: Record<string, string> | undefined;
     const route = routes.find((candidate, i) => {
       if (candidate.method !== method) return false;
-      params = matchers[i](requestUrl.pathname);
+      params = matchers[i](pathname);
       return params !== undefined;
     });
     if (!route || !params) {
