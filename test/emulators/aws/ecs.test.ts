@@ -280,6 +280,59 @@ describe('ECS in the AWS emulator (through the AWS SDK)', () => {
       expect(described.tasks?.[0].taskArn).toMatch(/^arn:aws:ecs:us-east-1:123456789012:task\/default\/[0-9a-f]{32}$/);
     });
 
+    test('tasks with a health check count only once HEALTHY', async () => {
+      emulator.ecs.seedService({ serviceName: 'web', taskDefinition: 'web:1', desiredCount: 1 });
+      const checked = fargate('nginx:2');
+      checked.containerDefinitions = [
+        { name: 'app', image: 'nginx:2', healthCheck: { command: ['CMD', 'node', 'health.js'] } },
+      ];
+      await ecs.send(new RegisterTaskDefinitionCommand(checked));
+      await ecs.send(new UpdateServiceCommand({ service: 'web', taskDefinition: 'web:2' }));
+      clock.advance(100);
+      const [task] = emulator.ecs.tasks({ serviceName: 'web' }).filter((t) => t.taskDefinitionArn.endsWith(':2'));
+      expect(task).toMatchObject({ lastStatus: 'RUNNING', healthStatus: 'UNKNOWN' });
+      expect((await describeService()).deployments).toHaveLength(2);
+      clock.advance(50);
+      expect(emulator.ecs.tasks({ serviceName: 'web' }).find((t) => t.taskArn === task.taskArn)?.healthStatus).toBe(
+        'HEALTHY',
+      );
+      clock.advance(40);
+      expect((await describeService()).deployments?.map((d) => d.rolloutState)).toEqual(['COMPLETED']);
+    });
+
+    test('a changed desired count alone scales the PRIMARY deployment without a new one', async () => {
+      emulator.ecs.seedService({ serviceName: 'web', taskDefinition: 'web:1', desiredCount: 1 });
+      const before = (await describeService()).deployments?.[0].id;
+      await ecs.send(new UpdateServiceCommand({ service: 'web', desiredCount: 3 }));
+      clock.advance(100);
+      const service = await describeService();
+      expect(service).toMatchObject({ desiredCount: 3, runningCount: 3 });
+      expect(service.deployments?.map((d) => d.id)).toEqual([before]);
+    });
+
+    test('an image that cannot be pulled fails its tasks while starting', async () => {
+      emulator.setScenario({
+        ...emulator.scenario(),
+        ecs: {
+          ...emulator.scenario().ecs,
+          failingImages: [{ pattern: '/:missing$/', reason: 'CannotPullContainerError: ref not found' }],
+        },
+      });
+      emulator.ecs.seedService({ serviceName: 'web', taskDefinition: 'web:1', desiredCount: 1 });
+      await ecs.send(new RegisterTaskDefinitionCommand(fargate('nginx:missing')));
+      const updated = await ecs.send(new UpdateServiceCommand({ service: 'web', taskDefinition: 'web:2' }));
+      clock.advance(100);
+      const [task] = emulator.ecs.tasks({ startedBy: updated.service?.deployments?.[0].id });
+      expect(task).toMatchObject({
+        lastStatus: 'STOPPED',
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotPullContainerError: ref not found',
+      });
+      expect(task.startedAt).toBeUndefined();
+      expect(task.containers[0]).toMatchObject({ reason: 'CannotPullContainerError: ref not found' });
+      expect(task.containers[0].exitCode).toBeUndefined();
+    });
+
     test('CreateService rolls out its first deployment', async () => {
       const created = await ecs.send(
         new CreateServiceCommand({ serviceName: 'api', taskDefinition: 'web', desiredCount: 1 }),
