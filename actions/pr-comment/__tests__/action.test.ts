@@ -382,6 +382,17 @@ describe('GitHub misbehaving', () => {
   );
 });
 
+describe('a commit GitHub does not know', () => {
+  test('fails with what GitHub said', async () => {
+    const sha = 'c'.repeat(40);
+    const run = await prComment({}, { event: pushEvent(sha), env: { GITHUB_SHA: sha } });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      `Could not list the pull requests of commit ccccccc: GitHub answered 422 No commit found for SHA: ${sha}`,
+    ]);
+  });
+});
+
 describe('one pull request that cannot take a comment', () => {
   test('a locked conversation: the others are still told, then the step fails naming it', async () => {
     const locked = github.state.mergePullRequest(REPOSITORY, {});

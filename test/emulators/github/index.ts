@@ -130,6 +130,11 @@ function notFound(): ApiAnswer {
   return { status: 404, body: resources.basicError('Not Found', DOCS, 404) };
 }
 
+/** GitHub's plain 422: the reason is the message itself (an unknown commit or ref). */
+function unprocessable(message: string): ApiAnswer {
+  return { status: 422, body: { message, documentation_url: DOCS } };
+}
+
 function validationFailed(message: string, field: string, resource: string): ApiAnswer {
   return {
     status: 422,
@@ -192,7 +197,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
         if (!repo) return notFound();
         const commit = state.resolve(repo.fullName, request.params.commit_sha);
         if (!commit) {
-          return validationFailed(`No commit found for SHA: ${request.params.commit_sha}`, 'commit_sha', 'Commit');
+          return unprocessable(`No commit found for SHA: ${request.params.commit_sha}`);
         }
         const pulls = state.pullsForCommit(repo.fullName, commit.sha);
         return listAnswer(pulls, request, (pull) =>
@@ -345,7 +350,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
           production_environment?: boolean;
         };
         const commit = state.resolve(repo.fullName, body.ref);
-        if (!commit) return validationFailed(`No ref found for: ${body.ref}`, 'ref', 'Deployment');
+        if (!commit) return unprocessable(`No ref found for: ${body.ref}`);
         const deployment = state.createDeployment(repo.fullName, {
           sha: commit.sha,
           ref: body.ref,
