@@ -12,13 +12,19 @@ const repo = { owner: 'octo-org', repo: 'shipyard-demo' };
 let github: GitHubEmulator;
 let octokit: Octokit;
 
+const apiUrlBefore = process.env.GITHUB_API_URL;
 beforeAll(async () => {
   github = await startGitHubEmulator();
   // @actions/github reads GITHUB_API_URL when it is first imported.
   process.env.GITHUB_API_URL = github.url;
   octokit = await createOctokit('ghs_test');
 });
-afterAll(() => github.close());
+afterAll(async () => {
+  // The jest worker's environment is shared with the test files that run after this one.
+  if (apiUrlBefore === undefined) delete process.env.GITHUB_API_URL;
+  else process.env.GITHUB_API_URL = apiUrlBefore;
+  await github.close();
+});
 beforeEach(() => {
   github.reset();
   github.state.createRepository(REPOSITORY);
