@@ -209,6 +209,8 @@ steps:
       cluster: ${cluster}
 `;
 
+const productionJob = `permissions: {}\nenvironment: production\nconcurrency:\n  group: deploy-production\n  cancel-in-progress: false${deploySteps('production')}`;
+
 const examples: Example[] = [
   {
     rule: 'pinned-uses',
@@ -436,19 +438,23 @@ const examples: Example[] = [
   },
   {
     rule: 'deploy-job',
-    what: "production cancelled by the workflow's group",
+    what: 'production without an explicit cancel-in-progress: false',
     bad: workflow(
       `permissions: {}\nenvironment: production\nconcurrency: deploy-production${deploySteps('production')}`,
-      {
-        header: 'on: push\npermissions: {}\nconcurrency:\n  group: prod-${{ github.ref }}\n  cancel-in-progress: true',
-      },
     ),
     fixed: workflow(
-      `permissions: {}\nenvironment: production\nconcurrency: deploy-production${deploySteps('production')}`,
-      {
-        header: 'on: push\npermissions: {}\nconcurrency:\n  group: prod-${{ github.ref }}',
-      },
+      `permissions: {}\nenvironment: production\nconcurrency:\n  group: deploy-production\n  cancel-in-progress: false${deploySteps('production')}`,
     ),
+  },
+  {
+    rule: 'deploy-job',
+    what: "production cancelled by the workflow's group",
+    bad: workflow(productionJob, {
+      header: 'on: push\npermissions: {}\nconcurrency:\n  group: prod-${{ github.ref }}\n  cancel-in-progress: true',
+    }),
+    fixed: workflow(productionJob, {
+      header: 'on: push\npermissions: {}\nconcurrency:\n  group: prod-${{ github.ref }}',
+    }),
   },
   {
     rule: 'action-contract',

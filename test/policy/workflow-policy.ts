@@ -436,11 +436,15 @@ function awsOidc(parsed: ParsedWorkflow): Violation[] {
 // deploy-job: a job that runs deploy-ecs deploys to a GitHub environment (protection rules, its
 // own OIDC subject) and is serialised per environment; production is never cancelled mid-rollout.
 
+/** `cancel` is undefined when not written (GitHub then does not cancel). */
 function concurrencyOf(value: Job['concurrency']): { group?: string; cancel?: boolean | string } | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'string') return { group: value, cancel: false };
-  return { group: value.group, cancel: value['cancel-in-progress'] ?? false };
+  if (typeof value === 'string') return { group: value };
+  return { group: value.group, cancel: value['cancel-in-progress'] };
 }
+
+const neverCancels = (cancel: boolean | string | undefined) =>
+  cancel === undefined || cancel === false || cancel === 'false';
 
 /** A job whose AWS is an emulator on loopback deploys nothing real (ci's rehearsals). */
 function targetsLoopbackEmulator(job: Job, workflow: Workflow): boolean {
@@ -474,17 +478,21 @@ function deployJob(parsed: ParsedWorkflow): Violation[] {
       });
     }
     if (environment === 'production') {
-      for (const [level, concurrency] of [
-        ['job', jobConcurrency],
-        ['workflow', workflowConcurrency],
-      ] as const) {
-        if (concurrency && concurrency.cancel !== false && concurrency.cancel !== 'false') {
-          violations.push({
-            rule: 'deploy-job',
-            where,
-            message: `the ${level}'s concurrency may cancel a running production deploy; set \`cancel-in-progress: false\``,
-          });
-        }
+      // Said out loud on the deploy job, so nobody "optimises" it to true later.
+      if (jobConcurrency?.group && jobConcurrency.cancel !== false) {
+        violations.push({
+          rule: 'deploy-job',
+          where,
+          message:
+            'a production deploy job must say `cancel-in-progress: false`: a cancelled rollout is left half-watched and never rolled back',
+        });
+      }
+      if (workflowConcurrency && !neverCancels(workflowConcurrency.cancel)) {
+        violations.push({
+          rule: 'deploy-job',
+          where,
+          message: "the workflow's concurrency may cancel a running production deploy; set `cancel-in-progress: false`",
+        });
       }
     }
   }
