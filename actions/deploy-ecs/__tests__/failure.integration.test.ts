@@ -103,5 +103,10 @@ describe('deploy-ecs against the emulator: rollouts that fail', () => {
         .filter((c) => c.status === 200)
         .map((c) => c.operation),
     ).toEqual(mutated);
+    // The outputs and the summary still say how far the step got.
+    expect(run.outputs['task-definition-arn']).toBe(
+      mutated.length > 0 ? 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2' : '',
+    );
+    expect(run.summary).toContain(`| Rollout | ERROR: Permission denied for ${action}`);
   });
 });

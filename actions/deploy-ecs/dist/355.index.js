@@ -672,127 +672,143 @@ async function deploy(inputs) {
         'rolled-back': 'false',
         diff: '',
     };
+    let finished = false;
     const finish = async () => {
+        finished = true;
         for (const [name, value] of Object.entries(outputs))
             core/* setOutput */.uH(name, value);
         await appendSummary(renderSummary(report));
     };
-    const rendered = await core/* group */.Os('Render the task definition', () => deploy_render(ecs, inputs));
-    outputs['task-definition'] = rendered.path;
-    const current = await core/* group */.Os('Compare with what is registered and running', () => compare(ecs, inputs, rendered.definition));
-    outputs['previous-task-definition-arn'] = current.service?.taskDefinition ?? '';
-    outputs.diff = current.diff;
-    report.previousArn = current.service?.taskDefinition;
-    report.diff = current.diff;
-    report.images = imageChanges(current.running?.definition ?? current.latest?.definition, rendered.definition);
-    if (inputs.dryRun) {
-        if (current.unchanged)
-            outputs['task-definition-arn'] = current.latest?.arn ?? '';
-        report.newArn = current.unchanged ? current.latest?.arn : undefined;
-        report.reused = current.unchanged;
-        core/* notice */.lm(current.unchanged
-            ? `Dry run: the rendered task definition equals ${shortRevision(current.latest?.arn)}; nothing registered or deployed`
-            : 'Dry run: the diff above is what would be registered; nothing registered or deployed');
-        return finish();
+    // Whatever stops the step (a refused permission, say), the outputs and summary say how far it got.
+    try {
+        await steps();
     }
-    const registered = await core/* group */.Os('Register the task definition', async () => {
-        if (inputs.skipUnchanged && current.unchanged && current.latest) {
-            core/* info */.pq(`Unchanged: ${shortRevision(current.latest.arn)} already holds this definition; reusing it`);
-            return { arn: current.latest.arn, reused: true };
+    catch (error) {
+        if (!finished) {
+            report.outcome ??= 'ERROR';
+            report.reason ??= (0,errors/* errorMessage */.gJ)(error);
+            await finish();
         }
-        const revision = await ecs.registerTaskDefinition(rendered.definition);
-        core/* info */.pq(`Registered ${revision.arn}`);
-        return { arn: revision.arn, reused: false };
-    });
-    outputs['task-definition-arn'] = registered.arn;
-    report.newArn = registered.arn;
-    report.reused = registered.reused;
-    if (!inputs.service || !current.service) {
-        core/* info */.pq('No service given: registered only');
-        return finish();
+        throw error;
     }
-    const service = inputs.service;
-    const seenEvents = new Set((current.service.events ?? []).map((event) => event.id ?? ''));
-    const started = await core/* group */.Os(`Update service ${service}`, async () => {
-        const updated = await ecs.updateService({
-            cluster: inputs.cluster,
-            service,
-            taskDefinition: registered.arn,
-            desiredCount: inputs.desiredCount,
-            forceNewDeployment: inputs.forceNewDeployment,
-            enableEcsManagedTags: inputs.enableEcsManagedTags,
-            propagateTags: inputs.propagateTags,
+    async function steps() {
+        const rendered = await core/* group */.Os('Render the task definition', () => deploy_render(ecs, inputs));
+        outputs['task-definition'] = rendered.path;
+        const current = await core/* group */.Os('Compare with what is registered and running', () => compare(ecs, inputs, rendered.definition));
+        outputs['previous-task-definition-arn'] = current.service?.taskDefinition ?? '';
+        outputs.diff = current.diff;
+        report.previousArn = current.service?.taskDefinition;
+        report.diff = current.diff;
+        report.images = imageChanges(current.running?.definition ?? current.latest?.definition, rendered.definition);
+        if (inputs.dryRun) {
+            if (current.unchanged)
+                outputs['task-definition-arn'] = current.latest?.arn ?? '';
+            report.newArn = current.unchanged ? current.latest?.arn : undefined;
+            report.reused = current.unchanged;
+            core/* notice */.lm(current.unchanged
+                ? `Dry run: the rendered task definition equals ${shortRevision(current.latest?.arn)}; nothing registered or deployed`
+                : 'Dry run: the diff above is what would be registered; nothing registered or deployed');
+            return finish();
+        }
+        const registered = await core/* group */.Os('Register the task definition', async () => {
+            if (inputs.skipUnchanged && current.unchanged && current.latest) {
+                core/* info */.pq(`Unchanged: ${shortRevision(current.latest.arn)} already holds this definition; reusing it`);
+                return { arn: current.latest.arn, reused: true };
+            }
+            const revision = await ecs.registerTaskDefinition(rendered.definition);
+            core/* info */.pq(`Registered ${revision.arn}`);
+            return { arn: revision.arn, reused: false };
         });
-        const primary = updated.deployments?.find((deployment) => deployment.status === 'PRIMARY');
-        if (!primary?.id)
-            throw new errors/* ActionFailure */.dR(`UpdateService left service ${service} without a PRIMARY deployment`);
-        if (primary.taskDefinition !== registered.arn) {
-            throw new errors/* ActionFailure */.dR(`UpdateService did not start a deployment of ${registered.arn} (PRIMARY runs ${primary.taskDefinition})`);
+        outputs['task-definition-arn'] = registered.arn;
+        report.newArn = registered.arn;
+        report.reused = registered.reused;
+        if (!inputs.service || !current.service) {
+            core/* info */.pq('No service given: registered only');
+            return finish();
         }
-        if (primary.rolloutState === 'COMPLETED') {
-            core/* info */.pq(`The service already runs ${shortRevision(registered.arn)}; no new deployment (set force-new-deployment to replace the tasks)`);
-        }
-        else {
-            core/* info */.pq(`Deployment ${primary.id} started: ${shortRevision(current.service?.taskDefinition)} -> ${shortRevision(registered.arn)}`);
-        }
-        return { id: primary.id, rolloutState: primary.rolloutState ?? 'IN_PROGRESS' };
-    });
-    const deploymentId = started.id;
-    outputs['deployment-id'] = deploymentId;
-    report.deploymentId = deploymentId;
-    if (!inputs.wait) {
-        // Already COMPLETED when the service ran this revision before; otherwise still IN_PROGRESS.
-        outputs['rollout-state'] = started.rolloutState;
-        report.outcome = `${started.rolloutState} (not waited for)`;
-        return finish();
-    }
-    const watch = (id, phase) => core/* group */.Os(`${phase}: watching deployment ${id}`, async () => {
-        const result = await watchDeployment({
-            describe: () => ecs.describeService(inputs.cluster, service),
-            deploymentId: id,
-            intervalMs: inputs.pollIntervalMs,
-            timeoutMs: inputs.timeoutMs,
-            seenEvents,
-            onEvent: (event) => {
-                report.events.push(event);
-                core/* info */.pq(`${event.createdAt?.toISOString() ?? ''} ${event.message}`);
-            },
-            onWaiting: (text) => core/* info */.pq(text),
-            onTransientError: (text) => core/* warning */.$e(text),
+        const service = inputs.service;
+        const seenEvents = new Set((current.service.events ?? []).map((event) => event.id ?? ''));
+        const started = await core/* group */.Os(`Update service ${service}`, async () => {
+            const updated = await ecs.updateService({
+                cluster: inputs.cluster,
+                service,
+                taskDefinition: registered.arn,
+                desiredCount: inputs.desiredCount,
+                forceNewDeployment: inputs.forceNewDeployment,
+                enableEcsManagedTags: inputs.enableEcsManagedTags,
+                propagateTags: inputs.propagateTags,
+            });
+            const primary = updated.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+            if (!primary?.id)
+                throw new errors/* ActionFailure */.dR(`UpdateService left service ${service} without a PRIMARY deployment`);
+            if (primary.taskDefinition !== registered.arn) {
+                throw new errors/* ActionFailure */.dR(`UpdateService did not start a deployment of ${registered.arn} (PRIMARY runs ${primary.taskDefinition})`);
+            }
+            if (primary.rolloutState === 'COMPLETED') {
+                core/* info */.pq(`The service already runs ${shortRevision(registered.arn)}; no new deployment (set force-new-deployment to replace the tasks)`);
+            }
+            else {
+                core/* info */.pq(`Deployment ${primary.id} started: ${shortRevision(current.service?.taskDefinition)} -> ${shortRevision(registered.arn)}`);
+            }
+            return { id: primary.id, rolloutState: primary.rolloutState ?? 'IN_PROGRESS' };
         });
-        report.timeline.push({ phase, entries: result.timeline, startedAtMs: result.startedAtMs });
-        core/* info */.pq(`${phase}: ${result.outcome} after ${formatDuration(result.endedAtMs - result.startedAtMs)} (${result.reason})`);
-        return result;
-    });
-    const rollout = await watch(deploymentId, 'Rollout');
-    report.outcome = rollout.outcome;
-    report.reason = rollout.reason;
-    if (rollout.outcome === 'COMPLETED') {
-        outputs['rollout-state'] = 'COMPLETED';
-        if (inputs.keepRevisions > 0) {
-            report.deregistered = await core/* group */.Os('Deregister old revisions', () => cleanUp(ecs, registered.arn, current.service?.taskDefinition, inputs.keepRevisions));
+        const deploymentId = started.id;
+        outputs['deployment-id'] = deploymentId;
+        report.deploymentId = deploymentId;
+        if (!inputs.wait) {
+            // Already COMPLETED when the service ran this revision before; otherwise still IN_PROGRESS.
+            outputs['rollout-state'] = started.rolloutState;
+            report.outcome = `${started.rolloutState} (not waited for)`;
+            return finish();
         }
-        return finish();
+        const watch = (id, phase) => core/* group */.Os(`${phase}: watching deployment ${id}`, async () => {
+            const result = await watchDeployment({
+                describe: () => ecs.describeService(inputs.cluster, service),
+                deploymentId: id,
+                intervalMs: inputs.pollIntervalMs,
+                timeoutMs: inputs.timeoutMs,
+                seenEvents,
+                onEvent: (event) => {
+                    report.events.push(event);
+                    core/* info */.pq(`${event.createdAt?.toISOString() ?? ''} ${event.message}`);
+                },
+                onWaiting: (text) => core/* info */.pq(text),
+                onTransientError: (text) => core/* warning */.$e(text),
+            });
+            report.timeline.push({ phase, entries: result.timeline, startedAtMs: result.startedAtMs });
+            core/* info */.pq(`${phase}: ${result.outcome} after ${formatDuration(result.endedAtMs - result.startedAtMs)} (${result.reason})`);
+            return result;
+        });
+        const rollout = await watch(deploymentId, 'Rollout');
+        report.outcome = rollout.outcome;
+        report.reason = rollout.reason;
+        if (rollout.outcome === 'COMPLETED') {
+            outputs['rollout-state'] = 'COMPLETED';
+            if (inputs.keepRevisions > 0) {
+                report.deregistered = await core/* group */.Os('Deregister old revisions', () => cleanUp(ecs, registered.arn, current.service?.taskDefinition, inputs.keepRevisions));
+            }
+            return finish();
+        }
+        outputs['rollout-state'] = rollout.outcome === 'TIMED_OUT' ? 'TIMED_OUT' : 'FAILED';
+        report.stoppedTasks = await core/* group */.Os('Why tasks stopped', async () => {
+            const tasks = await stoppedTasks(ecs, inputs.cluster, service, registered.arn);
+            for (const line of describeStoppedTasks(tasks))
+                core/* info */.pq(line);
+            if (tasks.length === 0)
+                core/* info */.pq(`No stopped tasks of ${shortRevision(registered.arn)} were found`);
+            return tasks;
+        });
+        const previousArn = current.service.taskDefinition;
+        const rollback = await rollBack({ ecs, inputs, service, rollout, previousArn, newArn: registered.arn, watch });
+        report.rolledBack = rollback.rolledBack;
+        report.rollbackNote = rollback.note;
+        outputs['rolled-back'] = String(rollback.rolledBack);
+        await finish();
+        const why = report.stoppedTasks[0]
+            ? ` First stopped task: ${describeStoppedTasks(report.stoppedTasks.slice(0, 1)).join(';')}.`
+            : '';
+        throw new errors/* ActionFailure */.dR(`Deployment ${deploymentId} of ${shortRevision(registered.arn)} ${rollout.outcome}: ${rollout.reason}.${why} ${rollback.note}`.trim());
     }
-    outputs['rollout-state'] = rollout.outcome === 'TIMED_OUT' ? 'TIMED_OUT' : 'FAILED';
-    report.stoppedTasks = await core/* group */.Os('Why tasks stopped', async () => {
-        const tasks = await stoppedTasks(ecs, inputs.cluster, service, registered.arn);
-        for (const line of describeStoppedTasks(tasks))
-            core/* info */.pq(line);
-        if (tasks.length === 0)
-            core/* info */.pq(`No stopped tasks of ${shortRevision(registered.arn)} were found`);
-        return tasks;
-    });
-    const previousArn = current.service.taskDefinition;
-    const rollback = await rollBack({ ecs, inputs, service, rollout, previousArn, newArn: registered.arn, watch });
-    report.rolledBack = rollback.rolledBack;
-    report.rollbackNote = rollback.note;
-    outputs['rolled-back'] = String(rollback.rolledBack);
-    await finish();
-    const why = report.stoppedTasks[0]
-        ? ` First stopped task: ${describeStoppedTasks(report.stoppedTasks.slice(0, 1)).join(';')}.`
-        : '';
-    throw new errors/* ActionFailure */.dR(`Deployment ${deploymentId} of ${shortRevision(registered.arn)} ${rollout.outcome}: ${rollout.reason}.${why} ${rollback.note}`.trim());
 }
 async function deploy_render(ecs, inputs) {
     const { source } = inputs;

@@ -44,151 +44,167 @@ export async function deploy(inputs: Inputs): Promise<void> {
     'rolled-back': 'false',
     diff: '',
   };
+  let finished = false;
   const finish = async () => {
+    finished = true;
     for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
     await appendSummary(renderSummary(report));
   };
 
-  const rendered = await core.group('Render the task definition', () => render(ecs, inputs));
-  outputs['task-definition'] = rendered.path;
+  // Whatever stops the step (a refused permission, say), the outputs and summary say how far it got.
+  try {
+    await steps();
+  } catch (error) {
+    if (!finished) {
+      report.outcome ??= 'ERROR';
+      report.reason ??= errorMessage(error);
+      await finish();
+    }
+    throw error;
+  }
 
-  const current = await core.group('Compare with what is registered and running', () =>
-    compare(ecs, inputs, rendered.definition),
-  );
-  outputs['previous-task-definition-arn'] = current.service?.taskDefinition ?? '';
-  outputs.diff = current.diff;
-  report.previousArn = current.service?.taskDefinition;
-  report.diff = current.diff;
-  report.images = imageChanges(current.running?.definition ?? current.latest?.definition, rendered.definition);
+  async function steps(): Promise<void> {
+    const rendered = await core.group('Render the task definition', () => render(ecs, inputs));
+    outputs['task-definition'] = rendered.path;
 
-  if (inputs.dryRun) {
-    if (current.unchanged) outputs['task-definition-arn'] = current.latest?.arn ?? '';
-    report.newArn = current.unchanged ? current.latest?.arn : undefined;
-    report.reused = current.unchanged;
-    core.notice(
-      current.unchanged
-        ? `Dry run: the rendered task definition equals ${shortRevision(current.latest?.arn)}; nothing registered or deployed`
-        : 'Dry run: the diff above is what would be registered; nothing registered or deployed',
+    const current = await core.group('Compare with what is registered and running', () =>
+      compare(ecs, inputs, rendered.definition),
     );
-    return finish();
-  }
+    outputs['previous-task-definition-arn'] = current.service?.taskDefinition ?? '';
+    outputs.diff = current.diff;
+    report.previousArn = current.service?.taskDefinition;
+    report.diff = current.diff;
+    report.images = imageChanges(current.running?.definition ?? current.latest?.definition, rendered.definition);
 
-  const registered = await core.group('Register the task definition', async () => {
-    if (inputs.skipUnchanged && current.unchanged && current.latest) {
-      core.info(`Unchanged: ${shortRevision(current.latest.arn)} already holds this definition; reusing it`);
-      return { arn: current.latest.arn, reused: true };
+    if (inputs.dryRun) {
+      if (current.unchanged) outputs['task-definition-arn'] = current.latest?.arn ?? '';
+      report.newArn = current.unchanged ? current.latest?.arn : undefined;
+      report.reused = current.unchanged;
+      core.notice(
+        current.unchanged
+          ? `Dry run: the rendered task definition equals ${shortRevision(current.latest?.arn)}; nothing registered or deployed`
+          : 'Dry run: the diff above is what would be registered; nothing registered or deployed',
+      );
+      return finish();
     }
-    const revision = await ecs.registerTaskDefinition(rendered.definition);
-    core.info(`Registered ${revision.arn}`);
-    return { arn: revision.arn, reused: false };
-  });
-  outputs['task-definition-arn'] = registered.arn;
-  report.newArn = registered.arn;
-  report.reused = registered.reused;
 
-  if (!inputs.service || !current.service) {
-    core.info('No service given: registered only');
-    return finish();
-  }
-  const service = inputs.service;
-
-  const seenEvents = new Set((current.service.events ?? []).map((event) => event.id ?? ''));
-  const started = await core.group(`Update service ${service}`, async () => {
-    const updated = await ecs.updateService({
-      cluster: inputs.cluster,
-      service,
-      taskDefinition: registered.arn,
-      desiredCount: inputs.desiredCount,
-      forceNewDeployment: inputs.forceNewDeployment,
-      enableEcsManagedTags: inputs.enableEcsManagedTags,
-      propagateTags: inputs.propagateTags,
+    const registered = await core.group('Register the task definition', async () => {
+      if (inputs.skipUnchanged && current.unchanged && current.latest) {
+        core.info(`Unchanged: ${shortRevision(current.latest.arn)} already holds this definition; reusing it`);
+        return { arn: current.latest.arn, reused: true };
+      }
+      const revision = await ecs.registerTaskDefinition(rendered.definition);
+      core.info(`Registered ${revision.arn}`);
+      return { arn: revision.arn, reused: false };
     });
-    const primary = updated.deployments?.find((deployment) => deployment.status === 'PRIMARY');
-    if (!primary?.id) throw new ActionFailure(`UpdateService left service ${service} without a PRIMARY deployment`);
-    if (primary.taskDefinition !== registered.arn) {
-      throw new ActionFailure(
-        `UpdateService did not start a deployment of ${registered.arn} (PRIMARY runs ${primary.taskDefinition})`,
-      );
-    }
-    if (primary.rolloutState === 'COMPLETED') {
-      core.info(
-        `The service already runs ${shortRevision(registered.arn)}; no new deployment (set force-new-deployment to replace the tasks)`,
-      );
-    } else {
-      core.info(
-        `Deployment ${primary.id} started: ${shortRevision(current.service?.taskDefinition)} -> ${shortRevision(registered.arn)}`,
-      );
-    }
-    return { id: primary.id, rolloutState: primary.rolloutState ?? 'IN_PROGRESS' };
-  });
-  const deploymentId = started.id;
-  outputs['deployment-id'] = deploymentId;
-  report.deploymentId = deploymentId;
+    outputs['task-definition-arn'] = registered.arn;
+    report.newArn = registered.arn;
+    report.reused = registered.reused;
 
-  if (!inputs.wait) {
-    // Already COMPLETED when the service ran this revision before; otherwise still IN_PROGRESS.
-    outputs['rollout-state'] = started.rolloutState;
-    report.outcome = `${started.rolloutState} (not waited for)`;
-    return finish();
-  }
+    if (!inputs.service || !current.service) {
+      core.info('No service given: registered only');
+      return finish();
+    }
+    const service = inputs.service;
 
-  const watch = (id: string, phase: string) =>
-    core.group(`${phase}: watching deployment ${id}`, async () => {
-      const result = await watchDeployment({
-        describe: () => ecs.describeService(inputs.cluster, service),
-        deploymentId: id,
-        intervalMs: inputs.pollIntervalMs,
-        timeoutMs: inputs.timeoutMs,
-        seenEvents,
-        onEvent: (event) => {
-          report.events.push(event);
-          core.info(`${event.createdAt?.toISOString() ?? ''} ${event.message}`);
-        },
-        onWaiting: (text) => core.info(text),
-        onTransientError: (text) => core.warning(text),
+    const seenEvents = new Set((current.service.events ?? []).map((event) => event.id ?? ''));
+    const started = await core.group(`Update service ${service}`, async () => {
+      const updated = await ecs.updateService({
+        cluster: inputs.cluster,
+        service,
+        taskDefinition: registered.arn,
+        desiredCount: inputs.desiredCount,
+        forceNewDeployment: inputs.forceNewDeployment,
+        enableEcsManagedTags: inputs.enableEcsManagedTags,
+        propagateTags: inputs.propagateTags,
       });
-      report.timeline.push({ phase, entries: result.timeline, startedAtMs: result.startedAtMs });
-      core.info(
-        `${phase}: ${result.outcome} after ${formatDuration(result.endedAtMs - result.startedAtMs)} (${result.reason})`,
-      );
-      return result;
+      const primary = updated.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+      if (!primary?.id) throw new ActionFailure(`UpdateService left service ${service} without a PRIMARY deployment`);
+      if (primary.taskDefinition !== registered.arn) {
+        throw new ActionFailure(
+          `UpdateService did not start a deployment of ${registered.arn} (PRIMARY runs ${primary.taskDefinition})`,
+        );
+      }
+      if (primary.rolloutState === 'COMPLETED') {
+        core.info(
+          `The service already runs ${shortRevision(registered.arn)}; no new deployment (set force-new-deployment to replace the tasks)`,
+        );
+      } else {
+        core.info(
+          `Deployment ${primary.id} started: ${shortRevision(current.service?.taskDefinition)} -> ${shortRevision(registered.arn)}`,
+        );
+      }
+      return { id: primary.id, rolloutState: primary.rolloutState ?? 'IN_PROGRESS' };
+    });
+    const deploymentId = started.id;
+    outputs['deployment-id'] = deploymentId;
+    report.deploymentId = deploymentId;
+
+    if (!inputs.wait) {
+      // Already COMPLETED when the service ran this revision before; otherwise still IN_PROGRESS.
+      outputs['rollout-state'] = started.rolloutState;
+      report.outcome = `${started.rolloutState} (not waited for)`;
+      return finish();
+    }
+
+    const watch = (id: string, phase: string) =>
+      core.group(`${phase}: watching deployment ${id}`, async () => {
+        const result = await watchDeployment({
+          describe: () => ecs.describeService(inputs.cluster, service),
+          deploymentId: id,
+          intervalMs: inputs.pollIntervalMs,
+          timeoutMs: inputs.timeoutMs,
+          seenEvents,
+          onEvent: (event) => {
+            report.events.push(event);
+            core.info(`${event.createdAt?.toISOString() ?? ''} ${event.message}`);
+          },
+          onWaiting: (text) => core.info(text),
+          onTransientError: (text) => core.warning(text),
+        });
+        report.timeline.push({ phase, entries: result.timeline, startedAtMs: result.startedAtMs });
+        core.info(
+          `${phase}: ${result.outcome} after ${formatDuration(result.endedAtMs - result.startedAtMs)} (${result.reason})`,
+        );
+        return result;
+      });
+
+    const rollout = await watch(deploymentId, 'Rollout');
+    report.outcome = rollout.outcome;
+    report.reason = rollout.reason;
+
+    if (rollout.outcome === 'COMPLETED') {
+      outputs['rollout-state'] = 'COMPLETED';
+      if (inputs.keepRevisions > 0) {
+        report.deregistered = await core.group('Deregister old revisions', () =>
+          cleanUp(ecs, registered.arn, current.service?.taskDefinition, inputs.keepRevisions),
+        );
+      }
+      return finish();
+    }
+
+    outputs['rollout-state'] = rollout.outcome === 'TIMED_OUT' ? 'TIMED_OUT' : 'FAILED';
+    report.stoppedTasks = await core.group('Why tasks stopped', async () => {
+      const tasks = await stoppedTasks(ecs, inputs.cluster, service, registered.arn);
+      for (const line of describeStoppedTasks(tasks)) core.info(line);
+      if (tasks.length === 0) core.info(`No stopped tasks of ${shortRevision(registered.arn)} were found`);
+      return tasks;
     });
 
-  const rollout = await watch(deploymentId, 'Rollout');
-  report.outcome = rollout.outcome;
-  report.reason = rollout.reason;
+    const previousArn = current.service.taskDefinition;
+    const rollback = await rollBack({ ecs, inputs, service, rollout, previousArn, newArn: registered.arn, watch });
+    report.rolledBack = rollback.rolledBack;
+    report.rollbackNote = rollback.note;
+    outputs['rolled-back'] = String(rollback.rolledBack);
+    await finish();
 
-  if (rollout.outcome === 'COMPLETED') {
-    outputs['rollout-state'] = 'COMPLETED';
-    if (inputs.keepRevisions > 0) {
-      report.deregistered = await core.group('Deregister old revisions', () =>
-        cleanUp(ecs, registered.arn, current.service?.taskDefinition, inputs.keepRevisions),
-      );
-    }
-    return finish();
+    const why = report.stoppedTasks[0]
+      ? ` First stopped task: ${describeStoppedTasks(report.stoppedTasks.slice(0, 1)).join(';')}.`
+      : '';
+    throw new ActionFailure(
+      `Deployment ${deploymentId} of ${shortRevision(registered.arn)} ${rollout.outcome}: ${rollout.reason}.${why} ${rollback.note}`.trim(),
+    );
   }
-
-  outputs['rollout-state'] = rollout.outcome === 'TIMED_OUT' ? 'TIMED_OUT' : 'FAILED';
-  report.stoppedTasks = await core.group('Why tasks stopped', async () => {
-    const tasks = await stoppedTasks(ecs, inputs.cluster, service, registered.arn);
-    for (const line of describeStoppedTasks(tasks)) core.info(line);
-    if (tasks.length === 0) core.info(`No stopped tasks of ${shortRevision(registered.arn)} were found`);
-    return tasks;
-  });
-
-  const previousArn = current.service.taskDefinition;
-  const rollback = await rollBack({ ecs, inputs, service, rollout, previousArn, newArn: registered.arn, watch });
-  report.rolledBack = rollback.rolledBack;
-  report.rollbackNote = rollback.note;
-  outputs['rolled-back'] = String(rollback.rolledBack);
-  await finish();
-
-  const why = report.stoppedTasks[0]
-    ? ` First stopped task: ${describeStoppedTasks(report.stoppedTasks.slice(0, 1)).join(';')}.`
-    : '';
-  throw new ActionFailure(
-    `Deployment ${deploymentId} of ${shortRevision(registered.arn)} ${rollout.outcome}: ${rollout.reason}.${why} ${rollback.note}`.trim(),
-  );
 }
 
 interface Rendered {
