@@ -244,6 +244,25 @@ describe('deploy-ecs against the emulator: rollouts that succeed', () => {
     expect(emulator.calls({ mutating: true }).map((c) => c.operation)).toEqual(['RegisterTaskDefinition']);
   });
 
+  test('finds ECS through the service-specific AWS_ENDPOINT_URL_ECS and AWS_DEFAULT_REGION', async () => {
+    emulator.setScenario({ ecs: {} });
+    emulator.reset();
+    const run = await deploy(
+      emulator,
+      { 'task-definition': 'task-definition.json' },
+      {
+        env: {
+          AWS_ENDPOINT_URL: undefined,
+          AWS_ENDPOINT_URL_ECS: emulator.url,
+          AWS_REGION: undefined,
+          AWS_DEFAULT_REGION: 'us-east-1',
+        },
+      },
+    );
+    expect(run.errors).toEqual([]);
+    expect(emulator.calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(1);
+  });
+
   test('dry-run prints the diff against the running definition and changes nothing', async () => {
     seedWebService(emulator);
     const workspace = workspaceWith({
