@@ -452,6 +452,19 @@ describe('Slack', () => {
   });
 });
 
+describe('Slack out of reach', () => {
+  test('a webhook nobody answers: a warning, the step succeeds', async () => {
+    const closed = await startGitHubEmulator();
+    const unreachable = closed.slackWebhookUrl;
+    await closed.close();
+    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    const run = await prComment({ 'pr-number': pull.number, 'slack-webhook-url': unreachable });
+    expect(run.exitCode).toBe(0);
+    expect(run.warnings.join('\n')).toMatch(/^Slack could not be reached: connect ECONNREFUSED/);
+    expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+  });
+});
+
 describe('bad input fails before any request', () => {
   test.each([
     ['no token', { token: '' }, "Input 'token' is required"],
