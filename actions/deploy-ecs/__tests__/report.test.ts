@@ -30,6 +30,11 @@ const report: RolloutReport = {
         { atMs: 11_000, state: 'PRIMARY FAILED', running: 0, pending: 0, failed: 3 },
       ],
     },
+    {
+      phase: 'Rollback',
+      startedAtMs: 12_000,
+      entries: [{ atMs: 12_000, state: 'PRIMARY IN_PROGRESS', running: 0, pending: 2, failed: 0 }],
+    },
   ],
   events: [{ id: '1', createdAt: new Date('2026-01-01T00:00:00Z'), message: '(service web) has started 2 tasks.' }],
   stoppedTasks: [
@@ -62,6 +67,8 @@ describe('report', () => {
     );
     expect(summary).toContain('| Rollout | +0 ms | 10 s | PRIMARY IN_PROGRESS | 0 | 2 | 0 |');
     expect(summary).toContain('| Rollout | +10 s |  | PRIMARY FAILED | 0 | 0 | 3 |');
+    // A rollback's rows count from the same start as the rollout's.
+    expect(summary).toContain('| Rollback | +11 s |  | PRIMARY IN_PROGRESS | 0 | 2 | 0 |');
     expect(summary).toContain('| 2026-01-01T00:00:00.000Z | (service web) has started 2 tasks. |');
     expect(summary).toContain('```diff\n--- web:7');
     expect(summary).toContain(

@@ -603,9 +603,11 @@ function renderSummary(report) {
             change.before === change.after ? 'unchanged' : code(change.after),
         ]))
         : undefined;
-    const timeline = report.timeline.flatMap(({ phase, entries, startedAtMs }) => entries.map((entry, index) => [
+    // Times count from the start of the first watch, so a rollback's rows follow the rollout's.
+    const origin = report.timeline[0]?.startedAtMs ?? 0;
+    const timeline = report.timeline.flatMap(({ phase, entries }) => entries.map((entry, index) => [
         phase,
-        `+${formatDuration(entry.atMs - startedAtMs)}`,
+        `+${formatDuration(entry.atMs - origin)}`,
         index + 1 < entries.length ? formatDuration(entries[index + 1].atMs - entry.atMs) : '',
         entry.state,
         entry.running,
@@ -805,7 +807,9 @@ async function deploy(inputs) {
         outputs['rolled-back'] = String(rollback.rolledBack);
         await finish();
         const why = report.stoppedTasks[0]
-            ? ` First stopped task: ${describeStoppedTasks(report.stoppedTasks.slice(0, 1)).join(';')}.`
+            ? ` First stopped task: ${describeStoppedTasks(report.stoppedTasks.slice(0, 1))
+                .map((line) => line.trim())
+                .join('; ')}.`
             : '';
         throw new errors/* ActionFailure */.dR(`Deployment ${deploymentId} of ${shortRevision(registered.arn)} ${rollout.outcome}: ${rollout.reason}.${why} ${rollback.note}`.trim());
     }

@@ -199,7 +199,9 @@ export async function deploy(inputs: Inputs): Promise<void> {
     await finish();
 
     const why = report.stoppedTasks[0]
-      ? ` First stopped task: ${describeStoppedTasks(report.stoppedTasks.slice(0, 1)).join(';')}.`
+      ? ` First stopped task: ${describeStoppedTasks(report.stoppedTasks.slice(0, 1))
+          .map((line) => line.trim())
+          .join('; ')}.`
       : '';
     throw new ActionFailure(
       `Deployment ${deploymentId} of ${shortRevision(registered.arn)} ${rollout.outcome}: ${rollout.reason}.${why} ${rollback.note}`.trim(),

@@ -101,10 +101,12 @@ export function renderSummary(report: RolloutReport): string {
         )
       : undefined;
 
-  const timeline = report.timeline.flatMap(({ phase, entries, startedAtMs }) =>
+  // Times count from the start of the first watch, so a rollback's rows follow the rollout's.
+  const origin = report.timeline[0]?.startedAtMs ?? 0;
+  const timeline = report.timeline.flatMap(({ phase, entries }) =>
     entries.map((entry, index) => [
       phase,
-      `+${formatDuration(entry.atMs - startedAtMs)}`,
+      `+${formatDuration(entry.atMs - origin)}`,
       index + 1 < entries.length ? formatDuration(entries[index + 1].atMs - entry.atMs) : '',
       entry.state,
       entry.running,
