@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import {
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
@@ -413,6 +413,37 @@ describe('promote mode', () => {
         .filter((call) => call.mutating),
     ).toEqual([]);
   });
+});
+
+describe('AWS failures', () => {
+  afterEach(() => {
+    emulator.setScenario({});
+  });
+
+  test('a missing IAM permission fails at once, naming the action to allow', async () => {
+    emulator.setScenario({ faults: { operations: { 'ecr:CreateRepository': { accessDenied: true } } } });
+    const result = await run({ repository: 'new-app', 'create-repository': true });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatch(
+      /^Permission denied for ecr:CreateRepository: .*Allow ecr:CreateRepository in the role's IAM policy$/,
+    );
+    expect(emulator.calls({ operation: 'CreateRepository' })).toHaveLength(1);
+    expect(shim.calls().map((call) => call.args[0])).not.toContain('login');
+  });
+
+  withRegistry(
+    'throttling and server errors on 30% of ECR calls: the SDK retries and the promote still lands',
+    async () => {
+      await createRepository('web');
+      const staged = await pushImage('web', 'candidate');
+      emulator.setScenario({ seed: 7, faults: { throttleRate: 0.3, serverErrorRate: 0.1 } });
+      const result = await run({ repository: 'web', 'source-tag': 'candidate', tags: 'a\nb\nc\nd', 'max-attempts': 8 });
+      expect(result.errors).toEqual([]);
+      expect(result.outputs.digest).toBe(staged.digest);
+      expect(emulator.calls().filter((call) => call.fault !== undefined).length).toBeGreaterThan(0);
+    },
+  );
 });
 
 test('the README documents every input and output of action.yml', () => {
