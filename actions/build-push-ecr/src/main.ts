@@ -16,7 +16,6 @@ export function isPost(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 interface Outcome {
-  registry: string;
   digest?: string;
   tags: readonly string[];
   skipped: boolean;
@@ -64,7 +63,12 @@ export async function main(): Promise<void> {
 export async function post(): Promise<void> {
   const registry = core.getState(STATE.loggedInTo);
   if (!registry) return;
-  await docker.logout(registry);
+  try {
+    await docker.logout(registry);
+  } catch (error) {
+    // The job's result is the main step's; a logout that fails is worth a warning, not a red step.
+    core.warning(`Could not log out of ${registry}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 async function repositoryFor(ecr: EcrRegistry, inputs: Inputs): Promise<RepositoryInfo> {
@@ -114,7 +118,6 @@ async function promote(ecr: EcrRegistry, inputs: Inputs, mode: PromoteInputs, re
   );
   const detail = await ecr.findImage(inputs.repository, { digest: copied.digest });
   return {
-    registry,
     digest: copied.digest,
     tags: inputs.tags,
     skipped: false,
@@ -229,7 +232,6 @@ async function buildAndPush(
   }
 
   return {
-    registry,
     digest: detail?.digest,
     tags: inputs.tags,
     skipped: false,
@@ -261,7 +263,6 @@ async function skip(ecr: EcrRegistry, inputs: Inputs, registry: string, existing
     (tag) => copied.results.find((entry) => entry.tag === tag) ?? { tag, result: 'unchanged' as const },
   );
   return {
-    registry,
     digest: existing.digest,
     tags: inputs.tags,
     skipped: true,
