@@ -38,6 +38,12 @@ describe('valid inputs', () => {
     });
   });
 
+  test('a semver tag push gives the version', () => {
+    const inputs = getInputs(env({ repository: 'web', tags: '{{version}}' }, { GITHUB_REF: 'refs/tags/v1.4.2' }));
+    expect(inputs.version).toBe('1.4.2');
+    expect(inputs.tags).toEqual(['1.4.2']);
+  });
+
   test.each([
     ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', '123456789012.dkr.ecr.eu-west-1.amazonaws.com', '123456789012'],
     [

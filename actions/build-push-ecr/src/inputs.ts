@@ -76,6 +76,8 @@ export interface Inputs {
   immutableTags: boolean;
   tags: string[];
   skippedTemplates: RenderedTags['skipped'];
+  /** The semver of a tag push (`v1.2.3` gives `1.2.3`), for the image's version label. */
+  version?: string;
   mode: BuildInputs | PromoteInputs;
   maxAttempts: number;
 }
@@ -105,12 +107,10 @@ export function getInputs(env: Env = process.env): Inputs {
 
   const runContext = readRunContext(env as NodeJS.ProcessEnv);
   const templates = readList(INPUT.tags, env, { commas: false });
+  const placeholders = tagContext({ env, payload: runContext.payload });
   let rendered: RenderedTags;
   try {
-    rendered = renderTags(
-      templates.length > 0 ? templates : DEFAULT_TAG_TEMPLATES,
-      tagContext({ env, payload: runContext.payload }),
-    );
+    rendered = renderTags(templates.length > 0 ? templates : DEFAULT_TAG_TEMPLATES, placeholders);
   } catch (error) {
     if (error instanceof TagTemplateError) throw new InputError(INPUT.tags, error.message);
     throw error;
@@ -134,6 +134,7 @@ export function getInputs(env: Env = process.env): Inputs {
     immutableTags: readBoolean(INPUT.immutableTags, false, env),
     tags: rendered.tags,
     skippedTemplates: rendered.skipped,
+    version: placeholders.version,
     mode,
     maxAttempts: readAttempts(env),
   };

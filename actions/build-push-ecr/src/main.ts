@@ -195,7 +195,7 @@ async function buildAndPush(
     network: mode.network,
     labels: imageLabels({
       run,
-      version: inputs.tags.find((tag) => /^\d+\.\d+\.\d+/.test(tag)) ?? firstTag,
+      version: inputs.version ?? firstTag,
       created: new Date(),
       userLabels: mode.labels,
     }),
