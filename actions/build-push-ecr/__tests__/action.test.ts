@@ -12,7 +12,13 @@ import { registryUnavailableReason } from '../../../test/emulators/aws/registry.
 import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../../../test/emulators/aws/registry-fixtures.js';
 import { DEFAULT_SHA, runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
 import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
-import { dockerShim, filesContaining, workspaceWithDockerfile, type DockerShim } from './helpers.js';
+import {
+  dockerShim,
+  filesContaining,
+  removeTemporaryFolders,
+  workspaceWithDockerfile,
+  type DockerShim,
+} from './helpers.js';
 
 /**
  * The bundled action, run as the runner runs it, against the AWS emulator (ECR in front of a real
@@ -40,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   ecr?.destroy();
   await emulator?.close();
+  removeTemporaryFolders();
 });
 beforeEach(() => {
   emulator.reset();

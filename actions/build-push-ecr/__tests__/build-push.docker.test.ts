@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
 import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
@@ -17,7 +16,7 @@ import {
   runContainer,
   waitForHttp,
 } from './docker-engine.js';
-import { dockerShim, filesContaining, type DockerShim } from './helpers.js';
+import { dockerShim, filesContaining, removeTemporaryFolders, temporaryFolder, type DockerShim } from './helpers.js';
 
 /**
  * The action with a real Docker engine: it builds, pushes through the emulated ECR into a real
@@ -66,6 +65,7 @@ describeWithDocker('build-push-ecr with a real Docker engine', () => {
   afterAll(async () => {
     ecr?.destroy();
     await emulator?.close();
+    removeTemporaryFolders();
   });
   beforeEach(() => {
     shim = dockerShim({ real: dockerCli() });
@@ -84,7 +84,7 @@ describeWithDocker('build-push-ecr with a real Docker engine', () => {
 
   /** A tiny app on the local base image: no npm, so builds take seconds. */
   function tinyApp(message: string): string {
-    const workspace = mkdtempSync(join(tmpdir(), 'bpe-tiny-'));
+    const workspace = temporaryFolder('bpe-tiny-');
     writeFileSync(
       join(workspace, 'Dockerfile'),
       'ARG NODE_IMAGE\nFROM ${NODE_IMAGE}\nWORKDIR /app\nCOPY app.js .\nCMD ["node", "app.js"]\n',

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { repoRoot } from '../../../test/harness/run-action.js';
+import { temporaryFolder } from './helpers.js';
 
 /**
  * What the Docker suite (and the benchmark) need from a real engine: which CLI to use, whether an
@@ -122,7 +122,7 @@ export function copyOfRepository(): string {
     maxBuffer: 64 * 1024 * 1024,
   });
   if (list.status !== 0) throw new Error(`git ls-files failed: ${list.stderr}`);
-  const target = mkdtempSync(join(tmpdir(), 'bpe-repo-'));
+  const target = temporaryFolder('bpe-repo-');
   for (const file of list.stdout.split('\0').filter(Boolean)) {
     const source = join(repoRoot, file);
     if (!existsSync(source)) continue;

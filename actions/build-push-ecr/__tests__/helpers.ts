@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -13,6 +14,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+const temporary: string[] = [];
+
+/**
+ * Remove every folder `temporaryFolder` made. Test files call it in `afterAll`: jest's sandboxed
+ * `process` does not reliably run exit listeners. A plain process (the benchmark) also cleans at exit.
+ */
+export function removeTemporaryFolders(): void {
+  for (const path of temporary.splice(0)) rmSync(path, { recursive: true, force: true });
+}
+process.once('exit', removeTemporaryFolders);
+
+/** A temporary folder, removed by `removeTemporaryFolders`. */
+export function temporaryFolder(prefix: string): string {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(path);
+  return path;
+}
 
 export interface ShimCall {
   args: string[];
@@ -34,7 +53,7 @@ export interface DockerShim {
 export function dockerShim(
   options: { real?: string; buildxDriver?: string; clientVersion?: string; fail?: string } = {},
 ): DockerShim {
-  const root = mkdtempSync(join(tmpdir(), 'docker-shim-'));
+  const root = temporaryFolder('docker-shim-');
   const bin = join(root, 'bin');
   const configDir = join(root, 'docker-config');
   mkdirSync(bin);
@@ -69,7 +88,7 @@ export function dockerShim(
 
 /** A workspace holding a Dockerfile (and whatever else the test adds). */
 export function workspaceWithDockerfile(files: Record<string, string> = {}): string {
-  const workspace = mkdtempSync(join(tmpdir(), 'bpe-workspace-'));
+  const workspace = temporaryFolder('bpe-workspace-');
   writeFileSync(join(workspace, 'Dockerfile'), 'FROM scratch\nCOPY hello.txt /\n');
   writeFileSync(join(workspace, 'hello.txt'), 'hello\n');
   for (const [path, text] of Object.entries(files)) {

@@ -1,9 +1,10 @@
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { InputError } from '../../shared/src/errors.js';
 import { getInputs } from '../src/inputs.js';
-import { workspaceWithDockerfile } from './helpers.js';
+import { removeTemporaryFolders, workspaceWithDockerfile } from './helpers.js';
 
 const workspace = workspaceWithDockerfile({ 'app/Dockerfile.prod': 'FROM scratch\n' });
+afterAll(removeTemporaryFolders);
 
 function env(inputs: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
   const variables: Record<string, string> = {
