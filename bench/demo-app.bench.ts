@@ -51,6 +51,8 @@ interface Sample {
   p50: number;
   p99: number;
   errors: number;
+  /** Server CPU time (user + system, all its processes) per request, in microseconds. */
+  cpuMicros: number;
 }
 
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
@@ -63,6 +65,19 @@ function rssMiB(pids: number[]): number {
     kib += match ? Number(match[1]) : 0;
   }
   return kib / 1024;
+}
+
+let clockTicks = 100;
+
+/** CPU time (user + system) the given processes have used so far, in microseconds, from /proc. */
+function cpuMicros(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks / clockTicks) * 1e6;
 }
 
 function childPids(pid: number): number[] {
@@ -170,13 +185,16 @@ async function startFlask(workers: number): Promise<Target> {
   };
 }
 
-async function measure(url: string, durationS: number): Promise<Sample> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: durationS });
+async function measure(target: Target, route: Route, durationS: number): Promise<Sample> {
+  const cpuBefore = cpuMicros(target.pids());
+  const result = await autocannon({ url: `${target.url}${route}`, connections: CONNECTIONS, duration: durationS });
+  const cpuUsed = cpuMicros(target.pids()) - cpuBefore;
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    cpuMicros: result.requests.total > 0 ? cpuUsed / result.requests.total : Number.NaN,
   };
 }
 
@@ -202,6 +220,7 @@ export default async function demoAppBench(): Promise<BenchSection> {
   const rss: Record<string, { start: number; end?: number }> = {};
   try {
     await run('npm', ['run', 'build', '--workspace', 'demo-app'], { cwd: repoRoot });
+    clockTicks = Number((await run('getconf', ['CLK_TCK']).catch(() => ({ stdout: '100' }))).stdout.trim()) || 100;
 
     const demo = await startNodeServer('demo app', 'demo-app/dist/server.js', BENCH_ENV, logDir);
     targets.push({
@@ -234,12 +253,12 @@ export default async function demoAppBench(): Promise<BenchSection> {
     for (const target of targets) rss[target.name] = { start: rssMiB(target.pids()) };
 
     const samples = new Map<string, Sample[]>();
-    for (const target of targets) for (const route of ROUTES) await measure(`${target.url}${route}`, WARMUP_S);
+    for (const target of targets) for (const route of ROUTES) await measure(target, route, WARMUP_S);
     for (let round = 0; round < RUNS; round += 1) {
       for (const target of targets) {
         for (const route of ROUTES) {
           const key = `${target.name} ${route}`;
-          samples.set(key, [...(samples.get(key) ?? []), await measure(`${target.url}${route}`, DURATION_S)]);
+          samples.set(key, [...(samples.get(key) ?? []), await measure(target, route, DURATION_S)]);
         }
       }
     }
@@ -261,6 +280,16 @@ export default async function demoAppBench(): Promise<BenchSection> {
         ? notMeasured(flaskReason)
         : ratio(median(of(demoName, route).map((s) => s.rps)), median(of(baseline, route).map((s) => s.rps)));
 
+    // How much more work per request the demo app does; were the server, not the load generator,
+    // the bottleneck, the throughput ratio would be the inverse.
+    const cpuRatio = (route: Route, baseline: string) =>
+      baseline === flaskName && flaskReason
+        ? notMeasured(flaskReason)
+        : ratio(
+            median(of(demoName, route).map((s) => s.cpuMicros)),
+            median(of(baseline, route).map((s) => s.cpuMicros)),
+          );
+
     const rows: (string | number)[][] = [];
     for (const route of ROUTES) {
       rows.push([
@@ -271,6 +300,12 @@ export default async function demoAppBench(): Promise<BenchSection> {
       ]);
       rows.push([`GET ${route} p50 latency ms`, ...columns.map((name) => cell(name, route, (s) => s.p50, 1)), '', '']);
       rows.push([`GET ${route} p99 latency ms`, ...columns.map((name) => cell(name, route, (s) => s.p99, 1)), '', '']);
+      rows.push([
+        `GET ${route} server CPU µs per request`,
+        ...columns.map((name) => cell(name, route, (s) => s.cpuMicros, 1)),
+        cpuRatio(route, bareName),
+        cpuRatio(route, flaskName),
+      ]);
     }
     rows.push([
       'errors + timeouts + non-2xx (all runs)',
@@ -295,7 +330,7 @@ export default async function demoAppBench(): Promise<BenchSection> {
       `Aim: demo app ≥ 0.85× bare node:http (GET /health now ${Number.isFinite(healthRatio) ? healthRatio.toFixed(2) : 'n/a'}×) and ≥ 5× Flask under gunicorn.`,
       'The demo app runs as in production: compiled JS, pino request logs at info (to a file here), koa-helmet headers, request ids. The bare server has none of that.',
       `Shutdown: ${CONNECTIONS} keep-alive clients on GET /health for ${Math.min(3, DURATION_S)} s, then SIGTERM. Completed before the signal ${shutdown.result.completedBeforeSignal}, after it ${shutdown.result.completedAfterSignal}; failed ${shutdown.result.failed}${shutdown.result.failed ? ` ${JSON.stringify(shutdown.result.failures)}` : ''}; clients told to close ${shutdown.result.closed}, refused on reconnecting ${shutdown.result.refused}; exit code ${shutdown.exitCode} after ${shutdown.exitMs.toFixed(0)} ms.`,
-      `This machine has ${cores} cores shared with the load generator: node serves from one, gunicorn's workers from all of them.`,
+      `This machine has ${cores} cores shared with the load generator: node serves from one, gunicorn's workers from all of them. Req/s depends on which saturates first, the server or autocannon; "server CPU µs per request" (from /proc, all of a server's processes) is the steadier measure of a server's own cost, and in its row the ratio columns read "the demo app does N× the work".`,
     );
     if (flaskReason) notes.push(`Flask + gunicorn: ${notMeasured(flaskReason)}.`);
 
