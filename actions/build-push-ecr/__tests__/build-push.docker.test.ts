@@ -63,6 +63,15 @@ describeWithDocker('build-push-ecr with a real Docker engine', () => {
     });
   });
   afterAll(async () => {
+    // Every image this suite tagged names the emulator's registry; vfs keeps a full copy of each.
+    if (emulator) {
+      const listed = await docker(['images', '--format', '{{.Repository}} {{.ID}}']);
+      const ours = listed.stdout
+        .split('\n')
+        .filter((line) => line.startsWith(`${registry()}/`))
+        .map((line) => line.split(' ')[1]);
+      if (ours.length > 0) await docker(['image', 'rm', '--force', ...new Set(ours)]);
+    }
     ecr?.destroy();
     await emulator?.close();
     removeTemporaryFolders();
