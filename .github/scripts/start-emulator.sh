@@ -9,7 +9,8 @@ shift 2
 log="${RUNNER_TEMP:-/tmp}/$kind-emulator.log"
 nohup npm run emulator -- "$kind" --port "$port" "$@" >"$log" 2>&1 &
 for _ in $(seq 1 90); do
-  if curl --silent --fail "http://127.0.0.1:$port/_emulator/health" >/dev/null; then
+  # Both emulators serve their call log once they listen.
+  if curl --silent --fail --max-time 2 "http://127.0.0.1:$port/_emulator/calls" >/dev/null; then
     echo "The $kind emulator answers on http://127.0.0.1:$port (log: $log)."
     exit 0
   fi
