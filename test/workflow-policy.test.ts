@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
 import { createServer, type RequestListener } from 'node:http';
@@ -93,6 +93,38 @@ describe("this repository's workflows", () => {
       }
     }
     expect(defaults.size).toBeGreaterThan(5);
+  });
+
+  test("the pipeline's docs link only to files and headings that exist", () => {
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+    const anchors = (markdown: string) =>
+      new Set(
+        Array.from(markdown.matchAll(/^#{1,6}\s+(.+)$/gm), (match) =>
+          match[1]
+            .trim()
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+            .replace(/\s/g, '-'),
+        ),
+      );
+    const docs = readdirSync(join(repoRoot, 'docs')).filter((file) => file.endsWith('.md'));
+    const broken: string[] = [];
+    let checked = 0;
+    for (const doc of docs) {
+      const text = readDoc(`docs/${doc}`).replace(/```[\s\S]*?```/g, '');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:)/.test(target)) continue;
+        const [path, anchor] = target.split('#');
+        const file = path === '' ? join(repoRoot, 'docs', doc) : join(repoRoot, 'docs', dirname(doc), path);
+        checked += 1;
+        if (!existsSync(file)) broken.push(`docs/${doc}: ${target} (no such file)`);
+        else if (anchor && file.endsWith('.md') && !anchors(readFileSync(file, 'utf8')).has(anchor)) {
+          broken.push(`docs/${doc}: ${target} (no such heading)`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+    expect(checked).toBeGreaterThan(10);
   });
 
   test('Dependabot watches npm and the pinned actions', () => {
