@@ -221,7 +221,7 @@ function workflow(job: string, { header = 'on: push\npermissions: {}', more = ''
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
-  return `${header}\njobs:\n  j:\n    runs-on: ubuntu-latest\n${body}\n${more}`;
+  return `${header}\njobs:\n  j:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n${body}\n${more}`;
 }
 
 const rulesBroken = (text: string, lookup: ContractLookup = fakeContracts) =>
@@ -542,13 +542,21 @@ const examples: Example[] = [
     rule: 'action-contract',
     what: 'an output of another job that it does not declare',
     bad: workflow('permissions: {}\noutputs:\n  a: x\nsteps:\n  - run: "true"', {
-      more: '  k:\n    runs-on: ubuntu-latest\n    needs: j\n    permissions: {}\n    steps:\n      - run: echo "$B"\n        env:\n          B: ${{ needs.j.outputs.b }}\n',
+      more: '  k:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n    needs: j\n    permissions: {}\n    steps:\n      - run: echo "$B"\n        env:\n          B: ${{ needs.j.outputs.b }}\n',
     }),
     fixed: workflow('permissions: {}\noutputs:\n  a: x\nsteps:\n  - run: "true"', {
-      more: '  k:\n    runs-on: ubuntu-latest\n    needs: j\n    permissions: {}\n    steps:\n      - run: echo "$B"\n        env:\n          B: ${{ needs.j.outputs.a }}\n',
+      more: '  k:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n    needs: j\n    permissions: {}\n    steps:\n      - run: echo "$B"\n        env:\n          B: ${{ needs.j.outputs.a }}\n',
     }),
   },
 ];
+
+examples.push({
+  rule: 'job-timeout',
+  what: 'a job without a timeout',
+  bad: 'on: push\npermissions: {}\njobs:\n  j:\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n      - run: "true"\n',
+  fixed:
+    'on: push\npermissions: {}\njobs:\n  j:\n    runs-on: ubuntu-latest\n    timeout-minutes: 10\n    permissions: {}\n    steps:\n      - run: "true"\n',
+});
 
 describe('each rule catches a bad example', () => {
   test.each(examples)('$rule: $what', ({ rule, bad, fixed }) => {
@@ -568,6 +576,7 @@ describe('each rule catches a bad example', () => {
         'checkout-credentials',
         'consistent-pins',
         'deploy-job',
+        'job-timeout',
         'no-pull-request-target',
         'permissions',
         'pinned-uses',
@@ -589,7 +598,7 @@ describe('each rule catches a bad example', () => {
       parseWorkflow('example.yml', workflow('permissions: {}\nsteps:\n  - uses: someone/action@main')),
       fakeContracts,
     );
-    expect(formatViolation(violation)).toMatch(/^example\.yml:8 \(job j\) \[pinned-uses\] someone\/action@main/);
+    expect(formatViolation(violation)).toMatch(/^example\.yml:9 \(job j\) \[pinned-uses\] someone\/action@main/);
   });
 });
 

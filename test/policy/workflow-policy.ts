@@ -18,7 +18,8 @@ export type RuleId =
   | 'checkout-credentials'
   | 'aws-oidc'
   | 'deploy-job'
-  | 'action-contract';
+  | 'action-contract'
+  | 'job-timeout';
 
 export interface Violation {
   rule: RuleId;
@@ -51,6 +52,7 @@ interface Step {
 interface Job {
   name?: string;
   'runs-on'?: Json;
+  'timeout-minutes'?: number | string;
   uses?: string;
   permissions?: Json;
   environment?: string | { name?: string; url?: string };
@@ -593,6 +595,20 @@ function actionContract(parsed: ParsedWorkflow, contracts: ContractLookup): Viol
 }
 
 // ---------------------------------------------------------------------------------------------
+// job-timeout: GitHub's default is six hours; a hung deploy or emulator would hold the
+// environment's concurrency group (and the runner) that long.
+
+function jobTimeout(parsed: ParsedWorkflow): Violation[] {
+  return jobsOf(parsed.workflow)
+    .filter(([, job]) => job['runs-on'] !== undefined && job['timeout-minutes'] === undefined)
+    .map(([jobId]) => ({
+      rule: 'job-timeout' as const,
+      where: place(parsed, ['jobs', jobId], jobId),
+      message: 'the job has no `timeout-minutes:` (the default is 360); give it a bound it should never reach',
+    }));
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** Every per-file rule; `consistentPins` spans files and is run separately. */
 export function checkWorkflow(parsed: ParsedWorkflow, contracts: ContractLookup): Violation[] {
@@ -605,6 +621,7 @@ export function checkWorkflow(parsed: ParsedWorkflow, contracts: ContractLookup)
     ...awsOidc(parsed),
     ...deployJob(parsed),
     ...actionContract(parsed, contracts),
+    ...jobTimeout(parsed),
   ];
 }
 
