@@ -69,6 +69,13 @@ describe("this repository's workflows", () => {
     expect(readDoc('docs/github-setup.md')).toContain(`\`${gate.name}\``);
   });
 
+  test('the branch protection docs name every ci check', () => {
+    const setup = readDoc('docs/github-setup.md');
+    const names = Object.values(workflowNamed('ci.yml').jobs ?? {}).map((job) => job.name);
+    expect(names.length).toBeGreaterThan(1);
+    for (const name of names) expect(setup).toContain(`\`${name}\``);
+  });
+
   test('every variable and secret the workflows read is documented, with the default they use', () => {
     const documented = new Map(
       Array.from(readDoc('docs/github-setup.md').matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^|]*)\|/gm), (match) => [
