@@ -157,6 +157,24 @@ describe('docs/iam', () => {
     expect([...needed].filter((action) => !granted.has(action)).sort()).toEqual([]);
   });
 
+  test("the example task definition's roles are exactly the ones the deploy roles may pass", () => {
+    const taskDefinition = JSON.parse(readFileSync(join(repoRoot, 'docs', 'ecs', 'task-definition.json'), 'utf8')) as {
+      taskRoleArn: string;
+      executionRoleArn: string;
+    };
+    for (const environment of Object.keys(roles) as Environment[]) {
+      const document = readPolicy(`deploy-ecs.${environment}.json`) as {
+        Statement: { Action: unknown; Resource: unknown }[];
+      };
+      const passable = document.Statement.filter((statement) =>
+        ([] as unknown[]).concat(statement.Action).includes('iam:PassRole'),
+      )
+        .flatMap((statement) => ([] as unknown[]).concat(statement.Resource))
+        .sort();
+      expect(passable).toEqual([taskDefinition.executionRoleArn, taskDefinition.taskRoleArn].sort());
+    }
+  });
+
   test('docs/aws-setup.md links every policy file', () => {
     const setup = readFileSync(join(repoRoot, 'docs', 'aws-setup.md'), 'utf8');
     for (const file of policyFiles) expect(setup).toContain(`(iam/${file})`);
