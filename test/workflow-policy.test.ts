@@ -5,7 +5,9 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { createApp } from '../demo-app/src/app.js';
+import { resolveScenario } from './emulators/aws/scenario.js';
 import { repoRoot, runAction } from './harness/run-action.js';
 import {
   actionContractsFrom,
@@ -201,6 +203,55 @@ describe('the smoke test staging and production run', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('the scripts and files the workflows run', () => {
+  const temp = mkdtempSync(join(tmpdir(), 'shipyard-scripts-'));
+  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+  const script = (name: string, args: string[], env: Record<string, string>) => {
+    const summary = join(mkdtempSync(join(temp, 'run-')), 'summary.md');
+    writeFileSync(summary, '');
+    const result = spawnSync('bash', [join(repoRoot, '.github', 'scripts', name), ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, GITHUB_STEP_SUMMARY: summary, ...env },
+    });
+    return { ...result, summary: readFileSync(summary, 'utf8') };
+  };
+
+  test.each([
+    [{ A: 'x', B: 'y' }, 0, []],
+    [{ A: 'x', B: '' }, 1, ['B']],
+    [{}, 1, ['A', 'B']],
+  ])('require-config.sh with %j', (env, status, missing) => {
+    const result = script('require-config.sh', ['A', 'B'], env);
+    expect(result.status).toBe(status);
+    const named = Array.from(
+      result.stdout.matchAll(/^::error .*The repository variable (\w+) is not set/gm),
+      (m) => m[1],
+    );
+    expect(named).toEqual(missing);
+  });
+
+  test('deploy-summary.sh writes a table of what it was given, and no empty rows', () => {
+    const result = script('deploy-summary.sh', [], {
+      SUMMARY_TITLE: 'Staging: pull request #7',
+      SUMMARY_RESULT: 'success',
+      SUMMARY_COMMIT: 'abc123',
+      SUMMARY_IMAGE: '',
+    });
+    expect(result.status).toBe(0);
+    expect(result.summary).toContain('## Staging: pull request #7');
+    expect(result.summary).toContain('| result | success |');
+    expect(result.summary).toContain('| commit | `abc123` |');
+    expect(result.summary).not.toContain('| image |');
+  });
+
+  test('the emulator scenario ci starts the AWS emulator with is one it accepts', () => {
+    const scenario = resolveScenario(JSON.parse(readDoc('.github/ci/aws-scenario.json')));
+    // ci's deploy-ecs job deploys an image with this tag and expects the circuit breaker to trip.
+    expect(scenario.ecs.failingImages.map((image) => image.pattern)).toContain(':crash-on-start');
+    expect(readDoc('.github/workflows/ci.yml')).toContain(':crash-on-start');
   });
 });
 
