@@ -127,6 +127,10 @@ async function buildFigures(
       size = Number(inspect.stdout.trim()) || size;
     }
   }
+  // vfs keeps a full copy of every image: leave none of the benchmark's behind.
+  const leftovers = await docker(['images', '--quiet', `${new URL(url).host}/bench/demo-app`]);
+  const leftoverIds = [...new Set(leftovers.stdout.split('\n').filter(Boolean))];
+  if (leftoverIds.length > 0) await docker(['image', 'rm', '--force', ...leftoverIds]);
   if (cacheLine) notes.push(`Rebuild cache use (last run): ${cacheLine}.`);
   return [
     ['cold build + push (s)', spread(cold, 1), '1.00×', cold.length],
