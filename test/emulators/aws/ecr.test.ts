@@ -255,6 +255,39 @@ describe('images, stored in the real registry', () => {
     },
   );
 
+  withRegistry('a tag that moves leaves the old image untagged, as DescribeImages shows with tagStatus', async () => {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'web' }));
+    const { authorization } = await token();
+    const first = await pushSyntheticImage(emulator.url, {
+      authorization,
+      repository: 'web',
+      tag: 'latest',
+      content: 'one',
+    });
+    const second = await pushSyntheticImage(emulator.url, {
+      authorization,
+      repository: 'web',
+      tag: 'latest',
+      content: 'two',
+    });
+    const digestsWith = async (tagStatus?: 'TAGGED' | 'UNTAGGED') =>
+      (
+        await ecr.send(
+          new DescribeImagesCommand({ repositoryName: 'web', ...(tagStatus ? { filter: { tagStatus } } : {}) }),
+        )
+      ).imageDetails
+        ?.map((detail) => [detail.imageDigest, detail.imageTags ?? []])
+        .sort();
+    expect(await digestsWith('TAGGED')).toEqual([[second.digest, ['latest']]]);
+    expect(await digestsWith('UNTAGGED')).toEqual([[first.digest, []]]);
+    expect(await digestsWith()).toEqual(
+      [
+        [first.digest, []],
+        [second.digest, ['latest']],
+      ].sort(),
+    );
+  });
+
   withRegistry('an immutable repository refuses PutImage over a tag held by another image', async () => {
     await ecr.send(new CreateRepositoryCommand({ repositoryName: 'frozen', imageTagMutability: 'IMMUTABLE' }));
     const { authorization } = await token();

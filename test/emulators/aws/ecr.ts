@@ -234,7 +234,8 @@ export function createEcrService(
       }
       const tagStatus = (body.filter as { tagStatus?: string } | undefined)?.tagStatus ?? 'ANY';
       for (const [digest, { tags }] of images) {
-        if (tagStatus === 'UNTAGGED') continue;
+        if (tagStatus === 'UNTAGGED' && tags.length > 0) continue;
+        if (tagStatus === 'TAGGED' && tags.length === 0) continue;
         const manifest = await registryClient.getManifest(repository.name, digest);
         if (manifest) details.push(await detail(manifest, tags.sort()));
       }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsServiceError } from './types.js';
 
@@ -89,7 +89,27 @@ export class RegistryClient {
       entry.tags.push(tag);
       images.set(manifest.digest, entry);
     }
+    for (const digest of this.storedManifestDigests(repository)) {
+      if (!images.has(digest)) images.set(digest, { tags: [] });
+    }
     return images;
+  }
+
+  /**
+   * The registry API cannot list manifests no tag points at (a tag that moved leaves its old image
+   * behind, as in ECR), so they are read from the registry's own storage: one revision link each.
+   */
+  private storedManifestDigests(repository: string): string[] {
+    const revisions = join(
+      this.storageDir,
+      'docker/registry/v2/repositories',
+      repository,
+      '_manifests/revisions/sha256',
+    );
+    if (!existsSync(revisions)) return [];
+    return readdirSync(revisions)
+      .filter((hex) => existsSync(join(revisions, hex, 'link')))
+      .map((hex) => `sha256:${hex}`);
   }
 
   /** Compressed size as ECR reports it: the layers' sizes, summed over an index's manifests. */
