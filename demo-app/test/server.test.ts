@@ -131,6 +131,23 @@ describe('the server process', () => {
     ).toBeDefined();
     expect(server.lines.find((line) => line.msg === 'stopped')).toMatchObject({ clean: false });
   });
+  test('a second signal while draining exits 1 at once', async () => {
+    const server = spawnTracked({ DEMO_APP_TEST_ROUTES: '1', SHUTDOWN_GRACE_MS: '20000' });
+    const url = await listeningUrl(server);
+    // Settled as soon as the process dies; caught now so the rejection is not left unhandled.
+    const stuck = get(`${url}/__test/hold?ignoreDraining=1&timeoutMs=60000`, new Agent()).catch(
+      (error: Error) => error,
+    );
+    await server.waitForLine((line) => line.msg === 'request held', 'the held request');
+    server.child.kill('SIGTERM');
+    await server.waitForLine((line) => line.msg === 'draining', 'draining');
+    server.child.kill('SIGINT');
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(await stuck).toMatchObject({ code: 'ECONNRESET' });
+    expect(server.lines.find((line) => line.msg === 'second signal; exiting without waiting')).toMatchObject({
+      signal: 'SIGINT',
+    });
+  });
 });
 
 describe('shutdown under steady keep-alive load', () => {
