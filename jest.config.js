@@ -7,6 +7,7 @@ const esmTypeScript = {
   // Sources import siblings with the `.js` suffix NodeNext requires; jest resolves the `.ts` file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  setupFilesAfterEnv: ['<rootDir>/test/harness/jest-setup.ts'],
   modulePathIgnorePatterns: ['<rootDir>/actions/.*/dist/', '<rootDir>/demo-app/dist/'],
 };
 

@@ -74,8 +74,19 @@ export function readActionManifest(action: string): ActionManifest {
   return parseYaml(readFileSync(join(repoRoot, 'actions', action, 'action.yml'), 'utf8')) as ActionManifest;
 }
 
-const harnessRoot = mkdtempSync(join(tmpdir(), 'shipyard-harness-'));
-process.once('exit', () => rmSync(harnessRoot, { recursive: true, force: true }));
+// One folder per test file, made on the first run and removed by `removeHarnessFolders` (jest's
+// setup file calls it after each test file: a process 'exit' hook never fires in a jest worker).
+let harnessRoot: string | undefined;
+
+function harnessFolder(): string {
+  harnessRoot ??= mkdtempSync(join(tmpdir(), 'shipyard-harness-'));
+  return harnessRoot;
+}
+
+export function removeHarnessFolders(): void {
+  if (harnessRoot) rmSync(harnessRoot, { recursive: true, force: true });
+  harnessRoot = undefined;
+}
 
 /** Minimal, predictable environment: nothing from the developer's shell leaks into a run. */
 function baseEnv(): Record<string, string> {
@@ -97,7 +108,7 @@ export async function runAction(action: string, options: RunActionOptions = {}):
   const entry = phase === 'post' ? manifest.runs.post : manifest.runs.main;
   if (!entry) throw new Error(`actions/${action}/action.yml has no ${phase} entry`);
 
-  const tempDir = mkdtempSync(join(harnessRoot, `${action}-`));
+  const tempDir = mkdtempSync(join(harnessFolder(), `${action}-`));
   const runnerTemp = join(tempDir, 'runner-temp');
   mkdirSync(runnerTemp);
   const workspace = options.workspace ?? join(tempDir, 'workspace');
