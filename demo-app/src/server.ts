@@ -53,8 +53,8 @@ function connectionCount(server: Server): Promise<number> {
 
 /**
  * JSON lines on stdout, written asynchronously: under load, lines logged while a write is in
- * progress go out together in the next one, which cut the app's CPU per request by about a sixth
- * in the benchmark. pino flushes synchronously on exit; a SIGKILL can lose the last lines.
+ * progress go out together in the next one, which cut the app's CPU per request by roughly 10-20%
+ * in paired benchmark runs. pino flushes synchronously on exit; a SIGKILL can lose the last lines.
  */
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination({ dest: 1, sync: false }));
