@@ -1,4 +1,4 @@
-import { runLean } from '../../shared/src/run-lean.js';
-import { main } from './main.js';
+import { run } from '../../shared/src/run.js';
+import { getInputs } from './inputs.js';
 
-await runLean(main);
+await run(getInputs, () => import('./main.js'));

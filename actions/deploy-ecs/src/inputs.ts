@@ -7,9 +7,9 @@ import {
   readNumber,
   readRaw,
   readString,
-  readStructuredFile,
   type Env,
 } from '../../shared/src/inputs.js';
+import { readStructuredFile } from '../../shared/src/structured-inputs.js';
 import { checkDefinitionFields, containerNames, unwrapDescribeOutput, type Json } from './render.js';
 
 /** Input names, in step with action.yml. */

@@ -1,8 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { InputError } from '../src/errors.js';
 import {
   exactlyOneOf,
   inputVariable,
@@ -13,8 +9,6 @@ import {
   readList,
   readNumber,
   readString,
-  readStructuredFile,
-  readStructuredInlineOrFile,
   readUrl,
 } from '../src/inputs.js';
 
@@ -104,13 +98,34 @@ describe('readList', () => {
     ['a, b\n\n c', ['a', 'b', 'c']],
     ['# comment\na', ['a']],
     ['', []],
+    // A comment is `#` and a blank (or nothing), on a line of its own, commas and all.
+    ['#\na\n  # indented comment', ['a']],
+    ['# comment, not an item\nb', ['b']],
+    ['\t#\tcomment\nb', ['b']],
+    // `#` directly followed by text is a value: a pull request, a ref.
+    ['#12, #15\n#16', ['#12', '#15', '#16']],
+    ['a, #b', ['a', '#b']],
+    ['a # not a comment', ['a # not a comment']],
   ])('%j', (value, expected) => expect(readList('tags', setInputs({ tags: value }))).toEqual(expected));
+  test.each([
+    ['a, b\n# c, d', ['a, b']],
+    ['#1\n# off', ['#1']],
+  ])('%j without commas', (value, expected) =>
+    expect(readList('tags', setInputs({ tags: value }), { commas: false })).toEqual(expected),
+  );
 });
 
 describe('readKeyValues', () => {
   test('keeps everything after the first = and lets a later key win', () => {
     const pairs = readKeyValues('env', setInputs({ env: 'A=1\nB=x=y\nA=2' }));
     expect(Object.fromEntries(pairs)).toEqual({ A: '2', B: 'x=y' });
+  });
+  test.each([
+    ['A=1\n#B=2\n# C=3\n  #D=4', { A: '1' }],
+    ['A=#1', { A: '#1' }],
+    ['\n\n', {}],
+  ])('%j: any line starting with # is a comment, as in a .env file', (value, expected) => {
+    expect(Object.fromEntries(readKeyValues('env', setInputs({ env: value })))).toEqual(expected);
   });
   test.each(['novalue', '=value'])('%j is rejected', (line) => {
     expect(() => readKeyValues('env', setInputs({ env: line }))).toThrow(
@@ -121,36 +136,6 @@ describe('readKeyValues', () => {
     expect(() => readKeyValues('env', setInputs({ env: '1A=x' }), { keyPattern: /^[A-Z_][A-Z0-9_]*$/ })).toThrow(
       "has an invalid key '1A'",
     );
-  });
-});
-
-describe('structured files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'shared-inputs-'));
-  writeFileSync(join(dir, 'ok.json'), '{"family": "web"}');
-  writeFileSync(join(dir, 'ok.yml'), 'family: web\n');
-  writeFileSync(join(dir, 'bad.json'), '{"family": ');
-
-  test.each(['ok.json', 'ok.yml'])('%s is parsed relative to the workspace', (file) => {
-    const result = readStructuredFile('task-definition', {
-      ...setInputs({ 'task-definition': file }),
-      GITHUB_WORKSPACE: dir,
-    });
-    expect(result?.value).toEqual({ family: 'web' });
-  });
-  test('invalid content and a missing file are input errors', () => {
-    const env = { GITHUB_WORKSPACE: dir };
-    expect(() => readStructuredFile('td', { ...env, ...setInputs({ td: 'bad.json' }) })).toThrow(InputError);
-    expect(() => readStructuredFile('td', { ...env, ...setInputs({ td: 'missing.json' }) })).toThrow(
-      /names a file that cannot be read: .*missing\.json \(ENOENT\)/,
-    );
-  });
-  test('inline YAML or a file path', () => {
-    expect(readStructuredInlineOrFile('checks', setInputs({ checks: '- path: /health' }))?.value).toEqual([
-      { path: '/health' },
-    ]);
-    expect(
-      readStructuredInlineOrFile('checks', { GITHUB_WORKSPACE: dir, ...setInputs({ checks: 'ok.yml' }) })?.value,
-    ).toEqual({ family: 'web' });
   });
 });
 

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { InputError } from './errors.js';
 
 /**
@@ -98,15 +96,30 @@ export function readEnum<T extends string>(
   return value as T;
 }
 
-/** One item a line (commas also separate, as in most actions); blank lines and `#` comments skipped. */
-export function readList(name: string, env: Env = process.env, { commas = true } = {}): string[] {
+/**
+ * Comments in multiline inputs are whole lines, never the tail of one (`a, # b` is two items).
+ * In a list, a comment is `#` followed by a blank or nothing (`# pinned`, `#`), so that `#12` or
+ * `#main` stays a value. In `KEY=value` lines any line starting with `#` is a comment, since no key
+ * can start with `#` and a commented-out pair (`#DEBUG=1`) is the usual way to switch one off.
+ */
+const LIST_COMMENT = /^#(\s|$)/;
+const KEY_VALUE_COMMENT = /^#/;
+
+function lines(name: string, env: Env, comment: RegExp): string[] {
   const value = readRaw(name, env);
   if (value === undefined) return [];
   return value
     .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !comment.test(line));
+}
+
+/** One item a line (commas also separate, as in most actions); blank lines and comment lines skipped. */
+export function readList(name: string, env: Env = process.env, { commas = true } = {}): string[] {
+  return lines(name, env, LIST_COMMENT)
     .flatMap((line) => (commas ? line.split(',') : [line]))
     .map((item) => item.trim())
-    .filter((item) => item !== '' && !item.startsWith('#'));
+    .filter((item) => item !== '');
 }
 
 /**
@@ -119,7 +132,7 @@ export function readKeyValues(
   { keyPattern, keyDescription }: { keyPattern?: RegExp; keyDescription?: string } = {},
 ): Map<string, string> {
   const pairs = new Map<string, string>();
-  for (const line of readList(name, env, { commas: false })) {
+  for (const line of lines(name, env, KEY_VALUE_COMMENT)) {
     const separator = line.indexOf('=');
     if (separator <= 0) {
       throw new InputError(name, `has a line that is not KEY=value: '${line}'`, 'Write one KEY=value pair a line');
@@ -136,52 +149,6 @@ export function readKeyValues(
 /** An absolute path for an input that names a file, resolved against the workspace. */
 export function resolveWorkspacePath(path: string, env: Env = process.env): string {
   return isAbsolute(path) ? path : resolve(env.GITHUB_WORKSPACE ?? process.cwd(), path);
-}
-
-/** Parse JSON or YAML text (JSON is YAML, so one parser serves both); the error names the input. */
-export function parseStructured(name: string, text: string, origin: string): unknown {
-  try {
-    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (error) {
-    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new InputError(name, `is not valid JSON or YAML (${origin}): ${detail}`);
-  }
-}
-
-/** Read and parse the JSON or YAML file an input names. */
-export function readStructuredFile(name: string, env: Env = process.env): { path: string; value: unknown } | undefined {
-  const given = readRaw(name, env);
-  if (given === undefined) return undefined;
-  const path = resolveWorkspacePath(given, env);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(
-      name,
-      `names a file that cannot be read: ${path} (${code ?? 'error'})`,
-      'Check the path; it is relative to the workspace',
-    );
-  }
-  return { path, value: parseStructured(name, text, path) };
-}
-
-/**
- * An input that is either inline JSON/YAML or the path of a file holding it. A value that parses to
- * a plain string and names an existing file is read as that file.
- */
-export function readStructuredInlineOrFile(
-  name: string,
-  env: Env = process.env,
-): { origin: string; value: unknown } | undefined {
-  const given = readRaw(name, env);
-  if (given === undefined) return undefined;
-  if (!given.includes('\n') && /\.(ya?ml|json)$/i.test(given)) {
-    const file = readStructuredFile(name, env);
-    return file && { origin: file.path, value: file.value };
-  }
-  return { origin: 'inline', value: parseStructured(name, given, 'inline') };
 }
 
 /** An http(s) URL; anything else (a host without scheme, `ftp:`) is an input error. */

@@ -6,10 +6,10 @@ import {
   readNumber,
   readRaw,
   readString,
-  readStructuredInlineOrFile,
   readUrl,
   type Env,
 } from '../../shared/src/inputs.js';
+import { readStructuredInlineOrFile } from '../../shared/src/structured-inputs.js';
 import { defaultCheck, parseChecks, type Check } from './checks.js';
 import { parseJsonPath, type JsonPath } from './json-path.js';
 
