@@ -2,15 +2,14 @@ import * as core from '@actions/core';
 import { ActionFailure } from '../../shared/src/errors.js';
 import { deadlineIn } from '../../shared/src/poll.js';
 import { appendSummary } from '../../shared/src/summary.js';
-import { getInputs } from './inputs.js';
+import type { Inputs } from './inputs.js';
 import { formatSeconds } from './probe.js';
 import { checkLogLine, failureLines, passed, renderReport, resultsJson, type SmokeTestOutcome } from './report.js';
 import { checkUrl, runChecks, type CheckResult } from './run-checks.js';
 import { readCurrentVersion, waitForVersion, type VersionGateResult } from './version.js';
 
-export async function main(): Promise<void> {
+export async function main(inputs: Inputs): Promise<void> {
   const started = Date.now();
-  const inputs = getInputs();
   for (const secret of inputs.secrets) core.setSecret(secret);
   // One budget for everything that waits on the app: the version gate, then checks whose first
   // request finds it not ready yet.
