@@ -1,0 +1,314 @@
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateRepositoryCommand,
+  DescribeImagesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+} from '@aws-sdk/client-ecr';
+import { createApp } from '../../demo-app/src/app.js';
+import { startAwsEmulator, type AwsEmulator, type ScenarioInput } from '../emulators/aws/index.js';
+import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../emulators/aws/registry-fixtures.js';
+import { startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
+import { repoRoot } from '../harness/run-action.js';
+import { readWorkflow, runJob, type JobResult } from './workflow-runner.js';
+
+/**
+ * The world production.yml runs in, on loopback: an AWS emulator whose ECR already holds the image
+ * staging tested (tagged `tested-<tree>`, as staging.yml marks it) and whose ECS cluster runs the
+ * production service on an older task definition (circuit breaker and rollback on, as
+ * docs/aws-setup.md asks); a GitHub emulator with the repository, the merged pull request whose
+ * merge commit is the push being deployed, and the Slack receiver; and the demo app itself,
+ * reporting that commit, standing in for the production load balancer.
+ */
+
+export const REPOSITORY = 'octo-org/shipyard-demo';
+export const TOKEN = 'ghs_e2etoken000000000000000000000000000';
+export const ACCOUNT_ID = '123456789012';
+/** production.yml's defaults for the repository variables the world does not set. */
+export const ECR_REPOSITORY = 'shipyard-demo';
+export const CLUSTER = 'shipyard';
+export const SERVICE = 'shipyard-demo-production';
+export const FAMILY = 'shipyard-demo-production';
+
+/** Tens of milliseconds per step keep a rollout (and a circuit-breaker rollback) well under a second. */
+const FAST_ECS: NonNullable<ScenarioInput['ecs']> = {
+  taskStartDelayMs: 40,
+  taskHealthyDelayMs: 20,
+  taskStopDelayMs: 20,
+  taskFailDelayMs: 20,
+  taskRestartDelayMs: 20,
+  steadyStateDelayMs: 20,
+};
+
+export const APP_VERSION = (
+  JSON.parse(readFileSync(join(repoRoot, 'demo-app', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+export interface StagedImage {
+  digest: string;
+  tags: string[];
+}
+
+export interface ProductionWorld {
+  aws: AwsEmulator;
+  github: GitHubEmulator;
+  ecr: ECRClient;
+  /** The registry host ECR's authorization data names (the emulator's own address). */
+  registryHost: string;
+  appUrl: string;
+  pull: { number: number; title: string; author: string };
+  /** The merge commit pushed to main: GITHUB_SHA of the production run. */
+  sha: string;
+  tree: string;
+  staged: StagedImage;
+  /** What the service ran before the run. */
+  previousImage: string;
+  previousTaskDefinitionArn: string;
+  /** A checkout holding the files production.yml's steps read (`.github/smoke/checks.yml`). */
+  workspace: string;
+  /** How many AWS calls setting the world up made: the run's own calls come after. */
+  callsAtStart: number;
+  close(): Promise<void>;
+}
+
+async function pushImage(world: { aws: AwsEmulator; ecr: ECRClient }, tags: string[], content: string) {
+  const answer = await world.ecr.send(new GetAuthorizationTokenCommand({}));
+  const token = answer.authorizationData?.[0]?.authorizationToken;
+  if (!token) throw new Error('ECR gave no authorization token');
+  const { username, password } = credentialsFromToken(token);
+  let digest = '';
+  for (const tag of tags) {
+    const pushed = await pushSyntheticImage(world.aws.url, {
+      authorization: basicAuth(username, password),
+      repository: ECR_REPOSITORY,
+      tag,
+      content,
+    });
+    digest = pushed.digest;
+  }
+  return { digest, tags };
+}
+
+async function listen(server: Server): Promise<string> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function productionTaskDefinition(image: string, sha: string) {
+  return {
+    family: FAMILY,
+    requiresCompatibilities: ['FARGATE'],
+    networkMode: 'awsvpc',
+    cpu: '256',
+    memory: '512',
+    executionRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/shipyard-demo-execution`,
+    containerDefinitions: [
+      {
+        name: 'app',
+        image,
+        portMappings: [{ containerPort: 3000 }],
+        environment: [
+          { name: 'GIT_SHA', value: sha },
+          { name: 'APP_VERSION', value: APP_VERSION },
+          { name: 'DEPLOY_ENV', value: 'production' },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * Build the world. With `crashLoop`, the image staging tested exits at start in ECS (a broken
+ * release that only production's settings reveal), so the rollout fails and is rolled back.
+ */
+export async function startProductionWorld({ crashLoop = false } = {}): Promise<ProductionWorld> {
+  const aws = await startAwsEmulator({ scenario: { accountId: ACCOUNT_ID, ecs: FAST_ECS } });
+  const github = await startGitHubEmulator({ tokens: [TOKEN] });
+  const env = aws.clientEnv();
+  const ecr = new ECRClient({
+    endpoint: env.AWS_ENDPOINT_URL,
+    region: env.AWS_REGION,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+  });
+  const appServer = createServer();
+  const workspace = mkdtempSync(join(tmpdir(), 'shipyard-e2e-'));
+  const close = async () => {
+    ecr.destroy();
+    appServer.closeAllConnections();
+    if (appServer.listening) await new Promise<void>((resolve) => appServer.close(() => resolve()));
+    await Promise.all([aws.close(), github.close()]);
+    rmSync(workspace, { recursive: true, force: true });
+  };
+  try {
+    // GitHub: main has one earlier release, then the pull request being shipped is merged.
+    github.state.createRepository(REPOSITORY, { defaultBranch: 'main' });
+    const previousSha = github.state.commit(REPOSITORY, { message: 'Previous release' });
+    const pull = github.state.mergePullRequest(REPOSITORY, { title: 'Add the /ready endpoint', author: 'alice' });
+    const sha = pull.mergeCommitSha as string;
+    const tree = github.state.commitRecord(sha)?.tree as string;
+
+    // ECR: the previous release, and the image staging built and tested for this tree.
+    await ecr.send(
+      new CreateRepositoryCommand({
+        repositoryName: ECR_REPOSITORY,
+        imageTagMutability: 'MUTABLE',
+        imageScanningConfiguration: { scanOnPush: true },
+      }),
+    );
+    const world = { aws, ecr };
+    const registryHost = new URL(aws.url).host;
+    const previous = await pushImage(world, [previousSha, 'main'], 'previous release');
+    const staged = await pushImage(
+      world,
+      [pull.headSha, `pr-${pull.number}`, `tested-${tree}`],
+      crashLoop ? 'a release whose server cannot start' : 'the release staging tested',
+    );
+    if (crashLoop) {
+      aws.setScenario({
+        accountId: ACCOUNT_ID,
+        ecs: {
+          ...FAST_ECS,
+          failingImages: [{ pattern: staged.digest, exitCode: 1, reason: 'Error: Cannot find module /app/server.js' }],
+        },
+      });
+    }
+
+    // ECS: the production service steady on the previous release, deployed by digest.
+    const previousImage = `${registryHost}/${ECR_REPOSITORY}@${previous.digest}`;
+    aws.ecs.seedCluster(CLUSTER);
+    const revision = aws.ecs.seedTaskDefinition(productionTaskDefinition(previousImage, previousSha));
+    aws.ecs.seedService({
+      cluster: CLUSTER,
+      serviceName: SERVICE,
+      taskDefinition: revision.arn,
+      desiredCount: 2,
+      circuitBreaker: { enable: true, rollback: true },
+    });
+
+    // The load balancer's view of the service: the demo app, already on the new commit.
+    appServer.on('request', createApp({ version: APP_VERSION, commit: sha, environment: 'production' }).callback());
+    const appUrl = await listen(appServer);
+
+    mkdirSync(join(workspace, '.github', 'smoke'), { recursive: true });
+    copyFileSync(join(repoRoot, '.github', 'smoke', 'checks.yml'), join(workspace, '.github', 'smoke', 'checks.yml'));
+
+    return {
+      aws,
+      github,
+      ecr,
+      registryHost,
+      appUrl,
+      pull: { number: pull.number, title: pull.title, author: pull.author },
+      sha,
+      tree,
+      staged,
+      previousImage,
+      previousTaskDefinitionArn: revision.arn,
+      workspace,
+      callsAtStart: aws.calls().length,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export interface PipelineRun {
+  deploy: JobResult;
+  notify: JobResult;
+}
+
+/**
+ * One run of production.yml for the push of `world.sha`: the `deploy` job, then `notify` with the
+ * deploy job's outputs as `needs.deploy.outputs`. `attempt` is GITHUB_RUN_ATTEMPT ("re-run all jobs"
+ * keeps the run id and the commit, and counts attempts).
+ */
+export async function runProductionPipeline(world: ProductionWorld, { attempt = 1 } = {}): Promise<PipelineRun> {
+  const workflow = readWorkflow('production.yml');
+  const github = {
+    sha: world.sha,
+    ref: 'refs/heads/main',
+    repository: REPOSITORY,
+    run_id: '7000000001',
+    run_attempt: String(attempt),
+    token: TOKEN,
+  };
+  const common = {
+    workflow,
+    contexts: {
+      github,
+      vars: {
+        AWS_ACCOUNT_ID: ACCOUNT_ID,
+        AWS_ROLE_ARN_PRODUCTION: `arn:aws:iam::${ACCOUNT_ID}:role/shipyard-production`,
+        PRODUCTION_URL: world.appUrl,
+      },
+      secrets: { SLACK_WEBHOOK_URL: world.github.slackWebhookUrl },
+    },
+    env: {
+      ...world.aws.clientEnv(),
+      GITHUB_API_URL: world.github.url,
+      GITHUB_REPOSITORY: REPOSITORY,
+      GITHUB_SHA: world.sha,
+      GITHUB_RUN_ATTEMPT: String(attempt),
+    },
+    event: {
+      name: 'push',
+      payload: {
+        ref: 'refs/heads/main',
+        after: world.sha,
+        head_commit: { id: world.sha },
+        repository: { full_name: REPOSITORY, name: 'shipyard-demo', default_branch: 'main' },
+      },
+    },
+    workspace: world.workspace,
+    githubToken: TOKEN,
+  };
+  const deploy = await runJob({
+    ...common,
+    job: 'deploy',
+    standIns: {
+      // `git rev-parse HEAD^{tree}` and the demo app's package.json version.
+      source: async () => ({ tree: world.tree, 'app-version': APP_VERSION }),
+      // `aws ecr describe-images --image-ids imageTag=$TESTED_TAG`: the digest, or no output when missing.
+      tested: async (stepEnv): Promise<Record<string, string>> => {
+        try {
+          const answer = await world.ecr.send(
+            new DescribeImagesCommand({
+              repositoryName: stepEnv.ECR_REPOSITORY,
+              imageIds: [{ imageTag: stepEnv.TESTED_TAG }],
+            }),
+          );
+          return { digest: answer.imageDetails?.[0]?.imageDigest ?? '' };
+        } catch (error) {
+          if ((error as { name?: string }).name === 'ImageNotFoundException') return {};
+          throw error;
+        }
+      },
+    },
+    // The default 10 s between looks at the service would make the suite wait for nothing.
+    overrides: { deploy: { 'poll-interval-seconds': '1' }, rollback: { 'poll-interval-seconds': '1' } },
+  });
+  const notify = await runJob({ ...common, job: 'notify', needs: { deploy } });
+  return { deploy, notify };
+}
+
+/** The digest each tag names in the repository. */
+export async function tagDigests(world: ProductionWorld, tags: string[]): Promise<Record<string, string>> {
+  const answer = await world.ecr.send(
+    new DescribeImagesCommand({ repositoryName: ECR_REPOSITORY, imageIds: tags.map((imageTag) => ({ imageTag })) }),
+  );
+  const digests: Record<string, string> = {};
+  for (const detail of answer.imageDetails ?? []) {
+    for (const tag of detail.imageTags ?? []) if (tags.includes(tag)) digests[tag] = detail.imageDigest ?? '';
+  }
+  return digests;
+}
