@@ -1,4 +1,4 @@
 import { run } from '../../shared/src/run.js';
-import { main } from './main.js';
+import { getInputs } from './inputs.js';
 
-void run(main);
+await run(getInputs, () => import('./main.js'));

@@ -4,6 +4,7 @@ import {
   readBoolean,
   readEnum,
   readKeyValues,
+  readList,
   readRaw,
   readString,
   readUrl,
@@ -161,9 +162,7 @@ function readEnvironment(env: Env): string {
 }
 
 function readPullNumbers(env: Env): number[] {
-  // Not readList: it drops items starting with `#` as comments, and `#12` is a natural way to write one.
-  const items = (readRaw(INPUT.prNumber, env) ?? '').split(/[\s,]+/).filter((item) => item !== '');
-  const numbers = items.map((item) => {
+  const numbers = readList(INPUT.prNumber, env).map((item) => {
     const match = /^#?(\d{1,9})$/.exec(item);
     if (!match || Number(match[1]) === 0) {
       throw new InputError(INPUT.prNumber, `must be pull request numbers, got '${item}'`, 'Write them like 12, 15');

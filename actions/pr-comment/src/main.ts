@@ -6,13 +6,12 @@ import { commentBody } from './body.js';
 import { publishComment, type PublishedComment } from './comments.js';
 import { recordDeployment } from './deployment.js';
 import { createOctokit, TokenRefused } from './github.js';
-import { getInputs } from './inputs.js';
+import type { Inputs } from './inputs.js';
 import { deployedBranch, findShippedPulls, type ShippedPull } from './pulls.js';
 import { postToSlack, slackMessage } from './slack.js';
 import { summaryMarkdown } from './summary.js';
 
-export async function main(): Promise<void> {
-  const inputs = getInputs();
+export async function main(inputs: Inputs): Promise<void> {
   core.setSecret(inputs.token);
   if (inputs.slackWebhookUrl) core.setSecret(inputs.slackWebhookUrl);
 
