@@ -1,5 +1,6 @@
 import { run } from '../../shared/src/run.js';
-import { isPost, main, post } from './main.js';
+import { getInputs } from './inputs.js';
+import { isPost, readPostState } from './state.js';
 
-// One bundle serves both steps: the runner runs it again as `post:` with the state main saved.
-await run(isPost() ? post : main);
+// One bundle serves both steps: the runner runs it again as `post:`, with the state main saved.
+await (isPost() ? run(readPostState, () => import('./post.js')) : run(getInputs, () => import('./main.js')));

@@ -4,16 +4,10 @@ import { ActionFailure } from '../../shared/src/errors.js';
 import { appendSummary } from '../../shared/src/summary.js';
 import * as docker from './docker.js';
 import { EcrRegistry, describeReference, type ImageDetail, type RegistryLogin, type RepositoryInfo } from './ecr.js';
-import { getInputs, type BuildInputs, type Inputs, type PromoteInputs } from './inputs.js';
+import type { BuildInputs, Inputs, PromoteInputs } from './inputs.js';
 import { imageLabels } from './labels.js';
 import { renderReport, type BuildReport } from './report.js';
-
-/** State the main step leaves for the `post:` step (the same bundle, run again by the runner). */
-export const STATE = { isPost: 'isPost', loggedInTo: 'logged-in-to' } as const;
-
-export function isPost(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env[`STATE_${STATE.isPost}`] === 'true';
-}
+import { STATE } from './state.js';
 
 interface Outcome {
   digest?: string;
@@ -22,8 +16,7 @@ interface Outcome {
   report: BuildReport;
 }
 
-export async function main(): Promise<void> {
-  const inputs = getInputs();
+export async function main(inputs: Inputs): Promise<void> {
   core.saveState(STATE.isPost, 'true');
   for (const { template, missing } of inputs.skippedTemplates) {
     core.info(`Tag template '${template}' left out: this event has no {{${missing.join('}}, {{')}}}`);
@@ -57,18 +50,6 @@ export async function main(): Promise<void> {
   core.setOutput('skipped', String(outcome.skipped));
   if (imageUri) core.info(`Image: ${imageUri}`);
   await appendSummary(renderReport({ ...outcome.report, imageUri: imageUri || undefined }));
-}
-
-/** The `post:` step: forget the registry credentials the main step stored in the Docker config. */
-export async function post(): Promise<void> {
-  const registry = core.getState(STATE.loggedInTo);
-  if (!registry) return;
-  try {
-    await docker.logout(registry);
-  } catch (error) {
-    // The job's result is the main step's; a logout that fails is worth a warning, not a red step.
-    core.warning(`Could not log out of ${registry}: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 async function repositoryFor(ecr: EcrRegistry, inputs: Inputs): Promise<RepositoryInfo> {
