@@ -16,19 +16,11 @@ export interface Orchestration<Inputs> {
  * it, but without loading core; the stack follows as `::debug::` only when step debug logging is on
  * (`RUNNER_DEBUG=1`), because a stack is noise to a user whose input was wrong.
  */
-export async function run<Inputs>(readInputs: () => Inputs, load: () => Promise<Orchestration<Inputs>>): Promise<void>;
-/** @deprecated TRANSITIONAL: removed once every action's index.ts uses the two-argument form. */
-export async function run(main: () => Promise<void>): Promise<void>;
-export async function run<Inputs>(
-  readInputs: () => Inputs,
-  load?: () => Promise<Orchestration<Inputs>>,
-): Promise<void> {
+export async function run<Inputs>(readInputs: () => Inputs, load: () => Promise<Orchestration<Inputs>>): Promise<void> {
   try {
     const inputs = readInputs();
-    if (load) {
-      const { main } = await load();
-      await main(inputs);
-    } else await inputs;
+    const { main } = await load();
+    await main(inputs);
   } catch (error) {
     process.exitCode = 1;
     writeCommand('error', errorMessage(error));
