@@ -126,10 +126,14 @@ function productionTaskDefinition(image: string, sha: string) {
 }
 
 /**
- * Build the world. With `crashLoop`, the image staging tested exits at start in ECS (a broken
- * release that only production's settings reveal), so the rollout fails and is rolled back.
+ * What the release being shipped does in production: `good`; `crash-loop`, its server exits at
+ * start in ECS, so the rollout fails and the circuit breaker rolls back; `failing-health`, it
+ * starts but its `/health` answers 500, so the rollout completes and the smoke test fails.
  */
-export async function startProductionWorld({ crashLoop = false } = {}): Promise<ProductionWorld> {
+export type Release = 'good' | 'crash-loop' | 'failing-health';
+
+/** Build the world for a push that ships `release`. */
+export async function startProductionWorld({ release = 'good' as Release } = {}): Promise<ProductionWorld> {
   const aws = await startAwsEmulator({ scenario: { accountId: ACCOUNT_ID, ecs: FAST_ECS } });
   const github = await startGitHubEmulator({ tokens: [TOKEN] });
   const env = aws.clientEnv();
@@ -169,9 +173,9 @@ export async function startProductionWorld({ crashLoop = false } = {}): Promise<
     const staged = await pushImage(
       world,
       [pull.headSha, `pr-${pull.number}`, `tested-${tree}`],
-      crashLoop ? 'a release whose server cannot start' : 'the release staging tested',
+      `the release staging tested (${release})`,
     );
-    if (crashLoop) {
+    if (release === 'crash-loop') {
       aws.setScenario({
         accountId: ACCOUNT_ID,
         ecs: {
@@ -194,7 +198,14 @@ export async function startProductionWorld({ crashLoop = false } = {}): Promise<
     });
 
     // The load balancer's view of the service: the demo app, already on the new commit.
-    appServer.on('request', createApp({ version: APP_VERSION, commit: sha, environment: 'production' }).callback());
+    const app = createApp({ version: APP_VERSION, commit: sha, environment: 'production' }).callback();
+    appServer.on('request', (request, response) => {
+      if (release === 'failing-health' && request.url === '/health') {
+        response.writeHead(500, { 'content-type': 'application/json' }).end('{"status":"database unreachable"}');
+      } else {
+        void app(request, response);
+      }
+    });
     const appUrl = await listen(appServer);
 
     mkdirSync(join(workspace, '.github', 'smoke'), { recursive: true });
