@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './inputs.js';
+export * from './structured-inputs.js';
 export * from './markdown.js';
 export * from './context.js';
 export * from './poll.js';
