@@ -3,6 +3,7 @@ import { registryUnavailableReason } from '../emulators/aws/registry.js';
 import {
   ACCOUNT_ID,
   CLUSTER,
+  ECR_REPOSITORY,
   FAMILY,
   REPOSITORY,
   SERVICE,
@@ -92,7 +93,7 @@ describeWithRegistry('production.yml end to end', () => {
     beforeAll(async () => {
       world = await startProductionWorld();
       first = await runProductionPipeline(world);
-      imageUri = `${world.registryHost}/shipyard-demo@${world.staged.digest}`;
+      imageUri = `${world.registryHost}/${ECR_REPOSITORY}@${world.staged.digest}`;
     }, 60_000);
     afterAll(() => world?.close());
 
@@ -120,7 +121,7 @@ describeWithRegistry('production.yml end to end', () => {
     test('build-push-ecr promotes the tested image by digest and hands deploy-ecs its image-uri', () => {
       expect(step(first.deploy, 'tested').outputs.digest).toBe(world.staged.digest);
       expect(step(first.deploy, 'promote').inputs).toMatchObject({
-        repository: 'shipyard-demo',
+        repository: ECR_REPOSITORY,
         'source-digest': world.staged.digest,
       });
       expect(step(first.deploy, 'promote').outputs).toMatchObject({
@@ -315,7 +316,7 @@ describeWithRegistry('production.yml end to end', () => {
       expect(notify?.run?.errors).toEqual([]);
       expect(notify?.inputs).toMatchObject({
         status: 'failure',
-        image: `${world.registryHost}/shipyard-demo@${world.staged.digest}`,
+        image: `${world.registryHost}/${ECR_REPOSITORY}@${world.staged.digest}`,
         'task-definition-arn': revisionArn(2),
         'smoke-report': '',
       });

@@ -95,6 +95,9 @@ function stringRecord(values: Record<string, unknown> | undefined, context: Expr
 
 const LOCAL_ACTION = /^\.\/actions\/([\w-]+)$/;
 
+/** Step keys this runner honours or that change nothing it models; anything else (continue-on-error, say) throws. */
+const UNDERSTOOD_STEP_KEYS = new Set(['id', 'name', 'if', 'uses', 'run', 'with', 'env', 'shell', 'timeout-minutes']);
+
 export async function runJob(options: RunJobOptions): Promise<JobResult> {
   const definition = options.workflow.jobs[options.job];
   if (!definition) throw new Error(`The workflow has no job '${options.job}'`);
@@ -126,6 +129,11 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
 
   const records: StepRecord[] = [];
   for (const [index, step] of definition.steps.entries()) {
+    const unknown = Object.keys(step).filter((key) => !UNDERSTOOD_STEP_KEYS.has(key));
+    if (unknown.length > 0)
+      throw new Error(
+        `Step ${index + 1} of job '${options.job}' uses ${unknown.join(', ')}, which this runner does not model`,
+      );
     const label = step.id ?? step.name ?? step.uses ?? `step ${index + 1}`;
     const record: StepRecord = { id: step.id, label, outcome: 'skipped', inputs: {}, outputs: {} };
     records.push(record);
