@@ -147,6 +147,16 @@ describe('bad input fails first: one clear error, no mutating call, no docker ca
     expect(shim.calls()).toEqual([]);
   });
 
+  test('after a bad-input failure the post step knows it is the post step and does not repeat the error', async () => {
+    const failed = await run({ repository: 'My_Repo' });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.state).toEqual({ isPost: 'true' });
+    const post = await run({ repository: 'My_Repo' }, { phase: 'post', state: failed.state });
+    expect(post.exitCode).toBe(0);
+    expect(post.errors).toEqual([]);
+    expect(shim.calls()).toEqual([]);
+  });
+
   test('a tag list that this event cannot fill says which placeholders are missing', async () => {
     const result = await run({ repository: 'web', tags: 'pr-{{pr}}' });
     expect(result.errors).toEqual([

@@ -17,7 +17,6 @@ interface Outcome {
 }
 
 export async function main(inputs: Inputs): Promise<void> {
-  core.saveState(STATE.isPost, 'true');
   for (const { template, missing } of inputs.skippedTemplates) {
     core.info(`Tag template '${template}' left out: this event has no {{${missing.join('}}, {{')}}}`);
   }
