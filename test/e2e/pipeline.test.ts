@@ -12,7 +12,7 @@ import {
   tagDigests,
   type PipelineRun,
   type ProductionWorld,
-  type Release,
+  type WorldOptions,
 } from './production-world.js';
 import type { JobResult, StepRecord } from './workflow-runner.js';
 
@@ -57,9 +57,9 @@ interface Shipped {
   run: PipelineRun;
 }
 
-/** A world for `release`, and one run of production.yml in it. */
-async function ship(release: Release): Promise<Shipped> {
-  const world = await startProductionWorld({ release });
+/** A world, and one run of production.yml in it. */
+async function ship(options: WorldOptions): Promise<Shipped> {
+  const world = await startProductionWorld(options);
   try {
     return { world, run: await runProductionPipeline(world) };
   } catch (error) {
@@ -73,14 +73,16 @@ describeWithRegistry('production.yml end to end', () => {
   // the slowest pipeline, not for the sum of them.
   let crashLoop: Promise<Shipped>;
   let failingHealth: Promise<Shipped>;
+  let afterSkippedRuns: Promise<Shipped>;
   beforeAll(() => {
-    crashLoop = ship('crash-loop');
-    failingHealth = ship('failing-health');
+    crashLoop = ship({ release: 'crash-loop' });
+    failingHealth = ship({ release: 'failing-health' });
+    afterSkippedRuns = ship({ earlierUnshippedPulls: 1 });
     // Each is awaited by its own tests; this only keeps an early failure from being an unhandled rejection.
-    for (const shipped of [crashLoop, failingHealth]) shipped.catch(() => undefined);
+    for (const shipped of [crashLoop, failingHealth, afterSkippedRuns]) shipped.catch(() => undefined);
   });
   afterAll(async () => {
-    for (const settled of await Promise.allSettled([crashLoop, failingHealth])) {
+    for (const settled of await Promise.allSettled([crashLoop, failingHealth, afterSkippedRuns])) {
       if (settled.status === 'fulfilled') await settled.value.world.close();
     }
   });
@@ -395,6 +397,37 @@ describeWithRegistry('production.yml end to end', () => {
       expect(comments[0].body).toContain(run.deploy.outputs['smoke-report'].trim());
       const deployments = world.github.state.deployments(REPOSITORY);
       expect(deployments.map((d) => d.statuses.at(-1)?.state)).toEqual(['failure']);
+      expect(world.github.problems()).toEqual([]);
+    });
+  });
+
+  describe('one run after superseded runs: every pull request merged since the last deployment hears of it', () => {
+    let world: ProductionWorld;
+    let run: PipelineRun;
+
+    beforeAll(async () => {
+      ({ world, run } = await afterSkippedRuns);
+    }, 60_000);
+
+    test('pr-comment comments once on each of them, oldest merge first', () => {
+      expect(run.deploy.result).toBe('success');
+      const notify = run.notify.steps.find((s) => s.run);
+      expect(notify?.run?.errors).toEqual([]);
+      expect(world.shipped).toHaveLength(2);
+      expect(notify?.run?.outputs['pr-numbers']).toBe(world.shipped.map((pull) => pull.number).join(','));
+      for (const pull of world.shipped) {
+        const comments = world.github.state.comments(REPOSITORY, pull.number);
+        expect(comments).toHaveLength(1);
+        expect(comments[0].body).toContain(world.staged.digest);
+      }
+    });
+
+    test('one new deployment for the pushed commit, and one Slack message naming them all', () => {
+      const deployments = world.github.state.deployments(REPOSITORY).filter((d) => d.sha === world.sha);
+      expect(deployments.map((d) => d.statuses.at(-1)?.state)).toEqual(['success']);
+      const slack = world.github.slackMessages();
+      expect(slack).toHaveLength(1);
+      for (const pull of world.shipped) expect(JSON.stringify(slack[0])).toContain(`/pull/${pull.number}`);
       expect(world.github.problems()).toEqual([]);
     });
   });

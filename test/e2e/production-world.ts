@@ -56,6 +56,12 @@ export interface StagedImage {
   tags: string[];
 }
 
+export interface PullSummary {
+  number: number;
+  title: string;
+  author: string;
+}
+
 export interface ProductionWorld {
   aws: AwsEmulator;
   github: GitHubEmulator;
@@ -63,7 +69,10 @@ export interface ProductionWorld {
   /** The registry host ECR's authorization data names (the emulator's own address). */
   registryHost: string;
   appUrl: string;
-  pull: { number: number; title: string; author: string };
+  /** The pull request whose merge is the push being deployed. */
+  pull: PullSummary;
+  /** Every pull request this run ships, oldest merge first (`pull` last). */
+  shipped: PullSummary[];
   /** The merge commit pushed to main: GITHUB_SHA of the production run. */
   sha: string;
   tree: string;
@@ -132,8 +141,21 @@ function productionTaskDefinition(image: string, sha: string) {
  */
 export type Release = 'good' | 'crash-loop' | 'failing-health';
 
+export interface WorldOptions {
+  release?: Release;
+  /**
+   * Pull requests merged since the last production deployment whose own runs never deployed
+   * (GitHub keeps only the newest queued run of a concurrency group): this run ships them too.
+   * Their merge commits come after the last successful GitHub deployment, which then exists.
+   */
+  earlierUnshippedPulls?: number;
+}
+
 /** Build the world for a push that ships `release`. */
-export async function startProductionWorld({ release = 'good' as Release } = {}): Promise<ProductionWorld> {
+export async function startProductionWorld({
+  release = 'good',
+  earlierUnshippedPulls = 0,
+}: WorldOptions = {}): Promise<ProductionWorld> {
   const aws = await startAwsEmulator({ scenario: { accountId: ACCOUNT_ID, ecs: FAST_ECS } });
   const github = await startGitHubEmulator({ tokens: [TOKEN] });
   const env = aws.clientEnv();
@@ -155,6 +177,14 @@ export async function startProductionWorld({ release = 'good' as Release } = {})
     // GitHub: main has one earlier release, then the pull request being shipped is merged.
     github.state.createRepository(REPOSITORY, { defaultBranch: 'main' });
     const previousSha = github.state.commit(REPOSITORY, { message: 'Previous release' });
+    const earlier: PullSummary[] = [];
+    if (earlierUnshippedPulls > 0) {
+      github.state.createDeployment(REPOSITORY, { sha: previousSha, environment: 'production', statuses: ['success'] });
+    }
+    for (let index = 1; index <= earlierUnshippedPulls; index += 1) {
+      const merged = github.state.mergePullRequest(REPOSITORY, { title: `Earlier change ${index}`, author: 'bob' });
+      earlier.push({ number: merged.number, title: merged.title, author: merged.author });
+    }
     const pull = github.state.mergePullRequest(REPOSITORY, { title: 'Add the /ready endpoint', author: 'alice' });
     const sha = pull.mergeCommitSha as string;
     const tree = github.state.commitRecord(sha)?.tree as string;
@@ -218,6 +248,7 @@ export async function startProductionWorld({ release = 'good' as Release } = {})
       registryHost,
       appUrl,
       pull: { number: pull.number, title: pull.title, author: pull.author },
+      shipped: [...earlier, { number: pull.number, title: pull.title, author: pull.author }],
       sha,
       tree,
       staged,
