@@ -197,7 +197,10 @@ describeWithRegistry('production.yml end to end', () => {
 
       const deployments = world.github.state.deployments(REPOSITORY);
       expect(deployments.map((d) => [d.sha, d.environment])).toEqual([[world.sha, 'production']]);
-      expect(deployments[0].statuses.at(-1)?.state).toBe('success');
+      expect(deployments[0].statuses.at(-1)).toMatchObject({
+        state: 'success',
+        environmentUrl: expect.stringContaining(world.appUrl),
+      });
       expect(notify?.run?.outputs['deployment-id']).toBe(String(deployments[0].id));
 
       const slack = world.github.slackMessages();
