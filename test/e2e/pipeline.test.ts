@@ -377,13 +377,9 @@ describeWithRegistry('production.yml end to end', () => {
       expect(containerImage(world, service?.taskDefinition ?? '')).toBe(world.previousImage);
     });
 
-    // KNOWN MISMATCH (deploy-ecs): given `task-definition-arn: <previous revision>` and nothing to
-    // change, deploy-ecs compares the rendered definition with the family's LATEST revision (the
-    // one that just failed), finds a difference, and registers a copy of the previous revision as a
-    // new one (`:3`) instead of putting `:1` back. The service runs the right bytes, but every
-    // rollback adds a revision and the summary reads ":2 -> :3". When deploy-ecs reuses the
-    // revision it started from, this test fails: drop `.failing` then.
-    test.failing('the rollback puts back the very revision the service ran before, not a copy', () => {
+    // The rollback step gives deploy-ecs the previous revision's ARN and nothing to change: that very
+    // revision must go back into service, with no copy registered.
+    test('the rollback puts back the very revision the service ran before, not a copy', () => {
       const service = world.aws.ecs.service(SERVICE, CLUSTER);
       expect(step(run.deploy, 'rollback').outputs['task-definition-arn']).toBe(world.previousTaskDefinitionArn);
       expect(service?.taskDefinition).toBe(world.previousTaskDefinitionArn);

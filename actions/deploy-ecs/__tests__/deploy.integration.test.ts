@@ -105,6 +105,28 @@ describe('deploy-ecs against the emulator: rollouts that succeed', () => {
     expect(second.stdout).toContain('reusing it');
   });
 
+  test('a rollback to task-definition-arn puts back that very revision, not a copy of it', async () => {
+    const previous = seedWebService(emulator);
+    const release = await deploy(emulator, {
+      'task-definition': 'task-definition.json',
+      'container-name': 'app',
+      image: 'nginx:2',
+      service: 'web',
+    });
+    expect(release.exitCode).toBe(0);
+    expect(release.outputs['previous-task-definition-arn']).toBe(previous.arn);
+    // What production.yml does when the smoke test fails: deploy the previous revision by ARN.
+    const rollback = await deploy(emulator, {
+      'task-definition-arn': release.outputs['previous-task-definition-arn'],
+      service: 'web',
+    });
+    expect(rollback.exitCode).toBe(0);
+    expect(rollback.outputs['task-definition-arn']).toBe(previous.arn);
+    expect(emulator.ecs.service('web')?.taskDefinition).toBe(previous.arn);
+    expect(emulator.ecs.taskDefinitions('web').map((r) => r.revision)).toEqual([1, 2]);
+    expect(emulator.calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(1);
+  });
+
   test('keep-revisions deregisters old revisions, never the new nor the previous one', async () => {
     seedWebService(emulator);
     for (let i = 2; i <= 5; i += 1) emulator.ecs.seedTaskDefinition(fargateDefinition(`nginx:${i}`));

@@ -68,7 +68,7 @@ export async function main(inputs: Inputs): Promise<void> {
     outputs['task-definition'] = rendered.path;
 
     const current = await core.group('Compare with what is registered and running', () =>
-      compare(ecs, inputs, rendered.definition),
+      compare(ecs, inputs, rendered),
     );
     outputs['previous-task-definition-arn'] = current.service?.taskDefinition ?? '';
     outputs.diff = current.diff;
@@ -77,21 +77,21 @@ export async function main(inputs: Inputs): Promise<void> {
     report.images = imageChanges(current.running?.definition ?? current.latest?.definition, rendered.definition);
 
     if (inputs.dryRun) {
-      if (current.unchanged) outputs['task-definition-arn'] = current.latest?.arn ?? '';
-      report.newArn = current.unchanged ? current.latest?.arn : undefined;
-      report.reused = current.unchanged;
+      if (current.reusable) outputs['task-definition-arn'] = current.reusable.arn;
+      report.newArn = current.reusable?.arn;
+      report.reused = current.reusable !== undefined;
       core.notice(
-        current.unchanged
-          ? `Dry run: the rendered task definition equals ${shortRevision(current.latest?.arn)}; nothing registered or deployed`
+        current.reusable
+          ? `Dry run: the rendered task definition equals ${shortRevision(current.reusable.arn)}; nothing registered or deployed`
           : 'Dry run: the diff above is what would be registered; nothing registered or deployed',
       );
       return finish();
     }
 
     const registered = await core.group('Register the task definition', async () => {
-      if (inputs.skipUnchanged && current.unchanged && current.latest) {
-        core.info(`Unchanged: ${shortRevision(current.latest.arn)} already holds this definition; reusing it`);
-        return { arn: current.latest.arn, reused: true };
+      if (inputs.skipUnchanged && current.reusable) {
+        core.info(`Unchanged: ${shortRevision(current.reusable.arn)} already holds this definition; reusing it`);
+        return { arn: current.reusable.arn, reused: true };
       }
       const revision = await ecs.registerTaskDefinition(rendered.definition);
       core.info(`Registered ${revision.arn}`);
@@ -213,12 +213,15 @@ interface Rendered {
   definition: Json;
   path: string;
   family: string;
+  /** The registered revision it was rendered from (task-definition-arn or -family), if any. */
+  source?: RegisteredTaskDefinition;
 }
 
 async function render(ecs: Ecs, inputs: Inputs): Promise<Rendered> {
   const { source } = inputs;
   let base: Json;
   let origin: string;
+  let sourceRevision: RegisteredTaskDefinition | undefined;
   if (source.kind === 'file') {
     base = source.tags ? { ...source.definition, tags: source.tags } : source.definition;
     origin = source.path;
@@ -234,6 +237,7 @@ async function render(ecs: Ecs, inputs: Inputs): Promise<Rendered> {
     }
     base = found.definition;
     origin = found.arn;
+    sourceRevision = found;
     core.info(`Starting from ${found.arn}`);
   }
   const { definition, dropped } = toRegisterable(base);
@@ -250,24 +254,31 @@ async function render(ecs: Ecs, inputs: Inputs): Promise<Rendered> {
   const path = join(folder, `task-definition-${family}.json`);
   writeFileSync(path, `${JSON.stringify(rendered, null, 2)}\n`);
   core.info(`Rendered ${family} to ${path}`);
-  return { definition: rendered, path, family };
+  return { definition: rendered, path, family, source: sourceRevision };
 }
 
 interface Comparison {
   service?: Service;
   running?: RegisteredTaskDefinition;
   latest?: RegisteredTaskDefinition;
-  unchanged: boolean;
+  /**
+   * A registered revision that already holds the rendered definition: the one it was rendered from
+   * (a rollback to `task-definition-arn` puts back that very revision, not a copy), else the
+   * family's latest.
+   */
+  reusable?: RegisteredTaskDefinition;
   diff: string;
 }
 
-async function compare(ecs: Ecs, inputs: Inputs, rendered: Json): Promise<Comparison> {
+async function compare(ecs: Ecs, inputs: Inputs, { definition: rendered, source }: Rendered): Promise<Comparison> {
   const service = inputs.service ? await ecs.describeService(inputs.cluster, inputs.service) : undefined;
   const running = service?.taskDefinition ? await ecs.findTaskDefinition(service.taskDefinition) : undefined;
   const family = String(rendered.family);
   const latest =
     running?.family === family && (await isLatest(ecs, running)) ? running : await ecs.findTaskDefinition(family);
-  const unchanged = latest !== undefined && sameTaskDefinition(latest.definition, rendered);
+  const reusable = [source, latest].find(
+    (revision) => revision !== undefined && sameTaskDefinition(revision.definition, rendered),
+  );
   const base = running ?? latest;
   const diff = diffTaskDefinitions(base?.definition, rendered, {
     before: base ? `${shortRevision(base.arn)}${running ? ' (running)' : ' (latest)'}` : '(nothing registered)',
@@ -280,7 +291,7 @@ async function compare(ecs: Ecs, inputs: Inputs, rendered: Json): Promise<Compar
   core.info(
     diff ? `Diff against ${shortRevision(base?.arn)}:\n${diff}` : `No difference from ${shortRevision(base?.arn)}`,
   );
-  return { service, running, latest, unchanged, diff };
+  return { service, running, latest, reusable, diff };
 }
 
 async function isLatest(ecs: Ecs, revision: RegisteredTaskDefinition): Promise<boolean> {
