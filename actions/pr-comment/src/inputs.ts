@@ -103,7 +103,11 @@ export function getInputs(env: Env = process.env): Inputs {
     );
   }
   const createDeployment = readBoolean(INPUT.createDeployment, false, env);
-  const slackWebhookUrl = readSlackWebhookUrl(env);
+  const slackWebhookUrl = readUrl(
+    INPUT.slackWebhookUrl,
+    { secret: true, example: 'the incoming-webhook URL Slack shows, https://hooks.slack.com/services/...' },
+    env,
+  )?.toString();
   const slackUserMap = readSlackUserMap(env);
   const failOnNotifyError = readBoolean(INPUT.failOnNotifyError, false, env);
   return {
@@ -207,30 +211,6 @@ function readTemplate(env: Env): string | undefined {
     );
   }
   return template;
-}
-
-/** The webhook URL is a secret: a problem with it is described without echoing it. */
-function readSlackWebhookUrl(env: Env): string | undefined {
-  const value = readRaw(INPUT.slackWebhookUrl, env);
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(
-      INPUT.slackWebhookUrl,
-      'is not a valid URL (the value is not shown because it is a secret)',
-      'Give the incoming-webhook URL Slack shows, https://hooks.slack.com/services/...',
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError(
-      INPUT.slackWebhookUrl,
-      `must be an https URL, got the scheme '${url.protocol}'`,
-      'Give the incoming-webhook URL Slack shows, https://hooks.slack.com/services/...',
-    );
-  }
-  return url.toString();
 }
 
 function readSlackUserMap(env: Env): Map<string, string> {

@@ -147,9 +147,23 @@ describe('readUrl', () => {
   });
   test.each([
     ['example.com', 'is not a valid URL'],
-    ['ftp://example.com', "must be an http or https URL, got 'ftp:'"],
+    ['ftp://example.com', "must be an http or https URL, got the scheme 'ftp:'"],
   ])('%j is rejected', (value, message) => {
     expect(() => readUrl('url', { required: true }, setInputs({ url: value }))).toThrow(message);
+  });
+});
+
+describe('readUrl with a secret', () => {
+  test('the error does not echo the value and gives the example', () => {
+    const read = () =>
+      readUrl(
+        'hook',
+        { secret: true, example: 'https://hooks.example.com/T/B/x' },
+        setInputs({ hook: 'hooks/s3cr3t' }),
+      );
+    expect(read).toThrow('is not a valid URL: (the value is not shown because it is a secret)');
+    expect(read).toThrow('such as https://hooks.example.com/T/B/x');
+    expect(read).not.toThrow(/s3cr3t/);
   });
 });
 

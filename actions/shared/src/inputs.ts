@@ -151,24 +151,32 @@ export function resolveWorkspacePath(path: string, env: Env = process.env): stri
   return isAbsolute(path) ? path : resolve(env.GITHUB_WORKSPACE ?? process.cwd(), path);
 }
 
-/** An http(s) URL; anything else (a host without scheme, `ftp:`) is an input error. */
-export function readUrl(name: string, options: { required: true }, env?: Env): URL;
-export function readUrl(name: string, options?: { required?: false }, env?: Env): URL | undefined;
-export function readUrl(name: string, options: { required?: boolean } = {}, env: Env = process.env): URL | undefined {
+/**
+ * An http(s) URL; anything else (a host without scheme, `ftp:`) is an input error. A `secret` URL
+ * (a webhook whose path is its credential) is described without echoing it.
+ */
+export interface UrlOptions {
+  required?: boolean;
+  secret?: boolean;
+  /** What a right value looks like, for the fix in the error. */
+  example?: string;
+}
+
+export function readUrl(name: string, options: UrlOptions & { required: true }, env?: Env): URL;
+export function readUrl(name: string, options?: UrlOptions, env?: Env): URL | undefined;
+export function readUrl(name: string, options: UrlOptions = {}, env: Env = process.env): URL | undefined {
   const value = options.required ? readString(name, { required: true }, env) : readString(name, {}, env);
   if (value === undefined) return undefined;
+  const fix = `Give a full URL with its scheme, such as ${options.example ?? 'https://example.com'}`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(
-      name,
-      `is not a valid URL: '${value}'`,
-      'Give a full URL with its scheme, such as https://example.com',
-    );
+    const shown = options.secret ? '(the value is not shown because it is a secret)' : `'${value}'`;
+    throw new InputError(name, `is not a valid URL: ${shown}`, fix);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InputError(name, `must be an http or https URL, got '${url.protocol}'`);
+    throw new InputError(name, `must be an http or https URL, got the scheme '${url.protocol}'`, fix);
   }
   return url;
 }
