@@ -3,7 +3,8 @@
  * tests drive `app.callback()` with supertest and `server.ts` decides how to listen.
  */
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
+import { Socket } from 'node:net';
 import Router from '@koa/router';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
@@ -56,6 +57,38 @@ export interface AppState {
   requestId: string;
 }
 
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+function jsonBody(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+function sendJson(ctx: Koa.Context, body: Buffer): void {
+  // Set before the body, so Koa keeps it rather than calling the Buffer application/octet-stream.
+  ctx.res.setHeader('Content-Type', JSON_CONTENT_TYPE);
+  ctx.body = body;
+}
+
+type HeaderList = readonly (readonly [string, string | number | readonly string[]])[];
+
+/**
+ * Runs koa-helmet's middleware once, at startup, on a response that is never sent, and returns the
+ * headers it set. With a static configuration (no per-request CSP nonces, which this app does not
+ * use) helmet sets the same headers on every response, so applying this list is what running it per
+ * request would do, minus its promise and closures. Helmet sets them synchronously before calling
+ * back; if a future version did not, the list would be empty, and that stops the app here.
+ */
+export function captureSecurityHeaders(middleware: Koa.Middleware): HeaderList {
+  const req = new IncomingMessage(new Socket());
+  const res = new ServerResponse(req);
+  void Promise.resolve(middleware({ req, res } as unknown as Koa.Context, async () => {})).catch(() => {});
+  const headers = Object.entries(res.getHeaders()).filter(
+    (entry): entry is [string, string | number | string[]] => entry[1] !== undefined,
+  );
+  if (headers.length === 0) throw new Error('koa-helmet set no headers synchronously; cannot precompute them');
+  return headers;
+}
+
 export function createApp(options: AppOptions): Koa<AppState> {
   const name = options.name ?? DEFAULT_APP_NAME;
   const logger = options.logger || undefined;
@@ -65,82 +98,73 @@ export function createApp(options: AppOptions): Koa<AppState> {
   // stacks to stderr a second time.
   app.silent = true;
 
-  // Request id and access log wrap everything else, so they see the final status of every answer,
-  // including the ones the error middleware writes.
+  const securityHeaders = captureSecurityHeaders(helmet());
+
+  // One outermost middleware for what every answer needs, so each request pays for one async frame
+  // instead of three: the request id, helmet's headers, turning errors and unanswered statuses into
+  // JSON, `Connection: close` while draining, and the access log line, which sees the final status.
   app.use(async (ctx, next) => {
     const started = performance.now();
     const requestId = requestIdFrom(ctx.req.headers['x-request-id']);
     ctx.state.requestId = requestId;
-    ctx.set('X-Request-Id', requestId);
-    try {
-      await next();
-    } finally {
-      // A response that finishes while draining tells keep-alive clients not to reuse the socket,
-      // which Node then closes once the response is written.
-      if (lifecycle.draining) ctx.set('Connection', 'close');
-      if (logger) {
-        const status = ctx.status;
-        const fields = {
-          reqId: requestId,
-          req: { method: ctx.method, url: ctx.url },
-          res: { statusCode: status },
-          responseTime: Math.round((performance.now() - started) * 1000) / 1000,
-        };
-        if (status >= 500) logger.error(fields, 'request failed');
-        else logger.info(fields, 'request completed');
-      }
+    const res = ctx.res;
+    res.setHeader('X-Request-Id', requestId);
+    for (let index = 0; index < securityHeaders.length; index += 1) {
+      res.setHeader(securityHeaders[index][0], securityHeaders[index][1]);
     }
-  });
-
-  app.use(helmet());
-
-  // One error middleware: every thrown error and every unanswered status becomes a JSON body.
-  app.use(async (ctx, next) => {
     try {
       await next();
+      if (ctx.body == null && ctx.status >= 400) {
+        const status = ctx.status;
+        ctx.body = { error: STATUS_CODES[status] ?? 'Error', requestId };
+        // Koa turns its implicit 404 into 200 when a body is assigned; pin the status.
+        ctx.status = status;
+      }
     } catch (error) {
       const status = statusOf(error);
       const httpError = error as HttpLikeError;
       ctx.status = status;
       if (httpError?.headers) ctx.set(httpError.headers);
       const exposed = status < 500 && httpError?.expose === true && typeof httpError.message === 'string';
-      ctx.body = {
-        error: exposed ? httpError.message : (STATUS_CODES[status] ?? 'Error'),
-        requestId: ctx.state.requestId,
-      };
-      if (status >= 500) logger?.error({ reqId: ctx.state.requestId, err: error }, 'unhandled error');
-      return;
+      ctx.body = { error: exposed ? httpError.message : (STATUS_CODES[status] ?? 'Error'), requestId };
+      if (status >= 500) logger?.error({ reqId: requestId, err: error }, 'unhandled error');
     }
-    if (ctx.body == null && ctx.status >= 400) {
+    // A response that finishes while draining tells keep-alive clients not to reuse the socket,
+    // which Node then closes once the response is written.
+    if (lifecycle.draining) res.setHeader('Connection', 'close');
+    if (logger) {
       const status = ctx.status;
-      ctx.body = { error: STATUS_CODES[status] ?? 'Error', requestId: ctx.state.requestId };
-      // Koa turns its implicit 404 into 200 when a body is assigned; pin the status.
-      ctx.status = status;
+      const fields = {
+        reqId: requestId,
+        req: { method: ctx.method, url: ctx.url },
+        res: { statusCode: status },
+        responseTime: Math.round((performance.now() - started) * 1000) / 1000,
+      };
+      if (status >= 500) logger.error(fields, 'request failed');
+      else logger.info(fields, 'request completed');
     }
   });
 
   const router = new Router<AppState>();
 
-  router.get('/', (ctx) => {
-    ctx.body = { name, version: options.version, commit: options.commit, environment: options.environment };
-  });
+  // The answers that never change are serialised once; each request sends the same bytes.
+  const about = jsonBody({ name, version: options.version, commit: options.commit, environment: options.environment });
+  const healthy = jsonBody({ status: 'ok' });
+  const ready = jsonBody({ status: 'ready' });
+  const draining = jsonBody({ status: 'draining' });
+  const version = jsonBody({ version: options.version, commit: options.commit, builtAt: options.builtAt ?? null });
 
-  router.get('/health', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-
+  router.get('/', (ctx) => sendJson(ctx, about));
+  router.get('/health', (ctx) => sendJson(ctx, healthy));
   router.get('/ready', (ctx) => {
     if (lifecycle.draining) {
       ctx.status = 503;
-      ctx.body = { status: 'draining' };
+      sendJson(ctx, draining);
     } else {
-      ctx.body = { status: 'ready' };
+      sendJson(ctx, ready);
     }
   });
-
-  router.get('/version', (ctx) => {
-    ctx.body = { version: options.version, commit: options.commit, builtAt: options.builtAt ?? null };
-  });
+  router.get('/version', (ctx) => sendJson(ctx, version));
 
   if (options.testRoutes) mountTestRoutes(router, lifecycle, logger);
 
@@ -164,6 +188,8 @@ function mountTestRoutes(router: Router<AppState>, lifecycle: Lifecycle, logger:
     const untilDraining = ctx.query.ignoreDraining !== '1';
     held += 1;
     logger?.info({ reqId: ctx.state.requestId, held }, 'request held');
+    // The shutdown tests wait for this line; a batching logger would hold it back.
+    logger?.flush();
     let timer: NodeJS.Timeout | undefined;
     const releasedBy = await Promise.race([
       ...(untilDraining ? [lifecycle.drainingStarted.then(() => 'draining' as const)] : []),

@@ -2,7 +2,9 @@ import { Writable } from 'node:stream';
 import { describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import request from 'supertest';
-import { createApp, DEFAULT_APP_NAME, requestIdFrom, type AppOptions } from '../src/app.js';
+import Koa from 'koa';
+import helmet from 'koa-helmet';
+import { captureSecurityHeaders, createApp, DEFAULT_APP_NAME, requestIdFrom, type AppOptions } from '../src/app.js';
 import { Lifecycle } from '../src/lifecycle.js';
 
 const baseOptions: AppOptions = { version: '1.4.2', commit: '0123abc', environment: 'staging' };
@@ -136,6 +138,28 @@ describe('headers and logs', () => {
       expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(response.headers['x-powered-by']).toBeUndefined();
     }
+  });
+
+  test('the precomputed security headers are exactly what koa-helmet sets per request', async () => {
+    // The app applies a list captured from koa-helmet at startup; a plain app running koa-helmet on
+    // every request must answer with the same headers, or the shortcut has changed behaviour.
+    const reference = new Koa();
+    reference.use(helmet());
+    reference.use((ctx) => {
+      ctx.body = 'x';
+    });
+    const expected = (await request(reference.callback()).get('/')).headers;
+    const actual = (await request(server()).get('/health')).headers;
+    const helmetNames = Object.keys(expected).filter(
+      (name) => !['content-type', 'content-length', 'date', 'connection', 'keep-alive'].includes(name),
+    );
+    expect(helmetNames.length).toBeGreaterThan(10);
+    for (const name of helmetNames) expect([name, actual[name]]).toEqual([name, expected[name]]);
+    expect(captureSecurityHeaders(helmet()).map(([name]) => name.toLowerCase())).toEqual(helmetNames);
+  });
+
+  test('a middleware that sets no headers synchronously is refused at startup', () => {
+    expect(() => captureSecurityHeaders(async () => {})).toThrow(/no headers/);
   });
 
   test('an incoming x-request-id is echoed and logged', async () => {
