@@ -188,8 +188,6 @@ function mountTestRoutes(router: Router<AppState>, lifecycle: Lifecycle, logger:
     const untilDraining = ctx.query.ignoreDraining !== '1';
     held += 1;
     logger?.info({ reqId: ctx.state.requestId, held }, 'request held');
-    // The shutdown tests wait for this line; a batching logger would hold it back.
-    logger?.flush();
     let timer: NodeJS.Timeout | undefined;
     const releasedBy = await Promise.race([
       ...(untilDraining ? [lifecycle.drainingStarted.then(() => 'draining' as const)] : []),
