@@ -90,7 +90,7 @@ describe('bad input fails first: one clear error, no mutating call, no docker ca
     [
       'malformed build args',
       { repository: 'web', 'build-args': 'NODE_ENV=production\nnot a pair' },
-      "Input 'build-args' has a line that is not KEY=value: 'not a pair'",
+      "Input 'build-args' has a line that is not KEY=value (line 2;",
     ],
     [
       'a build arg with a bad name',

@@ -132,6 +132,12 @@ describe('readKeyValues', () => {
       "Input 'env' has a line that is not KEY=value",
     );
   });
+  test('a malformed line is located by its number, never echoed (it may be part of a multi-line secret)', () => {
+    const pem = 'KEY=-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+    const read = () => readKeyValues('env', setInputs({ env: `# the key\n\nA=1\n${pem}` }));
+    expect(read).toThrow("Input 'env' has a line that is not KEY=value (line 5;");
+    expect(read).not.toThrow(/MIIEvQIBADANBgkqhkiG9w0BAQEFAASC/);
+  });
   test('a key pattern is enforced', () => {
     expect(() => readKeyValues('env', setInputs({ env: '1A=x' }), { keyPattern: /^[A-Z_][A-Z0-9_]*$/ })).toThrow(
       "has an invalid key '1A'",

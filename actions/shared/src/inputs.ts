@@ -132,10 +132,17 @@ export function readKeyValues(
   { keyPattern, keyDescription }: { keyPattern?: RegExp; keyDescription?: string } = {},
 ): Map<string, string> {
   const pairs = new Map<string, string>();
+  const all = (readRaw(name, env) ?? '').split(/\r?\n/).map((line) => line.trim());
   for (const line of lines(name, env, KEY_VALUE_COMMENT)) {
     const separator = line.indexOf('=');
     if (separator <= 0) {
-      throw new InputError(name, `has a line that is not KEY=value: '${line}'`, 'Write one KEY=value pair a line');
+      // Never echo the line: it is often the second line of a multi-line secret pasted as a value,
+      // and this error is printed before the action could mask anything.
+      throw new InputError(
+        name,
+        `has a line that is not KEY=value (line ${all.indexOf(line) + 1}; its text is not shown, as it may be part of a secret)`,
+        'Write one KEY=value pair a line; a value cannot span several lines',
+      );
     }
     const key = line.slice(0, separator).trim();
     if (keyPattern && !keyPattern.test(key)) {
