@@ -46,17 +46,30 @@ describe('valid inputs', () => {
   });
 
   test.each([
-    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', '123456789012.dkr.ecr.eu-west-1.amazonaws.com', '123456789012'],
+    [
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+      '123456789012',
+      'eu-west-1',
+    ],
     [
       'https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/',
       '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
       '123456789012',
+      'eu-west-1',
     ],
-    ['127.0.0.1:5000', '127.0.0.1:5000', undefined],
-  ])('registry %s -> host %s, registry id %s', (given, host, id) => {
+    [
+      '123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com',
+      '123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com',
+      '123456789012',
+      'us-gov-west-1',
+    ],
+    ['127.0.0.1:5000', '127.0.0.1:5000', undefined, undefined],
+  ])('registry %s -> host %s, registry id %s, region %s', (given, host, id, region) => {
     const inputs = getInputs(env({ repository: 'web', registry: given }));
     expect(inputs.registry).toBe(host);
     expect(inputs.registryId).toBe(id);
+    expect(inputs.registryRegion).toBe(region);
   });
 
   test('build options are parsed', () => {

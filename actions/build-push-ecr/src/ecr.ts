@@ -50,16 +50,21 @@ export class EcrRegistry {
     private readonly registryId: string | undefined,
   ) {}
 
-  /** Load the SDK (after inputs validate) and make a client with the standard retry mode. */
+  /**
+   * Load the SDK (after inputs validate) and make a client with the standard retry mode, in the
+   * registry's own region when one is known (else the SDK's usual AWS_REGION chain).
+   */
   static async connect({
     registryId,
+    region,
     maxAttempts,
   }: {
     registryId?: string;
+    region?: string;
     maxAttempts: number;
   }): Promise<EcrRegistry> {
     const sdk = await import('@aws-sdk/client-ecr');
-    const client = new sdk.ECRClient({ maxAttempts, retryMode: 'standard' });
+    const client = new sdk.ECRClient({ maxAttempts, retryMode: 'standard', ...(region ? { region } : {}) });
     return new EcrRegistry(sdk, client, registryId);
   }
 

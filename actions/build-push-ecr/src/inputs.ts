@@ -72,6 +72,11 @@ export interface Inputs {
   registry?: string;
   /** The 12-digit registry id, when `registry` names an ECR registry. */
   registryId?: string;
+  /**
+   * The region in an ECR registry host: ECR's API and its login tokens are regional, so the calls
+   * must go there rather than to AWS_REGION.
+   */
+  registryRegion?: string;
   createRepository: boolean;
   immutableTags: boolean;
   tags: string[];
@@ -84,7 +89,7 @@ export interface Inputs {
 
 export const REPOSITORY_NAME_PATTERN = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const REGISTRY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?$/;
-const ECR_REGISTRY_ID = /^(\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$/;
+const ECR_REGISTRY_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
 const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -130,6 +135,7 @@ export function getInputs(env: Env = process.env): Inputs {
     repository,
     registry: registry?.host,
     registryId: registry?.id,
+    registryRegion: registry?.region,
     createRepository: readBoolean(INPUT.createRepository, false, env),
     immutableTags: readBoolean(INPUT.immutableTags, false, env),
     tags: rendered.tags,
@@ -149,7 +155,7 @@ function readAttempts(env: Env): number {
   return Number(raw);
 }
 
-function readRegistry(env: Env): { host: string; id?: string } | undefined {
+function readRegistry(env: Env): { host: string; id?: string; region?: string } | undefined {
   const given = readString(INPUT.registry, {}, env);
   if (given === undefined) return undefined;
   const host = given.replace(/^https?:\/\//, '').replace(/\/+$/, '');
@@ -160,7 +166,8 @@ function readRegistry(env: Env): { host: string; id?: string } | undefined {
       'Give a host such as 123456789012.dkr.ecr.us-east-1.amazonaws.com, or leave it out to use your account',
     );
   }
-  return { host, id: ECR_REGISTRY_ID.exec(host)?.[1] };
+  const ecr = ECR_REGISTRY_HOST.exec(host);
+  return { host, id: ecr?.[1], region: ecr?.[2] };
 }
 
 function readPromote(sourceInput: string, env: Env): PromoteInputs {

@@ -21,7 +21,11 @@ export async function main(inputs: Inputs): Promise<void> {
     core.info(`Tag template '${template}' left out: this event has no {{${missing.join('}}, {{')}}}`);
   }
 
-  const ecr = await EcrRegistry.connect({ registryId: inputs.registryId, maxAttempts: inputs.maxAttempts });
+  const ecr = await EcrRegistry.connect({
+    registryId: inputs.registryId,
+    region: inputs.registryRegion,
+    maxAttempts: inputs.maxAttempts,
+  });
   const login = await core.group('Authorize with Amazon ECR', async () => {
     const authorization = await ecr.login();
     // Both forms: the token is base64 of `AWS:<password>`, so either one gives the password away.
