@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
-import { deploy, seedWebService, startEmulator } from './helpers.js';
+import { deploy, FAST_ECS, seedWebService, startEmulator } from './helpers.js';
 
 describe('deploy-ecs against the emulator: rollouts that fail', () => {
   let emulator: AwsEmulator;
@@ -40,6 +40,19 @@ describe('deploy-ecs against the emulator: rollouts that fail', () => {
     expect(run.stdout).toContain('  container app: exit code 1, Error: Cannot find module /app/server.js');
     expect(run.summary).toContain('### Why tasks stopped');
     expect(run.summary).toContain('app: exit 1, Error: Cannot find module /app/server.js');
+  });
+
+  test('the circuit breaker rolls back but its rollback does not finish: rolled-back is false and the error says why', async () => {
+    seedWebService(emulator, {
+      circuitBreaker: { enable: true, rollback: true },
+      scenario: { ecs: { ...FAST_ECS, slowImages: [{ pattern: 'nginx:1', startDelayMs: 600_000 }] } },
+    });
+    const run = await deploy(emulator, { ...crashing, 'timeout-minutes': 0.04 });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/ROLLED_BACK_BY_ECS: .*Its rollback deployment TIMED_OUT \(timed out after 2\.4 s/);
+    expect(run.outputs).toMatchObject({ 'rollout-state': 'FAILED', 'rolled-back': 'false' });
+    // Still ECS's own rollback: the action does not start another one.
+    expect(emulator.calls({ operation: 'UpdateService' })).toHaveLength(1);
   });
 
   test('a crash loop without a circuit breaker fails at ECS’s threshold and the action rolls back itself', async () => {

@@ -332,7 +332,11 @@ async function rollBack(options: {
     core.warning(note);
     if (rollout.rollbackDeploymentId) {
       const settled = await watch(rollout.rollbackDeploymentId, 'ECS rollback');
-      return { rolledBack: true, note: `${note} Its rollback deployment ${settled.outcome}.` };
+      // Only a rollback that finished put the service back; one that failed or is still going did not.
+      return {
+        rolledBack: settled.outcome === 'COMPLETED',
+        note: `${note} Its rollback deployment ${settled.outcome}${settled.outcome === 'COMPLETED' ? '' : ` (${settled.reason})`}.`,
+      };
     }
     return { rolledBack: true, note };
   }
