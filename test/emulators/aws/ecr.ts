@@ -14,7 +14,7 @@ import { AwsServiceError, type AwsEmulatorEnvironment, type AwsRequestContext, t
 
 export const ECR_TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
 
-const MUTATING = new Set(['CreateRepository', 'PutImage', 'BatchDeleteImage', 'DeleteRepository']);
+const MUTATING = new Set(['CreateRepository', 'PutImage', 'BatchDeleteImage']);
 
 /** ECR's repository name rule (2 to 256 characters, lower-case, `/`-separated namespaces). */
 export const REPOSITORY_NAME_PATTERN = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
