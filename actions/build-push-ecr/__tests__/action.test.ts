@@ -456,11 +456,39 @@ describe('AWS failures', () => {
     const result = await run({ repository: 'new-app', 'create-repository': true });
     expect(result.exitCode).toBe(1);
     expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]).toMatch(
-      /^Permission denied for ecr:CreateRepository: .*Allow ecr:CreateRepository in the role's IAM policy$/,
+    expect(result.errors[0]).toBe(
+      "Permission denied for ecr:CreateRepository: User: arn:aws:sts::123456789012:assumed-role/deployer/session is not authorized to perform: ecr:CreateRepository on resource: * because no identity-based policy allows the ecr:CreateRepository action. Allow ecr:CreateRepository in the IAM policy of the role the step's credentials belong to (the action's README lists every permission it needs)",
     );
     expect(emulator.calls({ operation: 'CreateRepository' })).toHaveLength(1);
     expect(shim.calls().map((call) => call.args[0])).not.toContain('login');
+  });
+
+  test.each([
+    [
+      'an access key AWS does not know',
+      { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNIDENTITY0', AWS_SECRET_ACCESS_KEY: 'whatever' },
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid',
+    ],
+    [
+      'a known key with the wrong secret',
+      { AWS_ACCESS_KEY_ID: 'AKIABUILDER000000000', AWS_SECRET_ACCESS_KEY: 'not-the-secret' },
+      'InvalidSignatureException',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method',
+    ],
+  ])('%s: explained at the first call, not passed through raw', async (_, keys, errorName, detail) => {
+    // With credentials listed the emulator checks the key and the signature, as AWS does.
+    emulator.setScenario({ credentials: [{ accessKeyId: 'AKIABUILDER000000000', secretAccessKey: 'the-secret' }] });
+    const result = await run({ repository: 'web', 'max-attempts': 5 }, { env: keys });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual([
+      `AWS refused the credentials (${errorName}) on ecr:GetAuthorizationToken: ${detail}. Check the step that configures AWS credentials`,
+    ]);
+    // Not retried (a 403 will not heal), nothing changed, and Docker was never asked.
+    expect(emulator.calls().map((call) => [call.operation, call.errorType])).toEqual([
+      ['GetAuthorizationToken', errorName],
+    ]);
+    expect(shim.calls()).toEqual([]);
   });
 
   withRegistry(

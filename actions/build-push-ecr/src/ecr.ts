@@ -1,10 +1,12 @@
 import type { ECRClient, Repository } from '@aws-sdk/client-ecr';
+import { explainAwsError } from '../../shared/src/aws-errors.js';
 import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
 
 /**
  * What the action asks of ECR, on top of the SDK: credentials for the registry, the repository
  * (created when asked), and image manifests read and written by tag or digest. Errors come back
- * as sentences that say what to do, with the IAM action named when permission is missing.
+ * as sentences that say what to do: the IAM action named when permission is missing, the
+ * credentials step when AWS refuses the credentials (shared with deploy-ecs, in shared/aws-errors).
  */
 
 export interface RegistryLogin {
@@ -69,7 +71,7 @@ export class EcrRegistry {
   }
 
   async login(): Promise<RegistryLogin> {
-    const answer = await this.call('ecr:GetAuthorizationToken', () =>
+    const answer = await this.call('GetAuthorizationToken', () =>
       this.client.send(
         new this.sdk.GetAuthorizationTokenCommand(this.registryId ? { registryIds: [this.registryId] } : {}),
       ),
@@ -93,7 +95,7 @@ export class EcrRegistry {
   /** The repository, created (scan on push; immutable tags if asked) when missing and allowed. */
   async repository(name: string, create: { allowed: boolean; immutableTags: boolean }): Promise<RepositoryInfo> {
     try {
-      const answer = await this.call('ecr:DescribeRepositories', () =>
+      const answer = await this.call('DescribeRepositories', () =>
         this.client.send(
           new this.sdk.DescribeRepositoriesCommand({ repositoryNames: [name], registryId: this.registryId }),
         ),
@@ -107,7 +109,7 @@ export class EcrRegistry {
         );
       }
     }
-    const created = await this.call('ecr:CreateRepository', () =>
+    const created = await this.call('CreateRepository', () =>
       this.client.send(
         new this.sdk.CreateRepositoryCommand({
           repositoryName: name,
@@ -123,7 +125,7 @@ export class EcrRegistry {
   /** The image a tag or digest names, with all its tags and its size; undefined when there is none. */
   async findImage(repository: string, reference: ImageReference): Promise<ImageDetail | undefined> {
     try {
-      const answer = await this.call('ecr:DescribeImages', () =>
+      const answer = await this.call('DescribeImages', () =>
         this.client.send(
           new this.sdk.DescribeImagesCommand({
             repositoryName: repository,
@@ -148,7 +150,7 @@ export class EcrRegistry {
   }
 
   async manifest(repository: string, reference: ImageReference): Promise<ImageManifest | undefined> {
-    const answer = await this.call('ecr:BatchGetImage', () =>
+    const answer = await this.call('BatchGetImage', () =>
       this.client.send(
         new this.sdk.BatchGetImageCommand({
           repositoryName: repository,
@@ -185,7 +187,7 @@ export class EcrRegistry {
    */
   async tag(repository: string, image: ImageManifest, tag: string): Promise<TagResult> {
     try {
-      await this.call('ecr:PutImage', () =>
+      await this.call('PutImage', () =>
         this.client.send(
           new this.sdk.PutImageCommand({
             repositoryName: repository,
@@ -209,17 +211,15 @@ export class EcrRegistry {
     }
   }
 
-  /** Run one SDK call; a permission error names the IAM action that is missing. */
-  private async call<T>(action: string, send: () => Promise<T>): Promise<T> {
+  /**
+   * Run one SDK call (`operation` as ECR names it); a permission or credential error comes back
+   * explained, with the IAM action named. Other errors pass through for the caller to match.
+   */
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
     try {
       return await send();
     } catch (error) {
-      if (isNamed(error, 'AccessDeniedException') || isNamed(error, 'AccessDenied')) {
-        throw new ActionFailure(
-          `Permission denied for ${action}: ${errorMessage(error)}. Allow ${action} in the role's IAM policy`,
-        );
-      }
-      throw error;
+      throw explainAwsError(error, 'ecr', operation);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
-import { deploy, FAST_ECS, seedWebService, startEmulator } from './helpers.js';
+import { deploy, FAST_ECS, mutatingCalls, seedWebService, startEmulator } from './helpers.js';
 
 describe('deploy-ecs against the emulator: rollouts that fail', () => {
   let emulator: AwsEmulator;
@@ -106,7 +106,9 @@ describe('deploy-ecs against the emulator: rollouts that fail', () => {
     expect(run.exitCode).toBe(1);
     expect(run.errors).toHaveLength(1);
     expect(run.errors[0]).toMatch(
-      new RegExp(`^Permission denied for ${action}: .*Allow ${action} in the role's policy`),
+      new RegExp(
+        `^Permission denied for ${action}: .*not authorized to perform: ${action}.*\\. Allow ${action} in the IAM policy of the role the step's credentials belong to \\(the action's README lists every permission it needs\\)$`,
+      ),
     );
     // Not retried: an access-denied error is answered once.
     expect(emulator.calls({ operation })).toHaveLength(1);
@@ -121,5 +123,26 @@ describe('deploy-ecs against the emulator: rollouts that fail', () => {
       mutated.length > 0 ? 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2' : '',
     );
     expect(run.summary).toContain(`| Rollout | ERROR: Permission denied for ${action}`);
+  });
+
+  test('credentials AWS does not know fail at the first call, pointing at the credentials step', async () => {
+    // With credentials listed the emulator checks the key, as AWS does; the action signs with another.
+    seedWebService(emulator, {
+      scenario: { credentials: [{ accessKeyId: 'AKIADEPLOYER00000000', secretAccessKey: 's' }] },
+    });
+    const run = await deploy(
+      emulator,
+      { ...crashing, image: 'nginx:2', 'max-attempts': 10 },
+      { env: { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNIDENTITY0', AWS_SECRET_ACCESS_KEY: 'x' } },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      expect.stringMatching(
+        /^AWS refused the credentials \(UnrecognizedClientException\) on ecs:\w+: .+\. Check the step that configures AWS credentials$/,
+      ),
+    ]);
+    // Refused before anything changed, and not retried.
+    expect(emulator.calls()).toHaveLength(1);
+    expect(mutatingCalls(emulator)).toEqual([]);
   });
 });

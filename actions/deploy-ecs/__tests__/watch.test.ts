@@ -1,7 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
-import { ActionFailure } from '../../shared/src/errors.js';
-import { explainAwsError, isTransient } from '../src/aws-errors.js';
+import { explainAwsError } from '../../shared/src/aws-errors.js';
 import { assess, failureThreshold, formatDuration, newEvents, watchDeployment } from '../src/watch.js';
 
 const ID = 'ecs-svc/1111111111111111111';
@@ -218,6 +217,7 @@ describe('watchDeployment', () => {
     const time = fakeTime();
     const denied = explainAwsError(
       Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }),
+      'ecs',
       'DescribeServices',
     );
     await expect(
@@ -239,31 +239,7 @@ describe('watchDeployment', () => {
   });
 });
 
-describe('AWS errors', () => {
-  test.each([
-    [{ name: 'ThrottlingException' }, true],
-    [{ name: 'ServerException', $fault: 'server' }, true],
-    [{ name: 'X', $metadata: { httpStatusCode: 503 } }, true],
-    [{ name: 'Error', code: 'ECONNRESET' }, true],
-    [{ name: 'ClientException', $fault: 'client', $metadata: { httpStatusCode: 400 } }, false],
-    [{ name: 'AccessDeniedException' }, false],
-  ])('isTransient(%j) is %s', (error, expected) => {
-    expect(isTransient(Object.assign(new Error('x'), error))).toBe(expected);
-  });
-
-  test('credentials errors say to check the credentials step', () => {
-    const explained = explainAwsError(
-      Object.assign(new Error('The security token included in the request is invalid.'), {
-        name: 'UnrecognizedClientException',
-      }),
-      'UpdateService',
-    );
-    expect(explained).toBeInstanceOf(ActionFailure);
-    expect((explained as Error).message).toMatch(
-      /^AWS refused the credentials \(UnrecognizedClientException\) on ecs:UpdateService/,
-    );
-  });
-
+describe('formatDuration', () => {
   test.each([
     [450, '450 ms'],
     [2400, '2.4 s'],

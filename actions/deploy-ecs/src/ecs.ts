@@ -13,7 +13,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { ActionFailure } from '../../shared/src/errors.js';
-import { explainAwsError } from './aws-errors.js';
+import { explainAwsError } from '../../shared/src/aws-errors.js';
 import type { PropagateTags } from './inputs.js';
 import type { Json } from './render.js';
 
@@ -60,7 +60,7 @@ export class Ecs {
     try {
       return await send();
     } catch (error) {
-      throw explainAwsError(error, operation);
+      throw explainAwsError(error, 'ecs', operation);
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import { errorMessage } from '../../shared/src/errors.js';
 import { sleep } from '../../shared/src/poll.js';
-import { isTransient } from './aws-errors.js';
+import { isTransient } from '../../shared/src/aws-errors.js';
 
 /**
  * Watching one deployment until it ends: poll DescribeServices at a fixed interval (no backoff, so
