@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { repoRoot } from '../../harness/run-action.js';
@@ -340,6 +341,51 @@ describe('control routes, scenario and CLI', () => {
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');
+    }
+  });
+});
+
+describe('start-up', () => {
+  /** A port nothing listens on now, so that the test knows the emulator's URL before it starts. */
+  async function unusedPort(): Promise<number> {
+    const probe = createNetServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    return port;
+  }
+
+  /** What a client sees: the port closed, an answer, or nothing (given up after a bound no answer needs). */
+  async function knock(url: string): Promise<string> {
+    try {
+      const response = await fetch(`${url}/repos/${REPOSITORY}/deployments`, { signal: AbortSignal.timeout(2_000) });
+      return `answered ${response.status}`;
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError') return 'no answer';
+      const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+      return code === 'ECONNREFUSED' ? 'refused' : `failed: ${code ?? String(error)}`;
+    }
+  }
+
+  test('a request while the OpenAPI description loads is refused at the port, never left without an answer', async () => {
+    const port = await unusedPort();
+    const url = `http://127.0.0.1:${port}`;
+    let finishLoading!: () => void;
+    const starting = startGitHubEmulator({
+      port,
+      startupHold: new Promise<void>((resolve) => (finishLoading = resolve)),
+    });
+    const duringStartup = [await knock(url), await knock(url)];
+    finishLoading();
+    const emulator = await starting;
+    try {
+      expect(emulator.url).toBe(url);
+      expect(duringStartup).toEqual(['refused', 'refused']);
+      expect(await knock(url)).toBe('answered 401');
+      // Only the request after start-up reached the handler.
+      expect(emulator.calls()).toEqual([expect.objectContaining({ status: 401 })]);
+    } finally {
+      await emulator.close();
     }
   });
 });

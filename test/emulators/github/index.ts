@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openApiValidator, type OpenApiValidator, type OperationRef, type Problem } from './openapi.js';
+import { openApiValidator, type OperationRef, type Problem } from './openapi.js';
 import * as resources from './resources.js';
 import { checkSlackPayload } from './slack.js';
 import { GitHubState, type DeploymentState, type MergeOptions } from './state.js';
@@ -60,6 +60,11 @@ export interface GitHubEmulatorOptions {
   scenario?: GitHubScenario;
   /** Delay before each answer, in milliseconds. */
   latencyMs?: number;
+  /**
+   * For tests of start-up: it does not finish before this settles, as if the OpenAPI description
+   * (which a cold process takes a second or more to parse) were still loading.
+   */
+  startupHold?: Promise<unknown>;
 }
 
 export interface RecordedCall {
@@ -472,19 +477,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   let peakInFlight = 0;
   let latencyMs = options.latencyMs ?? 0;
 
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  const urls: resources.Urls = { api: url, web: options.webUrl ?? 'https://github.com' };
-
+  // The API root is known once the port is: routes read it when they answer, never before.
+  const urls: resources.Urls = { api: '', web: options.webUrl ?? 'https://github.com' };
   let routes = buildRoutes(state, urls);
   const matchers = routes.map((route) => matcher(route.path));
-  const validator: OpenApiValidator = await openApiValidator(routes);
+  // Everything a request needs is ready before the port opens (see the end of this function).
+  const [validator] = await Promise.all([openApiValidator(routes), options.startupHold]);
 
   const applyScenario = () => {
     for (const repo of scenario.repositories ?? []) state.createRepository(repo.fullName, repo);
@@ -678,7 +676,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     return send(response, answer.status, answer.body, { ...rateHeaders(), ...answer.headers });
   };
 
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const counted = !(request.url ?? '').startsWith('/_emulator/');
     if (counted) {
       inFlight += 1;
@@ -693,7 +691,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     });
     const answer = () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      const requestUrl = new URL(request.url ?? '/', url);
+      const requestUrl = new URL(request.url ?? '/', urls.api);
       try {
         if (requestUrl.pathname.startsWith('/_emulator/')) return handleControl(request, response, requestUrl.pathname);
         if (requestUrl.pathname.startsWith('/slack/')) return handleSlack(request, response, raw, requestUrl.pathname);
@@ -712,6 +710,18 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       }
     };
   });
+
+  // Listening is the last step of start-up, so whoever finds the port open is answered. A request
+  // that reached the port while the OpenAPI description loaded (a second or more in a fresh process)
+  // used to find no request handler yet, and its connection stayed open with no answer, forever.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  urls.api = url;
 
   const emulator: GitHubEmulator = {
     url,
