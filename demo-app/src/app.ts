@@ -89,6 +89,39 @@ export function captureSecurityHeaders(middleware: Koa.Middleware): HeaderList {
   return headers;
 }
 
+/**
+ * koa-helmet configured for a JSON API rather than for HTML pages, following OWASP's REST security
+ * guidance. Kept: the headers that protect a JSON answer (nosniff, so a browser never runs it as a
+ * script; a CSP that allows nothing and no framing, for when one is opened as a document;
+ * same-origin CORP, so other sites cannot load it cross-origin; HSTS). Dropped: helmet's defaults
+ * that only act on HTML documents or on retired clients (DNS prefetch, IE8 downloads, Flash's
+ * cross-domain policies, the XSS auditor, referrer and opener policies, origin-keyed agent
+ * clusters); on a JSON answer they do nothing but add some 300 bytes to every response.
+ */
+export const API_HELMET_OPTIONS = {
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  crossOriginOpenerPolicy: false,
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  originAgentCluster: false,
+  referrerPolicy: false,
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  xContentTypeOptions: true,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xFrameOptions: { action: 'deny' },
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+} as const satisfies Parameters<typeof helmet>[0];
+
+/**
+ * Every header the app adds to every answer apart from X-Request-Id: koa-helmet's, and
+ * `Cache-Control: no-store`, because a cached /health or /version would tell a load balancer or the
+ * smoke test about a task that is gone, or about the version before a deploy.
+ */
+export function staticResponseHeaders(): HeaderList {
+  return [...captureSecurityHeaders(helmet(API_HELMET_OPTIONS)), ['Cache-Control', 'no-store']];
+}
+
 export function createApp(options: AppOptions): Koa<AppState> {
   const name = options.name ?? DEFAULT_APP_NAME;
   const logger = options.logger || undefined;
@@ -98,10 +131,10 @@ export function createApp(options: AppOptions): Koa<AppState> {
   // stacks to stderr a second time.
   app.silent = true;
 
-  const securityHeaders = captureSecurityHeaders(helmet());
+  const staticHeaders = staticResponseHeaders();
 
   // One outermost middleware for what every answer needs, so each request pays for one async frame
-  // instead of three: the request id, helmet's headers, turning errors and unanswered statuses into
+  // instead of three: the request id, the static headers, turning errors and unanswered statuses into
   // JSON, `Connection: close` while draining, and the access log line, which sees the final status.
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -109,8 +142,8 @@ export function createApp(options: AppOptions): Koa<AppState> {
     ctx.state.requestId = requestId;
     const res = ctx.res;
     res.setHeader('X-Request-Id', requestId);
-    for (let index = 0; index < securityHeaders.length; index += 1) {
-      res.setHeader(securityHeaders[index][0], securityHeaders[index][1]);
+    for (let index = 0; index < staticHeaders.length; index += 1) {
+      res.setHeader(staticHeaders[index][0], staticHeaders[index][1]);
     }
     try {
       await next();
