@@ -5,6 +5,7 @@ import {
   ECRClient,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
@@ -96,6 +97,11 @@ describe('bad input fails first: one clear error, no mutating call, no docker ca
       'a build arg with a bad name',
       { repository: 'web', 'build-args': '1X=2' },
       "Input 'build-args' has an invalid key '1X'",
+    ],
+    [
+      'a build arg name that cannot be an environment variable',
+      { repository: 'web', 'build-args': 'NODE_ENV=production\nnpm-token=x' },
+      "Input 'build-args' has an invalid key 'npm-token'. A build argument name is an environment variable name",
     ],
     [
       'an invalid tag',
@@ -234,7 +240,7 @@ describe('build and push', () => {
       expect(build?.buildkit).toBe('1');
       const args = build?.args ?? [];
       expect(args).toEqual(
-        expect.arrayContaining(['--progress=plain', '--network', 'host', '--build-arg', 'NODE_ENV=production']),
+        expect.arrayContaining(['--progress=plain', '--network', 'host', '--build-arg', 'NODE_ENV']),
       );
       expect(args).toContain(`org.opencontainers.image.revision=${DEFAULT_SHA}`);
       expect(args).toContain('org.opencontainers.image.source=https://github.com/octo-org/shipyard-demo');
@@ -296,6 +302,42 @@ describe('build and push', () => {
         .filter((call) => call.mutating),
     ).toEqual([]);
   });
+
+  withRegistry(
+    'build argument values reach docker in the environment of the build alone, and never the log',
+    async () => {
+      await createRepository('web');
+      // A value no step registered as a secret, as a token computed in an earlier step would be.
+      const token = `tok-${randomUUID()}`;
+      shim = dockerShim({ watch: ['NPM_TOKEN', 'EMPTY', 'NO_PROXY'] });
+      const result = await run(
+        { repository: 'web', 'build-args': `NPM_TOKEN=${token}\nEMPTY=\nNO_PROXY=build.internal` },
+        { env: { NO_PROXY: 'runner.internal' } },
+      );
+      expect(result.errors).toEqual([]);
+      expect(result.exitCode).toBe(0);
+
+      const calls = shim.calls();
+      const build = calls.find((call) => call.args[0] === 'build');
+      const buildArgs = build?.args.filter((_, i, args) => args[i - 1] === '--build-arg');
+      // NO_PROXY is a name docker reads itself: on the command line, docker's own NO_PROXY untouched.
+      expect(buildArgs).toEqual(['NPM_TOKEN', 'EMPTY', 'NO_PROXY=build.internal', 'BUILDKIT_INLINE_CACHE=1']);
+      expect(build?.env).toEqual({ NPM_TOKEN: token, EMPTY: '', NO_PROXY: 'runner.internal' });
+      expect(result.warnings).toEqual([
+        expect.stringMatching(/^Build argument NO_PROXY: the Docker CLI reads a variable of that name itself/),
+      ]);
+      // Only that one docker process had the value: the action's own environment never did.
+      for (const call of calls.filter((candidate) => candidate !== build)) {
+        expect(call.env).toMatchObject({ NPM_TOKEN: null, EMPTY: null });
+      }
+      expect(result.stdout).toMatch(/^\[command\]\S*docker build .*--build-arg NPM_TOKEN --build-arg EMPTY /m);
+      expect(result.masked).not.toContain(token);
+      for (const shown of [result.stdout, result.stderr, result.summary, JSON.stringify(result.outputs)]) {
+        expect(shown).not.toContain(token);
+      }
+      expect(calls.map((call) => call.args.join(' ')).join('\n')).not.toContain(token);
+    },
+  );
 
   withRegistry('create-repository creates it with scan on push and immutable tags when asked', async () => {
     const result = await run({

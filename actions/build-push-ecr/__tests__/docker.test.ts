@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import {
+  buildArgOnCommandLine,
   buildCommand,
   cacheHits,
   decideCache,
@@ -65,7 +66,7 @@ describe('build command', () => {
         '--file',
         '/ws/Dockerfile',
         '--build-arg',
-        'NODE_ENV=production',
+        'NODE_ENV',
         '--label',
         'org.opencontainers.image.revision=abc',
         '--tag',
@@ -80,7 +81,7 @@ describe('build command', () => {
         'BUILDKIT_INLINE_CACHE=1',
         '/ws',
       ],
-      { DOCKER_BUILDKIT: '1' },
+      { NODE_ENV: 'production', DOCKER_BUILDKIT: '1' },
     ],
     [
       'buildx, registry cache in the form ECR accepts, pushing while building',
@@ -105,7 +106,7 @@ describe('build command', () => {
         '--network',
         'host',
         '--build-arg',
-        'NODE_ENV=production',
+        'NODE_ENV',
         '--label',
         'org.opencontainers.image.revision=abc',
         '--tag',
@@ -121,7 +122,7 @@ describe('build command', () => {
         '/tmp/m.json',
         '/ws',
       ],
-      {},
+      { NODE_ENV: 'production' },
     ],
     [
       'buildx, inline cache, loaded (not pushed)',
@@ -134,7 +135,7 @@ describe('build command', () => {
         '--file',
         '/ws/Dockerfile',
         '--build-arg',
-        'NODE_ENV=production',
+        'NODE_ENV',
         '--label',
         'org.opencontainers.image.revision=abc',
         '--tag',
@@ -146,7 +147,7 @@ describe('build command', () => {
         '--load',
         '/ws',
       ],
-      {},
+      { NODE_ENV: 'production' },
     ],
     [
       'classic builder, no cache flags, BuildKit switched off explicitly',
@@ -166,9 +167,97 @@ describe('build command', () => {
     expect(buildCommand({ ...plan, ...overrides }, builder)).toEqual({ args, env });
   });
 
-  test('a build argument value keeps = and spaces as one argument', () => {
-    const { args } = buildCommand({ ...plan, buildArgs: new Map([['OPTS', '--a=b c']]) }, buildkit);
-    expect(args).toContain('OPTS=--a=b c');
+  test.each([buildx, buildkit, legacy])(
+    'with %j build argument values travel in the environment of the build only, never in argv',
+    (builder) => {
+      const values = new Map([
+        ['OPTS', '--a=b c'],
+        ['TOKEN', 'ghs_computedInAnEarlierStep'],
+        ['MULTI', 'line 1\nline 2'],
+        ['EMPTY', ''],
+      ]);
+      const { args, env } = buildCommand({ ...plan, cache: 'none', buildArgs: values }, builder);
+      expect(args.filter((_, i) => args[i - 1] === '--build-arg')).toEqual(['OPTS', 'TOKEN', 'MULTI', 'EMPTY']);
+      expect(env).toMatchObject(Object.fromEntries(values));
+      for (const value of ['--a=b c', 'ghs_computedInAnEarlierStep', 'line 1', 'line 2']) {
+        expect(args.join(' ')).not.toContain(value);
+      }
+    },
+  );
+
+  test('a name the Docker CLI reads itself stays on the command line and out of its environment', () => {
+    const { args, env } = buildCommand(
+      {
+        ...plan,
+        cache: 'none',
+        buildArgs: new Map([
+          ['DOCKER_HOST', 'tcp://elsewhere:2375'],
+          ['http_proxy', 'http://proxy.internal:3128'],
+          ['APP_VERSION', '1.2.3'],
+        ]),
+      },
+      buildkit,
+    );
+    expect(args.filter((_, i) => args[i - 1] === '--build-arg')).toEqual([
+      'DOCKER_HOST=tcp://elsewhere:2375',
+      'http_proxy=http://proxy.internal:3128',
+      'APP_VERSION',
+    ]);
+    expect(env).toEqual({ APP_VERSION: '1.2.3', DOCKER_BUILDKIT: '1' });
+  });
+
+  test('our own DOCKER_BUILDKIT wins: a build argument of that name cannot switch the builder', () => {
+    const { args, env } = buildCommand(
+      { ...plan, cache: 'none', buildArgs: new Map([['DOCKER_BUILDKIT', '0']]) },
+      buildkit,
+    );
+    expect(args).toContain('DOCKER_BUILDKIT=0');
+    expect(env.DOCKER_BUILDKIT).toBe('1');
+  });
+
+  test("building a command leaves the action's own environment alone", () => {
+    const before = { ...process.env };
+    buildCommand({ ...plan, buildArgs: new Map([['SHIPYARD_TEST_ONLY_ARG', 'x']]) }, buildx);
+    expect(process.env).toEqual(before);
+  });
+});
+
+describe('which build argument names docker reads itself', () => {
+  test.each([
+    ['DOCKER_HOST', true],
+    ['DOCKER_CONFIG', true],
+    ['DOCKER_CONTEXT', true],
+    ['DOCKER_BUILDKIT', true],
+    ['docker_host', true],
+    ['BUILDX_BUILDER', true],
+    ['BUILDKIT_PROGRESS', true],
+    ['BUILDKIT_INLINE_CACHE', true],
+    ['HTTP_PROXY', true],
+    ['https_proxy', true],
+    ['NO_PROXY', true],
+    ['ALL_PROXY', true],
+    ['PATH', true],
+    ['HOME', true],
+    ['TMPDIR', true],
+    ['XDG_CONFIG_HOME', true],
+    ['LD_PRELOAD', true],
+    ['SSL_CERT_FILE', true],
+    ['GODEBUG', true],
+    ['GOMAXPROCS', true],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', true],
+    ['ACTIONS_RUNTIME_TOKEN', true],
+    ['NO_COLOR', true],
+    ['NODE_ENV', false],
+    ['NPM_TOKEN', false],
+    ['DOCKERHUB_TOKEN', false],
+    ['GOPROXY', false],
+    ['GOFLAGS', false],
+    ['FTP_PROXY', false],
+    ['GITHUB_SHA', false],
+    ['APP_VERSION', false],
+    ['_PRIVATE', false],
+  ])('%s: %s', (name, onCommandLine) => {
+    expect(buildArgOnCommandLine(name)).toBe(onCommandLine);
   });
 });
 

@@ -37,6 +37,8 @@ export interface ShimCall {
   args: string[];
   stdin: string;
   buildkit: string | null;
+  /** With `watch`: the watched variables in this docker process's environment (null: unset). */
+  env?: Record<string, string | null>;
 }
 
 export interface DockerShim {
@@ -48,10 +50,11 @@ export interface DockerShim {
 
 /**
  * A `docker` on PATH that records every call (see fixtures/docker-shim.mjs). `real` passes each
- * call on to a real Docker CLI after recording it.
+ * call on to a real Docker CLI after recording it; `watch` names variables whose value in each
+ * docker process's environment is recorded.
  */
 export function dockerShim(
-  options: { real?: string; buildxDriver?: string; clientVersion?: string; fail?: string } = {},
+  options: { real?: string; buildxDriver?: string; clientVersion?: string; fail?: string; watch?: string[] } = {},
 ): DockerShim {
   const root = temporaryFolder('docker-shim-');
   const bin = join(root, 'bin');
@@ -75,6 +78,7 @@ export function dockerShim(
   if (options.buildxDriver) env.DOCKER_SHIM_BUILDX_DRIVER = options.buildxDriver;
   if (options.clientVersion) env.DOCKER_SHIM_CLIENT_VERSION = options.clientVersion;
   if (options.fail) env.DOCKER_SHIM_FAIL = options.fail;
+  if (options.watch) env.DOCKER_SHIM_WATCH = options.watch.join(',');
   return {
     env,
     configDir,

@@ -5,7 +5,9 @@ import type { CacheMode } from './inputs.js';
 /**
  * The Docker CLI, through `@actions/exec`. Argument lists are built by pure functions (tested
  * without Docker); the functions that run them add only the process handling. The registry
- * password only ever travels on `docker login`'s standard input.
+ * password only ever travels on `docker login`'s standard input and build argument values in the
+ * build's environment (but for the few names docker reads itself), not as arguments, which the
+ * log shows.
  */
 
 /**
@@ -69,7 +71,51 @@ export interface BuildPlan {
 
 export interface DockerCommand {
   args: string[];
+  /** Variables for this one docker process only (on top of the action's own environment). */
   env: Record<string, string>;
+}
+
+/**
+ * Names the Docker CLI, buildx or the process running them read from their own environment: the
+ * daemon or builder to talk to and how (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, BUILDX_BUILDER,
+ * BUILDKIT_HOST, the proxies for its own connections), where it finds its configuration and
+ * credential helpers (HOME, PATH, XDG_*), TLS roots, the Go runtime's and the loader's settings,
+ * telemetry (OTEL_*), and the GitHub cache service (ACTIONS_*, for buildx's gha cache). Prefixes
+ * rather than today's exact list, so that a variable a later Docker release adds is covered too.
+ */
+const DOCKER_READS_PREFIXES = ['DOCKER_', 'BUILDX_', 'BUILDKIT_', 'XDG_', 'LD_', 'OTEL_', 'ACTIONS_'];
+const DOCKER_READS_NAMES = new Set([
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'ALL_PROXY',
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'GODEBUG',
+  'GOGC',
+  'GOMAXPROCS',
+  'GOMEMLIMIT',
+  'GOTRACEBACK',
+  'NO_COLOR',
+]);
+
+/**
+ * Whether a build argument must travel as `--build-arg NAME=value` on the command line (its value
+ * then shows in the log, where `@actions/exec` echoes the command) rather than as `--build-arg NAME`
+ * with the value in docker's environment, from which the CLI takes it.
+ *
+ * Putting a name the CLI reads into its environment would change what docker itself does: a
+ * build argument DOCKER_HOST would send the build to another daemon, HTTP_PROXY would reroute the
+ * CLI's own connections, PATH would change which credential helper runs. Those few names keep the
+ * command-line form, which leaves docker's environment exactly as the runner set it. Compared
+ * without case: Go reads `http_proxy` as well as `HTTP_PROXY`, and Windows names ignore case.
+ */
+export function buildArgOnCommandLine(name: string): boolean {
+  const upper = name.toUpperCase();
+  return DOCKER_READS_NAMES.has(upper) || DOCKER_READS_PREFIXES.some((prefix) => upper.startsWith(prefix));
 }
 
 /** The build command for a builder. Classic and BuildKit builds push afterwards with `docker push`. */
@@ -80,7 +126,19 @@ export function buildCommand(plan: BuildPlan, builder: Builder): DockerCommand {
   if (plan.target) args.push('--target', plan.target);
   if (plan.platforms.length > 0) args.push('--platform', plan.platforms.join(','));
   if (plan.network) args.push('--network', plan.network);
-  for (const [key, value] of plan.buildArgs) args.push('--build-arg', `${key}=${value}`);
+  // Values travel in the environment of this docker process, not in argv, which @actions/exec
+  // echoes to the log: a value that is not a registered secret (a token an earlier step computed)
+  // would otherwise be printed. The CLI (classic builder, BuildKit and buildx alike) reads
+  // `--build-arg NAME` without a value from its environment, an empty value included.
+  const env: Record<string, string> = {};
+  for (const [name, value] of plan.buildArgs) {
+    if (buildArgOnCommandLine(name)) {
+      args.push('--build-arg', `${name}=${value}`);
+    } else {
+      args.push('--build-arg', name);
+      env[name] = value;
+    }
+  }
   for (const [key, value] of plan.labels) args.push('--label', `${key}=${value}`);
   for (const image of plan.images) args.push('--tag', image);
 
@@ -103,7 +161,6 @@ export function buildCommand(plan: BuildPlan, builder: Builder): DockerCommand {
   }
   args.push(plan.context);
 
-  const env: Record<string, string> = {};
   if (builder.kind === 'buildkit') env.DOCKER_BUILDKIT = '1';
   // Newer CLIs refuse DOCKER_BUILDKIT=1 without buildx; say plainly that this is the classic builder.
   if (builder.kind === 'legacy') env.DOCKER_BUILDKIT = '0';

@@ -245,7 +245,11 @@ function readBuild(env: Env): BuildInputs {
     dockerfile,
     buildArgs: readKeyValues(INPUT.buildArgs, env, {
       keyPattern: BUILD_ARG_KEY,
-      keyDescription: 'A build argument name has letters, digits and _ and does not start with a digit',
+      // Stricter than Dockerfile's ARG, which takes other characters but whose $NAME and ${NAME}
+      // expand only these: the name must also be an environment variable name, since the value
+      // reaches docker through its environment.
+      keyDescription:
+        'A build argument name is an environment variable name: letters, digits and _, not starting with a digit (the value reaches docker through its environment, which keeps it out of the log)',
     }),
     target,
     platforms,

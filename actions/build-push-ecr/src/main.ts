@@ -190,6 +190,13 @@ async function buildAndPush(
     push: mode.push,
   };
 
+  const onCommandLine = [...plan.buildArgs.keys()].filter(docker.buildArgOnCommandLine);
+  if (onCommandLine.length > 0) {
+    core.warning(
+      `Build argument ${onCommandLine.join(', ')}: the Docker CLI reads a variable of that name itself, so the value cannot travel in its environment like the other build arguments and goes on the command line, where the log shows it. Rename the argument, or register a sensitive value as a secret (::add-mask::) in an earlier step`,
+    );
+  }
+
   const buildStarted = Date.now();
   const hits = await core.group(`Build ${images[0]}`, () => docker.build(plan, builder));
   const buildMs = Date.now() - buildStarted;
