@@ -245,7 +245,7 @@ describe('since-last-deployment', () => {
     expect(github.state.deployments(REPOSITORY).filter((d) => d.sha === sha)).toHaveLength(1);
     expect(github.state.deployment(deployment.id)?.statuses).toHaveLength(2);
     for (const pull of [first, second, third]) expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
-  }, 60_000); // Two runs; Octokit spaces the three new comments three seconds apart.
+  });
 
   test('with no earlier successful deployment, the pull requests of the commit are used', async () => {
     const pull = github.state.mergePullRequest(REPOSITORY, {});

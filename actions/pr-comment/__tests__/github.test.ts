@@ -1,5 +1,6 @@
-import { describe, expect, test } from '@jest/globals';
-import { acceptedPermissions, explain } from '../src/github.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
+import { acceptedPermissions, createOctokit, explain, isLoopback, writeSpacing } from '../src/github.js';
 
 const purpose = { doing: 'comment on pull request #12', permission: 'pull-requests: write or issues: write' };
 const requestError = (status: number, message: string, headers: Record<string, string> = {}) =>
@@ -41,5 +42,92 @@ describe('naming the missing permission', () => {
     [new Error('socket hang up'), 'Could not comment on pull request #12: socket hang up'],
   ])('%s', (error, message) => {
     expect(explain(error, purpose).message).toContain(message);
+  });
+});
+
+describe('spacing of writes', () => {
+  test.each([
+    ['https://api.github.com', false],
+    ['https://github.example.com/api/v3', false],
+    // A GitHub Enterprise Server on a private network is still a GitHub with secondary rate limits.
+    ['http://10.0.0.12/api/v3', false],
+    // A name is not known to be loopback until resolved, and may not stay so: only literal addresses count.
+    ['https://127.0.0.1.nip.io/api/v3', false],
+    ['https://localhost.example.com', false],
+    ['not a URL', false],
+    ['http://127.0.0.1:4567', true],
+    ['http://127.9.8.7/api/v3', true],
+    ['http://localhost:4567', true],
+    ['http://LOCALHOST:4567/api/v3', true],
+    ['http://[::1]:4567', true],
+  ])('%s on loopback: %s', (apiUrl, loopback) => {
+    expect(isLoopback(apiUrl)).toBe(loopback);
+    // Nothing given to the plugin leaves its own write and notification groups, and their spacing, in place.
+    expect(Object.keys(writeSpacing(apiUrl))).toEqual(loopback ? ['write', 'notifications'] : []);
+  });
+});
+
+describe('the client, with its retry and throttling plugins, against the emulator', () => {
+  const TOKEN = 'ghs_test';
+  const repo = { owner: 'octo-org', repo: 'shipyard-demo' };
+  let github: GitHubEmulator;
+  let issueNumber: number;
+  beforeAll(async () => {
+    github = await startGitHubEmulator({ tokens: [TOKEN] });
+  });
+  afterAll(() => github.close());
+  beforeEach(() => {
+    github.reset();
+    github.state.createRepository(`${repo.owner}/${repo.repo}`);
+    issueNumber = github.state.mergePullRequest(`${repo.owner}/${repo.repo}`, {}).number;
+  });
+
+  test('on loopback, new comments go out one after another, without the three seconds between them', async () => {
+    const octokit = await createOctokit(TOKEN, { apiUrl: github.url });
+    for (const body of ['one', 'two', 'three']) {
+      await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+    }
+    const writes = github.writes();
+    expect(writes.map((call) => `${call.operationId} ${call.status}`)).toEqual(
+      Array(3).fill('issues/create-comment 201'),
+    );
+    // Spaced as they are for GitHub, they would span six seconds.
+    expect(writes[2].at - writes[0].at).toBeLessThan(3_000);
+    expect(github.problems()).toEqual([]);
+  });
+
+  test('for any other API root, writes are spaced and a secondary rate limit is waited out and retried', async () => {
+    // The client is made for api.github.com; what it sends reaches the emulator.
+    const toEmulator = (input: string | URL | Request, init?: RequestInit) =>
+      fetch(String(input instanceof Request ? input.url : input).replace('https://api.github.com', github.url), init);
+    const octokit = await createOctokit(TOKEN, { apiUrl: 'https://api.github.com', fetch: toEmulator });
+    github.injectFaults([{ kind: 'secondary-rate-limit', retryAfterSeconds: 1 }], {
+      operationId: 'issues/update-comment',
+    });
+    const log = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let logged: string;
+    try {
+      const { data: comment } = await octokit.rest.issues.createComment({
+        ...repo,
+        issue_number: issueNumber,
+        body: 'a',
+      });
+      await octokit.rest.issues.updateComment({ ...repo, comment_id: comment.id, body: 'b' });
+    } finally {
+      logged = log.mock.calls.map(([text]) => String(text)).join('');
+      log.mockRestore();
+    }
+    const writes = github.writes();
+    expect(writes.map((call) => `${call.operationId} ${call.status}`)).toEqual([
+      'issues/create-comment 201',
+      'issues/update-comment 403',
+      'issues/update-comment 200',
+    ]);
+    // The plugin starts one write a second (answers are recorded when sent, so allow for their own time).
+    expect(writes[1].at - writes[0].at).toBeGreaterThanOrEqual(500);
+    // retry-after: 1
+    expect(writes[2].at - writes[1].at).toBeGreaterThanOrEqual(900);
+    expect(logged).toMatch(/::warning::GitHub secondary rate limit on PATCH .*; retrying in 1 s/);
+    expect(github.problems()).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ beforeAll(async () => {
   github = await startGitHubEmulator();
   // @actions/github reads GITHUB_API_URL when it is first imported.
   process.env.GITHUB_API_URL = github.url;
-  octokit = await createOctokit('ghs_test');
+  octokit = await createOctokit('ghs_test', { apiUrl: github.url });
 });
 afterAll(async () => {
   // The jest worker's environment is shared with the test files that run after this one.

@@ -1,22 +1,31 @@
+import { BlockList, isIP } from 'node:net';
 import * as core from '@actions/core';
 import type { getOctokit } from '@actions/github';
+import type { ThrottlingOptions } from '@octokit/plugin-throttling';
 import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
 
 /**
- * The Octokit this action uses: `@actions/github`'s (base URL from GITHUB_API_URL, so GitHub
- * Enterprise Server and the emulator work), with the retry plugin (5xx) and the throttling plugin
- * (primary and secondary rate limits, honouring `retry-after`). Loaded with dynamic imports so that
- * a bad input fails before Octokit is even read from disk.
+ * The Octokit this action uses: `@actions/github`'s with the retry plugin (5xx) and the throttling
+ * plugin (primary and secondary rate limits, honouring `retry-after`, and writes spaced out as
+ * GitHub asks). Loaded with dynamic imports so that a bad input fails before Octokit is even read
+ * from disk.
  */
 
 export type Octokit = ReturnType<typeof getOctokit>;
+
+export interface ClientOptions {
+  /** The API root: the run's GITHUB_API_URL (GitHub, a GitHub Enterprise Server's `/api/v3`, or the emulator). */
+  apiUrl: string;
+  /** Sends the requests instead of `@actions/github`'s proxy-aware fetch. */
+  fetch?: typeof globalThis.fetch;
+}
 
 /** Retries of a rate-limited request before the step gives up. */
 const RATE_LIMIT_RETRIES = 2;
 /** Longest wait for a primary rate limit to reset; longer than this fails the step instead. */
 const LONGEST_RATE_LIMIT_WAIT_SECONDS = 120;
 
-export async function createOctokit(token: string): Promise<Octokit> {
+export async function createOctokit(token: string, { apiUrl, fetch }: ClientOptions): Promise<Octokit> {
   const [{ getOctokit }, { retry }, { throttling }] = await Promise.all([
     import('@actions/github'),
     import('@octokit/plugin-retry'),
@@ -25,7 +34,11 @@ export async function createOctokit(token: string): Promise<Octokit> {
   return getOctokit(
     token,
     {
+      baseUrl: apiUrl,
+      // Only when asked: a `request` given here replaces @actions/github's, proxy support included.
+      ...(fetch ? { request: { fetch } } : {}),
       throttle: {
+        ...writeSpacing(apiUrl),
         onRateLimit: (
           retryAfter: number,
           options: { method: string; url: string },
@@ -60,6 +73,58 @@ export async function createOctokit(token: string): Promise<Octokit> {
     retry,
     throttling,
   );
+}
+
+type LimiterGroup = NonNullable<ThrottlingOptions['write']>;
+
+/**
+ * Stands in for one of the throttling plugin's Bottleneck groups and runs every job at once. The
+ * plugin only asks a group for `key(id).schedule([jobOptions,] job, ...args)`; a plugin that asks
+ * for more fails the tests that run this client against the emulator.
+ */
+const UNSPACED: LimiterGroup = {
+  key: () => ({
+    schedule: (...args: unknown[]) => {
+      const [job, ...jobArgs] = (typeof args[0] === 'function' ? args : args.slice(1)) as [
+        (...jobArgs: unknown[]) => unknown,
+        ...unknown[],
+      ];
+      return Promise.resolve().then(() => job(...jobArgs));
+    },
+  }),
+} as unknown as LimiterGroup;
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether the API root is on this machine: `localhost`, 127.0.0.0/8 or ::1, as the emulator is. */
+export function isLoopback(apiUrl: string): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(apiUrl).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (hostname === 'localhost') return true;
+  const address = hostname.replace(/^\[(.*)\]$/, '$1');
+  const family = isIP(address);
+  return family !== 0 && LOOPBACK.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * The throttling plugin spaces writes through two limiter groups: `write` (every POST, PATCH, PUT
+ * and DELETE) starts one at most every second (`minTime: 1000`), and `notifications` (writes that
+ * notify people, such as a new issue comment) one every three seconds (`minTime: 3000`). That is
+ * GitHub's guidance for staying clear of its secondary rate limits, and it applies to GitHub and
+ * to every GitHub Enterprise Server. A workflow cannot point GITHUB_API_URL elsewhere (the runner
+ * sets it from the server and GITHUB_* variables cannot be overwritten), so an API root on loopback
+ * is an emulator on the same machine (a local test, or a tool that runs workflows locally): it has
+ * no secondary rate limits to respect, and there the groups are replaced by ones that do not wait.
+ * Everything else the plugin does (waiting out and retrying rate limits) stays on everywhere.
+ */
+export function writeSpacing(apiUrl: string): Pick<ThrottlingOptions, 'write' | 'notifications'> {
+  return isLoopback(apiUrl) ? { write: UNSPACED, notifications: UNSPACED } : {};
 }
 
 /** What a call needs, in the words of a workflow's `permissions:` block. */

@@ -21,7 +21,7 @@ export async function main(inputs: Inputs): Promise<void> {
   }
   const repo = { owner: context.repository.owner, repo: context.repository.repo };
   const logUrl = runUrl(context);
-  const octokit = await createOctokit(inputs.token);
+  const octokit = await createOctokit(inputs.token, { apiUrl: context.apiUrl || 'https://api.github.com' });
 
   const found = await core.group('Finding the pull requests that shipped', async () => {
     const result = await findShippedPulls(octokit, repo, {
