@@ -105,6 +105,59 @@ describe('deploy-ecs against the emulator: rollouts that succeed', () => {
     expect(second.stdout).toContain('reusing it');
   });
 
+  test.each([
+    ['overrides', { cpu: '0.25 vCPU', memory: '0.5 GB' }, {}],
+    ['the file', {}, { cpu: '.25 vcpu', memory: '0.5GB' }],
+  ])(
+    'a rerun with cpu and memory written as vCPU and GB in %s reuses the revision ECS stored as 256 / 512',
+    async (_, overrides, inFile) => {
+      // The state a first deploy leaves: ECS converts `0.25 vCPU` / `0.5 GB` to the units it stores
+      // and describe-task-definition gives back `256` / `512` (the emulator keeps what it is sent,
+      // so the revision is seeded as ECS holds it).
+      const stored = seedWebService(emulator);
+      expect(stored.definition).toMatchObject({ cpu: '256', memory: '512' });
+      const workspace = workspaceWith({
+        'task-definition.json': JSON.stringify({ ...fargateDefinition('nginx:1'), ...inFile }),
+      });
+      const deploymentsBefore = emulator.ecs.service('web')?.deployments.map((d) => d.id);
+      const run = await deploy(
+        emulator,
+        {
+          'task-definition': 'task-definition.json',
+          'container-name': 'app',
+          image: 'nginx:1',
+          service: 'web',
+          ...overrides,
+        },
+        { workspace },
+      );
+      expect(run.errors).toEqual([]);
+      expect(run.outputs['task-definition-arn']).toBe(stored.arn);
+      expect(run.outputs.diff).toBe('');
+      expect(emulator.calls({ operation: 'RegisterTaskDefinition' })).toEqual([]);
+      expect(emulator.ecs.taskDefinitions('web').map((r) => r.revision)).toEqual([1]);
+      expect(emulator.ecs.service('web')?.deployments.map((d) => d.id)).toEqual(deploymentsBefore);
+      expect(run.stdout).toContain('reusing it');
+    },
+  );
+
+  test('cpu written as vCPU that differs from what ECS stores is a change: a new revision, diffed in units', async () => {
+    seedWebService(emulator);
+    const run = await deploy(emulator, {
+      'task-definition': 'task-definition.json',
+      'container-name': 'app',
+      image: 'nginx:1',
+      service: 'web',
+      cpu: '0.5 vCPU',
+      memory: '1 GB',
+    });
+    expect(run.errors).toEqual([]);
+    expect(emulator.calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(1);
+    expect(run.outputs.diff).toContain('-  "cpu": "256",');
+    expect(run.outputs.diff).toContain('+  "cpu": "512",');
+    expect(run.outputs.diff).toContain('+  "memory": "1024"');
+  });
+
   test('a rollback to task-definition-arn puts back that very revision, not a copy of it', async () => {
     const previous = seedWebService(emulator);
     const release = await deploy(emulator, {

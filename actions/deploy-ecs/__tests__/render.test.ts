@@ -3,6 +3,7 @@ import { InputError } from '../../shared/src/errors.js';
 import type { Overrides } from '../src/inputs.js';
 import {
   checkDefinitionFields,
+  ecsTaskSize,
   normalizeTaskDefinition,
   renderTaskDefinition,
   sameTaskDefinition,
@@ -107,6 +108,54 @@ describe('normalizeTaskDefinition / sameTaskDefinition', () => {
 
   test('tags never count as a change', () => {
     expect(sameTaskDefinition({ ...fileDefinition, tags: [{ key: 'a', value: 'b' }] }, described)).toBe(true);
+  });
+});
+
+describe('task-level cpu and memory in the units ECS stores', () => {
+  test.each([
+    ['256', 'vcpu', '256'],
+    [256, 'vcpu', '256'],
+    ['0.25 vCPU', 'vcpu', '256'],
+    ['.25 vCPU', 'vcpu', '256'],
+    ['0.125 vcpu', 'vcpu', '128'],
+    ['0.5vCPU', 'vcpu', '512'],
+    ['1 vCPU', 'vcpu', '1024'],
+    ['1 VCPU', 'vcpu', '1024'],
+    [' 2 vCPU ', 'vcpu', '2048'],
+    ['16 vCPU', 'vcpu', '16384'],
+    ['512', 'gb', '512'],
+    ['0.5 GB', 'gb', '512'],
+    ['1GB', 'gb', '1024'],
+    ['1 gb', 'gb', '1024'],
+    ['1.5 GB', 'gb', '1536'],
+    ['30 GB', 'gb', '30720'],
+    // Not a whole number of units or MiB, or not the unit of the field: left for ECS to judge.
+    ['0.3 vCPU', 'vcpu', '0.3 vCPU'],
+    ['0.1 GB', 'gb', '0.1 GB'],
+    ['1 GB', 'vcpu', '1 GB'],
+    ['1 vCPU', 'gb', '1 vCPU'],
+    ['512 MiB', 'gb', '512 MiB'],
+    ['lots', 'gb', 'lots'],
+    [undefined, 'gb', undefined],
+  ] as const)('%j as %s is %j', (value, unit, stored) => {
+    expect(ecsTaskSize(value, unit)).toBe(stored);
+  });
+
+  test.each([
+    ['0.25 vCPU', '0.5 GB'],
+    ['.25 vcpu', '512'],
+    ['256', '0.5GB'],
+    [256, 512],
+  ])('cpu %j and memory %j compare equal to the 256 / 512 ECS gives back', (cpu, memory) => {
+    expect(sameTaskDefinition({ ...fileDefinition, cpu, memory }, described)).toBe(true);
+    expect(diffTaskDefinitions(described, { ...fileDefinition, cpu, memory }, { before: 'a', after: 'b' })).toBe('');
+  });
+
+  test.each([
+    ['0.5 vCPU', '0.5 GB'],
+    ['0.25 vCPU', '1 GB'],
+  ])('cpu %j and memory %j are a change', (cpu, memory) => {
+    expect(sameTaskDefinition({ ...fileDefinition, cpu, memory }, described)).toBe(false);
   });
 });
 

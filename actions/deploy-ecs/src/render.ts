@@ -206,13 +206,37 @@ export function renderTaskDefinition(base: Json, overrides: Overrides): Json {
 }
 
 /**
- * A canonical form for comparing: describe-only fields and tags removed, the defaults ECS fills in
- * (container cpu 0, essential true, tcp, hostPort equal to containerPort under awsvpc, empty lists)
- * removed, environment and secrets sorted by name (their order means nothing), keys sorted.
+ * Task-level `cpu` or `memory` as ECS stores it. ECS accepts CPU in units (`256`) or vCPUs
+ * (`0.25 vCPU`, `1 vcpu`) and memory in MiB (`512`) or GB (`0.5 GB`, `1GB`), and converts the
+ * vCPU and GB forms to an integer of units or MiB when it registers the definition (1 vCPU = 1024
+ * units, 1 GB = 1024 MiB), so `describe-task-definition` gives back `256` for `0.25 vCPU`. Anything
+ * that does not convert to a whole number (a typo, `0.3 vCPU`) is left as written: ECS decides
+ * about it, and it then compares equal only to itself.
+ */
+export function ecsTaskSize(value: unknown, unit: 'vcpu' | 'gb'): unknown {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value;
+  if (typeof value !== 'string') return value;
+  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(value);
+  if (!match) return value;
+  const [, amount, suffix] = match;
+  let converted: number;
+  if (suffix === '') converted = Number(amount);
+  else if (suffix.toLowerCase() === unit) converted = Number(amount) * 1024;
+  else return value;
+  return Number.isInteger(converted) ? String(converted) : value;
+}
+
+/**
+ * A canonical form for comparing: describe-only fields and tags removed, task-level cpu and
+ * memory in the units ECS stores them, the defaults ECS fills in (container cpu 0, essential true,
+ * tcp, hostPort equal to containerPort under awsvpc, empty lists) removed, environment and secrets
+ * sorted by name (their order means nothing), keys sorted.
  */
 export function normalizeTaskDefinition(definition: Json): Json {
   const { definition: registerable } = toRegisterable(definition);
   delete registerable.tags;
+  if (registerable.cpu !== undefined) registerable.cpu = ecsTaskSize(registerable.cpu, 'vcpu');
+  if (registerable.memory !== undefined) registerable.memory = ecsTaskSize(registerable.memory, 'gb');
   const awsvpc = registerable.networkMode === 'awsvpc';
   if (Array.isArray(registerable.containerDefinitions)) {
     registerable.containerDefinitions = (registerable.containerDefinitions as Json[]).map((container) => {
