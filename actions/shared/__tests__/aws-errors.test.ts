@@ -4,7 +4,6 @@ import {
   classifyAwsError,
   CREDENTIAL_ERRORS,
   explainAwsError,
-  isPermissionOrCredentialError,
   isTransient,
   PERMISSION_ERRORS,
   THROTTLING_ERRORS,
@@ -132,12 +131,10 @@ describe('explainAwsError', () => {
     expect(explainAwsError(error, 'ecr', 'DescribeRepositories')).toBe(error);
   });
 
-  test('isPermissionOrCredentialError recognises only explained errors', () => {
-    const denied = explainAwsError(awsError('AccessDeniedException'), 'ecs', 'UpdateService');
-    const refused = explainAwsError(awsError('ExpiredTokenException'), 'ecs', 'UpdateService');
-    expect(isPermissionOrCredentialError(denied)).toBe(true);
-    expect(isPermissionOrCredentialError(refused)).toBe(true);
-    expect(isPermissionOrCredentialError(awsError('AccessDeniedException'))).toBe(false);
-    expect(isPermissionOrCredentialError(new ActionFailure('Permission denied for ecs:X'))).toBe(false);
+  test('only an explained error is an AwsAccessError: a raw one or a look-alike message is not', () => {
+    expect(explainAwsError(awsError('AccessDeniedException'), 'ecs', 'UpdateService')).toBeInstanceOf(AwsAccessError);
+    expect(explainAwsError(awsError('ExpiredTokenException'), 'ecs', 'UpdateService')).toBeInstanceOf(AwsAccessError);
+    expect(awsError('AccessDeniedException')).not.toBeInstanceOf(AwsAccessError);
+    expect(new ActionFailure('Permission denied for ecs:X')).not.toBeInstanceOf(AwsAccessError);
   });
 });

@@ -121,7 +121,3 @@ export function explainAwsError(error: unknown, service: string, operation: stri
     : `Allow ${action} in the IAM policy of the role the step's credentials belong to (the action's README lists every permission it needs)`;
   return new AwsAccessError(`Permission denied for ${action}: ${detail}. ${fix}`, kind, action, name);
 }
-
-export function isPermissionOrCredentialError(error: unknown): error is AwsAccessError {
-  return error instanceof AwsAccessError;
-}
