@@ -91,7 +91,7 @@ describe('getInputs', () => {
     [{ 'pr-number': '12', 'since-last-deployment': 'true' }, "Input 'pr-number' cannot be combined"],
     [{ 'mention-author': 'yes' }, "Input 'mention-author' must be true or false"],
     [{ 'slack-webhook-url': 'ftp://hooks.example.com/x' }, "Input 'slack-webhook-url' must be an http or https URL"],
-    [{ 'slack-user-map': 'not a login=U024BE7LH' }, "Input 'slack-user-map' has an invalid key 'not a login'"],
+    [{ 'slack-user-map': 'not a login=U024BE7LH' }, "Input 'slack-user-map' has an invalid key on line 1"],
     [{ 'slack-user-map': 'octocat' }, "Input 'slack-user-map' has a line that is not KEY=value"],
     [{ 'slack-user-map': 'octocat=@octocat' }, "Input 'slack-user-map' maps 'octocat' to '@octocat'"],
   ])('%j fails', (inputs, message) => {

@@ -140,8 +140,17 @@ describe('readKeyValues', () => {
   });
   test('a key pattern is enforced', () => {
     expect(() => readKeyValues('env', setInputs({ env: '1A=x' }), { keyPattern: /^[A-Z_][A-Z0-9_]*$/ })).toThrow(
-      "has an invalid key '1A'",
+      'has an invalid key on line 1 (its text is not shown',
     );
+  });
+  test('a bad key is located by its number, never echoed: a base64 line ending in == looks like KEY=value', () => {
+    const pem = 'KEY=-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN+gkqhkiG9w0BAQEFAASCBKcw==\n-----END PRIVATE KEY-----';
+    const read = () =>
+      readKeyValues('env', setInputs({ env: `A=1\n${pem}` }), { keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/ });
+    expect(read).toThrow(
+      "Input 'env' has an invalid key on line 3 (its text is not shown, as it may be part of a secret)",
+    );
+    expect(read).not.toThrow(/gkqhkiG9w0BAQEFAASCBKcw/);
   });
 });
 

@@ -133,20 +133,23 @@ export function readKeyValues(
 ): Map<string, string> {
   const pairs = new Map<string, string>();
   const all = (readRaw(name, env) ?? '').split(/\r?\n/).map((line) => line.trim());
+  // Never echo a line or a key in an error: a bad line is often the second line of a multi-line
+  // secret pasted as a value (a base64 line ending in `==` even looks like KEY=value), and these
+  // errors are printed before the action could mask anything. The line number is enough to find it.
+  const hidden = 'its text is not shown, as it may be part of a secret';
   for (const line of lines(name, env, KEY_VALUE_COMMENT)) {
+    const lineNumber = all.indexOf(line) + 1;
     const separator = line.indexOf('=');
     if (separator <= 0) {
-      // Never echo the line: it is often the second line of a multi-line secret pasted as a value,
-      // and this error is printed before the action could mask anything.
       throw new InputError(
         name,
-        `has a line that is not KEY=value (line ${all.indexOf(line) + 1}; its text is not shown, as it may be part of a secret)`,
+        `has a line that is not KEY=value (line ${lineNumber}; ${hidden})`,
         'Write one KEY=value pair a line; a value cannot span several lines',
       );
     }
     const key = line.slice(0, separator).trim();
     if (keyPattern && !keyPattern.test(key)) {
-      throw new InputError(name, `has an invalid key '${key}'`, keyDescription);
+      throw new InputError(name, `has an invalid key on line ${lineNumber} (${hidden})`, keyDescription);
     }
     pairs.set(key, line.slice(separator + 1).trim());
   }
