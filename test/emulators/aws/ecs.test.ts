@@ -111,6 +111,24 @@ describe('ECS in the AWS emulator (through the AWS SDK)', () => {
       ],
       ['Fargate without cpu', { ...fargate('x'), cpu: undefined }, 'ClientException', /Fargate requires that 'cpu'/],
       [
+        'a cpu that is not whole units',
+        { ...fargate('x'), cpu: '0.3 vCPU' },
+        'ClientException',
+        /^Invalid 'cpu' setting for task\. For more information/,
+      ],
+      [
+        'memory in MiB with a unit',
+        { ...fargate('x'), memory: '512 MiB' },
+        'ClientException',
+        /^Invalid 'memory' setting for task\./,
+      ],
+      [
+        'a size Fargate does not offer',
+        { ...fargate('x'), cpu: '0.25 vCPU', memory: '4 GB' },
+        'ClientException',
+        /^No Fargate configuration exists for given values\.$/,
+      ],
+      [
         'an unknown container key',
         { ...fargate('x'), containerDefinitions: [{ name: 'app', image: 'x', imag: 'y' }] },
         'SerializationException',
@@ -131,6 +149,22 @@ describe('ECS in the AWS emulator (through the AWS SDK)', () => {
       expect(body.__type).toBe(type);
       expect(body.message).toMatch(message);
       expect(emulator.ecs.taskDefinitions()).toEqual([]);
+    });
+
+    test('stores task-level cpu in vCPU and memory in GB as the CPU units and MiB ECS converts them to', async () => {
+      const registered = await ecs.send(
+        new RegisterTaskDefinitionCommand({ ...fargate('nginx:1'), cpu: '0.25 vCPU', memory: '0.5 GB' }),
+      );
+      expect(registered.taskDefinition).toMatchObject({ cpu: '256', memory: '512' });
+      await ecs.send(new RegisterTaskDefinitionCommand({ ...fargate('nginx:2'), cpu: '1 vcpu', memory: '2GB' }));
+      const first = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'web:1' }));
+      const latest = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'web' }));
+      expect(first.taskDefinition).toMatchObject({ cpu: '256', memory: '512' });
+      expect(latest.taskDefinition).toMatchObject({ cpu: '1024', memory: '2048' });
+      expect(emulator.ecs.taskDefinitions('web').map((r) => [r.definition.cpu, r.definition.memory])).toEqual([
+        ['256', '512'],
+        ['1024', '2048'],
+      ]);
     });
 
     test('deregisters a revision, lists by status and sort, pages with nextToken', async () => {

@@ -1,10 +1,12 @@
 import { AwsServiceError } from '../types.js';
 import type { Json } from './model.js';
+import { storedTaskSize } from './task-size.js';
 
 /**
  * ECS's request validation, as far as a deploy tool can trip over it: unknown keys (a file copied
  * from DescribeTaskDefinition output still holding `taskDefinitionArn` or `compatibilities`), the
- * family name pattern, required container fields, Fargate's task-level cpu and memory.
+ * family name pattern, required container fields, task-level cpu and memory (converted to the
+ * units ECS stores, see task-size.ts).
  */
 
 export const REGISTER_KEYS = new Set([
@@ -161,18 +163,15 @@ export function validateRegisterRequest(body: Json): Json {
   if (networkMode !== undefined && !NETWORK_MODES.includes(networkMode)) {
     throw new AwsServiceError('SerializationException', `Invalid networkMode '${networkMode}'`, 400);
   }
-  for (const key of ['cpu', 'memory'] as const) {
-    const value = optionalString(body, key);
-    if (value !== undefined && !/^\s*\d+(\.\d+)?\s*(vcpu|vCPU|GB|gb|MiB|MB)?\s*$/.test(value)) {
-      throw clientError(`Invalid '${key}' setting for task: '${value}'`);
-    }
-  }
   const compatibilities = optionalStringList(body, 'requiresCompatibilities') ?? [];
+  const cpu = optionalString(body, 'cpu');
+  const memory = optionalString(body, 'memory');
   if (compatibilities.includes('FARGATE')) {
     if (networkMode !== 'awsvpc') throw clientError("Fargate only supports network mode 'awsvpc'.");
-    if (body.cpu === undefined) throw clientError("Fargate requires that 'cpu' be defined at the task level.");
-    if (body.memory === undefined) throw clientError("Fargate requires that 'memory' be defined at the task level.");
+    if (cpu === undefined) throw clientError("Fargate requires that 'cpu' be defined at the task level.");
+    if (memory === undefined) throw clientError("Fargate requires that 'memory' be defined at the task level.");
   }
+  const taskSize = storedTaskSize(cpu, memory, compatibilities.includes('FARGATE'));
 
   const containers = body.containerDefinitions;
   if (!Array.isArray(containers) || containers.length === 0) throw clientError('Container list cannot be empty.');
@@ -222,7 +221,7 @@ export function validateRegisterRequest(body: Json): Json {
     return withContainerDefaults(container, networkMode);
   });
 
-  const definition: Json = { ...body, containerDefinitions: stored };
+  const definition: Json = { ...body, ...taskSize, containerDefinitions: stored };
   delete definition.tags;
   definition.volumes ??= [];
   definition.placementConstraints ??= [];
