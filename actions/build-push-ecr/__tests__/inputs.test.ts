@@ -95,6 +95,8 @@ describe('valid inputs', () => {
         ['A', '1'],
         ['B', 'x=y'],
       ]),
+      secrets: new Map(),
+      secretFiles: new Map(),
       target: 'runtime',
       platforms: ['linux/amd64', 'linux/arm64/v8'],
       network: undefined,

@@ -5,9 +5,9 @@ import type { CacheMode } from './inputs.js';
 /**
  * The Docker CLI, through `@actions/exec`. Argument lists are built by pure functions (tested
  * without Docker); the functions that run them add only the process handling. The registry
- * password only ever travels on `docker login`'s standard input and build argument values in the
- * build's environment (but for the few names docker reads itself), not as arguments, which the
- * log shows.
+ * password only ever travels on `docker login`'s standard input, and build argument and secret
+ * values in the build's environment (but for the few build argument names docker reads itself),
+ * not as arguments, which the log shows.
  */
 
 /**
@@ -16,7 +16,11 @@ import type { CacheMode } from './inputs.js';
  * `buildkit` is the BuildKit built into Docker CLIs before 23 (`DOCKER_BUILDKIT=1 docker build`),
  * which writes inline cache; `legacy` is the classic builder, which reuses local layers only.
  */
-export type Builder = { kind: 'buildx'; driver: string } | { kind: 'buildkit' } | { kind: 'legacy' };
+export type Builder =
+  | { kind: 'buildx'; driver: string }
+  /** `clientVersion`: the CLI's, such as `20.10.24`, where it could be read. */
+  | { kind: 'buildkit'; clientVersion?: string }
+  | { kind: 'legacy' };
 
 /** What the cache will really be, given what was asked and what the builder can do. */
 export type EffectiveCache = 'registry' | 'inline' | 'local' | 'none';
@@ -55,6 +59,10 @@ export interface BuildPlan {
   context: string;
   dockerfile: string;
   buildArgs: ReadonlyMap<string, string>;
+  /** BuildKit secrets by id, given as values: an empty value is left out (see `buildCommand`). */
+  secrets?: ReadonlyMap<string, string>;
+  /** BuildKit secrets by id, given as absolute paths of files. */
+  secretFiles?: ReadonlyMap<string, string>;
   target?: string;
   platforms: readonly string[];
   network?: string;
@@ -118,6 +126,36 @@ export function buildArgOnCommandLine(name: string): boolean {
   return DOCKER_READS_NAMES.has(upper) || DOCKER_READS_PREFIXES.some((prefix) => upper.startsWith(prefix));
 }
 
+/**
+ * Why this builder cannot mount build secrets, or undefined when it can. Secrets are a BuildKit
+ * feature: the classic builder has no `--secret`. Docker CLIs before 20.10 have `--secret` but
+ * read a secret only from a file (`src=`), not from the environment (`env=`), and the action
+ * never writes a secret value to disk.
+ */
+export function secretsUnsupported(builder: Builder): string | undefined {
+  if (builder.kind === 'legacy') {
+    return "this runner's Docker has only the classic builder, which cannot mount secrets (docker buildx is not installed, and a Docker CLI from 23.0 on has no BuildKit without it)";
+  }
+  if (builder.kind === 'buildkit' && builder.clientVersion) {
+    const [major, minor] = builder.clientVersion.split('.').map(Number);
+    if (major < 20 || (major === 20 && minor < 10)) {
+      return `this runner's Docker CLI ${builder.clientVersion} reads build secrets only from files, not from the environment as the action passes them (that came in 20.10), and docker buildx is not installed`;
+    }
+  }
+  return undefined;
+}
+
+/** The environment variable the value of secret number `index` (from 1) travels in. */
+const SECRET_VARIABLE_PREFIX = 'SHIPYARD_BUILD_SECRET_';
+
+/**
+ * One `--secret` value: the CSV record the CLI (and buildx) parse it as, so a field holding a
+ * comma or a quote (a path can) is quoted, with quotes doubled.
+ */
+export function secretSpec(fields: readonly string[]): string {
+  return fields.map((field) => (/[",\r\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field)).join(',');
+}
+
 /** The build command for a builder. Classic and BuildKit builds push afterwards with `docker push`. */
 export function buildCommand(plan: BuildPlan, builder: Builder): DockerCommand {
   const args = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build'];
@@ -139,6 +177,22 @@ export function buildCommand(plan: BuildPlan, builder: Builder): DockerCommand {
       env[name] = value;
     }
   }
+  // A secret value rides the same way as a build argument's, but under a name of our own (an id
+  // such as npm-token need not be a variable name, and a build argument may already use its
+  // name): `env=` tells the CLI which variable of its environment holds it. An empty value (a
+  // repository secret that is not set expands to nothing) is left out, so a Dockerfile mounting
+  // it with required=true fails plainly rather than building with an empty credential.
+  const taken = new Set(Object.keys(env).map((name) => name.toUpperCase()));
+  let counter = 0;
+  for (const [id, value] of plan.secrets ?? []) {
+    if (value === '') continue;
+    let variable: string;
+    do variable = `${SECRET_VARIABLE_PREFIX}${++counter}`;
+    while (taken.has(variable));
+    env[variable] = value;
+    args.push('--secret', secretSpec([`id=${id}`, `env=${variable}`]));
+  }
+  for (const [id, path] of plan.secretFiles ?? []) args.push('--secret', secretSpec([`id=${id}`, `src=${path}`]));
   for (const [key, value] of plan.labels) args.push('--label', `${key}=${value}`);
   for (const image of plan.images) args.push('--tag', image);
 
@@ -226,7 +280,7 @@ export async function detectBuilder(): Promise<Builder> {
     if (version.exitCode !== 0 && !version.stdout.trim()) throw failure('version', version);
     return { kind: 'legacy' };
   }
-  return major < 23 ? { kind: 'buildkit' } : { kind: 'legacy' };
+  return major < 23 ? { kind: 'buildkit', clientVersion: version.stdout.trim() } : { kind: 'legacy' };
 }
 
 export async function login(registry: string, username: string, password: string): Promise<void> {

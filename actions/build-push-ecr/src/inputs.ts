@@ -31,6 +31,8 @@ export const INPUT = {
   context: 'context',
   dockerfile: 'dockerfile',
   buildArgs: 'build-args',
+  secrets: 'secrets',
+  secretFiles: 'secret-files',
   target: 'target',
   platforms: 'platforms',
   network: 'network',
@@ -52,6 +54,10 @@ export interface BuildInputs {
   context: string;
   dockerfile: string;
   buildArgs: Map<string, string>;
+  /** BuildKit secrets by id: the value, which reaches docker only in the build's environment. */
+  secrets: Map<string, string>;
+  /** BuildKit secrets by id: an absolute path of a file that exists. */
+  secretFiles: Map<string, string>;
   target?: string;
   platforms: string[];
   network?: string;
@@ -94,7 +100,23 @@ const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
 const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
-const BUILD_ONLY_INPUTS = [INPUT.dockerfile, INPUT.buildArgs, INPUT.target, INPUT.platforms, INPUT.labels] as const;
+/**
+ * A secret id: what `RUN --mount=type=secret,id=<id>` names and the file name under /run/secrets.
+ * No `/` (it would be a path below /run/secrets) and none of the `,` `"` `=` that the CSV of
+ * `--secret id=...,env=...` would split on.
+ */
+const SECRET_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const SECRET_ID_DESCRIPTION =
+  'A secret id has letters, digits, _ . and - (at most 128, not starting with . or -), such as npm_token; the Dockerfile mounts it with RUN --mount=type=secret,id=npm_token';
+const BUILD_ONLY_INPUTS = [
+  INPUT.dockerfile,
+  INPUT.buildArgs,
+  INPUT.secrets,
+  INPUT.secretFiles,
+  INPUT.target,
+  INPUT.platforms,
+  INPUT.labels,
+] as const;
 
 export function getInputs(env: Env = process.env): Inputs {
   const repository = readString(INPUT.repository, { required: true }, env);
@@ -251,6 +273,7 @@ function readBuild(env: Env): BuildInputs {
       keyDescription:
         'A build argument name is an environment variable name: letters, digits and _, not starting with a digit (the value reaches docker through its environment, which keeps it out of the log)',
     }),
+    ...readSecrets(env),
     target,
     platforms,
     network,
@@ -262,6 +285,51 @@ function readBuild(env: Env): BuildInputs {
     push: readBoolean(INPUT.push, true, env),
     skipIfExists: readBoolean(INPUT.skipIfExists, false, env),
   };
+}
+
+function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
+  const options = { keyPattern: SECRET_ID, keyDescription: SECRET_ID_DESCRIPTION };
+  // readKeyValues never echoes a line, a key or a value in its errors; nor may anything here.
+  const secrets = readKeyValues(INPUT.secrets, env, options);
+  const named = readKeyValues(INPUT.secretFiles, env, options);
+  const secretFiles = new Map<string, string>();
+  for (const [id, given] of named) {
+    const line = lineOf(INPUT.secretFiles, id, env);
+    // Not even the path: a value put in secret-files by mistake (meant for secrets) would be shown.
+    const hidden = 'the line is not shown, in case it holds a secret value rather than a path';
+    if (secrets.has(id)) {
+      throw new InputError(
+        INPUT.secretFiles,
+        `gives a secret id on line ${line} that '${INPUT.secrets}' gives too (${hidden})`,
+        'Give each secret id once, as a value in secrets or as a file in secret-files',
+      );
+    }
+    if (given === '') {
+      throw new InputError(INPUT.secretFiles, `has no path on line ${line}`, 'Write one ID=path a line');
+    }
+    const path = resolveWorkspacePath(given, env);
+    if (!isFile(path)) {
+      throw new InputError(
+        INPUT.secretFiles,
+        `names a file that does not exist on line ${line} (${hidden})`,
+        `A path is relative to the workspace (${env.GITHUB_WORKSPACE ?? process.cwd()}); create the file in an earlier step, or give a value in secrets instead`,
+      );
+    }
+    secretFiles.set(id, path);
+  }
+  return { secrets, secretFiles };
+}
+
+/** The line (1-based) of an input that gives `key`, for an error that must not show the line itself. */
+function lineOf(name: string, key: string, env: Env): number {
+  const all = (readRaw(name, env) ?? '').split(/\r?\n/);
+  let found = 0;
+  all.forEach((line, index) => {
+    const separator = line.indexOf('=');
+    // The last one: readKeyValues keeps the last line that gives a key.
+    if (separator > 0 && line.slice(0, separator).trim() === key) found = index + 1;
+  });
+  return found;
 }
 
 function isDirectory(path: string): boolean {

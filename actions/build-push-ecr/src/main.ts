@@ -4,7 +4,7 @@ import { ActionFailure } from '../../shared/src/errors.js';
 import { appendSummary } from '../../shared/src/summary.js';
 import * as docker from './docker.js';
 import { EcrRegistry, describeReference, type ImageDetail, type RegistryLogin, type RepositoryInfo } from './ecr.js';
-import type { BuildInputs, Inputs, PromoteInputs } from './inputs.js';
+import { INPUT, type BuildInputs, type Inputs, type PromoteInputs } from './inputs.js';
 import { imageLabels } from './labels.js';
 import { renderReport, type BuildReport } from './report.js';
 import { STATE } from './state.js';
@@ -17,6 +17,10 @@ interface Outcome {
 }
 
 export async function main(inputs: Inputs): Promise<void> {
+  // Before anything is printed: a value an earlier step computed is not masked by the runner.
+  if (inputs.mode.kind === 'build') {
+    for (const value of inputs.mode.secrets.values()) if (value !== '') core.setSecret(value);
+  }
   for (const { template, missing } of inputs.skippedTemplates) {
     core.info(`Tag template '${template}' left out: this event has no {{${missing.join('}}, {{')}}}`);
   }
@@ -150,6 +154,21 @@ async function buildAndPush(
       `Building for several platforms (${mode.platforms.join(', ')}) needs docker buildx, which this runner does not have`,
     );
   }
+  const noSecrets = mode.secrets.size + mode.secretFiles.size > 0 ? docker.secretsUnsupported(builder) : undefined;
+  if (noSecrets) {
+    throw new ActionFailure(
+      `Build secrets (${INPUT.secrets}, ${INPUT.secretFiles}) need BuildKit, but ${noSecrets}. Install buildx (docker/setup-buildx-action does), or run on a runner whose Docker has it, such as GitHub's ubuntu-latest`,
+    );
+  }
+  const emptySecrets = [...mode.secrets].filter(([, value]) => value === '').map(([id]) => id);
+  const mountedSecrets = [...mode.secrets.keys(), ...mode.secretFiles.keys()].filter(
+    (id) => !emptySecrets.includes(id),
+  );
+  if (emptySecrets.length > 0) {
+    core.warning(
+      `Secret ${emptySecrets.join(', ')}: the value is empty, so the build does not get ${emptySecrets.length === 1 ? 'it' : 'them'} (a repository secret that is not set, or that GitHub withholds from a pull request from a fork, expands to nothing). A Dockerfile that mounts it with required=true fails; one that does not sees no file at /run/secrets/<id>`,
+    );
+  }
   let cache = docker.decideCache(mode.cache, builder);
   if (cache.downgrade) core.warning(cache.downgrade);
 
@@ -174,6 +193,8 @@ async function buildAndPush(
     context: mode.context,
     dockerfile: mode.dockerfile,
     buildArgs: mode.buildArgs,
+    secrets: mode.secrets,
+    secretFiles: mode.secretFiles,
     target: mode.target,
     platforms: mode.platforms,
     network: mode.network,
@@ -235,6 +256,7 @@ async function buildAndPush(
       outcome: mode.push ? 'built' : 'built-not-pushed',
       builder: builder.kind === 'buildx' ? `buildx (${builder.driver})` : builder.kind,
       cache: { mode: cache.mode, ...hits },
+      secretIds: mountedSecrets,
       durations: { buildMs, pushMs },
     },
   };

@@ -13,6 +13,8 @@ export interface BuildReport {
   /** e.g. `inline` or `registry`, and how many build steps came from it. */
   cache?: { mode: string; steps: number; cached: number };
   builder?: string;
+  /** Ids of the secrets the build could mount (never their values). */
+  secretIds?: readonly string[];
   durations: { buildMs?: number; pushMs?: number; promoteMs?: number };
   source?: string;
   /** Tags that were added, or already pointed at the image. */
@@ -64,6 +66,7 @@ export function renderReport(report: BuildReport): string {
         ['Size', formatBytes(report.sizeBytes)],
         ['Builder', report.builder],
         ['Cache', cache],
+        ['Build secrets', report.secretIds?.length ? report.secretIds.map(code).join(', ') : undefined],
         ['Build', formatDuration(report.durations.buildMs)],
         ['Push', formatDuration(report.durations.pushMs)],
         ['Promote', formatDuration(report.durations.promoteMs)],
