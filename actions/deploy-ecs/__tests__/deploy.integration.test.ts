@@ -109,35 +109,45 @@ describe('deploy-ecs against the emulator: rollouts that succeed', () => {
     ['overrides', { cpu: '0.25 vCPU', memory: '0.5 GB' }, {}],
     ['the file', {}, { cpu: '.25 vcpu', memory: '0.5GB' }],
   ])(
-    'a rerun with cpu and memory written as vCPU and GB in %s reuses the revision ECS stored as 256 / 512',
+    'run twice with cpu and memory written as vCPU and GB in %s: the second run registers nothing and starts no deployment',
     async (_, overrides, inFile) => {
-      // The state a first deploy leaves: ECS converts `0.25 vCPU` / `0.5 GB` to the units it stores
-      // and describe-task-definition gives back `256` / `512` (the emulator keeps what it is sent,
-      // so the revision is seeded as ECS holds it).
-      const stored = seedWebService(emulator);
-      expect(stored.definition).toMatchObject({ cpu: '256', memory: '512' });
+      seedWebService(emulator);
       const workspace = workspaceWith({
         'task-definition.json': JSON.stringify({ ...fargateDefinition('nginx:1'), ...inFile }),
       });
-      const deploymentsBefore = emulator.ecs.service('web')?.deployments.map((d) => d.id);
-      const run = await deploy(
-        emulator,
-        {
-          'task-definition': 'task-definition.json',
-          'container-name': 'app',
-          image: 'nginx:1',
-          service: 'web',
-          ...overrides,
-        },
-        { workspace },
-      );
-      expect(run.errors).toEqual([]);
-      expect(run.outputs['task-definition-arn']).toBe(stored.arn);
-      expect(run.outputs.diff).toBe('');
-      expect(emulator.calls({ operation: 'RegisterTaskDefinition' })).toEqual([]);
-      expect(emulator.ecs.taskDefinitions('web').map((r) => r.revision)).toEqual([1]);
-      expect(emulator.ecs.service('web')?.deployments.map((d) => d.id)).toEqual(deploymentsBefore);
-      expect(run.stdout).toContain('reusing it');
+      const inputs = {
+        'task-definition': 'task-definition.json',
+        'container-name': 'app',
+        image: 'nginx:2',
+        service: 'web',
+        'skip-unchanged': true,
+        ...overrides,
+      };
+      const first = await deploy(emulator, inputs, { workspace });
+      expect(first.errors).toEqual([]);
+      expect(first.outputs['rollout-state']).toBe('COMPLETED');
+      // Against web:1 (256 / 512) only the image changed: the vCPU and GB forms are no change.
+      expect(first.outputs.diff).toContain('+      "image": "nginx:2"');
+      expect(first.outputs.diff).not.toMatch(/^[-+]\s*"(cpu|memory)"/m);
+      // ECS registers `0.25 vCPU` / `0.5 GB` as 256 / 512, and that is what the second run reads back.
+      const registered = emulator.ecs
+        .taskDefinitions('web')
+        .map((r) => [r.revision, r.definition.cpu, r.definition.memory]);
+      expect(registered).toEqual([
+        [1, '256', '512'],
+        [2, '256', '512'],
+      ]);
+      const deploymentsAfterFirst = emulator.ecs.service('web')?.deployments.map((d) => d.id);
+
+      const second = await deploy(emulator, inputs, { workspace });
+      expect(second.errors).toEqual([]);
+      expect(second.outputs['task-definition-arn']).toBe(first.outputs['task-definition-arn']);
+      expect(second.outputs.diff).toBe('');
+      expect(second.stdout).toContain('reusing it');
+      expect(emulator.calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(1);
+      expect(emulator.ecs.taskDefinitions('web').map((r) => r.revision)).toEqual([1, 2]);
+      expect(second.outputs['deployment-id']).toBe(first.outputs['deployment-id']);
+      expect(emulator.ecs.service('web')?.deployments.map((d) => d.id)).toEqual(deploymentsAfterFirst);
     },
   );
 
