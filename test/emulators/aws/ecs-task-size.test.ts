@@ -45,6 +45,8 @@ describe('task-level cpu and memory as ECS stores them', () => {
     ['1e3', 'cpu'],
     ['0x100', 'cpu'],
     ['1 v CPU', 'cpu'],
+    ['99999999999999999999', 'memory'],
+    ['4194304 GB', 'memory'], // 2^32 MiB
     ['1 vCPUs', 'cpu'],
   ])('%j as %s is not a task size', (value, key) => {
     expect(taskSizeUnits(value, key)).toBeUndefined();

@@ -26,6 +26,7 @@ export type TaskSizeKey = 'cpu' | 'memory';
 const UNIT: Record<TaskSizeKey, string> = { cpu: 'vcpu', memory: 'gb' };
 /** CPU units in a vCPU, and MiB in a GB. */
 const PER_UNIT = 1024;
+const INT32_MAX = 2 ** 31 - 1;
 
 /** The range ECS documents for EC2 and external tasks: 128 units (0.125 vCPU) to 196608 (192 vCPU). */
 export const EC2_CPU_RANGE = { min: 128, max: 196_608 } as const;
@@ -68,11 +69,18 @@ export function taskSizeUnits(value: string, key: TaskSizeKey): number | undefin
   const match = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i.exec(value.trim());
   if (!match) return undefined;
   const [, amount, unit] = match;
-  if (unit === '') return /^\d+$/.test(amount) ? Number(amount) : undefined;
-  if (unit.toLowerCase() !== UNIT[key]) return undefined;
-  // 1024 is a power of two, so the product of a decimal that converts to whole units is exact.
-  const units = Number(amount) * PER_UNIT;
-  return Number.isSafeInteger(units) ? units : undefined;
+  let units: number;
+  if (unit === '') {
+    if (!/^\d+$/.test(amount)) return undefined;
+    units = Number(amount);
+  } else if (unit.toLowerCase() === UNIT[key]) {
+    // 1024 is a power of two, so the product of a decimal that converts to whole units is exact.
+    units = Number(amount) * PER_UNIT;
+  } else {
+    return undefined;
+  }
+  // No task size ECS documents comes near 2^31; past it a run of digits would be stored rounded.
+  return Number.isInteger(units) && units <= INT32_MAX ? units : undefined;
 }
 
 /**
