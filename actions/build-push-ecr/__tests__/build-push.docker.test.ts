@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
 import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
@@ -193,6 +194,95 @@ describeWithDocker('build-push-ecr with a real Docker engine', () => {
     const [, cached, steps] = /(\d+) of (\d+) build steps came from the cache/.exec(second.stdout) ?? [];
     expect(Number(cached)).toBeGreaterThan(0);
     expect(Number(cached)).toBeLessThan(Number(steps));
+  });
+
+  test('a secret mounted by a RUN step: the image holds only its hash, and the secret is in no layer and no history', async () => {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'secret-mount' }));
+    const token = `npm-${randomUUID()}`;
+    const fileSecret = `machine example.com password netrc-${randomUUID()}\n`;
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    // The secret file lies outside the build context, so only the mount can bring it in.
+    const workspace = temporaryFolder('bpe-secret-');
+    mkdirSync(join(workspace, 'app'));
+    mkdirSync(join(workspace, 'secrets'));
+    writeFileSync(join(workspace, 'secrets', 'netrc'), fileSecret);
+    writeFileSync(
+      join(workspace, 'app', 'Dockerfile'),
+      [
+        'ARG NODE_IMAGE',
+        'FROM ${NODE_IMAGE}',
+        // A secret is not part of a step's cache key, so without this a rerun of the suite on
+        // the same engine would reuse the step that hashed the last run's secret.
+        `ENV RUN_NONCE=${randomUUID()}`,
+        'RUN --mount=type=secret,id=npm_token,required=true sha256sum /run/secrets/npm_token | cut -d" " -f1 > /npm_token.sha256',
+        'RUN --mount=type=secret,id=netrc,required=true sha256sum /run/secrets/netrc | cut -d" " -f1 > /netrc.sha256',
+        'CMD ["cat", "/npm_token.sha256", "/netrc.sha256"]',
+        '',
+      ].join('\n'),
+    );
+    const variables = ['SHIPYARD_BUILD_SECRET_1'];
+    shim = dockerShim({ real: dockerCli(), watch: variables });
+    const result = await run(
+      {
+        repository: 'secret-mount',
+        context: 'app',
+        'build-args': `NODE_IMAGE=${NODE_IMAGE}`,
+        secrets: `npm_token=${token}`,
+        'secret-files': 'netrc=secrets/netrc',
+      },
+      { workspace },
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.exitCode).toBe(0);
+    expect(result.masked).toContain(token);
+
+    // What reached docker: the id and a variable name; the value in that build's environment only.
+    const calls = shim.calls();
+    const build = calls.find((call) => call.args[0] === 'build' || call.args[1] === 'build');
+    expect(build?.args).toEqual(
+      expect.arrayContaining([
+        '--secret',
+        'id=npm_token,env=SHIPYARD_BUILD_SECRET_1',
+        '--secret',
+        `id=netrc,src=${join(workspace, 'secrets', 'netrc')}`,
+      ]),
+    );
+    expect(build?.env).toEqual({ SHIPYARD_BUILD_SECRET_1: token });
+    for (const call of calls.filter((other) => other !== build))
+      expect(call.env).toEqual({ SHIPYARD_BUILD_SECRET_1: null });
+    const shown = (result.stdout + result.stderr)
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
+    for (const text of [calls.map((call) => call.args.join(' ')).join('\n'), shown, result.summary]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(fileSecret.trim());
+    }
+
+    // The image in ECR, pulled back by digest: the mounts saw the secrets (their hashes match)...
+    const imageUri = result.outputs['image-uri'];
+    await removeLocal(`${registry()}/secret-mount:${SHA}`, `${registry()}/secret-mount:main`);
+    const env = await loginAsTest();
+    expect((await docker(['pull', imageUri], { env })).status).toBe(0);
+    await docker(['logout', registry()], { env });
+    const hashes = await docker(['run', '--rm', '--network', 'host', imageUri]);
+    expect(hashes.stdout.trim().split('\n')).toEqual([sha256(token), sha256(fileSecret)]);
+
+    // ...and neither secret is in its history, its configuration or any of its layers.
+    const history = await docker(['history', '--no-trunc', imageUri]);
+    expect(history.status).toBe(0);
+    expect(history.stdout).toContain('sha256sum /run/secrets/npm_token');
+    const inspected = await docker(['image', 'inspect', imageUri]);
+    const archive = join(temporaryFolder('bpe-secret-save-'), 'image.tar');
+    expect((await docker(['save', '--output', archive, imageUri])).status).toBe(0);
+    const saved = readFileSync(archive);
+    for (const secret of [token, fileSecret.trim()]) {
+      expect(history.stdout).not.toContain(secret);
+      expect(inspected.stdout).not.toContain(secret);
+      expect(saved.includes(secret)).toBe(false);
+    }
+    // The check can see into the archive: the layer the first RUN step wrote holds the hash.
+    expect(saved.includes(sha256(token))).toBe(true);
   });
 
   test('promote mode copies a digest to new tags with no Docker on PATH', async () => {
