@@ -29,6 +29,12 @@ describe('deploy-ecs refuses bad input before changing anything', () => {
     ],
     ['a missing file', {}, base, /^Input 'task-definition' names a file that cannot be read/],
     [
+      'a cpu that ECS cannot store as whole units',
+      { 'td.json': good },
+      { ...base, cpu: '0.3 vCPU' },
+      /^Input 'cpu' is not a whole number of CPU units: '0.3 vCPU'/,
+    ],
+    [
       'a container name not in the definition',
       { 'td.json': good },
       { ...base, 'container-name': 'api' },

@@ -145,6 +145,10 @@ describe('getInputs', () => {
     [{ 'task-definition': 'one.yaml', 'desired-count': '1.5' }, 'desired-count', /must be a whole number/],
     [{ 'task-definition': 'one.yaml', cluster: 'my cluster' }, 'cluster', /is not an ECS cluster name or ARN/],
     [{ 'task-definition': 'one.yaml', memory: 'lots' }, 'memory', /is not valid: 'lots'/],
+    [{ 'task-definition': 'one.yaml', memory: '512 MiB' }, 'memory', /is not valid: '512 MiB'/],
+    [{ 'task-definition': 'one.yaml', cpu: '0.25' }, 'cpu', /is not valid: '0.25'/],
+    [{ 'task-definition': 'one.yaml', cpu: '0.3 vCPU' }, 'cpu', /is not a whole number of CPU units: '0.3 vCPU'/],
+    [{ 'task-definition': 'one.yaml', memory: '0.3 GB' }, 'memory', /is not a whole number of MiB: '0.3 GB'/],
     [
       { 'task-definition': 'one.yaml', 'environment-variables': '1ABC=x' },
       'environment-variables',
@@ -160,6 +164,18 @@ describe('getInputs', () => {
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).input).toBe(input);
     expect((error as InputError).message).toMatch(message);
+  });
+});
+
+describe('task size', () => {
+  test.each([
+    ['256', '1024'],
+    ['0.25 vCPU', '0.5 GB'],
+    ['.25 vCPU', '.5 GB'],
+    ['1vcpu', '1GB'],
+    ['2 VCPU', '4 gb'],
+  ])('cpu %j and memory %j are accepted as ECS accepts them', (cpu, memory) => {
+    expect(getInputs(env({ 'task-definition': 'one.yaml', cpu, memory })).overrides).toMatchObject({ cpu, memory });
   });
 });
 

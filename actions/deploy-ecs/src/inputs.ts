@@ -10,7 +10,7 @@ import {
   type Env,
 } from '../../shared/src/inputs.js';
 import { readStructuredFile } from '../../shared/src/structured-inputs.js';
-import { checkDefinitionFields, containerNames, unwrapDescribeOutput, type Json } from './render.js';
+import { checkDefinitionFields, containerNames, ecsTaskSize, unwrapDescribeOutput, type Json } from './render.js';
 
 /** Input names, in step with action.yml. */
 export const INPUT = {
@@ -88,8 +88,9 @@ const NAME_OR_ARN = (resource: string) =>
 const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[a-zA-Z0-9_-]{1,255}:\d+$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const CPU = /^(\d+|\d+(\.\d+)?\s*vcpu)$/i;
-const MEMORY = /^(\d+|\d+(\.\d+)?\s*gb)$/i;
+// ECS's own examples write fractions with and without the leading zero (`.25 vCPU`, `0.5 GB`).
+const CPU = /^(\d+|(\d+(\.\d+)?|\.\d+)\s*vcpu)$/i;
+const MEMORY = /^(\d+|(\d+(\.\d+)?|\.\d+)\s*gb)$/i;
 
 /**
  * A container image reference as Docker and ECS read it: `[registry[:port]/]path[:tag][@digest]`,
@@ -219,8 +220,8 @@ function readOverrides(env: Env): Overrides {
     targetContainer: containerName,
     environment,
     secrets,
-    cpu: readPattern(INPUT.cpu, CPU, "CPU units such as '256' or '0.25 vCPU'", env),
-    memory: readPattern(INPUT.memory, MEMORY, "MiB such as '512' or '1 GB'", env),
+    cpu: readTaskSize(INPUT.cpu, CPU, 'vcpu', env),
+    memory: readTaskSize(INPUT.memory, MEMORY, 'gb', env),
     taskRoleArn: readPattern(INPUT.taskRoleArn, ROLE_ARN, 'an IAM role ARN: arn:aws:iam::<account>:role/<name>', env),
     executionRoleArn: readPattern(
       INPUT.executionRoleArn,
@@ -246,6 +247,22 @@ function readPattern(name: string, pattern: RegExp, expected: string, env: Env):
   const value = readString(name, {}, env);
   if (value !== undefined && !pattern.test(value))
     throw new InputError(name, `is not valid: '${value}'`, `Expected ${expected}`);
+  return value;
+}
+
+/**
+ * Task-level cpu or memory in a form ECS accepts, and one it can store: ECS converts vCPU and GB to
+ * a whole number of units or MiB, so `0.3 vCPU` (307.2 units) would only fail at registration.
+ */
+function readTaskSize(name: string, pattern: RegExp, unit: 'vcpu' | 'gb', env: Env): string | undefined {
+  const [expected, whole, hint] =
+    unit === 'vcpu'
+      ? ["CPU units such as '256' or '0.25 vCPU'", 'CPU units', '1 vCPU is 1024 units: 0.25, 0.5, 1, 2 vCPU']
+      : ["MiB such as '512' or '1 GB'", 'MiB', '1 GB is 1024 MiB: 0.5, 1, 2 GB'];
+  const value = readPattern(name, pattern, expected, env);
+  if (value !== undefined && !/^\d+$/.test(String(ecsTaskSize(value, unit)))) {
+    throw new InputError(name, `is not a whole number of ${whole}: '${value}'`, `Expected for example ${hint}`);
+  }
   return value;
 }
 
