@@ -8,24 +8,15 @@
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
 import { requestIdFrom, staticResponseHeaders } from '../../demo-app/dist/app.js';
+import { bodies } from './answers.mjs';
 
 const withAppHeaders = process.env.BARE_APP_HEADERS === '1';
 // writeHead takes a flat [name, value, ...] list; built once, copied per request.
 const fixedHeaders = withAppHeaders ? staticResponseHeaders().flat() : [];
-// Content-Length like the app's answers: without it writeHead makes node:http send the body
-// chunked, which is more bytes and more work than the app does.
-const bodies = {
-  '/health': Buffer.from(JSON.stringify({ status: 'ok' })),
-  '/version': Buffer.from(
-    JSON.stringify({
-      version: process.env.APP_VERSION ?? '0.0.0-dev',
-      commit: process.env.GIT_SHA ?? 'unknown',
-      builtAt: null,
-    }),
-  ),
-};
 const notFound = Buffer.from('{"error":"Not Found"}');
 
+// Content-Length like the app's answers: without it writeHead makes node:http send the body
+// chunked, which is more bytes and more work than the app does.
 const headersFor = (request, body) => {
   const own = ['content-type', 'application/json; charset=utf-8', 'content-length', body.length];
   return withAppHeaders

@@ -3,22 +3,12 @@
 // KOA_ROUTER=1 the same answers routed by @koa/router (routes() and allowedMethods(), as the app
 // mounts them). No access log, no error handling, no draining: what the framework and the router
 // cost on their own. Prints the same `{"msg":"listening","url":...}` line as the demo app.
-import { Buffer } from 'node:buffer';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { requestIdFrom, staticResponseHeaders } from '../../demo-app/dist/app.js';
+import { bodies } from './answers.mjs';
 
 const staticHeaders = staticResponseHeaders();
-const bodies = {
-  '/health': Buffer.from(JSON.stringify({ status: 'ok' })),
-  '/version': Buffer.from(
-    JSON.stringify({
-      version: process.env.APP_VERSION ?? '0.0.0-dev',
-      commit: process.env.GIT_SHA ?? 'unknown',
-      builtAt: null,
-    }),
-  ),
-};
 
 const app = new Koa();
 app.use((ctx, next) => {
