@@ -75,7 +75,13 @@ describe('reading secrets and secret-files', () => {
       'a value in secret-files',
       { 'secret-files': 'NPM_TOKEN=ghp_s3cr3t' },
       'secret-files',
-      'names a file that does not exist on line 1',
+      'does not name an existing file on line 1',
+    ],
+    [
+      'a folder, not a file',
+      { 'secret-files': 'netrc=ci' },
+      'secret-files',
+      'does not name an existing file on line 1',
     ],
     ['a file id with no path', { 'secret-files': 'netrc=' }, 'secret-files', 'has no path on line 1'],
     [
@@ -357,7 +363,11 @@ describe('the bundled action with secrets', () => {
       { secrets: 'key=-----BEGIN s3cr3t-----\nMIIEs3cr3t' },
       "Input 'secrets' has a line that is not KEY=value (line 2;",
     ],
-    ['a missing secret file', { 'secret-files': 'npmrc=s3cr3t/.npmrc' }, "Input 'secret-files' names a file that"],
+    [
+      'a missing secret file',
+      { 'secret-files': 'npmrc=s3cr3t/.npmrc' },
+      "Input 'secret-files' does not name an existing file on line 1",
+    ],
   ])('%s: one InputError, nothing called, nothing shown', async (_, inputs, message) => {
     const result = await run({ repository: 'web', 'create-repository': true, ...inputs });
     expect(result.exitCode).toBe(1);

@@ -311,7 +311,7 @@ function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
     if (!isFile(path)) {
       throw new InputError(
         INPUT.secretFiles,
-        `names a file that does not exist on line ${line} (${hidden})`,
+        `does not name an existing file on line ${line} (${hidden})`,
         `A path is relative to the workspace (${env.GITHUB_WORKSPACE ?? process.cwd()}); create the file in an earlier step, or give a value in secrets instead`,
       );
     }
