@@ -19,7 +19,11 @@ import { dockerShim, removeTemporaryFolders, workspaceWithDockerfile, type Docke
 
 afterAll(removeTemporaryFolders);
 
-const workspace = workspaceWithDockerfile({ 'ci/netrc': 'machine example.com login x password y\n' });
+const workspace = workspaceWithDockerfile({
+  'ci/netrc': 'machine example.com login x password y\n',
+  // One byte over BuildKit's 500 KiB limit for a secret.
+  'ci/too-large': 'x'.repeat(500 * 1024 + 1),
+});
 
 function env(inputs: Record<string, string>): Record<string, string> {
   const variables: Record<string, string> = {
@@ -84,6 +88,18 @@ describe('reading secrets and secret-files', () => {
       'does not name an existing file on line 1',
     ],
     ['a file id with no path', { 'secret-files': 'netrc=' }, 'secret-files', 'has no path on line 1'],
+    [
+      "a file over BuildKit's size limit for a secret",
+      { 'secret-files': 'netrc=ci/netrc\nbig=ci/too-large' },
+      'secret-files',
+      "names a file on line 2 larger than BuildKit's 500 KB limit",
+    ],
+    [
+      'the tail of a base64 value spanning lines',
+      { secrets: 'key=-----BEGIN s3cr3t-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM==' },
+      'secrets',
+      "has a value of only '=' on line 2",
+    ],
     [
       'one id in both inputs',
       { secrets: 'netrc=s3cr3t', 'secret-files': 'npmrc=ci/netrc\nnetrc=ci/netrc' },

@@ -87,11 +87,13 @@ export interface DockerCommand {
  * Names the Docker CLI, buildx or the process running them read from their own environment: the
  * daemon or builder to talk to and how (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, BUILDX_BUILDER,
  * BUILDKIT_HOST, the proxies for its own connections), where it finds its configuration and
- * credential helpers (HOME, PATH, XDG_*), TLS roots, the Go runtime's and the loader's settings,
- * telemetry (OTEL_*), and the GitHub cache service (ACTIONS_*, for buildx's gha cache). Prefixes
- * rather than today's exact list, so that a variable a later Docker release adds is covered too.
+ * credential helpers (HOME, PATH, XDG_*; on Windows USERPROFILE, APPDATA and the system folders),
+ * what a credential helper such as docker-credential-ecr-login signs with (AWS_*), TLS roots, the
+ * Go runtime's and the loader's settings, telemetry (OTEL_*), and the GitHub cache service
+ * (ACTIONS_*, for buildx's gha cache). Prefixes rather than today's exact list, so that a variable
+ * a later Docker release adds is covered too.
  */
-const DOCKER_READS_PREFIXES = ['DOCKER_', 'BUILDX_', 'BUILDKIT_', 'XDG_', 'LD_', 'OTEL_', 'ACTIONS_'];
+const DOCKER_READS_PREFIXES = ['DOCKER_', 'BUILDX_', 'BUILDKIT_', 'XDG_', 'LD_', 'OTEL_', 'ACTIONS_', 'AWS_'];
 const DOCKER_READS_NAMES = new Set([
   'HTTP_PROXY',
   'HTTPS_PROXY',
@@ -108,6 +110,13 @@ const DOCKER_READS_NAMES = new Set([
   'GOMEMLIMIT',
   'GOTRACEBACK',
   'NO_COLOR',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'PROGRAMDATA',
+  'SYSTEMROOT',
+  'TEMP',
+  'TMP',
 ]);
 
 /**

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../shared/src/errors.js';
 import {
@@ -315,10 +315,29 @@ function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
         `A path is relative to the workspace (${env.GITHUB_WORKSPACE ?? process.cwd()}); create the file in an earlier step, or give a value in secrets instead`,
       );
     }
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      throw new InputError(
+        INPUT.secretFiles,
+        `names a file on line ${line} that this job cannot read (${hidden})`,
+        'Give the runner user read access to the file',
+      );
+    }
+    if (statSync(path).size > MAX_SECRET_BYTES) {
+      throw new InputError(
+        INPUT.secretFiles,
+        `names a file on line ${line} larger than BuildKit's 500 KB limit for a secret (${hidden})`,
+        'Mount a smaller file, or fetch the large one inside the build with a secret that grants access to it',
+      );
+    }
     secretFiles.set(id, path);
   }
   return { secrets, secretFiles };
 }
+
+/** BuildKit refuses a secret larger than this (its session's secret store limit, 500 KiB). */
+const MAX_SECRET_BYTES = 500 * 1024;
 
 /** The line (1-based) of an input that gives `key`, for an error that must not show the line itself. */
 function lineOf(name: string, key: string, env: Env): number {

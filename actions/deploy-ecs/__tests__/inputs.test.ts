@@ -129,7 +129,15 @@ describe('getInputs', () => {
       'environment-variables',
       /cannot tell which of 2 containers/,
     ],
-    [{ 'task-definition': 'two.json', secrets: 'A=' }, 'secrets', /has no valueFrom for 'A'/],
+    [{ 'task-definition': 'two.json', secrets: 'A=' }, 'secrets', /has no value on line 1 \(its text is not shown/],
+    [
+      {
+        'task-definition': 'two.json',
+        secrets: 'DB=arn:aws:ssm:eu-west-1:123456789012:parameter/db\nQWxhZGRpbjpvcGVu=',
+      },
+      'secrets',
+      /^Input 'secrets' has no value on line 2 \(its text is not shown[^']*$/,
+    ],
     [
       { 'task-definition': 'one.yaml', image: 'app:2', images: 'app=app:2' },
       'image',

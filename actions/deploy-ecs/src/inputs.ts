@@ -205,16 +205,8 @@ function readOverrides(env: Env): Overrides {
   const secrets = readKeyValues(INPUT.secrets, env, {
     keyPattern: ENV_KEY,
     keyDescription: 'Variable names start with a letter or underscore and hold letters, digits and underscores',
+    valueRequired: 'Write KEY=<Secrets Manager or SSM parameter ARN or name>',
   });
-  for (const [key, valueFrom] of secrets) {
-    if (valueFrom === '') {
-      throw new InputError(
-        INPUT.secrets,
-        `has no valueFrom for '${key}'`,
-        'Write KEY=<Secrets Manager or SSM parameter ARN or name>',
-      );
-    }
-  }
   return {
     images,
     targetContainer: containerName,

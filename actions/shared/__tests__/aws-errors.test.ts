@@ -37,6 +37,9 @@ describe('classifyAwsError', () => {
     ['RequestLimitExceeded', 'transient'],
     ['ProvisionedThroughputExceededException', 'transient'],
     ['TimeoutError', 'transient'],
+    ['RequestTimeout', 'transient'],
+    ['RequestTimeoutException', 'transient'],
+    ['PriorRequestNotComplete', 'transient'],
     ['ClientException', 'other'],
     ['RepositoryNotFoundException', 'other'],
     ['ServiceNotFoundException', 'other'],
@@ -47,6 +50,7 @@ describe('classifyAwsError', () => {
   test.each([
     ['a server fault', { $fault: 'server' }, 'transient'],
     ['an HTTP 503', { $metadata: { httpStatusCode: 503 } }, 'transient'],
+    ['an HTTP 429', { $fault: 'client', $metadata: { httpStatusCode: 429 } }, 'transient'],
     ['a client fault with 400', { $fault: 'client', $metadata: { httpStatusCode: 400 } }, 'other'],
     ['a reset connection', { code: 'ECONNRESET' }, 'transient'],
     ['a failed DNS lookup', { code: 'EAI_AGAIN' }, 'transient'],
@@ -100,7 +104,29 @@ describe('explainAwsError', () => {
     );
   });
 
-  test.each([...CREDENTIAL_ERRORS].map((name) => [name]))(
+  test.each([
+    ['iam:PassRole', 'RegisterTaskDefinition'],
+    ['ecs:TagResource', 'RegisterTaskDefinition'],
+  ])('the action IAM names in its message (%s) is the one to allow, not the operation %s', (refused, operation) => {
+    const explained = explainAwsError(awsError('AccessDeniedException', notAuthorized(refused)), 'ecs', operation);
+    expect(explained).toMatchObject({ kind: 'permission', iamAction: refused });
+    expect((explained as Error).message).toMatch(
+      new RegExp(`^Permission denied for ${refused}: .*\\. Allow ${refused} in`),
+    );
+  });
+
+  test('no credentials found is not worded as AWS refusing them: no request reached AWS', () => {
+    const explained = explainAwsError(
+      awsError('CredentialsProviderError', 'Could not load credentials from any providers'),
+      'ecs',
+      'DescribeServices',
+    ) as Error;
+    expect(explained.message).toBe(
+      'Found no AWS credentials for ecs:DescribeServices: Could not load credentials from any providers. Configure credentials in an earlier step (aws-actions/configure-aws-credentials with an OIDC role), or check that its session has not ended',
+    );
+  });
+
+  test.each([...CREDENTIAL_ERRORS].filter((name) => name !== 'CredentialsProviderError').map((name) => [name]))(
     '%s says the credentials were refused and where to look',
     (name) => {
       const explained = explainAwsError(

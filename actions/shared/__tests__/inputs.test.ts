@@ -138,6 +138,23 @@ describe('readKeyValues', () => {
     expect(read).toThrow("Input 'env' has a line that is not KEY=value (line 5;");
     expect(read).not.toThrow(/MIIEvQIBADANBgkqhkiG9w0BAQEFAASC/);
   });
+  test('a value of only = is refused by its line number: the tail of a base64 value spanning lines', () => {
+    const read = () =>
+      readKeyValues('env', setInputs({ env: 'KEY=-----BEGIN-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM==' }));
+    expect(read).toThrow("Input 'env' has a value of only '=' on line 2 (its text is not shown");
+    expect(read).not.toThrow(/MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM/);
+  });
+  test.each([
+    ['A=', undefined, new Map([['A', '']])],
+    ['A=x', 'an ARN', new Map([['A', 'x']])],
+  ])('%j with valueRequired %j reads', (text, valueRequired, expected) => {
+    expect(readKeyValues('env', setInputs({ env: text }), { valueRequired })).toEqual(expected);
+  });
+  test('an empty value is refused by its line number when a value is required', () => {
+    expect(() => readKeyValues('env', setInputs({ env: 'A=1\nB=' }), { valueRequired: 'Write B=<ARN>' })).toThrow(
+      "Input 'env' has no value on line 2 (its text is not shown, as it may be part of a secret). Write B=<ARN>",
+    );
+  });
   test('a key pattern is enforced', () => {
     expect(() => readKeyValues('env', setInputs({ env: '1A=x' }), { keyPattern: /^[A-Z_][A-Z0-9_]*$/ })).toThrow(
       'has an invalid key on line 1 (its text is not shown',

@@ -48,7 +48,18 @@ export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
   'ProvisionedThroughputExceededException',
 ]);
 
+/** A request that did not finish, or overlapped one still running: the SDK's own transient names. */
+const TRANSIENT_ERRORS: ReadonlySet<string> = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'PriorRequestNotComplete',
+]);
+
 const EXPIRED = new Set(['ExpiredTokenException', 'ExpiredToken']);
+
+/** IAM names the action it refused (`… is not authorized to perform: iam:PassRole on resource …`). */
+const REFUSED_ACTION = /not authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9]+)/;
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND']);
 
@@ -60,8 +71,9 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
   const name = candidate.name ?? '';
   if (PERMISSION_ERRORS.has(name)) return 'permission';
   if (CREDENTIAL_ERRORS.has(name)) return 'credentials';
-  if (THROTTLING_ERRORS.has(name) || name === 'TimeoutError') return 'transient';
-  if (candidate.$fault === 'server' || (candidate.$metadata?.httpStatusCode ?? 0) >= 500) return 'transient';
+  if (THROTTLING_ERRORS.has(name) || TRANSIENT_ERRORS.has(name)) return 'transient';
+  const status = candidate.$metadata?.httpStatusCode ?? 0;
+  if (candidate.$fault === 'server' || status >= 500 || status === 429) return 'transient';
   if (candidate.code && NETWORK_CODES.has(candidate.code)) return 'transient';
   return 'other';
 }
@@ -99,9 +111,20 @@ export function explainAwsError(error: unknown, service: string, operation: stri
   const kind = classifyAwsError(error);
   if (kind !== 'permission' && kind !== 'credentials') return error;
   const name = (error as AwsErrorLike).name ?? '';
-  const action = `${service}:${operation}`;
   // AWS messages end with a period or not; the sentence that follows supplies its own.
   const detail = errorMessage(error).trim().replace(/\.+$/, '');
+  // The action IAM refused is not always the operation called: RegisterTaskDefinition also needs
+  // iam:PassRole for the task's roles, and ecs:TagResource when it carries tags.
+  const action = REFUSED_ACTION.exec(detail)?.[1] ?? `${service}:${operation}`;
+  if (name === 'CredentialsProviderError') {
+    // The SDK found nothing to sign with, so no request reached AWS.
+    return new AwsAccessError(
+      `Found no AWS credentials for ${action}: ${detail}. Configure credentials in an earlier step (aws-actions/configure-aws-credentials with an OIDC role), or check that its session has not ended`,
+      kind,
+      action,
+      name,
+    );
+  }
   if (kind === 'credentials') {
     return new AwsAccessError(
       `AWS refused the credentials (${name}) on ${action}: ${detail}. Check the step that configures AWS credentials${

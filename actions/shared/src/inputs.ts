@@ -129,7 +129,16 @@ export function readList(name: string, env: Env = process.env, { commas = true }
 export function readKeyValues(
   name: string,
   env: Env = process.env,
-  { keyPattern, keyDescription }: { keyPattern?: RegExp; keyDescription?: string } = {},
+  {
+    keyPattern,
+    keyDescription,
+    valueRequired,
+  }: {
+    keyPattern?: RegExp;
+    keyDescription?: string;
+    /** When set, an empty value is refused, and this says what the value should be. */
+    valueRequired?: string;
+  } = {},
 ): Map<string, string> {
   const pairs = new Map<string, string>();
   const all = (readRaw(name, env) ?? '').split(/\r?\n/).map((line) => line.trim());
@@ -151,7 +160,20 @@ export function readKeyValues(
     if (keyPattern && !keyPattern.test(key)) {
       throw new InputError(name, `has an invalid key on line ${lineNumber} (${hidden})`, keyDescription);
     }
-    pairs.set(key, line.slice(separator + 1).trim());
+    const value = line.slice(separator + 1).trim();
+    // The last line of a base64 value that spans lines ends in `=` or `==`, and then reads as a key
+    // (a piece of the secret, printed wherever keys are) with a value of `=`.
+    if (/^=+$/.test(value)) {
+      throw new InputError(
+        name,
+        `has a value of only '=' on line ${lineNumber} (${hidden}); it looks like the end of a base64 value that spans lines`,
+        'Write one KEY=value pair a line; a value cannot span several lines',
+      );
+    }
+    if (valueRequired !== undefined && value === '') {
+      throw new InputError(name, `has no value on line ${lineNumber} (${hidden})`, valueRequired);
+    }
+    pairs.set(key, value);
   }
   return pairs;
 }
