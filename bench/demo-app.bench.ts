@@ -397,7 +397,11 @@ export default async function demoAppBench(): Promise<BenchSection> {
         below
           ? 'below the 0.85× aim on both measures before the app adds its own work, so on this machine an app on the stack the issue requires cannot meet it'
           : "the 0.85× aim is within the framework's reach on this machine"
-      }.`;
+      }.${
+        flaskReason
+          ? ''
+          : ` The same rung serves ${shown(ROUTES.map((route) => rpsOf(KOA_ROUTER_NAME, route) / rpsOf(flaskName, route)))} Flask's req/s, a ceiling for the app against the 5× aim.`
+      }`;
     };
     notes.push(
       `${RUNS} run(s) of ${DURATION_S} s per server and route after a ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, autocannon in the benchmark's process; cells are median (min–max) across runs.`,
