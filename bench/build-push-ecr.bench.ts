@@ -45,11 +45,7 @@ export default async function bench(): Promise<BenchSection> {
 
   const emulator = await startAwsEmulator();
   const clientEnv = emulator.clientEnv();
-  const ecr = new ECRClient({
-    endpoint: clientEnv.AWS_ENDPOINT_URL,
-    region: clientEnv.AWS_REGION,
-    credentials: { accessKeyId: clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: clientEnv.AWS_SECRET_ACCESS_KEY },
-  });
+  const ecr = new ECRClient(emulator.clientConfig());
   const rows: (string | number)[][] = [];
   const notes: string[] = [];
   try {

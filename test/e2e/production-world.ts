@@ -158,12 +158,7 @@ export async function startProductionWorld({
 }: WorldOptions = {}): Promise<ProductionWorld> {
   const aws = await startAwsEmulator({ scenario: { accountId: ACCOUNT_ID, ecs: FAST_ECS } });
   const github = await startGitHubEmulator({ tokens: [TOKEN] });
-  const env = aws.clientEnv();
-  const ecr = new ECRClient({
-    endpoint: env.AWS_ENDPOINT_URL,
-    region: env.AWS_REGION,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-  });
+  const ecr = new ECRClient(aws.clientConfig());
   const appServer = createServer();
   const workspace = mkdtempSync(join(tmpdir(), 'shipyard-e2e-'));
   const close = async () => {

@@ -37,12 +37,7 @@ let shim: DockerShim;
 
 beforeAll(async () => {
   emulator = await startAwsEmulator();
-  const env = emulator.clientEnv();
-  ecr = new ECRClient({
-    endpoint: env.AWS_ENDPOINT_URL,
-    region: env.AWS_REGION,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-  });
+  ecr = new ECRClient(emulator.clientConfig());
 });
 afterAll(async () => {
   ecr?.destroy();

@@ -56,12 +56,7 @@ let shim: DockerShim;
 describeWithDocker('build-push-ecr with a real Docker engine', () => {
   beforeAll(async () => {
     emulator = await startAwsEmulator();
-    const env = emulator.clientEnv();
-    ecr = new ECRClient({
-      endpoint: env.AWS_ENDPOINT_URL,
-      region: env.AWS_REGION,
-      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-    });
+    ecr = new ECRClient(emulator.clientConfig());
   });
   afterAll(async () => {
     // Every image this suite tagged names the emulator's registry; vfs keeps a full copy of each.

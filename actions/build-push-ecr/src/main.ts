@@ -9,13 +9,6 @@ import { imageLabels } from './labels.js';
 import { renderReport, type BuildReport } from './report.js';
 import { STATE } from './state.js';
 
-interface Outcome {
-  digest?: string;
-  tags: readonly string[];
-  skipped: boolean;
-  report: BuildReport;
-}
-
 export async function main(inputs: Inputs): Promise<void> {
   // Before anything is printed: a value an earlier step computed is not masked by the runner.
   if (inputs.mode.kind === 'build') {
@@ -42,21 +35,21 @@ export async function main(inputs: Inputs): Promise<void> {
   });
   const registry = inputs.registry ?? login.registry;
 
-  const outcome =
+  const report =
     inputs.mode.kind === 'promote'
       ? await promote(ecr, inputs, inputs.mode, registry)
       : await buildAndPush(ecr, inputs, inputs.mode, registry, login);
 
-  const image = `${registry}/${inputs.repository}:${outcome.tags[0]}`;
-  const imageUri = outcome.digest ? `${registry}/${inputs.repository}@${outcome.digest}` : '';
+  const image = `${registry}/${inputs.repository}:${report.tags[0]}`;
+  const imageUri = report.digest ? `${registry}/${inputs.repository}@${report.digest}` : '';
   core.setOutput('registry', registry);
   core.setOutput('image', image);
   core.setOutput('image-uri', imageUri);
-  core.setOutput('digest', outcome.digest ?? '');
-  core.setOutput('tags', outcome.tags.join('\n'));
-  core.setOutput('skipped', String(outcome.skipped));
+  core.setOutput('digest', report.digest ?? '');
+  core.setOutput('tags', report.tags.join('\n'));
+  core.setOutput('skipped', String(report.outcome === 'skipped'));
   if (imageUri) core.info(`Image: ${imageUri}`);
-  await appendSummary(renderReport({ ...outcome.report, imageUri: imageUri || undefined }));
+  await appendSummary(renderReport({ ...report, imageUri: imageUri || undefined }));
 }
 
 async function repositoryFor(ecr: EcrRegistry, inputs: Inputs): Promise<RepositoryInfo> {
@@ -98,7 +91,7 @@ async function copyTags(
   return { digest: manifest.digest, results };
 }
 
-async function promote(ecr: EcrRegistry, inputs: Inputs, mode: PromoteInputs, registry: string): Promise<Outcome> {
+async function promote(ecr: EcrRegistry, inputs: Inputs, mode: PromoteInputs, registry: string): Promise<BuildReport> {
   await repositoryFor(ecr, inputs);
   const started = Date.now();
   const copied = await core.group(`Promote ${inputs.repository}${describeReference(mode.source)}`, () =>
@@ -106,20 +99,15 @@ async function promote(ecr: EcrRegistry, inputs: Inputs, mode: PromoteInputs, re
   );
   const detail = await ecr.findImage(inputs.repository, { digest: copied.digest });
   return {
-    digest: copied.digest,
+    repository: inputs.repository,
+    registry,
     tags: inputs.tags,
-    skipped: false,
-    report: {
-      repository: inputs.repository,
-      registry,
-      tags: inputs.tags,
-      digest: copied.digest,
-      sizeBytes: detail?.sizeBytes,
-      outcome: 'promoted',
-      source: `${inputs.repository}${describeReference(mode.source)}`,
-      tagResults: copied.results,
-      durations: { promoteMs: Date.now() - started },
-    },
+    digest: copied.digest,
+    sizeBytes: detail?.sizeBytes,
+    outcome: 'promoted',
+    source: `${inputs.repository}${describeReference(mode.source)}`,
+    tagResults: copied.results,
+    durations: { promoteMs: Date.now() - started },
   };
 }
 
@@ -129,7 +117,7 @@ async function buildAndPush(
   mode: BuildInputs,
   registry: string,
   login: RegistryLogin,
-): Promise<Outcome> {
+): Promise<BuildReport> {
   const [firstTag] = inputs.tags;
   if (mode.skipIfExists) {
     // Before Docker is even looked at: a runner without Docker can still skip and re-tag.
@@ -244,26 +232,21 @@ async function buildAndPush(
   }
 
   return {
-    digest: detail?.digest,
+    repository: inputs.repository,
+    registry,
     tags: inputs.tags,
-    skipped: false,
-    report: {
-      repository: inputs.repository,
-      registry,
-      tags: inputs.tags,
-      digest: detail?.digest,
-      sizeBytes,
-      outcome: mode.push ? 'built' : 'built-not-pushed',
-      builder: builder.kind === 'buildx' ? `buildx (${builder.driver})` : builder.kind,
-      cache: { mode: cache.mode, ...hits },
-      secretIds: mountedSecrets,
-      durations: { buildMs, pushMs },
-    },
+    digest: detail?.digest,
+    sizeBytes,
+    outcome: mode.push ? 'built' : 'built-not-pushed',
+    builder: builder.kind === 'buildx' ? `buildx (${builder.driver})` : builder.kind,
+    cache: { mode: cache.mode, ...hits },
+    secretIds: mountedSecrets,
+    durations: { buildMs, pushMs },
   };
 }
 
 /** `skip-if-exists` found the first tag: no build, only the tags the image does not have yet. */
-async function skip(ecr: EcrRegistry, inputs: Inputs, registry: string, existing: ImageDetail): Promise<Outcome> {
+async function skip(ecr: EcrRegistry, inputs: Inputs, registry: string, existing: ImageDetail): Promise<BuildReport> {
   core.info(`${inputs.repository}:${inputs.tags[0]} is already in ECR (${existing.digest}); not building`);
   const missing = inputs.tags.filter((tag) => !existing.tags.includes(tag));
   const copied =
@@ -276,19 +259,14 @@ async function skip(ecr: EcrRegistry, inputs: Inputs, registry: string, existing
     (tag) => copied.results.find((entry) => entry.tag === tag) ?? { tag, result: 'unchanged' as const },
   );
   return {
-    digest: existing.digest,
+    repository: inputs.repository,
+    registry,
     tags: inputs.tags,
-    skipped: true,
-    report: {
-      repository: inputs.repository,
-      registry,
-      tags: inputs.tags,
-      digest: existing.digest,
-      sizeBytes: existing.sizeBytes,
-      outcome: 'skipped',
-      tagResults: results,
-      durations: {},
-    },
+    digest: existing.digest,
+    sizeBytes: existing.sizeBytes,
+    outcome: 'skipped',
+    tagResults: results,
+    durations: {},
   };
 }
 

@@ -23,13 +23,7 @@ const clock = new ManualClock(Date.UTC(2026, 5, 1));
 
 beforeAll(async () => {
   emulator = await startAwsEmulator({ clock });
-  const env = emulator.clientEnv();
-  ecr = new ECRClient({
-    endpoint: env.AWS_ENDPOINT_URL,
-    region: env.AWS_REGION,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-    maxAttempts: 1,
-  });
+  ecr = new ECRClient({ ...emulator.clientConfig(), maxAttempts: 1 });
 });
 afterAll(async () => {
   ecr?.destroy();

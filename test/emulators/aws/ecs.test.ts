@@ -32,13 +32,7 @@ describe('ECS in the AWS emulator (through the AWS SDK)', () => {
 
   beforeAll(async () => {
     emulator = await startAwsEmulator({ clock });
-    const env = emulator.clientEnv();
-    ecs = new ECSClient({
-      endpoint: emulator.url,
-      region: env.AWS_REGION,
-      maxAttempts: 1,
-      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-    });
+    ecs = new ECSClient({ ...emulator.clientConfig(), maxAttempts: 1 });
   });
   afterAll(() => emulator.close());
   beforeEach(() => {

@@ -51,7 +51,15 @@ export type AwsEmulator = AwsServices & {
    * region and fake credentials.
    */
   clientEnv(): Record<string, string>;
+  /** The same, as an AWS SDK client's configuration: `new ECRClient(emulator.clientConfig())`. */
+  clientConfig(): AwsClientConfig;
 };
+
+export interface AwsClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
 
 export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promise<AwsEmulator> {
   const clock = options.clock ?? new RealClock();
@@ -104,6 +112,15 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     });
   });
   url = serverUrl(server, host);
+  // Scenario credentials, when it lists any, are the ones the emulator accepts; the first signs here.
+  const clientConfig = (): AwsClientConfig => ({
+    endpoint: url,
+    region: scenario.region,
+    credentials: {
+      accessKeyId: scenario.credentials?.[0]?.accessKeyId ?? 'AKIAEMULATOR00000000',
+      secretAccessKey: scenario.credentials?.[0]?.secretAccessKey ?? 'emulator-secret-access-key',
+    },
+  });
 
   return {
     ...services,
@@ -127,11 +144,15 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     reset,
     scenario: () => scenario,
     setScenario,
-    clientEnv: () => ({
-      AWS_ENDPOINT_URL: url,
-      AWS_REGION: scenario.region,
-      AWS_ACCESS_KEY_ID: scenario.credentials?.[0]?.accessKeyId ?? 'AKIAEMULATOR00000000',
-      AWS_SECRET_ACCESS_KEY: scenario.credentials?.[0]?.secretAccessKey ?? 'emulator-secret-access-key',
-    }),
+    clientEnv: () => {
+      const { endpoint, region, credentials } = clientConfig();
+      return {
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_REGION: region,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      };
+    },
+    clientConfig,
   };
 }
