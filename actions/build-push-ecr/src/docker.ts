@@ -1,5 +1,5 @@
 import * as exec from '@actions/exec';
-import { ActionFailure } from '../../shared/src/errors.js';
+import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
 import type { CacheMode } from './inputs.js';
 
 /**
@@ -266,7 +266,7 @@ async function docker(
   } catch (error) {
     // exec throws before running when the binary is missing from PATH.
     throw new ActionFailure(
-      `Could not run docker: ${error instanceof Error ? error.message : String(error)}. Install Docker on the runner, or use promote mode (source-tag) which needs no Docker`,
+      `Could not run docker: ${errorMessage(error)}. Install Docker on the runner, or use promote mode (source-tag) which needs no Docker`,
     );
   }
 }

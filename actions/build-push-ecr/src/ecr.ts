@@ -21,7 +21,6 @@ export interface RegistryLogin {
 
 export interface RepositoryInfo {
   name: string;
-  uri?: string;
   mutability: 'MUTABLE' | 'IMMUTABLE';
   created: boolean;
 }
@@ -38,7 +37,6 @@ export interface ImageDetail {
   digest: string;
   tags: string[];
   sizeBytes?: number;
-  pushedAt?: Date;
 }
 
 export type TagResult = 'created' | 'unchanged';
@@ -84,7 +82,7 @@ export class EcrRegistry {
     const separator = decoded.indexOf(':');
     if (separator <= 0) throw new ActionFailure('ECR returned an authorization token that is not user:password');
     return {
-      registry: data.proxyEndpoint.replace(/^https?:\/\//, '').replace(/\/+$/, ''),
+      registry: registryHost(data.proxyEndpoint),
       username: decoded.slice(0, separator),
       password: decoded.slice(separator + 1),
       token: data.authorizationToken,
@@ -130,7 +128,7 @@ export class EcrRegistry {
           new this.sdk.DescribeImagesCommand({
             repositoryName: repository,
             registryId: this.registryId,
-            imageIds: ['tag' in reference ? { imageTag: reference.tag } : { imageDigest: reference.digest }],
+            imageIds: [imageId(reference)],
           }),
         ),
       );
@@ -140,7 +138,6 @@ export class EcrRegistry {
         digest: detail.imageDigest,
         tags: detail.imageTags ?? [],
         sizeBytes: detail.imageSizeInBytes,
-        pushedAt: detail.imagePushedAt,
       };
     } catch (error) {
       // A repository that does not exist yet holds no image either.
@@ -155,7 +152,7 @@ export class EcrRegistry {
         new this.sdk.BatchGetImageCommand({
           repositoryName: repository,
           registryId: this.registryId,
-          imageIds: ['tag' in reference ? { imageTag: reference.tag } : { imageDigest: reference.digest }],
+          imageIds: [imageId(reference)],
           acceptedMediaTypes: [
             'application/vnd.docker.distribution.manifest.v2+json',
             'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -224,6 +221,11 @@ export class EcrRegistry {
   }
 }
 
+/** ECR's ImageIdentifier for a reference. */
+function imageId(reference: ImageReference): { imageTag: string } | { imageDigest: string } {
+  return 'tag' in reference ? { imageTag: reference.tag } : { imageDigest: reference.digest };
+}
+
 export function describeReference(reference: ImageReference): string {
   return 'tag' in reference ? `:${reference.tag}` : `@${reference.digest}`;
 }
@@ -231,10 +233,14 @@ export function describeReference(reference: ImageReference): string {
 function repositoryInfo(repository: Repository | undefined, name: string, created: boolean): RepositoryInfo {
   return {
     name,
-    uri: repository?.repositoryUri,
     mutability: repository?.imageTagMutability === 'IMMUTABLE' ? 'IMMUTABLE' : 'MUTABLE',
     created,
   };
+}
+
+/** A registry as docker names it: the host (and port), without a scheme or a trailing slash. */
+export function registryHost(address: string): string {
+  return address.replace(/^https?:\/\//, '').replace(/\/+$/, '');
 }
 
 function isNamed(error: unknown, name: string): boolean {

@@ -1,5 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { registryHost } from './ecr.js';
 import { InputError } from '../../shared/src/errors.js';
 import {
   exactlyOneOf,
@@ -12,7 +13,7 @@ import {
   resolveWorkspacePath,
   type Env,
 } from '../../shared/src/inputs.js';
-import { readRunContext } from '../../shared/src/context.js';
+import { readRunContext, type RunContext } from '../../shared/src/context.js';
 import {
   DEFAULT_TAG_TEMPLATES,
   renderTags,
@@ -91,12 +92,16 @@ export interface Inputs {
   version?: string;
   mode: BuildInputs | PromoteInputs;
   maxAttempts: number;
+  /** The workflow run, read once here: tags come from it, and the image's labels. */
+  run: RunContext;
 }
 
 export const REPOSITORY_NAME_PATTERN = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const REGISTRY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?$/;
 const ECR_REGISTRY_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
+/** A build stage or a network, as docker names them. */
+const DOCKER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
 const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
@@ -132,9 +137,9 @@ export function getInputs(env: Env = process.env): Inputs {
   const sourceInput = exactlyOneOf([INPUT.sourceTag, INPUT.sourceDigest], env, { required: false });
   const mode = sourceInput ? readPromote(sourceInput, env) : readBuild(env);
 
-  const runContext = readRunContext(env as NodeJS.ProcessEnv);
+  const run = readRunContext(env as NodeJS.ProcessEnv);
   const templates = readList(INPUT.tags, env, { commas: false });
-  const placeholders = tagContext({ env, payload: runContext.payload });
+  const placeholders = tagContext({ env, payload: run.payload });
   let rendered: RenderedTags;
   try {
     rendered = renderTags(templates.length > 0 ? templates : DEFAULT_TAG_TEMPLATES, placeholders);
@@ -148,7 +153,7 @@ export function getInputs(env: Env = process.env): Inputs {
     );
     throw new InputError(
       INPUT.tags,
-      `gives no tag for this '${runContext.eventName || 'unknown'}' event (${reasons.join('; ')})`,
+      `gives no tag for this '${run.eventName || 'unknown'}' event (${reasons.join('; ')})`,
       'Add a template this event can fill, such as {{sha}}',
     );
   }
@@ -165,6 +170,7 @@ export function getInputs(env: Env = process.env): Inputs {
     version: placeholders.version,
     mode,
     maxAttempts: readAttempts(env),
+    run,
   };
 }
 
@@ -180,7 +186,7 @@ function readAttempts(env: Env): number {
 function readRegistry(env: Env): { host: string; id?: string; region?: string } | undefined {
   const given = readString(INPUT.registry, {}, env);
   if (given === undefined) return undefined;
-  const host = given.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const host = registryHost(given);
   if (!REGISTRY_PATTERN.test(host)) {
     throw new InputError(
       INPUT.registry,
@@ -253,11 +259,11 @@ function readBuild(env: Env): BuildInputs {
     }
   }
   const target = readString(INPUT.target, {}, env);
-  if (target !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) {
+  if (target !== undefined && !DOCKER_NAME.test(target)) {
     throw new InputError(INPUT.target, `is not a valid build stage name: '${target}'`);
   }
   const network = readString(INPUT.network, {}, env);
-  if (network !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network)) {
+  if (network !== undefined && !DOCKER_NAME.test(network)) {
     throw new InputError(INPUT.network, `is not a valid network name: '${network}'`, 'Use host, none or default');
   }
 

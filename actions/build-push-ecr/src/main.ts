@@ -1,5 +1,4 @@
 import * as core from '@actions/core';
-import { readRunContext } from '../../shared/src/context.js';
 import { ActionFailure } from '../../shared/src/errors.js';
 import { appendSummary } from '../../shared/src/summary.js';
 import * as docker from './docker.js';
@@ -176,7 +175,6 @@ async function buildAndPush(
   });
 
   const images = inputs.tags.map((tag) => `${registry}/${inputs.repository}:${tag}`);
-  const run = readRunContext();
   const plan: docker.BuildPlan = {
     context: mode.context,
     dockerfile: mode.dockerfile,
@@ -187,7 +185,7 @@ async function buildAndPush(
     platforms: mode.platforms,
     network: mode.network,
     labels: imageLabels({
-      run,
+      run: inputs.run,
       version: inputs.version ?? firstTag,
       created: new Date(),
       userLabels: mode.labels,
