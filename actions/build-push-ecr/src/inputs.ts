@@ -6,6 +6,7 @@ import {
   exactlyOneOf,
   readBoolean,
   readEnum,
+  readKeyValueLines,
   readKeyValues,
   readList,
   readRaw,
@@ -297,10 +298,10 @@ function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
   const options = { keyPattern: SECRET_ID, keyDescription: SECRET_ID_DESCRIPTION };
   // readKeyValues never echoes a line, a key or a value in its errors; nor may anything here.
   const secrets = readKeyValues(INPUT.secrets, env, options);
-  const named = readKeyValues(INPUT.secretFiles, env, options);
+  // Line by line, as readKeyValues would keep them: a later line for the same id wins.
+  const named = new Map(readKeyValueLines(INPUT.secretFiles, env, options).map((entry) => [entry.key, entry]));
   const secretFiles = new Map<string, string>();
-  for (const [id, given] of named) {
-    const line = lineOf(INPUT.secretFiles, id, env);
+  for (const { key: id, value: given, line } of named.values()) {
     // Not even the path: a value put in secret-files by mistake (meant for secrets) would be shown.
     const hidden = 'the line is not shown, in case it holds a secret value rather than a path';
     if (secrets.has(id)) {
@@ -344,18 +345,6 @@ function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
 
 /** BuildKit refuses a secret larger than this (its session's secret store limit, 500 KiB). */
 const MAX_SECRET_BYTES = 500 * 1024;
-
-/** The line (1-based) of an input that gives `key`, for an error that must not show the line itself. */
-function lineOf(name: string, key: string, env: Env): number {
-  const all = (readRaw(name, env) ?? '').split(/\r?\n/);
-  let found = 0;
-  all.forEach((line, index) => {
-    const separator = line.indexOf('=');
-    // The last one: readKeyValues keeps the last line that gives a key.
-    if (separator > 0 && line.slice(0, separator).trim() === key) found = index + 1;
-  });
-  return found;
-}
 
 function isDirectory(path: string): boolean {
   try {

@@ -105,13 +105,18 @@ export function readEnum<T extends string>(
 const LIST_COMMENT = /^#(\s|$)/;
 const KEY_VALUE_COMMENT = /^#/;
 
-function lines(name: string, env: Env, comment: RegExp): string[] {
+/** The lines that carry something, trimmed, each with its 1-based number in the input. */
+function numberedLines(name: string, env: Env, comment: RegExp): { text: string; number: number }[] {
   const value = readRaw(name, env);
   if (value === undefined) return [];
   return value
     .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !comment.test(line));
+    .map((line, index) => ({ text: line.trim(), number: index + 1 }))
+    .filter(({ text }) => text !== '' && !comment.test(text));
+}
+
+function lines(name: string, env: Env, comment: RegExp): string[] {
+  return numberedLines(name, env, comment).map(({ text }) => text);
 }
 
 /** One item a line (commas also separate, as in most actions); blank lines and comment lines skipped. */
@@ -122,6 +127,13 @@ export function readList(name: string, env: Env = process.env, { commas = true }
     .filter((item) => item !== '');
 }
 
+export interface KeyValueOptions {
+  keyPattern?: RegExp;
+  keyDescription?: string;
+  /** When set, an empty value is refused, and this says what the value should be. */
+  valueRequired?: string;
+}
+
 /**
  * Multiline `KEY=value` pairs. The value keeps everything after the first `=` (it may itself hold
  * `=`); a later duplicate key wins, as it would in a shell environment.
@@ -129,53 +141,52 @@ export function readList(name: string, env: Env = process.env, { commas = true }
 export function readKeyValues(
   name: string,
   env: Env = process.env,
-  {
-    keyPattern,
-    keyDescription,
-    valueRequired,
-  }: {
-    keyPattern?: RegExp;
-    keyDescription?: string;
-    /** When set, an empty value is refused, and this says what the value should be. */
-    valueRequired?: string;
-  } = {},
+  options: KeyValueOptions = {},
 ): Map<string, string> {
-  const pairs = new Map<string, string>();
-  const all = (readRaw(name, env) ?? '').split(/\r?\n/).map((line) => line.trim());
+  return new Map(readKeyValueLines(name, env, options).map(({ key, value }) => [key, value]));
+}
+
+/**
+ * The same pairs in input order, each with its line number, for a caller whose own checks must
+ * point at a line without showing it.
+ */
+export function readKeyValueLines(
+  name: string,
+  env: Env = process.env,
+  { keyPattern, keyDescription, valueRequired }: KeyValueOptions = {},
+): { key: string; value: string; line: number }[] {
   // Never echo a line or a key in an error: a bad line is often the second line of a multi-line
   // secret pasted as a value (a base64 line ending in `==` even looks like KEY=value), and these
   // errors are printed before the action could mask anything. The line number is enough to find it.
   const hidden = 'its text is not shown, as it may be part of a secret';
-  for (const line of lines(name, env, KEY_VALUE_COMMENT)) {
-    const lineNumber = all.indexOf(line) + 1;
-    const separator = line.indexOf('=');
+  return numberedLines(name, env, KEY_VALUE_COMMENT).map(({ text, number }) => {
+    const separator = text.indexOf('=');
     if (separator <= 0) {
       throw new InputError(
         name,
-        `has a line that is not KEY=value (line ${lineNumber}; ${hidden})`,
+        `has a line that is not KEY=value (line ${number}; ${hidden})`,
         'Write one KEY=value pair a line; a value cannot span several lines',
       );
     }
-    const key = line.slice(0, separator).trim();
+    const key = text.slice(0, separator).trim();
     if (keyPattern && !keyPattern.test(key)) {
-      throw new InputError(name, `has an invalid key on line ${lineNumber} (${hidden})`, keyDescription);
+      throw new InputError(name, `has an invalid key on line ${number} (${hidden})`, keyDescription);
     }
-    const value = line.slice(separator + 1).trim();
+    const value = text.slice(separator + 1).trim();
     // The last line of a base64 value that spans lines ends in `=` or `==`, and then reads as a key
     // (a piece of the secret, printed wherever keys are) with a value of `=`.
     if (/^=+$/.test(value)) {
       throw new InputError(
         name,
-        `has a value of only '=' on line ${lineNumber} (${hidden}); it looks like the end of a base64 value that spans lines`,
+        `has a value of only '=' on line ${number} (${hidden}); it looks like the end of a base64 value that spans lines`,
         'Write one KEY=value pair a line; a value cannot span several lines',
       );
     }
     if (valueRequired !== undefined && value === '') {
-      throw new InputError(name, `has no value on line ${lineNumber} (${hidden})`, valueRequired);
+      throw new InputError(name, `has no value on line ${number} (${hidden})`, valueRequired);
     }
-    pairs.set(key, value);
-  }
-  return pairs;
+    return { key, value, line: number };
+  });
 }
 
 /** An absolute path for an input that names a file, resolved against the workspace. */
