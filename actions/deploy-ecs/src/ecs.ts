@@ -15,7 +15,7 @@ import {
 import { ActionFailure } from '../../shared/src/errors.js';
 import { explainAwsError } from '../../shared/src/aws-errors.js';
 import type { PropagateTags } from './inputs.js';
-import type { Json } from './render.js';
+import { familyOf, type Json } from './render.js';
 
 /**
  * Everything the action asks of ECS, over the AWS SDK. The endpoint comes from the SDK's standard
@@ -73,12 +73,7 @@ export class Ecs {
       if (!taskDefinition?.taskDefinitionArn) return undefined;
       const definition = { ...(taskDefinition as Json) };
       if (tags && tags.length > 0) definition.tags = tags;
-      return {
-        arn: taskDefinition.taskDefinitionArn,
-        family: taskDefinition.family ?? '',
-        revision: taskDefinition.revision ?? 0,
-        definition,
-      };
+      return registered(taskDefinition.taskDefinitionArn, taskDefinition, definition);
     } catch (error) {
       if ((error as { name?: string }).name === 'ClientException') return undefined;
       throw error;
@@ -91,12 +86,7 @@ export class Ecs {
     );
     if (!taskDefinition?.taskDefinitionArn)
       throw new ActionFailure('RegisterTaskDefinition returned no task definition ARN');
-    return {
-      arn: taskDefinition.taskDefinitionArn,
-      family: taskDefinition.family ?? '',
-      revision: taskDefinition.revision ?? 0,
-      definition: taskDefinition as Json,
-    };
+    return registered(taskDefinition.taskDefinitionArn, taskDefinition, taskDefinition as Json);
   }
 
   async describeService(cluster: string, service: string): Promise<Service> {
@@ -144,7 +134,7 @@ export class Ecs {
         ),
       );
       // familyPrefix has matched a whole family name in practice; filter anyway so `web` never touches `web-worker`.
-      arns.push(...(page.taskDefinitionArns ?? []).filter((arn) => arn.split('/').pop()?.split(':')[0] === family));
+      arns.push(...(page.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family));
       nextToken = page.nextToken;
     } while (nextToken);
     return arns;
@@ -187,4 +177,12 @@ function toStoppedTask(task: Task): StoppedTask {
       reason: container.reason,
     })),
   };
+}
+
+function registered(
+  arn: string,
+  taskDefinition: { family?: string; revision?: number },
+  definition: Json,
+): RegisteredTaskDefinition {
+  return { arn, family: taskDefinition.family ?? '', revision: taskDefinition.revision ?? 0, definition };
 }

@@ -10,7 +10,14 @@ import {
   type Env,
 } from '../../shared/src/inputs.js';
 import { readStructuredFile } from '../../shared/src/structured-inputs.js';
-import { checkDefinitionFields, containerNames, ecsTaskSize, unwrapDescribeOutput, type Json } from './render.js';
+import {
+  checkDefinitionFields,
+  containerNames,
+  ecsTaskSize,
+  FAMILY_PATTERN,
+  unwrapDescribeOutput,
+  type Json,
+} from './render.js';
 
 /** Input names, in step with action.yml. */
 export const INPUT = {
@@ -82,7 +89,6 @@ export interface Inputs {
   maxAttempts: number;
 }
 
-const FAMILY = /^[a-zA-Z0-9_-]{1,255}$/;
 const NAME_OR_ARN = (resource: string) =>
   new RegExp(`^([a-zA-Z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:${resource}/[a-zA-Z0-9_/-]{1,512})$`);
 const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[a-zA-Z0-9_-]{1,255}:\d+$/;
@@ -135,10 +141,7 @@ export function getInputs(env: Env = process.env): Inputs {
     service,
     desiredCount: readInteger(INPUT.desiredCount, undefined, { min: 0, max: 5000 }, env),
     forceNewDeployment: readBoolean(INPUT.forceNewDeployment, false, env),
-    enableEcsManagedTags:
-      readRaw(INPUT.enableEcsManagedTags, env) === undefined
-        ? undefined
-        : readBoolean(INPUT.enableEcsManagedTags, false, env),
+    enableEcsManagedTags: readBoolean(INPUT.enableEcsManagedTags, undefined, env),
     propagateTags: readPropagateTags(env),
     wait: readBoolean(INPUT.wait, true, env),
     timeoutMs: timeoutMinutes * 60_000,
@@ -155,7 +158,7 @@ function readSource(env: Env): TaskDefinitionSource {
   const given = exactlyOneOf([INPUT.taskDefinition, INPUT.taskDefinitionFamily, INPUT.taskDefinitionArn], env);
   if (given === INPUT.taskDefinitionFamily) {
     const family = readString(INPUT.taskDefinitionFamily, { required: true }, env);
-    if (!FAMILY.test(family)) {
+    if (!FAMILY_PATTERN.test(family)) {
       throw new InputError(
         INPUT.taskDefinitionFamily,
         `is not a task definition family name: '${family}'`,

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Service } from '@aws-sdk/client-ecs';
@@ -8,9 +8,16 @@ import { appendSummary } from '../../shared/src/summary.js';
 import { diffTaskDefinitions } from './diff.js';
 import { Ecs, type RegisteredTaskDefinition, type StoppedTask } from './ecs.js';
 import { checkOverridesAgainst, INPUT, type Inputs } from './inputs.js';
-import { imagesByContainer, renderTaskDefinition, sameTaskDefinition, toRegisterable, type Json } from './render.js';
+import {
+  familyOf,
+  imagesByContainer,
+  renderTaskDefinition,
+  sameTaskDefinition,
+  toRegisterable,
+  type Json,
+} from './render.js';
 import { describeStoppedTasks, renderSummary, shortRevision, type RolloutReport } from './report.js';
-import { formatDuration, watchDeployment, type WatchResult } from './watch.js';
+import { formatDuration, primaryDeployment, watchDeployment, type WatchResult } from './watch.js';
 
 /**
  * The deployment, step by step: render, compare, register, update, watch, explain, roll back, clean
@@ -118,7 +125,7 @@ export async function main(inputs: Inputs): Promise<void> {
         enableEcsManagedTags: inputs.enableEcsManagedTags,
         propagateTags: inputs.propagateTags,
       });
-      const primary = updated.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+      const primary = primaryDeployment(updated);
       if (!primary?.id) throw new ActionFailure(`UpdateService left service ${service} without a PRIMARY deployment`);
       if (primary.taskDefinition !== registered.arn) {
         throw new ActionFailure(
@@ -250,7 +257,6 @@ async function render(ecs: Ecs, inputs: Inputs): Promise<Rendered> {
   const rendered = renderTaskDefinition(definition, inputs.overrides);
   const family = String(rendered.family);
   const folder = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'deploy-ecs-'));
-  mkdirSync(folder, { recursive: true });
   const path = join(folder, `task-definition-${family}.json`);
   writeFileSync(path, `${JSON.stringify(rendered, null, 2)}\n`);
   core.info(`Rendered ${family} to ${path}`);
@@ -274,8 +280,7 @@ async function compare(ecs: Ecs, inputs: Inputs, { definition: rendered, source 
   const service = inputs.service ? await ecs.describeService(inputs.cluster, inputs.service) : undefined;
   const running = service?.taskDefinition ? await ecs.findTaskDefinition(service.taskDefinition) : undefined;
   const family = String(rendered.family);
-  const latest =
-    running?.family === family && (await isLatest(ecs, running)) ? running : await ecs.findTaskDefinition(family);
+  const latest = await ecs.findTaskDefinition(family);
   const reusable = [source, latest].find(
     (revision) => revision !== undefined && sameTaskDefinition(revision.definition, rendered),
   );
@@ -292,11 +297,6 @@ async function compare(ecs: Ecs, inputs: Inputs, { definition: rendered, source 
     diff ? `Diff against ${shortRevision(base?.arn)}:\n${diff}` : `No difference from ${shortRevision(base?.arn)}`,
   );
   return { service, running, latest, reusable, diff };
-}
-
-async function isLatest(ecs: Ecs, revision: RegisteredTaskDefinition): Promise<boolean> {
-  const latest = await ecs.findTaskDefinition(revision.family);
-  return latest?.arn === revision.arn;
 }
 
 function imageChanges(before: Json | undefined, after: Json): RolloutReport['images'] {
@@ -349,7 +349,7 @@ async function rollBack(options: {
   }
   core.warning(`Rolling back service ${service} to ${shortRevision(previousArn)}`);
   const updated = await ecs.updateService({ cluster: inputs.cluster, service, taskDefinition: previousArn });
-  const primary = updated.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+  const primary = primaryDeployment(updated);
   if (!primary?.id) return { rolledBack: false, note: 'The rollback update left no PRIMARY deployment.' };
   const result = await watch(primary.id, 'Rollback');
   if (result.outcome === 'COMPLETED') {
@@ -366,7 +366,7 @@ async function rollBack(options: {
 
 /** Deregister ACTIVE revisions beyond the newest `keep`, never the new one nor the previous one. */
 async function cleanUp(ecs: Ecs, newArn: string, previousArn: string | undefined, keep: number): Promise<string[]> {
-  const family = newArn.split('/').pop()?.split(':')[0] ?? '';
+  const family = familyOf(newArn);
   try {
     const active = await ecs.activeRevisions(family);
     const keepSet = new Set([newArn, previousArn]);

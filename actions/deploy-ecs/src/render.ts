@@ -10,7 +10,7 @@ import type { Overrides } from './inputs.js';
 export type Json = Record<string, unknown>;
 
 /** What RegisterTaskDefinition accepts at the top level. */
-export const REGISTER_FIELDS: ReadonlySet<string> = new Set([
+const REGISTER_FIELDS: ReadonlySet<string> = new Set([
   'family',
   'taskRoleArn',
   'executionRoleArn',
@@ -32,7 +32,7 @@ export const REGISTER_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 /** What DescribeTaskDefinition returns and RegisterTaskDefinition refuses: dropped with a notice. */
-export const DESCRIBE_ONLY_FIELDS: ReadonlySet<string> = new Set([
+const DESCRIBE_ONLY_FIELDS: ReadonlySet<string> = new Set([
   'taskDefinitionArn',
   'revision',
   'status',
@@ -93,6 +93,14 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A task definition family: up to 255 letters, digits, hyphens and underscores. */
+export const FAMILY_PATTERN = /^[a-zA-Z0-9_-]{1,255}$/;
+
+/** The family of a task definition ARN (`…:task-definition/web:12` is `web`). */
+export function familyOf(arn: string): string {
+  return arn.split('/').pop()?.split(':')[0] ?? '';
+}
+
 /**
  * A file may hold the definition itself or the whole `aws ecs describe-task-definition` output
  * (`{"taskDefinition": {...}, "tags": [...]}`); both work.
@@ -123,7 +131,7 @@ export function checkDefinitionFields(definition: Json, input: string): void {
     }
   }
   const family = definition.family;
-  if (typeof family !== 'string' || !/^[a-zA-Z0-9_-]{1,255}$/.test(family)) {
+  if (typeof family !== 'string' || !FAMILY_PATTERN.test(family)) {
     throw new InputError(
       input,
       family === undefined ? 'has no family' : `has an invalid family '${String(family)}'`,

@@ -57,11 +57,16 @@ export function failureThreshold(desiredCount: number): number {
   return Math.min(200, Math.max(3, Math.ceil(desiredCount * 0.5)));
 }
 
+/** The deployment ECS is rolling out now (the newest one an UpdateService started). */
+export function primaryDeployment(service: Service): Deployment | undefined {
+  return service.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+}
+
 /** One look at the service: is the tracked deployment done, and how? Pure. */
 export function assess(service: Service, deploymentId: string): Verdict {
   const deployments = service.deployments ?? [];
   const deployment = deployments.find((candidate) => candidate.id === deploymentId);
-  const primary = deployments.find((candidate) => candidate.status === 'PRIMARY');
+  const primary = primaryDeployment(service);
   const breaker = service.deploymentConfiguration?.deploymentCircuitBreaker;
   const rollingBack = primary && primary.id !== deploymentId && /rolling back/i.test(primary.rolloutStateReason ?? '');
 

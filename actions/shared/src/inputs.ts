@@ -41,7 +41,10 @@ const TRUE_VALUES = ['true', 'True', 'TRUE'];
 const FALSE_VALUES = ['false', 'False', 'FALSE'];
 
 /** YAML 1.2 core-schema booleans, as `core.getBooleanInput` accepts them. */
-export function readBoolean(name: string, fallback: boolean, env: Env = process.env): boolean {
+/** With an `undefined` fallback, an input that is not given reads as undefined (leave it to AWS). */
+export function readBoolean(name: string, fallback: boolean, env?: Env): boolean;
+export function readBoolean(name: string, fallback: undefined, env?: Env): boolean | undefined;
+export function readBoolean(name: string, fallback: boolean | undefined, env: Env = process.env): boolean | undefined {
   const value = readRaw(name, env);
   if (value === undefined) return fallback;
   if (TRUE_VALUES.includes(value)) return true;
@@ -69,7 +72,14 @@ export function readInteger(
 }
 
 /** A number that may have a fraction (seconds, milliseconds), with the same bounds as integers. */
-export function readNumber(name: string, fallback: number, bounds: IntegerBounds = {}, env: Env = process.env): number {
+export function readNumber(name: string, fallback: number, bounds?: IntegerBounds, env?: Env): number;
+export function readNumber(name: string, fallback: undefined, bounds?: IntegerBounds, env?: Env): number | undefined;
+export function readNumber(
+  name: string,
+  fallback: number | undefined,
+  bounds: IntegerBounds = {},
+  env: Env = process.env,
+): number | undefined {
   const value = readRaw(name, env);
   if (value === undefined) return fallback;
   if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(value)) throw new InputError(name, `must be a number, got '${value}'`);

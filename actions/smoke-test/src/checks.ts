@@ -6,7 +6,7 @@ import { parseJsonPath, type JsonPath } from './json-path.js';
  * request is sent. Every problem is an InputError on `checks` that says which check and which key.
  */
 
-export const CHECKS_INPUT = 'checks';
+const CHECKS_INPUT = 'checks';
 
 /** `200`, `[200, 204]`, `2xx`: exact codes and whole classes (2 for 2xx). */
 export interface StatusExpectation {
@@ -64,11 +64,12 @@ export const CHECK_KEYS = [
   'follow-redirects',
 ] as const;
 
-export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** An HTTP header name (RFC 9110 token). */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export const DEFAULT_STATUS: StatusExpectation = { codes: [], classes: [2], text: '2xx' };
+const DEFAULT_STATUS: StatusExpectation = { codes: [], classes: [2], text: '2xx' };
 
 /** The check the action runs when `checks` is not given. */
 export function defaultCheck(): Check {

@@ -22,7 +22,7 @@ export interface ObservedResponse {
   body: string;
 }
 
-export const BODY_EXCERPT_LIMIT = 500;
+const BODY_EXCERPT_LIMIT = 500;
 
 export function evaluateResponse(check: Check, response: ObservedResponse): Mismatch[] {
   if (!statusMatches(check.expectStatus, response.status)) {

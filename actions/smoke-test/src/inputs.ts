@@ -4,13 +4,12 @@ import {
   readInteger,
   readList,
   readNumber,
-  readRaw,
   readString,
   readUrl,
   type Env,
 } from '../../shared/src/inputs.js';
 import { readStructuredInlineOrFile } from '../../shared/src/structured-inputs.js';
-import { defaultCheck, parseChecks, type Check } from './checks.js';
+import { defaultCheck, HEADER_NAME, parseChecks, type Check } from './checks.js';
 import { parseJsonPath, type JsonPath } from './json-path.js';
 
 /** Input names, exactly as action.yml declares them. */
@@ -50,8 +49,6 @@ export interface Inputs {
   secrets: string[];
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 /** Header names whose values are credentials even when they appear in a check's own headers. */
 const SENSITIVE_HEADER = /authorization|cookie|token|secret|password|api-?key|auth/i;
 
@@ -90,8 +87,7 @@ export function getInputs(env: Env = process.env): Inputs {
   const given = readStructuredInlineOrFile(INPUT.checks, env);
   const checks = given === undefined ? [defaultCheck()] : parseChecks(given.value, given.origin);
 
-  const latencyP95Ms =
-    readRaw(INPUT.latencyP95Ms, env) === undefined ? undefined : readNumber(INPUT.latencyP95Ms, 0, { min: 0.001 }, env);
+  const latencyP95Ms = readNumber(INPUT.latencyP95Ms, undefined, { min: 0.001 }, env);
 
   const headers = parseHeaders(env);
   const secrets = new Set<string>();
@@ -125,7 +121,7 @@ function seconds(name: string, fallback: number, bounds: { min: number; max: num
 }
 
 /** `Name: value` a line, as in an HTTP request; the value keeps everything after the first colon. */
-export function parseHeaders(env: Env = process.env): Record<string, string> {
+function parseHeaders(env: Env = process.env): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of readList(INPUT.headers, env, { commas: false })) {
     const separator = line.indexOf(':');

@@ -33,7 +33,7 @@ export function resultsJson(results: readonly CheckResult[] | undefined): string
   return JSON.stringify(results ?? []);
 }
 
-export function gateFailureLine(outcome: SmokeTestOutcome): string | undefined {
+function gateFailureLine(outcome: SmokeTestOutcome): string | undefined {
   const { gate } = outcome;
   if (!gate || gate.live) return undefined;
   // When the last answer was not a version (a 503, a timeout), the last version seen still helps.

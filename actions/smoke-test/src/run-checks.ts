@@ -75,7 +75,7 @@ export async function mapWithConcurrency<T, R>(
   return results;
 }
 
-export async function runCheck(check: Check, options: CheckRunOptions): Promise<CheckResult> {
+async function runCheck(check: Check, options: CheckRunOptions): Promise<CheckResult> {
   const request = {
     url: checkUrl(options.baseUrl, check.path),
     method: check.method,
