@@ -1,20 +1,13 @@
 // Bundle weight and start-up of every action: the size of dist/index.js, and the time from
 // `node dist/index.js` to its first input error, as a ratio to bare `node -e 0` measured in the
 // same run (interleaved, so a noisy neighbour slows both alike).
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { repoRoot } from '../test/harness/run-action.js';
-import { median, ratio, spread, type BenchSection } from './lib.js';
+import { median, ratio, spread, timeNode, type BenchSection } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 15);
-
-function timeNode(args: string[], env: NodeJS.ProcessEnv): number {
-  const started = process.hrtime.bigint();
-  spawnSync(process.execPath, args, { env, stdio: 'ignore' });
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
 
 /** No INPUT_ variables at all: each action stops at its first required input. */
 function bareEnv(): NodeJS.ProcessEnv {

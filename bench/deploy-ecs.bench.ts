@@ -3,14 +3,13 @@
 // emulator (real clock): the emulator records when the deployment became COMPLETED or FAILED, the
 // harness when the action's process exited. Start-up is spawn to the first input error, interleaved
 // with bare `node -e 0` so a noisy neighbour slows both alike.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startAwsEmulator, type AwsEmulator } from '../test/emulators/aws/index.js';
 import { repoRoot, runAction } from '../test/harness/run-action.js';
-import { median, notMeasured, ratio, spread, type BenchSection } from './lib.js';
+import { median, notMeasured, ratio, spread, timeNode, type BenchSection } from './lib.js';
 
 const ROLLOUT_RUNS = Number(process.env.BENCH_ROLLOUT_RUNS ?? 5);
 const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 15);
@@ -83,12 +82,6 @@ async function exitLatency(emulator: AwsEmulator, outcome: 'COMPLETED' | 'FAILED
     throw new Error(`the emulator's deployment is ${deployment?.rolloutState ?? 'missing'}, expected ${outcome}`);
   }
   return exitedAt - deployment.rolloutStateChangedAt;
-}
-
-function timeNode(args: string[], env: NodeJS.ProcessEnv): number {
-  const started = process.hrtime.bigint();
-  spawnSync(process.execPath, args, { env, stdio: 'ignore' });
-  return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
 export default async function deployEcsBenchmark(): Promise<BenchSection> {

@@ -5,6 +5,8 @@
  * these machines are shared and noisy: report ratios, medians of several runs, min and max.
  */
 
+import { spawnSync } from 'node:child_process';
+
 export interface BenchSection {
   title: string;
   headers: string[];
@@ -62,4 +64,11 @@ export async function timeRuns(runs: number, task: () => Promise<unknown>): Prom
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   return times;
+}
+
+/** Milliseconds from spawning `node <args>` to its exit: start-up figures. */
+export function timeNode(args: string[], env: NodeJS.ProcessEnv): number {
+  const started = process.hrtime.bigint();
+  spawnSync(process.execPath, args, { env, stdio: 'ignore' });
+  return Number(process.hrtime.bigint() - started) / 1e6;
 }

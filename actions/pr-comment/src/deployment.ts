@@ -29,6 +29,7 @@ export async function recordDeployment(
   },
 ): Promise<RecordedDeployment> {
   const { sha, environment } = options;
+  const description = shorten(options.description, DESCRIPTION_LIMIT);
   const { data: existing } = await call(
     { doing: `look for a deployment of ${sha.slice(0, 7)} to ${environment}`, permission: 'deployments: read' },
     () => octokit.rest.repos.listDeployments({ ...repo, sha, environment, per_page: 1 }),
@@ -43,7 +44,7 @@ export async function recordDeployment(
         // The commit is already deployed: no merge of the default branch, no wait for status checks.
         auto_merge: false,
         required_contexts: [],
-        description: shorten(options.description, 140),
+        description,
         payload: options.payload,
         production_environment: /^prod(uction)?$/i.test(environment),
       }),
@@ -59,7 +60,7 @@ export async function recordDeployment(
       environment,
       ...(options.environmentUrl ? { environment_url: options.environmentUrl } : {}),
       ...(options.logUrl ? { log_url: options.logUrl } : {}),
-      description: shorten(options.description, 140),
+      description,
       auto_inactive: true,
     }),
   );
@@ -67,6 +68,8 @@ export async function recordDeployment(
 }
 
 /** GitHub refuses a deployment status description longer than 140 characters. */
-export function shorten(text: string, limit: number): string {
+const DESCRIPTION_LIMIT = 140;
+
+function shorten(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
