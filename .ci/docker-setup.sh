@@ -69,7 +69,15 @@ start_dockerd() {
 # the official node images have.
 build_node_image() {
   local node_bin node_version
-  node_bin="$(readlink -f "$(command -v node)")" || fail 'node is not installed on the host'
+  # The repository's own Node 24 (the `node` devDependency) first: the image must run the runtime
+  # the actions and the app are built and tested on, not whatever Node.js the machine came with.
+  local repo_node
+  repo_node="$(cd "$(dirname "$0")/.." && pwd)/node_modules/.bin/node"
+  if [ -x "$repo_node" ]; then
+    node_bin="$(readlink -f "$repo_node")"
+  else
+    node_bin="$(readlink -f "$(command -v node)")" || fail 'node is not installed on the host'
+  fi
   node_version="$("$node_bin" --version)"
   if [ "$(docker image inspect --format '{{ index .Config.Labels "org.shipyard.node-version" }}' "$NODE_IMAGE" 2>/dev/null)" = "$node_version" ]; then
     say "base image $NODE_IMAGE is up to date (node $node_version)"
