@@ -11,9 +11,9 @@ import {
   readList,
   readRaw,
   readString,
-  resolveWorkspacePath,
   type Env,
 } from '../../shared/src/inputs.js';
+import { resolveInputPath } from '../../shared/src/paths.js';
 import { readRunContext, type RunContext } from '../../shared/src/context.js';
 import {
   DEFAULT_TAG_TEMPLATES,
@@ -231,7 +231,7 @@ function readPromote(sourceInput: string, env: Env): PromoteInputs {
 }
 
 function readBuild(env: Env): BuildInputs {
-  const context = resolveWorkspacePath(readString(INPUT.context, { fallback: '.' }, env) as string, env);
+  const context = resolveInputPath(INPUT.context, readString(INPUT.context, { fallback: '.' }, env) as string, env);
   if (!isDirectory(context)) {
     throw new InputError(
       INPUT.context,
@@ -240,7 +240,9 @@ function readBuild(env: Env): BuildInputs {
     );
   }
   const dockerfileInput = readString(INPUT.dockerfile, {}, env);
-  const dockerfile = dockerfileInput ? resolveWorkspacePath(dockerfileInput, env) : join(context, 'Dockerfile');
+  const dockerfile = dockerfileInput
+    ? resolveInputPath(INPUT.dockerfile, dockerfileInput, env)
+    : resolveInputPath(INPUT.context, join(context, 'Dockerfile'), env);
   if (!isFile(dockerfile)) {
     throw new InputError(
       dockerfileInput ? INPUT.dockerfile : INPUT.context,
@@ -314,7 +316,7 @@ function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
     if (given === '') {
       throw new InputError(INPUT.secretFiles, `has no path on line ${line}`, 'Write one ID=path a line');
     }
-    const path = resolveWorkspacePath(given, env);
+    const path = resolveInputPath(INPUT.secretFiles, given, env);
     if (!isFile(path)) {
       throw new InputError(
         INPUT.secretFiles,

@@ -8,9 +8,9 @@ import {
   readRaw,
   readString,
   readUrl,
-  resolveWorkspacePath,
   type Env,
 } from '../../shared/src/inputs.js';
+import { resolveInputPath } from '../../shared/src/paths.js';
 import { unknownPlaceholders, PLACEHOLDERS } from './body.js';
 
 /** Input names, in step with action.yml. */
@@ -184,7 +184,7 @@ function readMarkdownOrFile(name: string, env: Env, filePattern: RegExp): string
   const value = readRaw(name, env);
   if (value === undefined) return undefined;
   if (value.includes('\n') || value.includes('{{') || !filePattern.test(value)) return value;
-  const path = resolveWorkspacePath(value, env);
+  const path = resolveInputPath(name, value, env);
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {

@@ -214,3 +214,38 @@ describe('exactlyOneOf', () => {
     expect(exactlyOneOf(names, {}, { required: false })).toBeUndefined();
   });
 });
+
+describe('characters that change how a value reads', () => {
+  test.each([
+    ['NUL', 'web\u0000'],
+    ['escape sequence', '\u001b]8;;https://evil\u0007web'],
+    ['lone carriage return', 'web\rprod'],
+    ['right-to-left override', 'web\u202Etset'],
+    ['pop directional isolate', 'web\u2069'],
+  ])('%s is refused by every reader, by position, without the value', (_, value) => {
+    const env = setInputs({ a: value });
+    for (const read of [
+      () => readString('a', {}, env),
+      () => readString('a', { multiline: true }, env),
+      () => readList('a', env),
+      () => readKeyValues('a', setInputs({ a: `KEY=${value}` })),
+      () => readEnum('a', ['web'], 'web', env),
+    ]) {
+      expect(read).toThrow(/^Input 'a' has U\+[0-9A-F]{4} [A-Z -]+ at character \d+/);
+      expect(read).not.toThrow(/web/);
+    }
+  });
+
+  test('a single-line input refuses a line break; a multi-line one keeps it', () => {
+    const env = setInputs({ a: 'one\ntwo' });
+    expect(() => readString('a', {}, env)).toThrow("Input 'a' has U+000A LINE FEED at character 4");
+    expect(readString('a', { multiline: true }, env)).toBe('one\ntwo');
+    expect(readList('a', setInputs({ a: 'one\r\ntwo' }))).toEqual(['one', 'two']);
+  });
+
+  test('a long wrong value is quoted cut, saying how much was left out', () => {
+    expect(() => readBoolean('a', false, setInputs({ a: 'y'.repeat(500) }))).toThrow(
+      /got 'y{80}…' \(420 more characters not shown\)$/,
+    );
+  });
+});

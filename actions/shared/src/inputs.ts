@@ -1,5 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
 import { InputError } from './errors.js';
+import { findInvisible, shown } from './text.js';
 
 /**
  * Typed readers for action inputs. They read the variables the runner sets (`INPUT_<NAME>`, name
@@ -15,23 +15,40 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
+/**
+ * The trimmed value, or undefined when not given. A value holding a character that changes how it
+ * reads without being seen (controls, bidirectional overrides: see `findInvisible`) is refused for
+ * every input, by position and without echoing the value.
+ */
 export function readRaw(name: string, env: Env = process.env): string | undefined {
   const value = env[inputVariable(name)]?.trim();
-  return value === undefined || value === '' ? undefined : value;
+  if (value === undefined || value === '') return undefined;
+  refuseInvisible(name, value);
+  return value;
 }
 
-export function readString(name: string, options: { required: true }, env?: Env): string;
-export function readString(
-  name: string,
-  options?: { required?: false; fallback?: string },
-  env?: Env,
-): string | undefined;
-export function readString(
-  name: string,
-  options: { required?: boolean; fallback?: string } = {},
-  env: Env = process.env,
-): string | undefined {
-  const value = readRaw(name, env) ?? options.fallback;
+function refuseInvisible(name: string, value: string, singleLine = false): void {
+  const found = findInvisible(value, { singleLine });
+  if (!found) return;
+  const fix = singleLine
+    ? 'This input takes one line; remove the line break or control character'
+    : 'Remove it; such characters change how a value reads without being seen';
+  throw new InputError(name, `has ${found.description} at character ${found.position}`, fix);
+}
+
+export interface StringOptions {
+  required?: boolean;
+  fallback?: string;
+  /** Free text that may span lines; every other string input is one line. */
+  multiline?: boolean;
+}
+
+export function readString(name: string, options: StringOptions & { required: true }, env?: Env): string;
+export function readString(name: string, options?: StringOptions & { required?: false }, env?: Env): string | undefined;
+export function readString(name: string, options: StringOptions = {}, env: Env = process.env): string | undefined {
+  const given = readRaw(name, env);
+  if (given !== undefined && !options.multiline) refuseInvisible(name, given, true);
+  const value = given ?? options.fallback;
   if (value === undefined && options.required)
     throw new InputError(name, 'is required', `Set '${name}' in the step's with: block`);
   return value;
@@ -49,7 +66,7 @@ export function readBoolean(name: string, fallback: boolean | undefined, env: En
   if (value === undefined) return fallback;
   if (TRUE_VALUES.includes(value)) return true;
   if (FALSE_VALUES.includes(value)) return false;
-  throw new InputError(name, `must be true or false, got '${value}'`);
+  throw new InputError(name, `must be true or false, got ${shown(value)}`);
 }
 
 export interface IntegerBounds {
@@ -67,7 +84,7 @@ export function readInteger(
 ): number | undefined {
   const value = readRaw(name, env);
   if (value === undefined) return fallback;
-  if (!/^[+-]?\d+$/.test(value)) throw new InputError(name, `must be a whole number, got '${value}'`);
+  if (!/^[+-]?\d+$/.test(value)) throw new InputError(name, `must be a whole number, got ${shown(value)}`);
   return checkBounds(name, Number(value), bounds);
 }
 
@@ -82,7 +99,7 @@ export function readNumber(
 ): number | undefined {
   const value = readRaw(name, env);
   if (value === undefined) return fallback;
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(value)) throw new InputError(name, `must be a number, got '${value}'`);
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(value)) throw new InputError(name, `must be a number, got ${shown(value)}`);
   return checkBounds(name, Number(value), bounds);
 }
 
@@ -101,7 +118,7 @@ export function readEnum<T extends string>(
   const value = readRaw(name, env);
   if (value === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new InputError(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got '${value}'`);
+    throw new InputError(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${shown(value)}`);
   }
   return value as T;
 }
@@ -199,11 +216,6 @@ export function readKeyValueLines(
   });
 }
 
-/** An absolute path for an input that names a file, resolved against the workspace. */
-export function resolveWorkspacePath(path: string, env: Env = process.env): string {
-  return isAbsolute(path) ? path : resolve(env.GITHUB_WORKSPACE ?? process.cwd(), path);
-}
-
 /**
  * An http(s) URL; anything else (a host without scheme, `ftp:`) is an input error. A `secret` URL
  * (a webhook whose path is its credential) is described without echoing it.
@@ -225,8 +237,8 @@ export function readUrl(name: string, options: UrlOptions = {}, env: Env = proce
   try {
     url = new URL(value);
   } catch {
-    const shown = options.secret ? '(the value is not shown because it is a secret)' : `'${value}'`;
-    throw new InputError(name, `is not a valid URL: ${shown}`, fix);
+    const quoted = options.secret ? '(the value is not shown because it is a secret)' : shown(value);
+    throw new InputError(name, `is not a valid URL: ${quoted}`, fix);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InputError(name, `must be an http or https URL, got the scheme '${url.protocol}'`, fix);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from './errors.js';
-import { readRaw, resolveWorkspacePath, type Env } from './inputs.js';
+import { readRaw, type Env } from './inputs.js';
+import { resolveInputPath } from './paths.js';
 
 /**
  * Readers for inputs that hold JSON or YAML, inline or in a file. Kept apart from `inputs.ts`
@@ -23,7 +24,7 @@ export function parseStructured(name: string, text: string, origin: string): unk
 export function readStructuredFile(name: string, env: Env = process.env): { path: string; value: unknown } | undefined {
   const given = readRaw(name, env);
   if (given === undefined) return undefined;
-  const path = resolveWorkspacePath(given, env);
+  const path = resolveInputPath(name, given, env);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
