@@ -10,8 +10,8 @@
  * the byte-order mark. A carriage return is allowed only as part of CRLF.
  */
 // Control characters are what this pattern is for.
-// eslint-disable-next-line no-control-regex
 const INVISIBLE =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF]|\r(?!\n)/u;
 const INVISIBLE_OR_LINE_BREAK = new RegExp(`${INVISIBLE.source}|[\\r\\n]`, 'u');
 
