@@ -24,7 +24,10 @@ export function run(): Promise<void> {
 async function postInThisProcess(): Promise<void> {
   const core = await import('@actions/core');
   const saved = { [`STATE_${STATE.loggedInTo}`]: core.getState(STATE.loggedInTo) };
-  await runStep(() => readPostState(saved), () => import('./post.js'));
+  await runStep(
+    () => readPostState(saved),
+    () => import('./post.js'),
+  );
 }
 
 // Started as the program (the runner runs `node dist/index.js`, for main and for post): run the
