@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { minify } from 'terser';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -160,7 +161,8 @@ async function minifyChunks(dist) {
   }
 }
 
-if (import.meta.main) {
+// Run as a script (not imported by check-dist or a test): bundle the actions named, or all.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const wanted = process.argv.slice(2);
   const actions = wanted.length > 0 ? wanted : bundledActions();
   for (const action of actions) {
