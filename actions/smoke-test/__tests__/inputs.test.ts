@@ -27,6 +27,7 @@ describe('getInputs', () => {
       latencyP95Ms: undefined,
       concurrency: 4,
       followRedirects: true,
+      forwardHeadersOnRedirect: false,
       headers: {},
       secrets: [],
     });
@@ -110,7 +111,7 @@ describe('getInputs', () => {
     [{ 'latency-p95-ms': '-3' }, /Input 'latency-p95-ms' must be at least 0.001/],
     [{ 'follow-redirects': 'maybe' }, /Input 'follow-redirects' must be true or false/],
     [{ headers: 'Authorization Bearer abc' }, /Input 'headers' has a line that is not "Name: value"/],
-    [{ headers: 'Bad Name: x' }, /Input 'headers' has an invalid header name 'Bad Name'/],
+    [{ headers: 'Bad Name: x' }, /Input 'headers' has an invalid name in header 1 \(its text is not shown/],
     [{ checks: '- path: /\n  bogus: 1' }, /Input 'checks' check 1: unknown key 'bogus'/],
     [{ checks: '- path: [' }, /Input 'checks' is not valid JSON or YAML \(inline\)/],
     [{ checks: 'missing.yml' }, /Input 'checks' names a file that cannot be read: .*missing.yml \(ENOENT\)/],

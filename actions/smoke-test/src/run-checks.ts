@@ -21,6 +21,10 @@ export interface CheckRunOptions {
   requestTimeoutMs: number;
   intervalMs: number;
   followRedirects: boolean;
+  /** Send the headers to another origin when a redirect leads there (off: same origin only). */
+  forwardHeadersOnRedirect?: boolean;
+  /** Applied to everything read from the app (see probe.ts). */
+  redact?: (text: string) => string;
   concurrency: number;
   /** Until when a check's first request may be retried. */
   deadline: Deadline;
@@ -83,6 +87,8 @@ async function runCheck(check: Check, options: CheckRunOptions): Promise<CheckRe
     body: check.body,
     timeoutMs: options.requestTimeoutMs,
     followRedirects: check.followRedirects ?? options.followRedirects,
+    forwardHeadersOnRedirect: options.forwardHeadersOnRedirect,
+    redact: options.redact,
   };
   let attempts = 0;
   let first: ProbeOutcome | undefined;
