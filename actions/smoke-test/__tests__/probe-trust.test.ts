@@ -1,7 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Redactor } from '../../shared/src/redact.js';
+import { parse as parseYaml } from 'yaml';
+import { deadlineIn } from '../../shared/src/poll.js';
+import { parseChecks } from '../src/checks.js';
 import { BODY_LIMIT_BYTES, probe, type ProbeRequest } from '../src/probe.js';
+import { runChecks } from '../src/run-checks.js';
 import { listen, type RunningServer } from './servers.js';
 
 /**
@@ -179,6 +183,25 @@ describe('every wait is bounded by the request timeout', () => {
       BODY_LIMIT_BYTES,
       5 * 1024 * 1024 + 3 - BODY_LIMIT_BYTES,
     ]);
+  });
+
+  test('a body expectation that fails on a cut body says the body was cut', async () => {
+    const checks = parseChecks(parseYaml('- { path: /big, expect-body-contains: end }'), 'inline');
+    const [result] = await runChecks(checks, {
+      baseUrl: new URL(server.url),
+      headers: {},
+      samples: 1,
+      requestTimeoutMs: 3000,
+      intervalMs: 100,
+      followRedirects: true,
+      concurrency: 1,
+      deadline: deadlineIn(0),
+    });
+    expect(result.failure).toBe(
+      `expected body containing "end", got not found (the body was judged on its first ${BODY_LIMIT_BYTES} bytes; ${
+        5 * 1024 * 1024 + 3 - BODY_LIMIT_BYTES
+      } more were read but not kept)`,
+    );
   });
 });
 
