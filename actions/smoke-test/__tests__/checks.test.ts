@@ -43,9 +43,12 @@ describe('parseChecks', () => {
       { path: 'items[0].sku', segments: ['items', '0', 'sku'], expected: '/^SKU-/' },
       { path: 'tags', segments: ['tags'], expected: ['a', 'b'] },
     ]);
-    expect(check.expectJson[1].pattern).toEqual(/^SKU-/);
+    expect(String(check.expectJson[1].pattern)).toBe('/^SKU-/');
     expect(check.expectHeader).toEqual([
-      { name: 'content-type', matcher: { kind: 'pattern', pattern: /json/i } },
+      {
+        name: 'content-type',
+        matcher: { kind: 'pattern', pattern: expect.objectContaining({ source: 'json', flags: 'i' }) },
+      },
       { name: 'cache-control', matcher: { kind: 'exact', value: 'no-store' } },
     ]);
   });
@@ -78,7 +81,7 @@ describe('parseChecks', () => {
 
   test('regex flags g and y are dropped so a pattern gives the same answer every sample', () => {
     const [check] = fromYaml('- { path: /, expect-header: { etag: /W/gy } }');
-    expect(check.expectHeader[0].matcher).toEqual({ kind: 'pattern', pattern: /W/ });
+    expect(check.expectHeader[0].matcher).toMatchObject({ kind: 'pattern', pattern: { source: 'W', flags: '' } });
   });
 
   test.each([
@@ -106,7 +109,7 @@ describe('parseChecks', () => {
     ['status out of range', '- { path: /, expect-status: 999 }', /999 is not an HTTP status code/],
     ['status class typo', '- { path: /, expect-status: 2xy }', /"2xy" is not a status code or class/],
     ['status 6xx', '- { path: /, expect-status: 6xx }', /"6xx" is not a status code or class/],
-    ['status fraction', '- { path: /, expect-status: 200.5 }', /200.5 is not a status code or class/],
+    ['status fraction', '- { path: /, expect-status: 200.5 }', /"200.5" is not a status code or class/],
     ['status empty list', '- { path: /, expect-status: [] }', /expect-status is an empty list/],
     ['body contains mapping', '- { path: /, expect-body-contains: { a: b } }', /expect-body-contains must be a string/],
     ['body contains empty', '- { path: /, expect-body-contains: "" }', /empty string/],

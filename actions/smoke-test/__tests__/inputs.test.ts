@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { defaultCheck } from '../src/checks.js';
-import { getInputs } from '../src/inputs.js';
+import { getInputs, secretsOf } from '../src/inputs.js';
 
 const env = (inputs: Record<string, string>, extra: Record<string, string> = {}) => ({
   ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
@@ -27,6 +27,7 @@ describe('getInputs', () => {
       latencyP95Ms: undefined,
       concurrency: 4,
       followRedirects: true,
+      forwardHeadersOnRedirect: false,
       headers: {},
       secrets: [],
     });
@@ -110,12 +111,49 @@ describe('getInputs', () => {
     [{ 'latency-p95-ms': '-3' }, /Input 'latency-p95-ms' must be at least 0.001/],
     [{ 'follow-redirects': 'maybe' }, /Input 'follow-redirects' must be true or false/],
     [{ headers: 'Authorization Bearer abc' }, /Input 'headers' has a line that is not "Name: value"/],
-    [{ headers: 'Bad Name: x' }, /Input 'headers' has an invalid header name 'Bad Name'/],
+    [{ headers: 'Bad Name: x' }, /Input 'headers' has an invalid name in header 1 \(its text is not shown/],
     [{ checks: '- path: /\n  bogus: 1' }, /Input 'checks' check 1: unknown key 'bogus'/],
     [{ checks: '- path: [' }, /Input 'checks' is not valid JSON or YAML \(inline\)/],
     [{ checks: 'missing.yml' }, /Input 'checks' names a file that cannot be read: .*missing.yml \(ENOENT\)/],
   ])('%j: %s', (given, message) => {
     expect(() => getInputs(env({ url: 'https://x.test', ...given }))).toThrow(message);
+  });
+
+  test.each([
+    [
+      'every headers value',
+      { headers: { 'X-Deploy-Env': 'staging', Authorization: 'Bearer abcdef' } },
+      ['staging', 'Bearer abcdef', 'abcdef'],
+    ],
+    [
+      'not the values of headers that describe the request',
+      { headers: { Accept: 'application/json', 'User-Agent': 'smoke/1' } },
+      [],
+    ],
+    [
+      'a credential-like name even when public-looking or short',
+      { headers: { 'X-Api-Key': 'k1', Cookie: 'a=b' } },
+      ['k1', 'a=b'],
+    ],
+    ['not a short value under an ordinary name', { headers: { 'X-Tenant': '42' } }, []],
+    [
+      'Basic: the value, the base64, the decoded user:password and the password',
+      { headers: { Authorization: `Basic ${Buffer.from('deployer:hunter22').toString('base64')}` } },
+      [`Basic ZGVwbG95ZXI6aHVudGVyMjI=`, 'ZGVwbG95ZXI6aHVudGVyMjI=', 'deployer:hunter22', 'hunter22'],
+    ],
+  ])('secrets: %s', (_, { headers }, expected) => {
+    expect(secretsOf([headers])).toEqual(expected);
+  });
+
+  test('secrets come from the headers input and from every check', () => {
+    const inputs = getInputs(
+      env({
+        url: 'https://x.test',
+        headers: 'X-Session: sess-123456',
+        checks: '- { path: /a, headers: { X-Request-Tag: smoke-run } }\n- { path: /b, headers: { Accept: text/html } }',
+      }),
+    );
+    expect(inputs.secrets).toEqual(['sess-123456', 'smoke-run']);
   });
 
   test('a header line that is wrong is not echoed: it may hold a token', () => {

@@ -1,5 +1,7 @@
 import { InputError } from '../../shared/src/errors.js';
+import { findInvisible, shown, SHOWN_CHARACTERS } from '../../shared/src/text.js';
 import { parseJsonPath, type JsonPath } from './json-path.js';
+import { compilePattern, type Pattern } from './pattern.js';
 
 /**
  * The `checks` input: a YAML (or JSON) list of HTTP checks, parsed and validated in full before any
@@ -20,14 +22,14 @@ export interface StatusExpectation {
  * A header expectation: an exact value, a regular expression written `/.../flags`, or (written
  * `null`) a header that must not be there, such as `x-powered-by`.
  */
-export type Matcher = { kind: 'exact'; value: string } | { kind: 'pattern'; pattern: RegExp } | { kind: 'absent' };
+export type Matcher = { kind: 'exact'; value: string } | { kind: 'pattern'; pattern: Pattern } | { kind: 'absent' };
 
 export interface JsonExpectation {
   path: string;
   segments: JsonPath;
   expected: unknown;
   /** Set when `expected` is a string written `/.../`: the value must match it instead. */
-  pattern?: RegExp;
+  pattern?: Pattern;
 }
 
 export interface HeaderExpectation {
@@ -69,6 +71,23 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 /** An HTTP header name (RFC 9110 token). */
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/**
+ * What one check may hold. Past these a value is an input error, so nothing a check echoes (its
+ * name and path in the report, an expected value in a failure line) can flood an output or the
+ * summary, and no header can exceed what servers accept (Node's server takes 16 KiB of headers).
+ */
+export const CHECK_LIMITS = {
+  checks: 200,
+  name: 100,
+  path: 2048,
+  headers: 64,
+  headerName: 256,
+  headerValue: 8192,
+  body: 1024 * 1024,
+  text: 16 * 1024,
+  depth: 32,
+} as const;
+
 const DEFAULT_STATUS: StatusExpectation = { codes: [], classes: [2], text: '2xx' };
 
 /** The check the action runs when `checks` is not given. */
@@ -95,13 +114,23 @@ export function parseChecks(value: unknown, origin: string): Check[] {
     );
   }
   if (value.length === 0) throw new InputError(CHECKS_INPUT, `is an empty list${where}`, 'List at least one check');
+  if (value.length > CHECK_LIMITS.checks) {
+    throw new InputError(
+      CHECKS_INPUT,
+      `has ${value.length} checks${where}, more than the ${CHECK_LIMITS.checks} allowed`,
+      'Split them over several steps',
+    );
+  }
+  // The YAML parser has turned escapes ("\r", "\u202e") into the characters themselves, and a
+  // checks file never went through the input reader's own check: every string is held to it here.
+  value.forEach((entry, index) => refuseHidden(entry, `check ${index + 1}${where}`, 0));
   const checks = value.map((entry, index) => parseCheck(entry, index + 1, where));
   const names = new Set<string>();
   for (const check of checks) {
     if (names.has(check.name)) {
       throw new InputError(
         CHECKS_INPUT,
-        `has two checks named '${check.name}'${where}`,
+        `has two checks named ${shown(check.name)}${where}`,
         'Give each check a distinct name so its result can be told apart',
       );
     }
@@ -122,7 +151,7 @@ function parseCheck(entry: unknown, position: number, where: string): Check {
     if (!(CHECK_KEYS as readonly string[]).includes(key)) {
       const suggestion = suggestKey(key);
       fail(
-        `unknown key '${key}'`,
+        `unknown key ${shown(key, 40)}`,
         suggestion ? `Did you mean '${suggestion}'?` : `Known keys: ${CHECK_KEYS.join(', ')}`,
       );
     }
@@ -130,14 +159,19 @@ function parseCheck(entry: unknown, position: number, where: string): Check {
 
   if (typeof raw.path !== 'string' || raw.path.trim() === '') return fail("needs a 'path' such as /health");
   const path = raw.path.trim();
-  if (!path.startsWith('/')) fail(`path '${path}' must start with /`, 'Paths are relative to the url input');
+  singleLine(path, 'path', fail);
+  if (!path.startsWith('/')) fail(`path ${shown(path)} must start with /`, 'Paths are relative to the url input');
+  if (path.length > CHECK_LIMITS.path) fail(`path is ${path.length} characters, more than ${CHECK_LIMITS.path}`);
+  if (/\s/.test(path)) fail(`path ${shown(path)} has a space`, 'Percent-encode it (%20)');
 
   const method = raw.method === undefined ? 'GET' : String(raw.method).trim().toUpperCase();
   if (!(METHODS as readonly string[]).includes(method)) {
-    fail(`method '${String(raw.method)}' is not one of ${METHODS.join(', ')}`);
+    fail(`method ${shown(String(raw.method))} is not one of ${METHODS.join(', ')}`);
   }
-  const name = raw.name === undefined ? `${method} ${path}` : String(raw.name).trim();
+  const name = raw.name === undefined ? `${method} ${path}`.slice(0, CHECK_LIMITS.name) : String(raw.name).trim();
   if (name === '') fail('name is empty');
+  singleLine(name, 'name', fail);
+  if (name.length > CHECK_LIMITS.name) fail(`name is ${name.length} characters, more than ${CHECK_LIMITS.name}`);
   const label = `check ${position} (${name})${where}`;
   const failNamed = (problem: string, fix?: string): never => {
     throw new InputError(CHECKS_INPUT, `${label}: ${problem}`, fix);
@@ -148,12 +182,17 @@ function parseCheck(entry: unknown, position: number, where: string): Check {
   if (raw.body !== undefined && raw.body !== null) {
     if (method === 'GET' || method === 'HEAD') failNamed(`a ${method} request cannot have a body`, 'Use POST or PUT');
     if (typeof raw.body === 'string') body = raw.body;
+    else if (typeof raw.body !== 'object') body = String(raw.body);
     else {
       body = JSON.stringify(raw.body);
       if (!Object.keys(headers).some((header) => header.toLowerCase() === 'content-type')) {
         headers['content-type'] = 'application/json';
       }
     }
+  }
+
+  if (body !== undefined && Buffer.byteLength(body) > CHECK_LIMITS.body) {
+    failNamed(`body is ${Buffer.byteLength(body)} bytes, more than ${CHECK_LIMITS.body}`);
   }
 
   const expectStatus =
@@ -170,7 +209,7 @@ function parseCheck(entry: unknown, position: number, where: string): Check {
   if (raw['max-latency-ms'] !== undefined) {
     const value = raw['max-latency-ms'];
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      failNamed(`max-latency-ms must be a positive number of milliseconds, got ${JSON.stringify(value)}`);
+      failNamed(`max-latency-ms must be a positive number of milliseconds, got ${describeType(value)}`);
     }
     maxLatencyMs = value as number;
   }
@@ -178,7 +217,7 @@ function parseCheck(entry: unknown, position: number, where: string): Check {
   let followRedirects: boolean | undefined;
   if (raw['follow-redirects'] !== undefined) {
     if (typeof raw['follow-redirects'] !== 'boolean') {
-      failNamed(`follow-redirects must be true or false, got ${JSON.stringify(raw['follow-redirects'])}`);
+      failNamed(`follow-redirects must be true or false, got ${describeType(raw['follow-redirects'])}`);
     }
     followRedirects = raw['follow-redirects'] as boolean;
   }
@@ -219,7 +258,7 @@ export function parseStatusExpectation(value: unknown, fail: Fail): StatusExpect
       classes.push(Number(text[0]));
     } else {
       fail(
-        `expect-status ${JSON.stringify(item)} is not a status code or class`,
+        `expect-status ${typeof item === 'string' || typeof item === 'number' ? quoted(String(item), 40) : describeType(item)} is not a status code or class`,
         'Write a code (200), a class (2xx) or a list of them ([200, 204])',
       );
     }
@@ -240,6 +279,9 @@ function parseBodyContains(value: unknown, fail: Fail): string[] {
     }
     const text = String(item);
     if (text === '') fail('expect-body-contains has an empty string, which every body contains');
+    if (text.length > CHECK_LIMITS.text) {
+      fail(`expect-body-contains has a text of ${text.length} characters, more than ${CHECK_LIMITS.text}`);
+    }
     return text;
   });
 }
@@ -255,6 +297,9 @@ function parseJsonExpectations(value: unknown, fail: Fail): JsonExpectation[] {
   return Object.entries(value as Record<string, unknown>).map(([path, expected]) => {
     const parsed = parseJsonPath(path);
     if ('error' in parsed) return fail(`expect-json path ${parsed.error}`);
+    singleLine(path, 'expect-json path', fail);
+    if (path.length > CHECK_LIMITS.path)
+      fail(`expect-json path is ${path.length} characters, more than ${CHECK_LIMITS.path}`);
     const pattern = typeof expected === 'string' ? parsePattern(expected, `expect-json ${path}`, fail) : undefined;
     return { path, segments: parsed.path, expected, pattern };
   });
@@ -266,12 +311,24 @@ function parseHeaderMap(value: unknown, key: string, fail: Fail): Record<string,
     fail(`${key} must be a mapping of header names to values, got ${describeType(value)}`);
   }
   const headers: Record<string, string> = {};
-  for (const [name, headerValue] of Object.entries(value as Record<string, unknown>)) {
-    if (!HEADER_NAME.test(name)) fail(`${key} has an invalid header name '${name}'`);
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > CHECK_LIMITS.headers)
+    fail(`${key} has ${entries.length} headers, more than ${CHECK_LIMITS.headers}`);
+  for (const [name, headerValue] of entries) {
+    if (name.length > CHECK_LIMITS.headerName || !HEADER_NAME.test(name)) {
+      fail(`${key} has an invalid header name ${shown(name, 40)}`, 'A header name is letters, digits and -');
+    }
     if (headerValue === null || typeof headerValue === 'object') {
       fail(`${key} ${name} must be a string, got ${describeType(headerValue)}`);
     }
-    headers[name] = String(headerValue);
+    // A header value may be a credential: where it is wrong is said, never what it is.
+    const text = String(headerValue);
+    const hidden = findInvisible(text, { singleLine: true });
+    if (hidden) fail(`${key} ${name} has ${hidden.description} at character ${hidden.position} of its value`);
+    if (text.length > CHECK_LIMITS.headerValue) {
+      fail(`${key} ${name} has a value of ${text.length} characters, more than ${CHECK_LIMITS.headerValue}`);
+    }
+    headers[name] = text;
   }
   return headers;
 }
@@ -293,34 +350,90 @@ function parseHeaderExpectations(value: unknown, fail: Fail): HeaderExpectation[
     };
   });
   for (const name of absent) {
-    if (!HEADER_NAME.test(name)) fail(`expect-header has an invalid header name '${name}'`);
+    if (!HEADER_NAME.test(name)) fail(`expect-header has an invalid header name ${shown(name, 40)}`);
     expectations.push({ name: name.toLowerCase(), matcher: { kind: 'absent' } });
   }
   return expectations;
 }
 
-/** `/.../flags` is a regular expression; any other string is a literal. */
-function parsePattern(text: string, key: string, fail: Fail): RegExp | undefined {
+/**
+ * `/.../flags` is a regular expression, run in linear time (see pattern.ts); any other string is a
+ * literal. Syntax the engine cannot run (backreferences, lookaround) is refused here, before any
+ * request, rather than left to hang or fail later.
+ */
+function parsePattern(text: string, key: string, fail: Fail): Pattern | undefined {
   const match = /^\/(.+)\/([dgimsuvy]*)$/s.exec(text.trim());
   if (!match) return undefined;
-  try {
-    // `g` and `y` make test() stateful between samples, which would give alternating results.
-    return new RegExp(match[1], match[2].replace(/[gy]/g, ''));
-  } catch (error) {
-    return fail(`${key} is not a valid regular expression: ${(error as Error).message}`);
+  const pattern = compilePattern(match[1], match[2]);
+  if ('error' in pattern) {
+    return fail(
+      `${key} ${pattern.error}`,
+      'Supported: RE2 syntax (classes, groups, alternation, repetition, anchors, \\b, flags i, m, s, u); not backreferences or lookaround',
+    );
   }
+  return pattern;
 }
 
 export function matcherText(matcher: Matcher): string {
   if (matcher.kind === 'absent') return 'absent';
-  return matcher.kind === 'exact' ? JSON.stringify(matcher.value) : `matching ${String(matcher.pattern)}`;
+  return matcher.kind === 'exact' ? quoted(matcher.value) : `matching ${cut(String(matcher.pattern))}`;
+}
+
+/**
+ * A value from the checks (or an answer) for a report or a failure line: in double quotes, JSON
+ * escaped, cut after SHOWN_CHARACTERS with how much was left out, so no line echoes it whole.
+ */
+export function quoted(text: string, max = SHOWN_CHARACTERS): string {
+  return text.length > max ? `${JSON.stringify(text.slice(0, max))}${cutNote(text, max)}` : JSON.stringify(text);
+}
+
+/** Text shown as it is, but cut after `max` characters with how much was left out. */
+export function cut(text: string, max = SHOWN_CHARACTERS): string {
+  return text.length > max ? `${text.slice(0, max)}${cutNote(text, max)}` : text;
+}
+
+function cutNote(text: string, max: number): string {
+  return `… (${text.length - max} more characters not shown)`;
+}
+
+/** A single-line field (name, path): no line break or hidden character, said by position only. */
+function singleLine(text: string, what: string, fail: Fail): void {
+  const hidden = findInvisible(text, { singleLine: true });
+  if (hidden) fail(`${what} has ${hidden.description} at character ${hidden.position}`);
+}
+
+/**
+ * Every string in a check (keys too) refused when it holds a character that changes how it reads
+ * (controls, bidi overrides), as the input reader refuses them in the raw text; and no nesting
+ * deeper than any check needs, so a hostile file cannot exhaust the stack.
+ */
+function refuseHidden(value: unknown, where: string, depth: number): void {
+  if (depth > CHECK_LIMITS.depth) {
+    throw new InputError(CHECKS_INPUT, `${where}: nests deeper than ${CHECK_LIMITS.depth} levels`);
+  }
+  if (typeof value === 'string') {
+    const hidden = findInvisible(value);
+    if (hidden) {
+      throw new InputError(
+        CHECKS_INPUT,
+        `${where}: a value has ${hidden.description} at character ${hidden.position}`,
+        'Remove it; such characters change how a value reads without being seen',
+      );
+    }
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, item] of Object.entries(value)) {
+    refuseHidden(key, where, depth + 1);
+    refuseHidden(item, where, depth + 1);
+  }
 }
 
 function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the text '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+  if (typeof value === 'string') return `the text ${shown(value, 40)}`;
   return `${typeof value} ${String(value)}`;
 }
 

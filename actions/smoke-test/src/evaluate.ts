@@ -1,4 +1,4 @@
-import { matcherText, statusMatches, type Check, type JsonExpectation, type Matcher } from './checks.js';
+import { cut, matcherText, quoted, statusMatches, type Check, type JsonExpectation, type Matcher } from './checks.js';
 import { describeJsonValue, MISSING, readJsonPath } from './json-path.js';
 
 /**
@@ -29,13 +29,13 @@ export function evaluateResponse(check: Check, response: ObservedResponse): Mism
     // With the wrong status the body is an error page: judging it against the rest is noise.
     // A redirect that was not followed says where it pointed: usually a login page or a missing slash.
     const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
-    const actual = location === null ? `${response.status}` : `${response.status} (location: ${location})`;
+    const actual = location === null ? `${response.status}` : `${response.status} (location: ${cut(location, 200)})`;
     return [{ kind: 'status', expected: `status ${check.expectStatus.text}`, actual }];
   }
   const mismatches: Mismatch[] = [];
   for (const text of check.expectBodyContains) {
     if (!response.body.includes(text)) {
-      mismatches.push({ kind: 'body', expected: `body containing ${JSON.stringify(text)}`, actual: 'not found' });
+      mismatches.push({ kind: 'body', expected: `body containing ${quoted(text)}`, actual: 'not found' });
     }
   }
   if (check.expectJson.length > 0) mismatches.push(...evaluateJson(check.expectJson, response.body));
@@ -46,7 +46,7 @@ export function evaluateResponse(check: Check, response: ObservedResponse): Mism
       mismatches.push({
         kind: 'header',
         expected: `header ${name} ${matcherText(matcher)}`,
-        actual: actual === null ? '(absent)' : JSON.stringify(actual),
+        actual: actual === null ? '(absent)' : quoted(actual, 200),
       });
     }
   }
@@ -69,7 +69,7 @@ function evaluateJson(expectations: readonly JsonExpectation[], body: string): M
     const actual = readJsonPath(document, expectation.segments);
     if (!jsonMatches(expectation, actual)) {
       const expected = expectation.pattern
-        ? `matching ${String(expectation.pattern)}`
+        ? `matching ${cut(String(expectation.pattern))}`
         : describeJsonValue(expectation.expected);
       mismatches.push({
         kind: 'json',

@@ -4,16 +4,18 @@
  * reached; no real version endpoint needs that, and a smaller grammar gives clearer errors.
  */
 
+import { shown } from '../../shared/src/text.js';
+
 export type JsonPath = readonly string[];
 
 /** Split a path into segments, or say what is wrong with it. */
 export function parseJsonPath(text: string): { path: JsonPath } | { error: string } {
   const normalised = text.trim().replace(/\[(\d+)\]/g, '.$1');
   if (normalised === '') return { error: 'is empty' };
-  if (/[[\]]/.test(normalised)) return { error: `'${text}' has a bracket that is not an array index like [0]` };
+  if (/[[\]]/.test(normalised)) return { error: `${shown(text)} has a bracket that is not an array index like [0]` };
   const segments = normalised.split('.');
   if (segments.some((segment) => segment === '')) {
-    return { error: `'${text}' has an empty segment (two dots in a row, or a leading or trailing dot)` };
+    return { error: `${shown(text)} has an empty segment (two dots in a row, or a leading or trailing dot)` };
   }
   return { path: segments };
 }
@@ -40,7 +42,13 @@ export function readJsonPath(value: unknown, path: JsonPath): unknown {
 }
 
 /** How a value reads in a failure line: JSON for everything, `(missing)` for an absent path. */
+/** How many characters of a JSON value a failure line or the report shows. */
+const JSON_SHOWN = 200;
+
 export function describeJsonValue(value: unknown): string {
   if (value === MISSING) return '(missing)';
-  return JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > JSON_SHOWN
+    ? `${text.slice(0, JSON_SHOWN)}… (${text.length - JSON_SHOWN} more characters not shown)`
+    : text;
 }

@@ -1,16 +1,32 @@
 import * as core from '@actions/core';
 import { ActionFailure } from '../../shared/src/errors.js';
+import { ANNOTATION_BYTES } from '../../shared/src/limits.js';
+import { setOutputs } from '../../shared/src/outputs.js';
 import { deadlineIn } from '../../shared/src/poll.js';
 import { appendSummary } from '../../shared/src/summary.js';
+import { capBytes } from '../../shared/src/text.js';
 import type { Inputs } from './inputs.js';
 import { formatSeconds } from './probe.js';
-import { checkLogLine, failureLines, passed, renderReport, resultsJson, type SmokeTestOutcome } from './report.js';
+import {
+  checkLogLine,
+  failureLines,
+  passed,
+  REDACTED_NOTE,
+  renderReport,
+  resultsJson,
+  type SmokeTestOutcome,
+} from './report.js';
 import { checkUrl, runChecks, type CheckResult } from './run-checks.js';
+import { SecretFilter } from './secrets.js';
 import { readCurrentVersion, waitForVersion, type VersionGateResult } from './version.js';
 
 export async function main(inputs: Inputs): Promise<void> {
   const started = Date.now();
-  for (const secret of inputs.secrets) core.setSecret(secret);
+  // Every form the runner should mask in the log; outputs and the summary are not masked by the
+  // runner, so everything below also goes through `secrets.redact`.
+  const secrets = new SecretFilter(inputs.secrets);
+  for (const form of secrets.forms()) core.setSecret(form);
+  const log = (line: string) => core.info(secrets.redact(line));
   // One budget for everything that waits on the app: the version gate, then checks whose first
   // request finds it not ready yet.
   const deadline = deadlineIn(inputs.timeoutMs);
@@ -22,22 +38,26 @@ export async function main(inputs: Inputs): Promise<void> {
     headers: inputs.headers,
     requestTimeoutMs: inputs.requestTimeoutMs,
     followRedirects: inputs.followRedirects,
+    forwardHeadersOnRedirect: inputs.forwardHeadersOnRedirect,
+    redact: secrets.redact,
   };
   let gate: VersionGateResult | undefined;
   let reportedVersion: string | undefined;
   const expected = inputs.expectVersion;
   if (expected !== undefined) {
-    gate = await core.group(`Waiting for ${inputs.versionFieldText} ${expected} at ${versionSource.url}`, () =>
-      waitForVersion({
-        ...versionSource,
-        expected,
-        intervalMs: inputs.intervalMs,
-        timeoutMs: deadline.remainingMs(),
-        log: core.info,
-      }),
+    gate = await core.group(
+      secrets.redact(`Waiting for ${inputs.versionFieldText} ${expected} at ${versionSource.url}`),
+      () =>
+        waitForVersion({
+          ...versionSource,
+          expected,
+          intervalMs: inputs.intervalMs,
+          timeoutMs: deadline.remainingMs(),
+          log,
+        }),
     );
     reportedVersion = gate.reported;
-    core.info(
+    log(
       gate.live
         ? `${versionSource.url} reports ${JSON.stringify(gate.reported)}: live after ${formatSeconds(gate.waitedMs)}`
         : `${versionSource.url} did not report ${JSON.stringify(expected)} within ${formatSeconds(inputs.timeoutMs)}`,
@@ -46,36 +66,44 @@ export async function main(inputs: Inputs): Promise<void> {
 
   let results: CheckResult[] | undefined;
   if (!gate || gate.live) {
-    results = await core.group(`Running ${inputs.checks.length} checks against ${inputs.baseUrl.href}`, async () => {
-      const done = await runChecks(inputs.checks, {
-        baseUrl: inputs.baseUrl,
-        headers: inputs.headers,
-        samples: inputs.samples,
-        latencyP95Ms: inputs.latencyP95Ms,
-        requestTimeoutMs: inputs.requestTimeoutMs,
-        intervalMs: inputs.intervalMs,
-        followRedirects: inputs.followRedirects,
-        concurrency: inputs.concurrency,
-        deadline,
-        log: core.info,
-      });
-      for (const result of done) core.info(checkLogLine(result));
-      return done;
-    });
+    results = await core.group(
+      secrets.redact(`Running ${inputs.checks.length} checks against ${inputs.baseUrl.href}`),
+      async () => {
+        const done = await runChecks(inputs.checks, {
+          baseUrl: inputs.baseUrl,
+          headers: inputs.headers,
+          samples: inputs.samples,
+          latencyP95Ms: inputs.latencyP95Ms,
+          requestTimeoutMs: inputs.requestTimeoutMs,
+          intervalMs: inputs.intervalMs,
+          followRedirects: inputs.followRedirects,
+          forwardHeadersOnRedirect: inputs.forwardHeadersOnRedirect,
+          redact: secrets.redact,
+          concurrency: inputs.concurrency,
+          deadline,
+          log,
+        });
+        for (const result of done) log(checkLogLine(result));
+        return done;
+      },
+    );
   }
 
   if (expected === undefined) {
     // Asked after the checks, which waited for the app if it was still starting; only for the output.
     const reading = await readCurrentVersion(versionSource);
     reportedVersion = reading.version;
-    core.info(
+    log(
       reading.version === undefined
         ? `No version reported at ${versionSource.url} (${reading.problem}); set expect-version to wait for one`
         : `${versionSource.url} reports ${inputs.versionFieldText} ${JSON.stringify(reading.version)}`,
     );
   }
 
-  const outcome: SmokeTestOutcome = {
+  // What the app answered was redacted as it came in; the rest (names, paths, inputs quoted in a
+  // failure) is redacted here, before any of it is rendered, so markdown escaping cannot split a
+  // secret into a form the filter would miss.
+  const outcome: SmokeTestOutcome = secrets.redactDeep({
     url: inputs.baseUrl.href,
     versionUrl: versionSource.url,
     versionField: inputs.versionFieldText,
@@ -85,24 +113,33 @@ export async function main(inputs: Inputs): Promise<void> {
     results,
     timeoutMs: inputs.timeoutMs,
     durationMs: Date.now() - started,
-  };
+    redacted: false,
+  });
   const ok = passed(outcome);
-  const report = renderReport(outcome);
-  core.setOutput('passed', String(ok));
-  core.setOutput('version', reportedVersion ?? '');
-  core.setOutput('results', resultsJson(results));
-  core.setOutput('report', report);
-  core.setOutput('duration-ms', String(outcome.durationMs));
+  const render = () => secrets.redact(renderReport({ ...outcome, redacted: secrets.redactions > 0 }));
+  let report = render();
+  // Once more when that last pass found a secret the note did not know about yet.
+  if (secrets.redactions > 0 && !report.includes(REDACTED_NOTE)) report = render();
+  setOutputs({
+    passed: String(ok),
+    version: outcome.reportedVersion ?? '',
+    results: secrets.redact(resultsJson(outcome.results)),
+    report,
+    'duration-ms': String(outcome.durationMs),
+  });
   await appendSummary(report);
 
   if (!ok) {
-    for (const line of failureLines(outcome)) core.error(line);
-    const failing = (results ?? []).filter((result) => !result.passed).length;
+    for (const line of failureLines(outcome))
+      core.error(capBytes(secrets.redact(line), ANNOTATION_BYTES, 'annotation'));
+    const failing = (outcome.results ?? []).filter((result) => !result.passed).length;
     throw new ActionFailure(
-      results === undefined
-        ? `Smoke test failed: ${inputs.baseUrl.href} never reported ${inputs.versionFieldText} ${JSON.stringify(expected)}`
-        : `Smoke test failed: ${failing} of ${results.length} checks failed against ${inputs.baseUrl.href}`,
+      secrets.redact(
+        outcome.results === undefined
+          ? `Smoke test failed: ${inputs.baseUrl.href} never reported ${inputs.versionFieldText} ${JSON.stringify(expected)}`
+          : `Smoke test failed: ${failing} of ${outcome.results.length} checks failed against ${inputs.baseUrl.href}`,
+      ),
     );
   }
-  core.info(`Smoke test passed: ${results?.length ?? 0} checks against ${inputs.baseUrl.href}`);
+  log(`Smoke test passed: ${outcome.results?.length ?? 0} checks against ${inputs.baseUrl.href}`);
 }

@@ -1,7 +1,16 @@
 /**
- * One HTTP request with Node's own fetch (undici): the whole exchange, body included, is bounded
- * by `AbortSignal.timeout`, and latency is measured to the last byte of the body because that is
- * what a user of the endpoint waits for.
+ * One HTTP request with Node's own fetch (undici). The whole exchange, every redirect and the body
+ * included, is bounded by one deadline that is enforced here on every wait (not left to undici), so
+ * a server that sends headers and then trickles its body forever ends in a timeout. Latency is
+ * measured to the last byte of the body because that is what a user of the endpoint waits for.
+ *
+ * Redirects are followed here, hop by hop, rather than by fetch: fetch drops only Authorization
+ * (and Cookie) when a redirect leaves the origin, and would send every other header the user gave
+ * (an X-Api-Key, a session header) to wherever the app points. The request's headers go only to
+ * the origin of its URL unless `forwardHeadersOnRedirect` is set.
+ *
+ * What comes back (body, header values, the final URL, an error's text) has passed through
+ * `redact` before anyone sees it, so a server that echoes a credential cannot put it in a result.
  */
 
 export interface ProbeRequest {
@@ -11,6 +20,10 @@ export interface ProbeRequest {
   body?: string;
   timeoutMs: number;
   followRedirects: boolean;
+  /** Send `headers` on a redirect to another origin too (the forward-headers-on-redirect input). */
+  forwardHeadersOnRedirect?: boolean;
+  /** Applied to every text read from the answer; secrets become `***`. */
+  redact?: (text: string) => string;
 }
 
 export interface ProbeResponse {
@@ -18,6 +31,8 @@ export interface ProbeResponse {
   status: number;
   headers: Headers;
   body: string;
+  /** Bytes past BODY_LIMIT_BYTES that were read (for the latency) but not kept. */
+  bodyBytesDropped?: number;
   latencyMs: number;
   /** Where the response came from, after any redirects that were followed. */
   finalUrl: string;
@@ -33,6 +48,23 @@ export interface ProbeError {
 }
 
 export type ProbeOutcome = ProbeResponse | ProbeError;
+
+/** How much of a body is kept to be judged; the rest is read to the end and dropped. */
+export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** As many redirects as fetch itself follows. */
+export const MAX_REDIRECTS = 20;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Headers that describe a request body, dropped with it when a redirect turns the request into a GET. */
+const BODY_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-language',
+  'content-location',
+]);
 
 /** Socket-level failures a starting app, a draining target or a fresh DNS record produce. */
 const TRANSIENT_CODES: Record<string, string> = {
@@ -51,34 +83,140 @@ const TRANSIENT_CODES: Record<string, string> = {
   EAI_AGAIN: 'host name lookup failed',
 };
 
+/** A redirect the probe will not follow: said as the request's failure, never retried. */
+class RedirectRefused extends Error {}
+
 export async function probe(request: ProbeRequest): Promise<ProbeOutcome> {
   const started = performance.now();
   const elapsed = () => performance.now() - started;
-  // AbortSignal.timeout's timer does not keep the process alive on its own; this one does, so a
-  // connection that hangs without any socket activity still ends in a timeout instead of an exit.
-  const keepAlive = setTimeout(() => undefined, request.timeoutMs + 50);
+  const redact = request.redact ?? ((text: string) => text);
+  const controller = new AbortController();
+  // This timer keeps the process alive while a connection hangs without any socket activity, and
+  // it is the deadline: every wait below races it.
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('request timed out', 'TimeoutError')),
+    request.timeoutMs,
+  );
+  const { signal } = controller;
   try {
-    const response = await fetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      redirect: request.followRedirects ? 'follow' : 'manual',
-      signal: AbortSignal.timeout(request.timeoutMs),
-    });
-    const body = await response.text();
-    return {
-      kind: 'response',
-      status: response.status,
-      headers: response.headers,
-      body,
-      latencyMs: elapsed(),
-      finalUrl: response.url || request.url,
-    };
+    const origin = new URL(request.url).origin;
+    let url = request.url;
+    let method = request.method;
+    let body = request.body;
+    let headers = request.headers;
+    for (let hop = 0; ; hop += 1) {
+      const sameOrigin = new URL(url).origin === origin;
+      const response = await untilAborted(
+        fetch(url, {
+          method,
+          headers: sameOrigin || request.forwardHeadersOnRedirect ? headers : {},
+          body,
+          redirect: 'manual',
+          signal,
+        }),
+        signal,
+      );
+      const location = response.headers.get('location');
+      if (!request.followRedirects || !REDIRECT_STATUSES.has(response.status) || location === null) {
+        const read = await readBody(response, signal);
+        return {
+          kind: 'response',
+          status: response.status,
+          headers: redactHeaders(response.headers, redact),
+          body: redact(read.text),
+          bodyBytesDropped: read.dropped,
+          latencyMs: elapsed(),
+          finalUrl: redact(url),
+        };
+      }
+      await response.body?.cancel().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) throw new RedirectRefused(`more than ${MAX_REDIRECTS} redirects`);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw new RedirectRefused(`HTTP ${response.status} redirect to a location that is not a URL`);
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw new RedirectRefused(`HTTP ${response.status} redirect to a ${next.protocol} URL, which is not followed`);
+      }
+      // As fetch does: 303 (but for HEAD), and 301/302 after a POST, continue as a GET without the body.
+      if (
+        (response.status === 303 && method !== 'HEAD') ||
+        ([301, 302].includes(response.status) && method === 'POST')
+      ) {
+        method = 'GET';
+        body = undefined;
+        headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())));
+      }
+      url = next.href;
+    }
   } catch (error) {
-    return { kind: 'error', ...describeFetchError(error, request.timeoutMs), latencyMs: elapsed() };
+    if (error instanceof RedirectRefused) {
+      return { kind: 'error', reason: redact(error.message), transient: false, latencyMs: elapsed() };
+    }
+    const described = describeFetchError(error, request.timeoutMs);
+    return { kind: 'error', ...described, reason: redact(described.reason), latencyMs: elapsed() };
   } finally {
-    clearTimeout(keepAlive);
+    clearTimeout(timer);
   }
+}
+
+/** The promise, or the signal's reason as soon as it aborts, whichever comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+/**
+ * The body as text, at most BODY_LIMIT_BYTES of it kept; the rest is read and dropped so the
+ * latency still runs to the last byte. Each read races the deadline.
+ */
+async function readBody(response: Response, signal: AbortSignal): Promise<{ text: string; dropped: number }> {
+  if (!response.body) return { text: '', dropped: 0 };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let kept = 0;
+  let dropped = 0;
+  try {
+    for (;;) {
+      const { done, value } = await untilAborted(reader.read(), signal);
+      if (done) break;
+      const room = BODY_LIMIT_BYTES - kept;
+      if (room > 0) {
+        const piece = value.byteLength > room ? value.subarray(0, room) : value;
+        chunks.push(piece);
+        kept += piece.byteLength;
+      }
+      dropped += value.byteLength - Math.min(value.byteLength, Math.max(0, room));
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  return { text: new TextDecoder().decode(Buffer.concat(chunks)), dropped };
+}
+
+function redactHeaders(headers: Headers, redact: (text: string) => string): Headers {
+  const clean = new Headers();
+  for (const [name, value] of headers) clean.append(name, redact(value));
+  return clean;
 }
 
 export function describeFetchError(error: unknown, timeoutMs: number): { reason: string; transient: boolean } {

@@ -21,7 +21,12 @@ export interface SmokeTestOutcome {
   results?: CheckResult[];
   timeoutMs: number;
   durationMs: number;
+  /** Something (a secret the app echoed, say) was replaced with `***`. */
+  redacted?: boolean;
 }
+
+/** The report's line that says secrets were removed from it. */
+export const REDACTED_NOTE = 'secrets sent in headers were found in what the app answered and replaced with `***`';
 
 export function passed(outcome: SmokeTestOutcome): boolean {
   if (outcome.gate && !outcome.gate.live) return false;
@@ -101,6 +106,7 @@ export function renderReport(outcome: SmokeTestOutcome): string {
           : `${passing} of ${results.length} passed`,
       ],
       ['Duration', formatSeconds(outcome.durationMs)],
+      ['Redacted', outcome.redacted ? REDACTED_NOTE : undefined],
     ],
     ['', ''],
   );

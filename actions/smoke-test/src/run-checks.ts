@@ -2,7 +2,7 @@ import { pollUntil, type Deadline } from '../../shared/src/poll.js';
 import { statusMatches, type Check } from './checks.js';
 import { bodyExcerpt, evaluateResponse, type Mismatch } from './evaluate.js';
 import { percentile, summariseLatency, type LatencySummary } from './latency.js';
-import { probe, retryAfterMs, type ProbeOutcome } from './probe.js';
+import { BODY_LIMIT_BYTES, probe, retryAfterMs, type ProbeOutcome } from './probe.js';
 
 /**
  * Runs the checks, up to `concurrency` at a time. A check's first request is retried while the
@@ -21,6 +21,10 @@ export interface CheckRunOptions {
   requestTimeoutMs: number;
   intervalMs: number;
   followRedirects: boolean;
+  /** Send the headers to another origin when a redirect leads there (off: same origin only). */
+  forwardHeadersOnRedirect?: boolean;
+  /** Applied to everything read from the app (see probe.ts). */
+  redact?: (text: string) => string;
   concurrency: number;
   /** Until when a check's first request may be retried. */
   deadline: Deadline;
@@ -83,6 +87,8 @@ async function runCheck(check: Check, options: CheckRunOptions): Promise<CheckRe
     body: check.body,
     timeoutMs: options.requestTimeoutMs,
     followRedirects: check.followRedirects ?? options.followRedirects,
+    forwardHeadersOnRedirect: options.forwardHeadersOnRedirect,
+    redact: options.redact,
   };
   let attempts = 0;
   let first: ProbeOutcome | undefined;
@@ -169,12 +175,18 @@ function judge(
     samples: latencies.length,
     latencyMs: summariseLatency(latencies),
     mismatches,
-    failure: passed ? undefined : describeFailure(mismatches, outcomes.length),
+    failure: passed ? undefined : `${describeFailure(mismatches, outcomes.length)}${cutBodyNote(failing)}`,
     bodyExcerpt:
       !passed && failing?.kind === 'response' && failing.body !== '' && check.method !== 'HEAD'
         ? bodyExcerpt(failing.body)
         : undefined,
   };
+}
+
+/** Body expectations saw only the first BODY_LIMIT_BYTES of a longer body: say so. */
+function cutBodyNote(outcome: ProbeOutcome | undefined): string {
+  if (outcome?.kind !== 'response' || !outcome.bodyBytesDropped) return '';
+  return ` (the body was judged on its first ${BODY_LIMIT_BYTES} bytes; ${outcome.bodyBytesDropped} more were read but not kept)`;
 }
 
 /** `sample 3 of 5: expected status 2xx, got 500; expected latency at most 20 ms, got 81 ms` */

@@ -17,6 +17,8 @@ export interface VersionSource {
   headers: Record<string, string>;
   requestTimeoutMs: number;
   followRedirects: boolean;
+  forwardHeadersOnRedirect?: boolean;
+  redact?: (text: string) => string;
 }
 
 export interface VersionGateOptions extends VersionSource {
@@ -85,6 +87,8 @@ function versionRequest(source: VersionSource): ProbeRequest {
     headers: { accept: 'application/json', ...source.headers },
     timeoutMs: source.requestTimeoutMs,
     followRedirects: source.followRedirects,
+    forwardHeadersOnRedirect: source.forwardHeadersOnRedirect,
+    redact: source.redact,
   };
 }
 
