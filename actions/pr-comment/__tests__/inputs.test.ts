@@ -79,7 +79,7 @@ describe('getInputs', () => {
     [{ status: 'ok' }, "Input 'status' must be one of 'success', 'failure'"],
     [{ mode: 'always' }, "Input 'mode' must be one of"],
     [{ sha: 'main' }, "Input 'sha' must be a full commit SHA"],
-    [{ environment: 'x'.repeat(256) }, "Input 'environment' must be one line"],
+    [{ environment: 'x'.repeat(256) }, "Input 'environment' is 256 characters long; GitHub allows at most 255"],
     [{ 'environment-url': 'app.example.com' }, "Input 'environment-url' is not a valid URL"],
     [{ image: 'repo tag' }, "Input 'image' must be one image reference"],
     [{ 'task-definition-arn': 'web' }, "Input 'task-definition-arn' is not a task definition revision"],
@@ -90,10 +90,13 @@ describe('getInputs', () => {
     [{ 'pr-number': '0' }, "Input 'pr-number' must be pull request numbers, got '0'"],
     [{ 'pr-number': '12', 'since-last-deployment': 'true' }, "Input 'pr-number' cannot be combined"],
     [{ 'mention-author': 'yes' }, "Input 'mention-author' must be true or false"],
-    [{ 'slack-webhook-url': 'ftp://hooks.example.com/x' }, "Input 'slack-webhook-url' must be an http or https URL"],
+    [{ 'slack-webhook-url': 'ftp://hooks.example.com/x' }, "Input 'slack-webhook-url' must be an https URL"],
     [{ 'slack-user-map': 'not a login=U024BE7LH' }, "Input 'slack-user-map' has an invalid key on line 1"],
     [{ 'slack-user-map': 'octocat' }, "Input 'slack-user-map' has a line that is not KEY=value"],
-    [{ 'slack-user-map': 'octocat=@octocat' }, "Input 'slack-user-map' maps 'octocat' to '@octocat'"],
+    [
+      { 'slack-user-map': 'octocat=@octocat' },
+      "Input 'slack-user-map' maps 'octocat' on line 1 to something that is not a Slack member ID",
+    ],
   ])('%j fails', (inputs, message) => {
     const read = () => getInputs(env(inputs));
     if (message === undefined) {
