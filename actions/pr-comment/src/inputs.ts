@@ -331,7 +331,7 @@ function readMarkdownOrFile(name: string, env: Env, filePattern: RegExp): string
   if (value === undefined) return undefined;
   if (value.includes('\n') || value.includes('{{') || !filePattern.test(value)) return value;
   const path = resolveInputPath(name, value, env);
-  const text = readLimited(name, path, value);
+  const text = readLimited(name, path);
   const invisible = findInvisible(text);
   if (invisible) {
     throw new InputError(
@@ -343,13 +343,13 @@ function readMarkdownOrFile(name: string, env: Env, filePattern: RegExp): string
   return text;
 }
 
-function readLimited(name: string, path: string, given: string): string {
+function readLimited(name: string, path: string): string {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
     const stat = fstatSync(fd);
     if (!stat.isFile()) {
-      throw new InputError(name, `names ${shown(given)}, which is not a file`, 'Give the path of a file');
+      throw new InputError(name, 'names something that is not a file (a folder?)', 'Give the path of a file');
     }
     if (stat.size > FILE_LIMIT_BYTES) {
       throw new InputError(
@@ -366,7 +366,7 @@ function readLimited(name: string, path: string, given: string): string {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new InputError(
       name,
-      `names a file that cannot be read: ${shown(given)} (${code})`,
+      `names a file that cannot be read (${code})`,
       'Check the path; it is relative to the workspace',
     );
   } finally {
