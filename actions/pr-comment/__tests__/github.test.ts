@@ -96,7 +96,7 @@ describe('the client, with its retry and throttling plugins, against the emulato
     expect(github.problems()).toEqual([]);
   });
 
-  test('every write passes the outgoing gate, whoever built it; reads are left as they are', async () => {
+  test('every write passes the outgoing gate, whoever built it', async () => {
     const octokit = await createOctokit(TOKEN, { apiUrl: github.url, outgoing: new Outgoing([TOKEN]) });
     const { data: comment } = await octokit.rest.issues.createComment({
       ...repo,

@@ -77,16 +77,27 @@ export function slackMessage(facts: SlackFacts): SlackMessage {
   };
 }
 
-/** Lines packed into as few sections as Slack's 3,000-character limit allows, at most 40 of them. */
+/** Sections a message may hold here: Slack allows 50 blocks, and the header and context take two. */
+const MAX_SECTIONS = 40;
+
+/**
+ * Lines packed into as few sections as Slack's 3,000-character limit allows, at most 40 of them;
+ * lines past those are counted in a last section rather than dropped unsaid.
+ */
 function sections(lines: string[]): Record<string, unknown>[] {
-  const texts: string[] = [];
+  const texts: { text: string; lines: number }[] = [];
   for (const line of lines) {
     const current = texts.at(-1);
-    if (current !== undefined && current.length + 1 + line.length <= SECTION_LIMIT)
-      texts[texts.length - 1] = `${current}\n${line}`;
-    else texts.push(clip(line, SECTION_LIMIT));
+    if (current !== undefined && current.text.length + 1 + line.length <= SECTION_LIMIT) {
+      current.text = `${current.text}\n${line}`;
+      current.lines += 1;
+    } else texts.push({ text: clip(line, SECTION_LIMIT), lines: 1 });
   }
-  return texts.slice(0, 40).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+  if (texts.length > MAX_SECTIONS) {
+    const left = texts.slice(MAX_SECTIONS - 1).reduce((sum, section) => sum + section.lines, 0);
+    texts.splice(MAX_SECTIONS - 1, texts.length, { text: `… and ${left} more (see the run)`, lines: left });
+  }
+  return texts.map(({ text }) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
 }
 
 function clip(text: string, limit: number): string {
