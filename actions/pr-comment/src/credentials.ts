@@ -34,12 +34,6 @@ const SCHEMES = /^(?:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256)\
 
 const RULES: readonly Rule[] = [
   {
-    // A whole PEM block; one whose end was cut off loses everything that still looks like its body.
-    kind: 'private key',
-    pattern:
-      /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\:,.-]*)/g,
-  },
-  {
     // Personal (classic), OAuth, user-to-server, server-to-server and refresh tokens, and fine-grained PATs.
     kind: 'GitHub token',
     pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,251}|github_pat_[A-Za-z0-9_]{30,244})(?![A-Za-z0-9_])/g,
@@ -124,7 +118,7 @@ export interface Redacted {
 /** The text with every recognisable credential replaced by `***`. */
 export function redactCredentials(text: string): Redacted {
   const kinds = new Set<CredentialKind>();
-  let out = text;
+  let out = redactPrivateKeys(text, kinds);
   for (const rule of RULES) {
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
@@ -139,6 +133,42 @@ export function redactCredentials(text: string): Redacted {
   return { text: out, kinds: [...kinds] };
 }
 
+const KEY_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+const KEY_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+/** What is left of a key whose END line was cut off: base64 lines, also JSON-escaped. */
+const KEY_BODY = /[A-Za-z0-9+/=\s\\:,.-]*/y;
+
+/**
+ * Whole PEM private key blocks, BEGIN to END; a block whose END was cut off loses everything after
+ * BEGIN that still looks like its body. Written as a scan rather than one lazy pattern, so that a
+ * text of many BEGIN lines and no END costs one pass, not one pass per BEGIN.
+ */
+function redactPrivateKeys(text: string, kinds: Set<CredentialKind>): string {
+  if (!text.includes('PRIVATE KEY')) return text;
+  let out = '';
+  let from = 0;
+  let noEndAfter = Infinity;
+  KEY_BEGIN.lastIndex = 0;
+  for (let begin = KEY_BEGIN.exec(text); begin; begin = KEY_BEGIN.exec(text)) {
+    const bodyStart = begin.index + begin[0].length;
+    KEY_END.lastIndex = bodyStart;
+    const endMatch = bodyStart < noEndAfter ? KEY_END.exec(text) : null;
+    let end: number;
+    if (endMatch) end = endMatch.index + endMatch[0].length;
+    else {
+      noEndAfter = Math.min(noEndAfter, bodyStart);
+      KEY_BODY.lastIndex = bodyStart;
+      KEY_BODY.exec(text);
+      end = KEY_BODY.lastIndex;
+    }
+    out += `${text.slice(from, begin.index)}${REDACTION}`;
+    from = end;
+    KEY_BEGIN.lastIndex = end;
+    kinds.add('private key');
+  }
+  return out + text.slice(from);
+}
+
 /**
  * An AWS secret access key has no prefix of its own; it is recognised as the 40-character run
  * next to an access key ID (in a `~/.aws/credentials` dump, an env listing, a JSON document). By
@@ -151,10 +181,22 @@ function redactPairedSecretKeys(text: string, kinds: Set<CredentialKind>): strin
   for (let at = text.indexOf(REDACTION); at !== -1; at = text.indexOf(REDACTION, at + 1)) anchors.push(at);
   return text.replace(SECRET_KEY_SHAPE, (candidate: string, offset: number) => {
     if (/^[0-9a-f]+$/i.test(candidate) || !/[0-9]/.test(candidate) || !/[A-Za-z]/.test(candidate)) return candidate;
-    if (!anchors.some((anchor) => Math.abs(anchor - offset) <= SECRET_KEY_REACH)) return candidate;
+    if (!withinReach(anchors, offset)) return candidate;
     kinds.add('AWS secret access key');
     return REDACTION;
   });
+}
+
+/** Whether a sorted list holds a position within SECRET_KEY_REACH of `offset` (binary search). */
+function withinReach(sorted: readonly number[], offset: number): boolean {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle] < offset - SECRET_KEY_REACH) low = middle + 1;
+    else high = middle;
+  }
+  return low < sorted.length && sorted[low] <= offset + SECRET_KEY_REACH;
 }
 
 /** The first kind of credential the value holds, for inputs that must never carry one. */
