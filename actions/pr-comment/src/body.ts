@@ -151,13 +151,10 @@ export function notifiedLine(state: string): string {
 
 const NOTIFIED = /^<!-- shipyard:pr-comment notified=([0-9a-f]{40,64}:[a-z]+) -->$/;
 
-/** The state a comment records Slack was told about, if any. */
+/** The state a comment records Slack was told about, if any: only ever its second line. */
 export function readNotified(body: string | undefined | null): string | undefined {
-  for (const line of (body ?? '').split(/\r?\n/).slice(0, 3)) {
-    const match = NOTIFIED.exec(line.trim());
-    if (match) return match[1];
-  }
-  return undefined;
+  const second = (body ?? '').split(/\r?\n/)[1] ?? '';
+  return NOTIFIED.exec(second.trim())?.[1];
 }
 
 export interface BodyOptions {
