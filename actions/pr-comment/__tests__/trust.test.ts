@@ -158,6 +158,23 @@ describe('Slack is told once per change of state', () => {
     expect(deployment.statuses.map((status) => status.state)).toEqual(['success', 'failure', 'success']);
   });
 
+  test('a direct push (no pull request): the deployment statuses are the record', async () => {
+    const sha = github.state.commit(REPOSITORY, { message: 'Direct push' });
+    const run = (status: string) =>
+      prComment(
+        { status, 'create-deployment': true, 'slack-webhook-url': github.slackWebhookUrl },
+        { env: { GITHUB_SHA: sha } },
+      );
+    expect((await run('success')).exitCode).toBe(0);
+    const rerun = await run('success');
+    expect(rerun.exitCode).toBe(0);
+    expect(rerun.summary).toContain('Slack: already told (the deployment already had this status)');
+    expect((await run('failure')).exitCode).toBe(0);
+    expect(slackPosts()).toBe(2);
+    const [deployment] = github.state.deployments(REPOSITORY);
+    expect(deployment.statuses.map((status) => status.state)).toEqual(['success', 'failure']);
+  });
+
   test('a message Slack refused is posted by the rerun, and only once', async () => {
     const pull = github.state.mergePullRequest(REPOSITORY, {});
     const inputs = { 'pr-number': pull.number, 'slack-webhook-url': github.slackWebhookUrl };

@@ -57,6 +57,7 @@ async function ship(inputs: Inputs, outgoing: Outgoing): Promise<void> {
   });
 
   let deploymentId: number | undefined;
+  let deploymentUnchanged = false;
   if (inputs.createDeployment) {
     deploymentId = await core.group(`Recording the deployment to ${inputs.environment}`, async () => {
       const deployment = await recordDeployment(octokit, repo, {
@@ -76,6 +77,7 @@ async function ship(inputs: Inputs, outgoing: Outgoing): Promise<void> {
           ? `Deployment ${deployment.id} ${deployment.reused ? '(reused)' : '(created)'} is now '${inputs.status}'`
           : `Deployment ${deployment.id} is '${inputs.status}' already; no status added`,
       );
+      deploymentUnchanged = !deployment.statusAdded;
       return deployment.id;
     });
   }
@@ -115,6 +117,14 @@ async function ship(inputs: Inputs, outgoing: Outgoing): Promise<void> {
           `Slack was told that ${inputs.sha.slice(0, 7)} is '${inputs.status}' in ${inputs.environment} already (recorded in the comment on #${told[0]}); nothing posted`,
         );
         return 'already told (nothing changed since)';
+      }
+      // No comment to keep the record in (no pull request, or mode: create): the deployment's
+      // statuses are the record, and a status this run did not need to add is no change of state.
+      if (earlier.size === 0 && deploymentUnchanged) {
+        say.info(
+          `Deployment ${deploymentId} already said '${inputs.status}' for ${inputs.sha.slice(0, 7)}: no change of state, nothing posted to Slack`,
+        );
+        return 'already told (the deployment already had this status)';
       }
       const message = slackMessage({
         status: inputs.status,
