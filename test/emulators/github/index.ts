@@ -383,10 +383,8 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
         const latest = deployment.statuses.at(-1)?.state;
         const active = latest !== undefined && ['success', 'in_progress', 'queued', 'pending'].includes(latest);
         if (active && state.deployments(repo.fullName).length > 1) {
-          return validationFailed(
+          return unprocessable(
             'We cannot delete an active deployment unless it is the only deployment in a given environment.',
-            'deployment_id',
-            'Deployment',
           );
         }
         state.deleteDeployment(deployment.id);
