@@ -221,7 +221,9 @@ describe('since-last-deployment', () => {
       'repos/list-deployments 200',
       'repos/create-deployment 201',
       'repos/create-deployment-status 201',
-      ...Array(3).fill(['issues/list-comments 200', 'issues/create-comment 201']).flat(),
+      // Every earlier comment is read first (they record what Slack was told), then each is written.
+      ...Array(3).fill('issues/list-comments 200'),
+      ...Array(3).fill('issues/create-comment 201'),
     ]);
     expect(github.peakConcurrency()).toBe(1);
     const [deployment] = github.state.deployments(REPOSITORY);
@@ -235,7 +237,8 @@ describe('since-last-deployment', () => {
       }),
     ]);
 
-    // A rerun of the same run: the same three comments, the same deployment with one more status.
+    // A rerun of the same run: the same three comments, the same deployment, and no second status
+    // saying the same again.
     const rerun = await prComment(
       { 'since-last-deployment': true, 'create-deployment': true, 'environment-url': 'https://app.example.com' },
       { event: pushEvent(sha), env: { GITHUB_SHA: sha, GITHUB_RUN_ATTEMPT: '2' } },
@@ -243,7 +246,8 @@ describe('since-last-deployment', () => {
     expect(rerun.exitCode).toBe(0);
     expect(rerun.outputs['deployment-id']).toBe(String(deployment.id));
     expect(github.state.deployments(REPOSITORY).filter((d) => d.sha === sha)).toHaveLength(1);
-    expect(github.state.deployment(deployment.id)?.statuses).toHaveLength(2);
+    expect(github.state.deployment(deployment.id)?.statuses).toHaveLength(1);
+    expect(rerun.stdout).toContain(`Deployment ${deployment.id} is 'success' already; no status added`);
     for (const pull of [first, second, third]) expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
   });
 

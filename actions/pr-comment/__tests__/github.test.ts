@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
 import { acceptedPermissions, createOctokit, explain, isLoopback, writeSpacing } from '../src/github.js';
+import { Outgoing } from '../src/outgoing.js';
+import { FAKE } from './fixtures/credentials.js';
 
 const purpose = { doing: 'comment on pull request #12', permission: 'pull-requests: write or issues: write' };
 const requestError = (status: number, message: string, headers: Record<string, string> = {}) =>
@@ -91,6 +93,31 @@ describe('the client, with its retry and throttling plugins, against the emulato
     expect(writes.map((call) => `${call.operationId} ${call.status}`)).toEqual(
       Array(3).fill('issues/create-comment 201'),
     );
+    expect(github.problems()).toEqual([]);
+  });
+
+  test('every write passes the outgoing gate, whoever built it', async () => {
+    const octokit = await createOctokit(TOKEN, { apiUrl: github.url, outgoing: new Outgoing([TOKEN]) });
+    const { data: comment } = await octokit.rest.issues.createComment({
+      ...repo,
+      issue_number: issueNumber,
+      body: `key ${FAKE.awsKeyId}, token ${TOKEN}, hook ${FAKE.slackWebhook}`,
+    });
+    const sha = github.state.branchHead(`${repo.owner}/${repo.repo}`);
+    const { data: deployment } = await octokit.rest.repos.createDeployment({
+      ...repo,
+      ref: sha,
+      environment: 'production',
+      required_contexts: [],
+      description: `by ${FAKE.ghp}`,
+      payload: { note: `Authorization: Bearer ${FAKE.jwt}` },
+    });
+    expect(github.state.comment(comment.id)?.body).toBe('key ***, token ***, hook ***');
+    expect('id' in deployment && github.state.deployment(deployment.id)).toMatchObject({
+      ref: sha,
+      description: 'by ***',
+      payload: { note: 'Authorization: Bearer ***' },
+    });
     expect(github.problems()).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
@@ -10,6 +10,13 @@ const workspace = mkdtempSync(join(tmpdir(), 'pr-comment-inputs-'));
 writeFileSync(join(workspace, 'comment.md'), 'Shipped {{pr_number}}');
 writeFileSync(join(workspace, 'report.md'), '### Smoke test passed');
 writeFileSync(join(workspace, 'bad.md'), 'Shipped {{number}}');
+// RUNNER_TEMP, where an earlier step (smoke-test) writes its report for a later one, and links that
+// stay inside the allowed folders.
+const runnerTemp = mkdtempSync(join(tmpdir(), 'pr-comment-inputs-temp-'));
+writeFileSync(join(runnerTemp, 'smoke.md'), '### From RUNNER_TEMP');
+mkdirSync(join(workspace, 'reports'));
+symlinkSync(join(workspace, 'report.md'), join(workspace, 'reports', 'latest.md'));
+symlinkSync(join(runnerTemp, 'smoke.md'), join(workspace, 'temp-link.md'));
 
 const env = (inputs: Record<string, string>, extra: Record<string, string> = {}) => ({
   GITHUB_SHA: SHA,
@@ -63,8 +70,31 @@ describe('getInputs', () => {
     ],
     [{ 'environment-url': 'https://app.example.com' }, { environmentUrl: 'https://app.example.com/' }],
     [{ sha: SHA.toUpperCase() }, { sha: SHA }],
+    [{ 'smoke-report': join(runnerTemp, 'smoke.md') }, { smokeReport: '### From RUNNER_TEMP' }],
+    [{ 'smoke-report': 'reports/latest.md' }, { smokeReport: '### Smoke test passed' }],
+    [{ 'smoke-report': 'temp-link.md' }, { smokeReport: '### From RUNNER_TEMP' }],
+    [{ environment: 'é'.repeat(255) }, { environment: 'é'.repeat(255) }],
+    [{ image: `app@sha256:${'a'.repeat(64)}` }, { image: `app@sha256:${'a'.repeat(64)}` }],
+    [
+      { 'slack-webhook-url': 'https://hooks.slack.com/services/T0/B0/x' },
+      { slackWebhookUrl: 'https://hooks.slack.com/services/T0/B0/x' },
+    ],
+    [{ 'slack-webhook-url': 'http://127.0.0.1:4567/slack/x' }, { slackWebhookUrl: 'http://127.0.0.1:4567/slack/x' }],
+    [
+      { token: 'v1.0123456789abcdef0123456789abcdef01234567' },
+      { token: 'v1.0123456789abcdef0123456789abcdef01234567' },
+    ],
   ])('%j', (inputs, expected) => {
-    expect(getInputs(env(inputs))).toMatchObject(expected);
+    expect(getInputs(env(inputs, { RUNNER_TEMP: runnerTemp }))).toMatchObject(expected);
+  });
+
+  test.each([
+    ['a report in RUNNER_TEMP without RUNNER_TEMP set', { 'smoke-report': join(runnerTemp, 'smoke.md') }],
+    ['a link out of the workspace when RUNNER_TEMP is not set', { 'smoke-report': 'temp-link.md' }],
+  ])('%s is refused, naming the allowed folders', (_, inputs) => {
+    expect(() => getInputs(env(inputs))).toThrow(
+      "Input 'smoke-report' names a path outside the folders a step may read from",
+    );
   });
 
   test('a merged pull_request event defaults sha to its merge commit', () => {
@@ -79,7 +109,7 @@ describe('getInputs', () => {
     [{ status: 'ok' }, "Input 'status' must be one of 'success', 'failure'"],
     [{ mode: 'always' }, "Input 'mode' must be one of"],
     [{ sha: 'main' }, "Input 'sha' must be a full commit SHA"],
-    [{ environment: 'x'.repeat(256) }, "Input 'environment' must be one line"],
+    [{ environment: 'x'.repeat(256) }, "Input 'environment' is 256 characters long; GitHub allows at most 255"],
     [{ 'environment-url': 'app.example.com' }, "Input 'environment-url' is not a valid URL"],
     [{ image: 'repo tag' }, "Input 'image' must be one image reference"],
     [{ 'task-definition-arn': 'web' }, "Input 'task-definition-arn' is not a task definition revision"],
@@ -88,12 +118,22 @@ describe('getInputs', () => {
     [{ template: '   ' }, undefined],
     [{ 'smoke-report': 'missing.md' }, "Input 'smoke-report' names a file that cannot be read"],
     [{ 'pr-number': '0' }, "Input 'pr-number' must be pull request numbers, got '0'"],
+    [{ environment: 'production\u202e' }, "Input 'environment' has U+202E RIGHT-TO-LEFT OVERRIDE at character 11"],
+    [{ environment: 'prod\nstaging' }, "Input 'environment' has U+000A LINE FEED at character 5"],
+    [
+      { token: 'ghs_abc def' },
+      "Input 'token' has a character a token cannot hold at character 8 (the value is not shown)",
+    ],
+    [{ 'environment-url': 'https://deploy@app.example.com' }, "Input 'environment-url' holds a user name or password"],
     [{ 'pr-number': '12', 'since-last-deployment': 'true' }, "Input 'pr-number' cannot be combined"],
     [{ 'mention-author': 'yes' }, "Input 'mention-author' must be true or false"],
-    [{ 'slack-webhook-url': 'ftp://hooks.example.com/x' }, "Input 'slack-webhook-url' must be an http or https URL"],
+    [{ 'slack-webhook-url': 'ftp://hooks.example.com/x' }, "Input 'slack-webhook-url' must be an https URL"],
     [{ 'slack-user-map': 'not a login=U024BE7LH' }, "Input 'slack-user-map' has an invalid key on line 1"],
     [{ 'slack-user-map': 'octocat' }, "Input 'slack-user-map' has a line that is not KEY=value"],
-    [{ 'slack-user-map': 'octocat=@octocat' }, "Input 'slack-user-map' maps 'octocat' to '@octocat'"],
+    [
+      { 'slack-user-map': 'octocat=@octocat' },
+      "Input 'slack-user-map' maps 'octocat' on line 1 to something that is not a Slack member ID",
+    ],
   ])('%j fails', (inputs, message) => {
     const read = () => getInputs(env(inputs));
     if (message === undefined) {

@@ -74,6 +74,17 @@ describe('the Slack message', () => {
     expect(message.blocks.length).toBeLessThanOrEqual(50);
   });
 
+  test('thousands of pull requests: the notification text within its limit, and the ones past 40 sections counted', () => {
+    const many = Array.from({ length: 3000 }, (_, i) => pull(i + 1, 'octocat', 'y'.repeat(250)));
+    const message = slackMessage({ ...facts, pulls: many });
+    expect(blocksProblem(message.blocks)).toBeUndefined();
+    expect(message.text.length).toBeLessThanOrEqual(3000);
+    const sections = message.blocks.filter((block) => block.type === 'section');
+    expect(sections).toHaveLength(40);
+    const shown = texts(message).match(/• /g)?.length ?? 0;
+    expect(texts(message)).toContain(`… and ${3000 - shown} more (see the run)`);
+  });
+
   test('a very long environment name is clipped in the header', () => {
     const message = slackMessage({ ...facts, environment: 'e'.repeat(300) });
     expect(blocksProblem(message.blocks)).toBeUndefined();

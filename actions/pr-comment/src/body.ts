@@ -136,24 +136,58 @@ export function defaultBody(facts: CommentFacts): string {
   return blocks(headline, sentence, table, smoke, cc);
 }
 
+/** Said at the end of a comment from which something that looked like a credential was removed. */
+export const REDACTION_NOTE =
+  '\n\n> [!CAUTION]\n> Something in this text looked like a credential and was replaced with `***`.\n';
+
 /**
- * The full comment for one pull request: marker first (a cut never removes it), then the template
- * or the default body, cut to GitHub's limit with a note saying so.
+ * The second hidden line: the state Slack was last told about for this environment (`sha:status`).
+ * It is the action's record of notifications (see the README's "Slack"), kept where the sticky
+ * comment already is, so a rerun that changes nothing posts nothing.
  */
-export function commentBody(facts: CommentFacts, template?: string): string {
+export function notifiedLine(state: string): string {
+  return `<!-- shipyard:pr-comment notified=${state} -->`;
+}
+
+const NOTIFIED = /^<!-- shipyard:pr-comment notified=([0-9a-f]{40,64}:[a-z]+) -->$/;
+
+/** The state a comment records Slack was told about, if any: only ever its second line. */
+export function readNotified(body: string | undefined | null): string | undefined {
+  const second = (body ?? '').split(/\r?\n/)[1] ?? '';
+  return NOTIFIED.exec(second.trim())?.[1];
+}
+
+export interface BodyOptions {
+  /** The outgoing gate: the text as it may be posted, and whether something was removed. */
+  redact?: (text: string) => { text: string; redacted: boolean };
+  /** The notification state to record on the second hidden line. */
+  notified?: string;
+}
+
+/**
+ * The full comment for one pull request: marker first (a cut never removes it), the notification
+ * record, then the template or the default body with credentials removed, cut to GitHub's limit
+ * with a note saying so, and a note when something was removed. Redaction comes before the cut, so
+ * a cut can never leave half a credential that no longer looks like one.
+ */
+export function commentBody(facts: CommentFacts, template?: string, options: BodyOptions = {}): string {
   const values = placeholderValues(facts);
-  const text = template ? renderTemplate(template, values) : defaultBody(facts);
-  return truncate(`${marker(facts.environment)}\n${text.trim()}\n`, GITHUB_COMMENT_LIMIT, facts.runUrl);
+  const raw = (template ? renderTemplate(template, values) : defaultBody(facts)).trim();
+  const { text, redacted } = options.redact ? options.redact(raw) : { text: raw, redacted: false };
+  const head = [marker(facts.environment), ...(options.notified ? [notifiedLine(options.notified)] : [])].join('\n');
+  const note = redacted ? REDACTION_NOTE : '';
+  const body = truncate(`${head}\n${text}\n`, GITHUB_COMMENT_LIMIT - note.length, facts.runUrl, GITHUB_COMMENT_LIMIT);
+  return note ? `${body.replace(/\n+$/, '')}${note}` : body;
 }
 
 /**
  * Cut text to `limit` characters, ending with a note that points at the run. A fenced code block
  * left open by the cut is closed so the note renders as text, and a cut never splits a surrogate pair.
  */
-export function truncate(text: string, limit = GITHUB_COMMENT_LIMIT, runUrl = ''): string {
+export function truncate(text: string, limit = GITHUB_COMMENT_LIMIT, runUrl = '', named = limit): string {
   if (text.length <= limit) return text;
   const where = runUrl ? ` The full report is in the ${link('run', runUrl)}.` : '';
-  const note = `\n\n> [!NOTE]\n> This comment was cut to GitHub's limit of ${limit.toLocaleString('en-US')} characters.${where}\n`;
+  const note = `\n\n> [!NOTE]\n> This comment was cut to GitHub's limit of ${named.toLocaleString('en-US')} characters.${where}\n`;
   const fenceCloser = '\n```';
   let cut = text.slice(0, limit - note.length - fenceCloser.length);
   const last = cut.charCodeAt(cut.length - 1);

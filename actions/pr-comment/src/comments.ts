@@ -21,13 +21,30 @@ export interface PublishedComment {
 const WRITE = 'pull-requests: write or issues: write';
 const READ = 'pull-requests: read or issues: read';
 
+export interface MarkedComment {
+  id: number;
+  body?: string;
+  html_url: string;
+}
+
 export async function publishComment(
   octokit: Octokit,
   repo: Repo,
   options: { number: number; body: string; environment: string; mode: Mode },
 ): Promise<PublishedComment> {
-  const { number, body, environment, mode } = options;
-  const existing = mode === 'create' ? undefined : await findMarkedComment(octokit, repo, number, environment);
+  const existing =
+    options.mode === 'create' ? undefined : await findMarkedComment(octokit, repo, options.number, options.environment);
+  return writeComment(octokit, repo, { ...options, existing });
+}
+
+/** Create, update or leave the comment, given the marked comment found earlier (if any). */
+export async function writeComment(
+  octokit: Octokit,
+  repo: Repo,
+  options: { number: number; body: string; mode: Mode; existing?: MarkedComment },
+): Promise<PublishedComment> {
+  const { number, body, mode } = options;
+  const existing = mode === 'create' ? undefined : options.existing;
   if (existing && mode === 'skip-if-exists') return { outcome: 'skipped', id: existing.id, url: existing.html_url };
   if (existing) {
     if (existing.body === body) return { outcome: 'unchanged', id: existing.id, url: existing.html_url };
@@ -43,12 +60,12 @@ export async function publishComment(
   return { outcome: 'created', id: data.id, url: data.html_url };
 }
 
-async function findMarkedComment(
+export async function findMarkedComment(
   octokit: Octokit,
   repo: Repo,
   number: number,
   environment: string,
-): Promise<{ id: number; body?: string; html_url: string } | undefined> {
+): Promise<MarkedComment | undefined> {
   const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
     ...repo,
     issue_number: number,

@@ -1,3 +1,4 @@
+import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
 import { call, type Octokit } from './github.js';
 import type { DeploymentOutcome } from './inputs.js';
 import type { Repo } from './pulls.js';
@@ -5,12 +6,20 @@ import type { Repo } from './pulls.js';
 /**
  * A GitHub deployment of the commit to the environment, with a status, so the pull request pages
  * and the repository's Environments list show where it is live. A rerun finds the deployment the
- * first attempt created for the same commit and environment and adds a status to it.
+ * first attempt created for the same commit and environment; it adds a status only when the state
+ * changed (a rerun that changes nothing writes nothing).
+ *
+ * No deployment is left without a status. The status is retried by Octokit's retry plugin (5xx,
+ * three times); when it still fails, the deployment this run created is deleted again, so GitHub
+ * looks as it did before the run and a rerun starts clean. An `error` status instead would need the
+ * very endpoint that just failed, and a deployment with no status shows as pending forever.
  */
 
 export interface RecordedDeployment {
   id: number;
   reused: boolean;
+  /** Whether this run added a status (false when the latest one already said the same). */
+  statusAdded: boolean;
 }
 
 const WRITE = 'deployments: write';
@@ -34,7 +43,23 @@ export async function recordDeployment(
     { doing: `look for a deployment of ${sha.slice(0, 7)} to ${environment}`, permission: 'deployments: read' },
     () => octokit.rest.repos.listDeployments({ ...repo, sha, environment, per_page: 1 }),
   );
-  let id = existing[0]?.id;
+  const reusedId = existing[0]?.id;
+  if (reusedId !== undefined) {
+    const { data: latest } = await call(
+      { doing: `read the statuses of deployment ${reusedId}`, permission: 'deployments: read' },
+      () => octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: reusedId, per_page: 1 }),
+    );
+    const last = latest[0];
+    if (
+      last &&
+      last.state === options.status &&
+      last.description === description &&
+      (last.environment_url ?? '') === (options.environmentUrl ?? '')
+    ) {
+      return { id: reusedId, reused: true, statusAdded: false };
+    }
+  }
+  let id = reusedId;
   if (id === undefined) {
     const { data } = await call({ doing: `create a deployment to ${environment}`, permission: WRITE }, () =>
       octokit.rest.repos.createDeployment({
@@ -52,21 +77,45 @@ export async function recordDeployment(
     if (!('id' in data)) throw new Error(`GitHub did not create the deployment: ${data.message ?? 'no reason given'}`);
     id = data.id;
   }
-  await call({ doing: `set the status of deployment ${id}`, permission: WRITE }, () =>
-    octokit.rest.repos.createDeploymentStatus({
-      ...repo,
-      deployment_id: id,
-      state: options.status,
-      environment,
-      ...(options.environmentUrl ? { environment_url: options.environmentUrl } : {}),
-      ...(options.logUrl ? { log_url: options.logUrl } : {}),
-      description,
-      auto_inactive: true,
-    }),
-  );
-  return { id, reused: existing.length > 0 };
+  const deploymentId = id;
+  try {
+    await call({ doing: `set the status of deployment ${deploymentId}`, permission: WRITE }, () =>
+      octokit.rest.repos.createDeploymentStatus({
+        ...repo,
+        deployment_id: deploymentId,
+        state: options.status,
+        environment,
+        ...(options.environmentUrl ? { environment_url: options.environmentUrl } : {}),
+        ...(options.logUrl ? { log_url: options.logUrl } : {}),
+        description,
+        auto_inactive: true,
+      }),
+    );
+  } catch (error) {
+    // A deployment an earlier run made keeps its earlier statuses; one this run made has none.
+    if (reusedId !== undefined) throw error;
+    throw await withdraw(octokit, repo, deploymentId, error as Error);
+  }
+  return { id: deploymentId, reused: reusedId !== undefined, statusAdded: true };
 }
 
+/** Delete the deployment this run created and could not give a status; the error says what became of it. */
+async function withdraw(octokit: Octokit, repo: Repo, id: number, cause: Error): Promise<Error> {
+  try {
+    await call({ doing: `delete deployment ${id}, which has no status`, permission: WRITE }, () =>
+      octokit.rest.repos.deleteDeployment({ ...repo, deployment_id: id }),
+    );
+    return new ActionFailure(
+      `${cause.message}. Deployment ${id}, created by this run, was deleted again so that none is left without a status; rerun the job to record it`,
+    );
+  } catch (error) {
+    return new ActionFailure(
+      `${cause.message}. Deployment ${id} was created but has no status, and deleting it failed too (${errorMessage(
+        error,
+      )}); a rerun of the job gives it its status`,
+    );
+  }
+}
 /** GitHub refuses a deployment status description longer than 140 characters. */
 const DESCRIPTION_LIMIT = 140;
 

@@ -1,8 +1,11 @@
-import { BlockList, isIP } from 'node:net';
 import * as core from '@actions/core';
 import type { getOctokit } from '@actions/github';
 import type { ThrottlingOptions } from '@octokit/plugin-throttling';
 import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
+import { isLoopback } from './loopback.js';
+import type { Outgoing } from './outgoing.js';
+
+export { isLoopback };
 
 /**
  * The Octokit this action uses: `@actions/github`'s with the retry plugin (5xx) and the throttling
@@ -18,6 +21,8 @@ export interface ClientOptions {
   apiUrl: string;
   /** Sends the requests instead of `@actions/github`'s proxy-aware fetch. */
   fetch?: typeof globalThis.fetch;
+  /** The gate every request that changes something passes through (see outgoing.ts). */
+  outgoing?: Outgoing;
 }
 
 /** Retries of a rate-limited request before the step gives up. */
@@ -25,13 +30,13 @@ const RATE_LIMIT_RETRIES = 2;
 /** Longest wait for a primary rate limit to reset; longer than this fails the step instead. */
 const LONGEST_RATE_LIMIT_WAIT_SECONDS = 120;
 
-export async function createOctokit(token: string, { apiUrl, fetch }: ClientOptions): Promise<Octokit> {
+export async function createOctokit(token: string, { apiUrl, fetch, outgoing }: ClientOptions): Promise<Octokit> {
   const [{ getOctokit }, { retry }, { throttling }] = await Promise.all([
     import('@actions/github'),
     import('@octokit/plugin-retry'),
     import('@octokit/plugin-throttling'),
   ]);
-  return getOctokit(
+  const octokit = getOctokit(
     token,
     {
       baseUrl: apiUrl,
@@ -73,6 +78,39 @@ export async function createOctokit(token: string, { apiUrl, fetch }: ClientOpti
     retry,
     throttling,
   );
+  if (outgoing) guardWrites(octokit, outgoing);
+  return octokit;
+}
+
+/** Request options that route a request (method, URL, path parameters) rather than carry text. */
+const ROUTING = new Set([
+  'method',
+  'url',
+  'baseUrl',
+  'headers',
+  'request',
+  'mediaType',
+  'owner',
+  'repo',
+  'issue_number',
+  'pull_number',
+  'comment_id',
+  'deployment_id',
+]);
+
+/**
+ * Every parameter of every request that changes something (a comment's body, a deployment's
+ * description and payload, a status's URLs) goes through the outgoing gate just before it is sent,
+ * whichever module built it: nothing reaches GitHub that the gate has not seen.
+ */
+export function guardWrites(octokit: Octokit, outgoing: Outgoing): void {
+  octokit.hook.before('request', (options) => {
+    if (options.method === 'GET' || options.method === 'HEAD') return;
+    const params = options as unknown as Record<string, unknown>;
+    for (const key of Object.keys(params)) {
+      if (!ROUTING.has(key)) params[key] = outgoing.deep(params[key]);
+    }
+  });
 }
 
 type LimiterGroup = NonNullable<ThrottlingOptions['write']>;
@@ -93,24 +131,6 @@ const UNSPACED: LimiterGroup = {
     },
   }),
 } as unknown as LimiterGroup;
-
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
-/** Whether the API root is on this machine: `localhost`, 127.0.0.0/8 or ::1, as the emulator is. */
-export function isLoopback(apiUrl: string): boolean {
-  let hostname: string;
-  try {
-    hostname = new URL(apiUrl).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  if (hostname === 'localhost') return true;
-  const address = hostname.replace(/^\[(.*)\]$/, '$1');
-  const family = isIP(address);
-  return family !== 0 && LOOPBACK.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
 
 /**
  * The throttling plugin spaces writes through two limiter groups: `write` (every POST, PATCH, PUT

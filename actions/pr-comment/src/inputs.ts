@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { InputError } from '../../shared/src/errors.js';
 import {
   readBoolean,
   readEnum,
-  readKeyValues,
+  readKeyValueLines,
   readList,
   readRaw,
   readString,
@@ -11,7 +11,10 @@ import {
   type Env,
 } from '../../shared/src/inputs.js';
 import { resolveInputPath } from '../../shared/src/paths.js';
-import { unknownPlaceholders, PLACEHOLDERS } from './body.js';
+import { findInvisible, shown } from '../../shared/src/text.js';
+import { GITHUB_COMMENT_LIMIT, unknownPlaceholders, PLACEHOLDERS } from './body.js';
+import { findCredential } from './credentials.js';
+import { isLoopback } from './loopback.js';
 
 /** Input names, in step with action.yml. */
 export const INPUT = {
@@ -72,20 +75,18 @@ const SLACK_MEMBER_ID = /^[UW][A-Z0-9]{2,}$/;
  * template and smoke-report files the inputs name.
  */
 export function getInputs(env: Env = process.env): Inputs {
-  const token = readString(INPUT.token, { required: true }, env);
+  refuseCredentials(env);
+  const token = readToken(env);
   const sha = readSha(env);
   const status = readEnum(INPUT.status, STATUSES, 'success', env);
   const environment = readEnvironment(env);
-  const environmentUrl = readUrl(INPUT.environmentUrl, {}, env)?.toString();
-  const image = readString(INPUT.image, {}, env);
-  if (image !== undefined && /\s/.test(image)) {
-    throw new InputError(INPUT.image, `must be one image reference without spaces, got '${image}'`);
-  }
+  const environmentUrl = readEnvironmentUrl(env);
+  const image = readImage(env);
   const taskDefinitionArn = readString(INPUT.taskDefinitionArn, {}, env);
   if (taskDefinitionArn !== undefined && !TASK_DEFINITION.test(taskDefinitionArn)) {
     throw new InputError(
       INPUT.taskDefinitionArn,
-      `is not a task definition revision: '${taskDefinitionArn}'`,
+      `is not a task definition revision: ${shown(taskDefinitionArn)}`,
       'Give the ARN deploy-ecs outputs (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION) or FAMILY:REVISION',
     );
   }
@@ -103,11 +104,7 @@ export function getInputs(env: Env = process.env): Inputs {
     );
   }
   const createDeployment = readBoolean(INPUT.createDeployment, false, env);
-  const slackWebhookUrl = readUrl(
-    INPUT.slackWebhookUrl,
-    { secret: true, example: 'the incoming-webhook URL Slack shows, https://hooks.slack.com/services/...' },
-    env,
-  )?.toString();
+  const slackWebhookUrl = readWebhookUrl(env);
   const slackUserMap = readSlackUserMap(env);
   const failOnNotifyError = readBoolean(INPUT.failOnNotifyError, false, env);
   return {
@@ -138,7 +135,7 @@ function readSha(env: Env): string {
     throw new InputError(INPUT.sha, 'is required outside a workflow run', 'Set it to the commit that was deployed');
   }
   if (!SHA.test(sha)) {
-    throw new InputError(INPUT.sha, `must be a full commit SHA (40 hexadecimal characters), got '${sha}'`);
+    throw new InputError(INPUT.sha, `must be a full commit SHA (40 hexadecimal characters), got ${shown(sha)}`);
   }
   return sha.toLowerCase();
 }
@@ -157,43 +154,223 @@ function eventMergeCommit(env: Env): string | undefined {
   }
 }
 
+/**
+ * Inputs that name or point at something are never a place for a credential: one found there is
+ * refused before anything else is read, without a character of it in the error. (The free text
+ * inputs, `smoke-report` and `template`, are redacted when posted instead; see outgoing.ts.)
+ */
+const NO_CREDENTIALS: readonly string[] = [
+  INPUT.sha,
+  INPUT.status,
+  INPUT.environment,
+  INPUT.environmentUrl,
+  INPUT.image,
+  INPUT.taskDefinitionArn,
+  INPUT.mode,
+  INPUT.mentionAuthor,
+  INPUT.sinceLastDeployment,
+  INPUT.prNumber,
+  INPUT.createDeployment,
+  INPUT.slackUserMap,
+  INPUT.failOnNotifyError,
+];
+
+function refuseCredentials(env: Env): void {
+  for (const name of NO_CREDENTIALS) {
+    const value = env[inputVariable(name)];
+    const kind = value === undefined ? undefined : findCredential(value);
+    if (kind) {
+      throw new InputError(
+        name,
+        `holds what looks like a ${kind} (not shown)`,
+        'A credential never belongs in this input; remove it, and revoke it if the run log is public',
+      );
+    }
+  }
+}
+
+function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+/** Longer than any token GitHub issues (255) with room for GitHub Enterprise Server's. */
+const TOKEN_LIMIT = 2048;
+
+/**
+ * The token goes into an HTTP header as it is: only visible ASCII, no spaces. It is described by
+ * position, never shown, not even in part: a malformed token is still a secret.
+ */
+function readToken(env: Env): string {
+  const token = readString(INPUT.token, { required: true }, env);
+  if (token.length > TOKEN_LIMIT) {
+    throw new InputError(INPUT.token, `is ${token.length} characters long, more than a token can be (${TOKEN_LIMIT})`);
+  }
+  const bad = /[^\x21-\x7e]/.exec(token);
+  if (bad) {
+    throw new InputError(
+      INPUT.token,
+      `has a character a token cannot hold at character ${bad.index + 1} (the value is not shown)`,
+      'Give the token itself: visible ASCII characters, no spaces',
+    );
+  }
+  return token;
+}
+
+/** GitHub's limit for an environment name. */
+const ENVIRONMENT_LIMIT = 255;
+
 function readEnvironment(env: Env): string {
   const environment = readString(INPUT.environment, { fallback: 'production' }, env) as string;
-  if (environment.length > 255 || /[\r\n]/.test(environment)) {
-    throw new InputError(INPUT.environment, 'must be one line of at most 255 characters');
+  const length = Array.from(environment).length;
+  if (length > ENVIRONMENT_LIMIT) {
+    throw new InputError(
+      INPUT.environment,
+      `is ${length} characters long; GitHub allows at most ${ENVIRONMENT_LIMIT}`,
+      'Give the name of the environment',
+    );
   }
   return environment;
+}
+
+/** A URL shown in the comment, the deployment status and Slack. */
+const URL_LIMIT = 2048;
+
+function readEnvironmentUrl(env: Env): string | undefined {
+  const url = readUrl(INPUT.environmentUrl, {}, env);
+  if (url === undefined) return undefined;
+  if (url.username || url.password) {
+    throw new InputError(
+      INPUT.environmentUrl,
+      'holds a user name or password (not shown); it would be posted where everyone can read it',
+      'Give the URL without credentials',
+    );
+  }
+  const text = url.toString();
+  if (text.length > URL_LIMIT) {
+    throw new InputError(INPUT.environmentUrl, `is ${text.length} characters long; at most ${URL_LIMIT} are allowed`);
+  }
+  return text;
+}
+
+/** An image reference: registry, repository, tag or digest (Docker's grammar, loosely). */
+const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
+const IMAGE_LIMIT = 512;
+
+function readImage(env: Env): string | undefined {
+  const image = readString(INPUT.image, {}, env);
+  if (image === undefined) return undefined;
+  if (image.length > IMAGE_LIMIT) {
+    throw new InputError(
+      INPUT.image,
+      `is ${image.length} characters long; an image reference has at most ${IMAGE_LIMIT}`,
+    );
+  }
+  if (!IMAGE.test(image)) {
+    throw new InputError(
+      INPUT.image,
+      `must be one image reference (letters, digits and . _ - / : @), got ${shown(image)}`,
+      'Give REGISTRY/REPOSITORY:TAG or REGISTRY/REPOSITORY@sha256:DIGEST',
+    );
+  }
+  return image;
+}
+
+/**
+ * The webhook URL is a secret from its first character: whatever is wrong with it is said without
+ * any of it (not its scheme, not its host). It must be https (Slack's are), except on this machine,
+ * where the tests' receiver listens.
+ */
+function readWebhookUrl(env: Env): string | undefined {
+  const value = readString(INPUT.slackWebhookUrl, {}, env);
+  if (value === undefined) return undefined;
+  const fix = 'Give the incoming-webhook URL Slack shows, https://hooks.slack.com/services/..., through a secret';
+  if (value.length > URL_LIMIT) {
+    throw new InputError(INPUT.slackWebhookUrl, `is longer than ${URL_LIMIT} characters (not shown)`, fix);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(INPUT.slackWebhookUrl, 'is not a valid URL (not shown, as it is a secret)', fix);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(value))) {
+    throw new InputError(INPUT.slackWebhookUrl, 'must be an https URL (not shown, as it is a secret)', fix);
+  }
+  if (url.username || url.password) {
+    throw new InputError(INPUT.slackWebhookUrl, 'holds a user name or password (not shown)', fix);
+  }
+  return url.toString();
 }
 
 function readPullNumbers(env: Env): number[] {
   const numbers = readList(INPUT.prNumber, env).map((item) => {
     const match = /^#?(\d{1,9})$/.exec(item);
     if (!match || Number(match[1]) === 0) {
-      throw new InputError(INPUT.prNumber, `must be pull request numbers, got '${item}'`, 'Write them like 12, 15');
+      throw new InputError(
+        INPUT.prNumber,
+        `must be pull request numbers, got ${shown(item)}`,
+        'Write them like 12, 15',
+      );
     }
     return Number(match[1]);
   });
   return [...new Set(numbers)];
 }
 
+/** The most a file input may hold: a step output's limit, which is what smoke-test's report fits in. */
+export const FILE_LIMIT_BYTES = 1024 * 1024;
+
 /**
  * A value that is inline text, or one line naming a file (by the extension given, or any extension
- * for templates) whose text is read. A named file that cannot be read is an input error, not text.
+ * for templates) whose text is read. The file must lie inside the workspace or RUNNER_TEMP (symbolic
+ * links followed), hold at most `FILE_LIMIT_BYTES` of text and no invisible characters, as an inline
+ * value must not either. A named file that cannot be read is an input error, not text.
  */
 function readMarkdownOrFile(name: string, env: Env, filePattern: RegExp): string | undefined {
   const value = readRaw(name, env);
   if (value === undefined) return undefined;
   if (value.includes('\n') || value.includes('{{') || !filePattern.test(value)) return value;
   const path = resolveInputPath(name, value, env);
+  const text = readLimited(name, path);
+  const invisible = findInvisible(text);
+  if (invisible) {
+    throw new InputError(
+      name,
+      `names a file with ${invisible.description} at character ${invisible.position}`,
+      'Remove it; such characters change how a text reads without being seen',
+    );
+  }
+  return text;
+}
+
+function readLimited(name: string, path: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      throw new InputError(name, 'names something that is not a file (a folder?)', 'Give the path of a file');
+    }
+    if (stat.size > FILE_LIMIT_BYTES) {
+      throw new InputError(
+        name,
+        `names a file of ${stat.size} bytes; at most ${FILE_LIMIT_BYTES} are read`,
+        'Give a shorter file (the comment keeps only its first 65,536 characters anyway)',
+      );
+    }
+    const buffer = Buffer.alloc(stat.size);
+    const read = stat.size === 0 ? 0 : readSync(fd, buffer, 0, stat.size, 0);
+    return buffer.subarray(0, read).toString('utf8');
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new InputError(
       name,
-      `names a file that cannot be read: ${path} (${code})`,
+      `names a file that cannot be read (${code})`,
       'Check the path; it is relative to the workspace',
     );
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -202,11 +379,19 @@ function readTemplate(env: Env): string | undefined {
   const template = readMarkdownOrFile(INPUT.template, env, /^[^\s]+\.[A-Za-z0-9]{1,10}$/);
   if (template === undefined) return undefined;
   if (template.trim() === '') throw new InputError(INPUT.template, 'is empty');
-  const unknown = unknownPlaceholders(template);
-  if (unknown.length > 0) {
+  if (template.length > GITHUB_COMMENT_LIMIT) {
     throw new InputError(
       INPUT.template,
-      `has unknown placeholders ${unknown.map((name) => `{{${name}}}`).join(', ')}`,
+      `is ${template.length} characters long; a comment holds at most ${GITHUB_COMMENT_LIMIT}`,
+      'Shorten the template',
+    );
+  }
+  const unknown = unknownPlaceholders(template);
+  if (unknown.length > 0) {
+    const listed = unknown.slice(0, 5).map((name) => `{{${name.length > 40 ? `${name.slice(0, 40)}…` : name}}}`);
+    throw new InputError(
+      INPUT.template,
+      `has unknown placeholders ${listed.join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`,
       `Use ${PLACEHOLDERS.map((name) => `{{${name}}}`).join(', ')}`,
     );
   }
@@ -214,16 +399,16 @@ function readTemplate(env: Env): string | undefined {
 }
 
 function readSlackUserMap(env: Env): Map<string, string> {
-  const pairs = readKeyValues(INPUT.slackUserMap, env, {
+  const pairs = readKeyValueLines(INPUT.slackUserMap, env, {
     keyPattern: GITHUB_LOGIN,
     keyDescription: 'Keys are GitHub logins: one github-login=SLACK_MEMBER_ID a line',
   });
   const map = new Map<string, string>();
-  for (const [login, member] of pairs) {
+  for (const { key: login, value: member, line } of pairs) {
     if (!SLACK_MEMBER_ID.test(member)) {
       throw new InputError(
         INPUT.slackUserMap,
-        `maps '${login}' to '${member}', which is not a Slack member ID`,
+        `maps '${login}' on line ${line} to something that is not a Slack member ID (not shown)`,
         'A member ID looks like U024BE7LH (Slack: profile, ⋮, Copy member ID)',
       );
     }

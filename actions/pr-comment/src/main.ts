@@ -1,27 +1,42 @@
 import * as core from '@actions/core';
 import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
 import { readRunContext, runUrl } from '../../shared/src/context.js';
+import { setOutputs } from '../../shared/src/outputs.js';
 import { appendSummary } from '../../shared/src/summary.js';
-import { commentBody } from './body.js';
-import { publishComment, type PublishedComment } from './comments.js';
+import { commentBody, readNotified } from './body.js';
+import { findMarkedComment, writeComment, type MarkedComment, type PublishedComment } from './comments.js';
 import { recordDeployment } from './deployment.js';
 import { createOctokit, TokenRefused } from './github.js';
 import type { Inputs } from './inputs.js';
+import { Outgoing } from './outgoing.js';
 import { deployedBranch, findShippedPulls, type ShippedPull } from './pulls.js';
 import { postToSlack, slackMessage } from './slack.js';
 import { summaryMarkdown } from './summary.js';
 
 export async function main(inputs: Inputs): Promise<void> {
-  core.setSecret(inputs.token);
-  if (inputs.slackWebhookUrl) core.setSecret(inputs.slackWebhookUrl);
+  // The one gate for everything that leaves (outgoing.ts); the runner masks the log as well.
+  const outgoing = new Outgoing([inputs.token, inputs.slackWebhookUrl]);
+  for (const form of outgoing.masks()) core.setSecret(form);
+  try {
+    await ship(inputs, outgoing);
+  } catch (error) {
+    throw new ActionFailure(outgoing.clean(errorMessage(error)));
+  }
+}
 
+async function ship(inputs: Inputs, outgoing: Outgoing): Promise<void> {
+  const say = {
+    info: (message: string) => core.info(outgoing.clean(message)),
+    warning: (message: string) => core.warning(outgoing.clean(message)),
+    error: (message: string) => core.error(outgoing.clean(message)),
+  };
   const context = readRunContext();
   if (!context.repository.owner || !context.repository.repo) {
     throw new ActionFailure('GITHUB_REPOSITORY is not set: pr-comment runs inside a GitHub Actions workflow');
   }
   const repo = { owner: context.repository.owner, repo: context.repository.repo };
   const logUrl = runUrl(context);
-  const octokit = await createOctokit(inputs.token, { apiUrl: context.apiUrl || 'https://api.github.com' });
+  const octokit = await createOctokit(inputs.token, { apiUrl: context.apiUrl || 'https://api.github.com', outgoing });
 
   const found = await core.group('Finding the pull requests that shipped', async () => {
     const result = await findShippedPulls(octokit, repo, {
@@ -32,8 +47,8 @@ export async function main(inputs: Inputs): Promise<void> {
       environment: inputs.environment,
       eventPayload: context.payload,
     });
-    for (const warning of result.warnings) core.warning(warning);
-    core.info(
+    for (const warning of result.warnings) say.warning(warning);
+    say.info(
       result.pulls.length === 0
         ? `No merged pull request ${result.how}`
         : `${result.pulls.map((pull) => `#${pull.number}`).join(', ')}: ${result.how}`,
@@ -42,6 +57,7 @@ export async function main(inputs: Inputs): Promise<void> {
   });
 
   let deploymentId: number | undefined;
+  let deploymentUnchanged = false;
   if (inputs.createDeployment) {
     deploymentId = await core.group(`Recording the deployment to ${inputs.environment}`, async () => {
       const deployment = await recordDeployment(octokit, repo, {
@@ -56,18 +72,90 @@ export async function main(inputs: Inputs): Promise<void> {
           ...(inputs.taskDefinitionArn ? { taskDefinitionArn: inputs.taskDefinitionArn } : {}),
         },
       });
-      core.info(
-        `Deployment ${deployment.id} ${deployment.reused ? '(reused)' : '(created)'} is now '${inputs.status}'`,
+      say.info(
+        deployment.statusAdded
+          ? `Deployment ${deployment.id} ${deployment.reused ? '(reused)' : '(created)'} is now '${inputs.status}'`
+          : `Deployment ${deployment.id} is '${inputs.status}' already; no status added`,
       );
+      deploymentUnchanged = !deployment.statusAdded;
       return deployment.id;
     });
   }
 
-  const published: { pull: ShippedPull; comment: PublishedComment }[] = [];
+  // First every pull request's earlier comment (each holds the record of what Slack was told),
+  // then Slack, then the comments, which record what Slack has now been told.
   const failed: number[] = [];
+  const earlier = new Map<number, MarkedComment | undefined>();
+  const commentable: ShippedPull[] = [];
   if (found.pulls.length > 0) {
-    await core.group(`Commenting on ${found.pulls.map((pull) => `#${pull.number}`).join(', ')}`, async () => {
+    await core.group(`Reading the comments of ${found.pulls.map((pull) => `#${pull.number}`).join(', ')}`, async () => {
       for (const pull of found.pulls) {
+        try {
+          if (inputs.mode !== 'create') {
+            earlier.set(pull.number, await findMarkedComment(octokit, repo, pull.number, inputs.environment));
+          }
+          commentable.push(pull);
+        } catch (error) {
+          if (error instanceof TokenRefused) throw error;
+          say.error(errorMessage(error));
+          failed.push(pull.number);
+        }
+      }
+    });
+  }
+
+  const state = `${inputs.sha}:${inputs.status}`;
+  let slackOutcome: string | undefined;
+  let slackFailure: string | undefined;
+  let notified = false;
+  if (inputs.slackWebhookUrl) {
+    const webhookUrl = inputs.slackWebhookUrl;
+    slackOutcome = await core.group('Notifying Slack', async () => {
+      const told = [...earlier.entries()].find(([, comment]) => readNotified(comment?.body) === state);
+      if (told) {
+        say.info(
+          `Slack was told that ${inputs.sha.slice(0, 7)} is '${inputs.status}' in ${inputs.environment} already (recorded in the comment on #${told[0]}); nothing posted`,
+        );
+        return 'already told (nothing changed since)';
+      }
+      // No comment to keep the record in (no pull request, or mode: create): the deployment's
+      // statuses are the record, and a status this run did not need to add is no change of state.
+      if (earlier.size === 0 && deploymentUnchanged) {
+        say.info(
+          `Deployment ${deploymentId} already said '${inputs.status}' for ${inputs.sha.slice(0, 7)}: no change of state, nothing posted to Slack`,
+        );
+        return 'already told (the deployment already had this status)';
+      }
+      const message = slackMessage({
+        status: inputs.status,
+        environment: inputs.environment,
+        environmentUrl: inputs.environmentUrl,
+        repository: context.repository.fullName,
+        serverUrl: context.serverUrl,
+        sha: inputs.sha,
+        runUrl: logUrl,
+        runNumber: context.runNumber,
+        pulls: found.pulls,
+        userMap: inputs.slackUserMap,
+      });
+      try {
+        await postToSlack(webhookUrl, message, { outgoing });
+        notified = true;
+        say.info('Slack message posted');
+        return 'posted';
+      } catch (error) {
+        if (inputs.failOnNotifyError) slackFailure = errorMessage(error);
+        else say.warning(`${errorMessage(error)} (the step goes on: set fail-on-notify-error: true to fail it)`);
+        return `not posted: ${errorMessage(error)}`;
+      }
+    });
+  }
+
+  const published: { pull: ShippedPull; comment: PublishedComment }[] = [];
+  if (commentable.length > 0) {
+    await core.group(`Commenting on ${commentable.map((pull) => `#${pull.number}`).join(', ')}`, async () => {
+      for (const pull of commentable) {
+        const existing = earlier.get(pull.number);
         const body = commentBody(
           {
             status: inputs.status,
@@ -85,72 +173,49 @@ export async function main(inputs: Inputs): Promise<void> {
             mentionAuthor: inputs.mentionAuthor,
           },
           inputs.template,
+          {
+            redact: (text) => outgoing.scan(text),
+            // What Slack has been told: now this state, or whatever the comment recorded before.
+            notified: notified ? state : readNotified(existing?.body),
+          },
         );
         try {
-          const comment = await publishComment(octokit, repo, {
-            number: pull.number,
-            body,
-            environment: inputs.environment,
-            mode: inputs.mode,
-          });
-          core.info(`#${pull.number}: comment ${comment.id} ${comment.outcome} (${comment.url})`);
+          const comment = await writeComment(octokit, repo, { number: pull.number, body, mode: inputs.mode, existing });
+          say.info(`#${pull.number}: comment ${comment.id} ${comment.outcome} (${comment.url})`);
           published.push({ pull, comment });
         } catch (error) {
           // One pull request's problem (locked, deleted) must not keep the others from being told;
           // a refused token would refuse them all, so it stops the run.
           if (error instanceof TokenRefused) throw error;
-          core.error(errorMessage(error));
+          say.error(errorMessage(error));
           failed.push(pull.number);
         }
       }
     });
   }
 
-  // Set before Slack is tried: the comments and the deployment exist even if the notification fails.
-  core.setOutput('pr-numbers', published.map(({ pull }) => pull.number).join(','));
-  core.setOutput('comment-ids', published.map(({ comment }) => comment.id).join(','));
-  core.setOutput('comment-urls', published.map(({ comment }) => comment.url).join(','));
-  core.setOutput('deployment-id', deploymentId === undefined ? '' : String(deploymentId));
-
-  let slackOutcome: string | undefined;
-  let slackFailure: string | undefined;
-  if (inputs.slackWebhookUrl) {
-    const webhookUrl = inputs.slackWebhookUrl;
-    slackOutcome = await core.group('Notifying Slack', async () => {
-      const message = slackMessage({
-        status: inputs.status,
-        environment: inputs.environment,
-        environmentUrl: inputs.environmentUrl,
-        repository: context.repository.fullName,
-        serverUrl: context.serverUrl,
-        sha: inputs.sha,
-        runUrl: logUrl,
-        runNumber: context.runNumber,
-        pulls: found.pulls,
-        userMap: inputs.slackUserMap,
-      });
-      try {
-        await postToSlack(webhookUrl, message);
-        core.info('Slack message posted');
-        return 'posted';
-      } catch (error) {
-        if (inputs.failOnNotifyError) slackFailure = errorMessage(error);
-        else core.warning(`${errorMessage(error)} (the step goes on: set fail-on-notify-error: true to fail it)`);
-        return `not posted: ${errorMessage(error)}`;
-      }
-    });
-  }
+  setOutputs(
+    outgoing.deep({
+      'pr-numbers': published.map(({ pull }) => pull.number).join(','),
+      'comment-ids': published.map(({ comment }) => comment.id).join(','),
+      'comment-urls': published.map(({ comment }) => comment.url).join(','),
+      'deployment-id': deploymentId === undefined ? '' : String(deploymentId),
+    }),
+  );
 
   await appendSummary(
-    summaryMarkdown({
-      environment: inputs.environment,
-      status: inputs.status,
-      how: found.how,
-      published,
-      failed,
-      deploymentId,
-      slackOutcome,
-    }),
+    outgoing.clean(
+      summaryMarkdown({
+        environment: inputs.environment,
+        status: inputs.status,
+        how: found.how,
+        published,
+        failed,
+        deploymentId,
+        slackOutcome,
+        redacted: outgoing.redacted,
+      }),
+    ),
   );
   if (failed.length > 0) {
     throw new ActionFailure(

@@ -12,6 +12,8 @@ export function summaryMarkdown(facts: {
   failed?: readonly number[];
   deploymentId?: number;
   slackOutcome?: string;
+  /** Something that looked like a credential was removed from what the step posted. */
+  redacted?: boolean;
 }): string {
   const rows = facts.published.map(({ pull, comment }) => [
     link(`#${pull.number}`, pull.url),
@@ -29,5 +31,8 @@ export function summaryMarkdown(facts: {
       : '',
     facts.deploymentId !== undefined ? `GitHub deployment: ${facts.deploymentId}` : '',
     facts.slackOutcome !== undefined ? `Slack: ${facts.slackOutcome}` : '',
+    facts.redacted
+      ? 'Something that looked like a credential was replaced with `***` in what this step posted and stored.'
+      : '',
   );
 }

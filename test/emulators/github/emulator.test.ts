@@ -203,6 +203,21 @@ describe("GitHub's OpenAPI description", () => {
     expect(github.problems()).toEqual([]);
   });
 
+  test("deleting a deployment follows GitHub's rule: only an inactive one while there are several", async () => {
+    const head = github.state.branchHead(REPOSITORY);
+    const live = github.state.createDeployment(REPOSITORY, { sha: head, statuses: ['success'] });
+    const never = github.state.createDeployment(REPOSITORY, { sha: head });
+    const refused = await api(`/repos/${REPOSITORY}/deployments/${live.id}`, { method: 'DELETE' });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused.body)).toContain('We cannot delete an active deployment');
+    expect((await api(`/repos/${REPOSITORY}/deployments/${never.id}`, { method: 'DELETE' })).status).toBe(204);
+    // Now the only one: deleted whatever its status.
+    expect((await api(`/repos/${REPOSITORY}/deployments/${live.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(github.state.deployments(REPOSITORY)).toEqual([]);
+    expect((await api(`/repos/${REPOSITORY}/deployments/${live.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect(github.problems()).toEqual([]);
+  });
+
   test('a path the emulator does not serve is a recorded 404', async () => {
     const response = await api(`/repos/${REPOSITORY}/releases`);
     expect(response.status).toBe(404);

@@ -370,6 +370,28 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
       },
     },
     {
+      method: 'DELETE',
+      path: '/repos/{owner}/{repo}/deployments/{deployment_id}',
+      permissions: [write('deployments')],
+      handle: (request) => {
+        const repo = repoOf(request.params);
+        const deployment = state.deployment(Number(request.params.deployment_id));
+        if (!repo || !deployment || deployment.repository !== repo.fullName) return notFound();
+        // GitHub: with more than one deployment in the repository, only an inactive one can be
+        // deleted. One whose latest status is success (or still on its way) is active; one with no
+        // status never was.
+        const latest = deployment.statuses.at(-1)?.state;
+        const active = latest !== undefined && ['success', 'in_progress', 'queued', 'pending'].includes(latest);
+        if (active && state.deployments(repo.fullName).length > 1) {
+          return unprocessable(
+            'We cannot delete an active deployment unless it is the only deployment in a given environment.',
+          );
+        }
+        state.deleteDeployment(deployment.id);
+        return { status: 204, body: undefined };
+      },
+    },
+    {
       method: 'GET',
       path: '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
       permissions: [read('deployments')],

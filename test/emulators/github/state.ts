@@ -366,6 +366,10 @@ export class GitHubState {
     return record;
   }
 
+  deleteDeployment(id: number): boolean {
+    return this.deploymentsById.delete(id);
+  }
+
   // ---- reading ----
 
   repository(fullName: string): RepositoryRecord | undefined {
