@@ -1,6 +1,7 @@
 import type { ECRClient, Repository } from '@aws-sdk/client-ecr';
 import { explainAwsError } from '../../shared/src/aws-errors.js';
 import { ActionFailure } from '../../shared/src/errors.js';
+import { shown } from '../../shared/src/text.js';
 
 /**
  * What the action asks of ECR, on top of the SDK: credentials for the registry, the repository
@@ -184,7 +185,7 @@ export class EcrRegistry {
       const failure = answer.failures?.[0];
       if (!failure || failure.failureCode === 'ImageNotFound') return undefined;
       throw new ActionFailure(
-        `ECR could not read image ${describeReference(reference)} of '${repository}': ${failure.failureReason ?? failure.failureCode}`,
+        `ECR could not read image ${describeReference(reference)} of '${repository}': ${shown(failure.failureReason ?? failure.failureCode ?? 'no reason given', 300)}`,
       );
     }
     return {
