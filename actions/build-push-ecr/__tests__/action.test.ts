@@ -615,6 +615,27 @@ describe('promote mode', () => {
     },
   );
 
+  withRegistry(
+    'a PutImage whose answer was lost after ECR applied it: the retry meets the tag in place, reported moved, not failed',
+    async () => {
+      await createRepository('web');
+      const staged = await pushImage('web', 'candidate');
+      emulator.setScenario({ ecr: { putImageAnswerLost: ['production'] } });
+      const result = await run({ repository: 'web', 'source-tag': 'candidate', tags: 'production' });
+      emulator.setScenario({});
+      expect(result.errors).toEqual([]);
+      expect(result.exitCode).toBe(0);
+      expect(JSON.parse(result.outputs['tag-results'])).toEqual([{ tag: 'production', result: 'moved' }]);
+      expect(
+        emulator.calls({ service: 'ecr', operation: 'PutImage' }).map((call) => [call.status, call.errorType]),
+      ).toEqual([
+        [500, 'ServerException'],
+        [400, 'ImageAlreadyExistsException'],
+      ]);
+      expect(result.outputs.digest).toBe(staged.digest);
+    },
+  );
+
   withRegistry('a source that is missing still leaves a summary saying why the promote failed', async () => {
     await createRepository('web');
     const result = await run({ repository: 'web', 'source-tag': 'missing', tags: 'production' });

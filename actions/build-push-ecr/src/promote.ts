@@ -59,10 +59,11 @@ export async function retag({
       outcome = { tag, result: 'already-there' };
     } else {
       try {
-        const result = await ecr.tag(repository, image, tag);
-        // `unchanged` here: another run moved it since the read above, or the SDK retried a
-        // PutImage whose answer was lost after ECR applied it. Either way it is there now.
-        outcome = result === 'unchanged' ? { tag, result: 'already-there' } : { tag, result: 'moved', previous };
+        // `unchanged` here means the SDK retried a PutImage whose answer was lost after ECR had
+        // applied it, or another run moved the tag since the read above: it did not point at the
+        // image when this promote began, and does now, so it moved.
+        await ecr.tag(repository, image, tag);
+        outcome = { tag, result: 'moved', previous };
       } catch (error) {
         outcome = failedOutcome(tag, error, previous);
       }

@@ -44,6 +44,11 @@ export interface EcrScenario {
    * did a moment earlier) and answers RepositoryAlreadyExistsException, as ECR answers the loser.
    */
   createRepositoryRace?: boolean;
+  /**
+   * Tags whose first PutImage is applied and then answered with a 500, as when the answer is lost
+   * after ECR applied the call: the SDK's retry then meets ImageAlreadyExistsException.
+   */
+  putImageAnswerLost?: string[];
 }
 
 function ecrScenario(scenario: unknown): EcrScenario {
@@ -84,6 +89,8 @@ export function createEcrService(
 ): EcrService {
   const tokenTtlMs = options.tokenTtlMs ?? TOKEN_TTL_MS;
   const repositories = new Map<string, Repository>();
+  /** Tags whose answer `putImageAnswerLost` has already lost once (cleared by reset). */
+  const lostAnswers = new Set<string>();
   /** Issued registry passwords and when they expire (emulator clock, ms). */
   const passwords = new Map<string, number>();
   let registryPromise: Promise<RunningRegistry> | undefined = options.registry
@@ -363,6 +370,11 @@ export function createEcrService(
       }
       await registryClient.putManifest(repository.name, tag ?? digest, manifestBody, mediaType);
       if (!repository.pushedAt.has(digest)) repository.pushedAt.set(digest, context.now());
+      const lost = ecrScenario(environment.scenario?.()).putImageAnswerLost ?? [];
+      if (tag !== undefined && lost.includes(tag) && !lostAnswers.has(tag)) {
+        lostAnswers.add(tag);
+        throw new AwsServiceError('ServerException', 'The answer was lost after the image was put.', 500);
+      }
       return {
         image: {
           registryId: context.accountId,
@@ -535,6 +547,7 @@ export function createEcrService(
     reset() {
       repositories.clear();
       passwords.clear();
+      lostAnswers.clear();
       if (registryPromise) {
         void registryPromise.then(
           (running) => new RegistryClient(running.url, running.storageDir).wipe(),
