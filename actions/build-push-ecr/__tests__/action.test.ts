@@ -636,6 +636,29 @@ describe('promote mode', () => {
     },
   );
 
+  withRegistry(
+    'an error from ECR is text: its name and message reach the log, summary and output cut and without markup',
+    async () => {
+      await createRepository('web');
+      await pushImage('web', 'candidate');
+      const message = `<img src=x onerror=alert(1)> ${'m'.repeat(2000)}`;
+      emulator.setScenario({
+        ecr: { putImageFailures: [{ tag: 'production', type: 'Odd Name<b>', message, status: 400 }] },
+      });
+      const result = await run({ repository: 'web', 'source-tag': 'candidate', tags: 'production' });
+      emulator.setScenario({});
+      expect(result.exitCode).toBe(1);
+      const [outcome] = JSON.parse(result.outputs['tag-results']) as { errorName: string; error: string }[];
+      expect(outcome.errorName).toBe('Odd?Name?b?');
+      expect(outcome.error).toContain('(1429 more characters not shown)');
+      expect(result.summary).not.toContain('<img');
+      expect(result.summary).toContain('&lt;img src=x onerror=alert(1)&gt;');
+      for (const text of [result.stdout, result.summary, result.outputs['tag-results']]) {
+        expect(text).not.toContain(message);
+      }
+    },
+  );
+
   withRegistry('a source that is missing still leaves a summary saying why the promote failed', async () => {
     await createRepository('web');
     const result = await run({ repository: 'web', 'source-tag': 'missing', tags: 'production' });

@@ -273,6 +273,16 @@ const cases: Record<string, HostileCase> = {
     inputs: { repository: 'web', 'build-args': 'NPM_TOKEN=npm_abc\u001b[8mhidden-from-the-log' },
     message: 'has U+001B ESCAPE',
   },
+  'build-args: 101 arguments': {
+    names: 'build-args',
+    inputs: { repository: 'web', 'build-args': Array.from({ length: 101 }, (_, i) => `ARG_${i}=value`).join('\n') },
+    message: 'has 101 lines; at most 100 are allowed',
+  },
+  'secret-files: 101 files': {
+    names: 'secret-files',
+    inputs: { repository: 'web', 'secret-files': Array.from({ length: 101 }, (_, i) => `s${i}=Dockerfile`).join('\n') },
+    message: 'has 101 lines; at most 100 are allowed',
+  },
   'secrets: an id with a comma (it would split the --secret record)': {
     names: 'secrets',
     inputs: { repository: 'web', secrets: `npm,src=/etc/passwd${'x'.repeat(80)}=s3cr3t-value` },

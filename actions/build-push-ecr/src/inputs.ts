@@ -123,6 +123,8 @@ const MAX_LABELS = 100;
  * list is 128 KiB or more (MAX_ARG_STRLEN): a build argument or a secret value travels as one.
  */
 const MAX_ENV_STRING_BYTES = 128 * 1024 - 1;
+/** Build arguments, secrets, secret files: each list at most this long (the log names them). */
+const MAX_PAIRS = 100;
 /**
  * A secret id: what `RUN --mount=type=secret,id=<id>` names and the file name under /run/secrets.
  * No `/` (it would be a path below /run/secrets) and none of the `,` `"` `=` that the CSV of
@@ -342,7 +344,11 @@ function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
   // readKeyValues never echoes a line, a key or a value in its errors; nor may anything here.
   const secrets = sizedPairs(INPUT.secrets, readKeyValueLines(INPUT.secrets, env, options));
   // Line by line, as readKeyValues would keep them: a later line for the same id wins.
-  const named = new Map(readKeyValueLines(INPUT.secretFiles, env, options).map((entry) => [entry.key, entry]));
+  const lines = readKeyValueLines(INPUT.secretFiles, env, options);
+  if (lines.length > MAX_PAIRS) {
+    throw new InputError(INPUT.secretFiles, `has ${lines.length} lines; at most ${MAX_PAIRS} are allowed`);
+  }
+  const named = new Map(lines.map((entry) => [entry.key, entry]));
   const secretFiles = new Map<string, string>();
   for (const { key: id, value: given, line } of named.values()) {
     // Not even the path: a value put in secret-files by mistake (meant for secrets) would be shown.
@@ -392,6 +398,9 @@ function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
  * the same key wins, as in a shell.
  */
 function sizedPairs(name: string, pairs: { key: string; value: string; line: number }[]): Map<string, string> {
+  if (pairs.length > MAX_PAIRS) {
+    throw new InputError(name, `has ${pairs.length} lines; at most ${MAX_PAIRS} are allowed`);
+  }
   for (const { key, value, line } of pairs) {
     const bytes = Buffer.byteLength(key) + 1 + Buffer.byteLength(value);
     if (bytes > MAX_ENV_STRING_BYTES) {

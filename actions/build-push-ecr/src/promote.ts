@@ -75,8 +75,9 @@ export async function retag({
 }
 
 function failedOutcome(tag: string, error: unknown, previous: string | undefined): TagOutcome {
-  const errorName =
-    error instanceof AwsAccessError ? error.awsErrorName : error instanceof Error ? error.name : 'Error';
+  const given = error instanceof AwsAccessError ? error.awsErrorName : error instanceof Error ? error.name : 'Error';
+  // The name comes from the server's answer: only what an AWS error name holds reaches the log.
+  const errorName = given.replace(/[^A-Za-z0-9._:-]/g, '?').slice(0, 100) || 'Error';
   const message = shown(errorMessage(error), ERROR_CHARACTERS);
   const fix =
     errorName === 'ImageTagAlreadyExistsException'
