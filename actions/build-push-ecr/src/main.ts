@@ -7,7 +7,7 @@ import * as docker from './docker.js';
 import { EcrRegistry, describeReference, type ImageDetail, type RegistryLogin, type RepositoryInfo } from './ecr.js';
 import { INPUT, type BuildInputs, type Inputs, type PromoteInputs } from './inputs.js';
 import { imageLabels } from './labels.js';
-import { outcomesJson, retag, type TagOutcome } from './promote.js';
+import { outcomesJson, retag, taggingFailure, type TagOutcome } from './promote.js';
 import { renderReport, type BuildReport } from './report.js';
 import { STATE } from './state.js';
 
@@ -78,20 +78,6 @@ async function reportFailure(error: unknown, partial: BuildReport): Promise<neve
   throw error;
 }
 
-function taggingError(repository: string, digest: string, outcomes: readonly TagOutcome[]): string | undefined {
-  const failed = outcomes.filter((outcome) => outcome.result === 'failed');
-  if (failed.length === 0) return undefined;
-  const done = outcomes.filter((outcome) => outcome.result !== 'failed').map((outcome) => outcome.tag);
-  const first = failed[0];
-  return `Could not point ${failed.length} of ${outcomes.length} tag(s) of '${repository}' at ${digest}: ${failed
-    .map((outcome) => `'${outcome.tag}'`)
-    .join(
-      ', ',
-    )} (first: ${first.result === 'failed' ? `${first.operation} ${first.errorName}: ${first.error}` : ''}). ${
-    done.length > 0 ? `${done.length} other tag(s) point at it now. ` : ''
-  }A rerun finishes the job: tags already on the image are left as they are (see the step summary for each tag)`;
-}
-
 async function repositoryFor(ecr: EcrRegistry, inputs: Inputs): Promise<RepositoryInfo> {
   return core.group(`Repository ${inputs.repository}`, async () => {
     const repository = await ecr.repository(inputs.repository, {
@@ -145,7 +131,7 @@ async function promote(ecr: EcrRegistry, inputs: Inputs, mode: PromoteInputs, re
       tagResults: copied.results,
       durations: { promoteMs: Date.now() - started },
     };
-    const failure = taggingError(inputs.repository, copied.digest, copied.results);
+    const failure = taggingFailure(inputs.repository, copied.digest, copied.results);
     if (failure) throw new TaggingFailure(failure, { ...report, error: failure });
     const detail = await ecr.findImage(inputs.repository, { digest: copied.digest });
     return { ...report, sizeBytes: detail?.sizeBytes };
@@ -310,7 +296,7 @@ async function skip(ecr: EcrRegistry, inputs: Inputs, registry: string, existing
     const results = inputs.tags.map(
       (tag): TagOutcome => copied.results.find((entry) => entry.tag === tag) ?? { tag, result: 'already-there' },
     );
-    const failure = taggingError(inputs.repository, existing.digest, results);
+    const failure = taggingFailure(inputs.repository, existing.digest, results);
     if (failure) throw new TaggingFailure(failure, { ...report, tagResults: results, error: failure });
     return { ...report, tagResults: results };
   } catch (error) {

@@ -30,6 +30,11 @@ export type TagOutcome =
       error: string;
     };
 
+type FailedOutcome = Extract<TagOutcome, { result: 'failed' }>;
+
+/** How many failed tags the error names before it says how many more there are. */
+const NAMED_FAILURES = 10;
+
 /** How much of an AWS error message a tag's outcome keeps (it goes to the log, summary and an output). */
 const ERROR_CHARACTERS = 600;
 
@@ -96,6 +101,26 @@ export function describeOutcome(outcome: TagOutcome, digest: string): string {
     case 'failed':
       return `${outcome.tag}: failed: ${outcome.operation} ${outcome.errorName}: ${outcome.error}`;
   }
+}
+
+/**
+ * The one error for a run in which some tags failed, or undefined when none did: which tags, the
+ * first one's reason, and that a rerun finishes the job.
+ */
+export function taggingFailure(
+  repository: string,
+  digest: string,
+  outcomes: readonly TagOutcome[],
+): string | undefined {
+  const failed = outcomes.filter((outcome): outcome is FailedOutcome => outcome.result === 'failed');
+  if (failed.length === 0) return undefined;
+  const named = failed.slice(0, NAMED_FAILURES).map((outcome) => `'${outcome.tag}'`);
+  if (failed.length > NAMED_FAILURES) named.push(`and ${failed.length - NAMED_FAILURES} more`);
+  const [first] = failed;
+  const done = outcomes.length - failed.length;
+  return `Could not point ${failed.length} of ${outcomes.length} tag(s) of '${repository}' at ${digest}: ${named.join(', ')} (first: ${first.operation} ${first.errorName}: ${first.error}). ${
+    done > 0 ? `${done} other tag(s) point at it now. ` : ''
+  }A rerun finishes the job: tags already on the image are left as they are (see the step summary for each tag)`;
 }
 
 /** The `tag-results` output: one object a tag, in input order. */
