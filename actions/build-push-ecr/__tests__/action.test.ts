@@ -205,6 +205,7 @@ describe('build and push', () => {
         digest,
         tags: `${DEFAULT_SHA}\nmain`,
         skipped: 'false',
+        'tag-results': '',
       });
 
       // The password: masked (both forms), on login's stdin, and in no argv and no output.
@@ -432,7 +433,32 @@ describe('skip-if-exists', () => {
     const puts = emulator.calls({ service: 'ecr', operation: 'PutImage' });
     expect(puts.map((call) => (call.request as { imageTag: string }).imageTag)).toEqual(['latest']);
     expect(result.summary).toContain('build skipped');
+    expect(JSON.parse(result.outputs['tag-results'])).toEqual([
+      { tag: DEFAULT_SHA, result: 'already-there' },
+      { tag: 'latest', result: 'moved' },
+    ]);
   });
+});
+
+describe('reruns and concurrent runs', () => {
+  afterEach(() => {
+    emulator.setScenario({});
+  });
+
+  withRegistry(
+    'create-repository when another run creates the same repository at the same moment: found, not a failure',
+    async () => {
+      emulator.setScenario({ ecr: { createRepositoryRace: true } });
+      const result = await run({ repository: 'team/raced', 'create-repository': true, push: false });
+      expect(result.errors).toEqual([]);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain('Found team/raced (mutable tags)');
+      expect(emulator.calls({ operation: 'CreateRepository' }).map((call) => call.errorType)).toEqual([
+        'RepositoryAlreadyExistsException',
+      ]);
+      expect(shim.calls().map((call) => call.args[0])).toContain('build');
+    },
+  );
 });
 
 describe('promote mode', () => {
@@ -451,20 +477,194 @@ describe('promote mode', () => {
       expect.objectContaining({ imageTag: 'v42', imageManifest: staged.manifest, imageDigest: staged.digest }),
     ]);
 
+    const before = emulator.calls().length;
     const again = await run(inputs);
     expect(again.exitCode).toBe(0);
-    expect(again.summary).toContain('(already there)');
+    expect(again.summary).toContain('| `production` | already there |');
+    expect(again.summary).toContain('| `v42` | already there |');
+    expect(emulator.calls({ mutating: true }).filter((call) => call.sequence > before)).toEqual([]);
   });
 
-  withRegistry('by digest, into an immutable tag held by another image: a clear error', async () => {
-    await createRepository('web', 'IMMUTABLE');
+  withRegistry(
+    'by digest, into an immutable tag held by another image: ECR refuses, and that tag is reported failed with the reason',
+    async () => {
+      await createRepository('web', 'IMMUTABLE');
+      const staged = await pushImage('web', 'candidate', 'new');
+      const old = await pushImage('web', 'production', 'old');
+      const result = await run({
+        repository: 'web',
+        'source-digest': staged.digest,
+        tags: 'production\nv{{run_number}}',
+      });
+      expect(result.exitCode).toBe(1);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]).toContain(
+        "Could not point 1 of 2 tag(s) of 'web' at " + staged.digest + ": 'production'",
+      );
+      expect(result.errors[0]).toContain('PutImage ImageTagAlreadyExistsException');
+      expect(result.errors[0]).toContain(
+        `the repository's tags are immutable and the tag already names another image (${old.digest})`,
+      );
+      // ECR was asked, and said no; the other tag still went through.
+      const puts = emulator.calls({ service: 'ecr', operation: 'PutImage' });
+      expect(puts.map((call) => [(call.request as { imageTag: string }).imageTag, call.errorType])).toEqual([
+        ['production', 'ImageTagAlreadyExistsException'],
+        ['v42', undefined],
+      ]);
+      expect(JSON.parse(result.outputs['tag-results'])).toEqual([
+        {
+          tag: 'production',
+          result: 'failed',
+          operation: 'PutImage',
+          errorName: 'ImageTagAlreadyExistsException',
+          error: expect.stringContaining('cannot be overwritten because the repository is immutable'),
+        },
+        { tag: 'v42', result: 'moved' },
+      ]);
+      expect(result.summary).toContain('Promote failed (1 of 2 tags)');
+      expect(result.summary).toContain('| `production` | **failed**: PutImage `ImageTagAlreadyExistsException`:');
+      expect(result.summary).toContain('| `v42` | moved (new tag) |');
+    },
+  );
+
+  withRegistry('a tag that points at another image is moved, and the summary says which digest it had', async () => {
+    await createRepository('web');
     const staged = await pushImage('web', 'candidate', 'new');
-    await pushImage('web', 'production', 'old');
-    const result = await run({ repository: 'web', 'source-digest': staged.digest, tags: 'production' });
+    const old = await pushImage('web', 'production', 'old');
+    const result = await run({ repository: 'web', 'source-tag': 'candidate', tags: 'production\ncandidate' });
+    expect(result.errors).toEqual([]);
+    expect(JSON.parse(result.outputs['tag-results'])).toEqual([
+      { tag: 'production', result: 'moved', previous: old.digest },
+      { tag: 'candidate', result: 'already-there' },
+    ]);
+    expect(result.stdout).toContain(`production: moved to ${staged.digest} (was ${old.digest})`);
+    expect(result.stdout).toContain(`candidate: already there (points at ${staged.digest})`);
+    expect(result.summary).toContain(`| \`production\` | moved (was \`${old.digest}\`) |`);
+    expect(result.summary).toContain('| `candidate` | already there |');
+    // The tag already on the image costs no PutImage.
+    const puts = emulator.calls({ service: 'ecr', operation: 'PutImage' });
+    expect(puts.map((call) => (call.request as { imageTag: string }).imageTag)).toEqual(['production']);
+  });
+
+  withRegistry(
+    "one tag's PutImage fails: exit 1, every tag's outcome in the log, summary and output; a rerun finishes the rest",
+    async () => {
+      await createRepository('web');
+      const staged = await pushImage('web', 'candidate');
+      emulator.setScenario({ ecr: { putImageFailures: [{ tag: 'v42' }] } });
+      const inputs = {
+        repository: 'web',
+        'source-tag': 'candidate',
+        tags: 'production\nv{{run_number}}\nlatest',
+        'max-attempts': 2,
+      };
+      const failed = await run(inputs);
+      expect(failed.exitCode).toBe(1);
+      expect(failed.errors).toHaveLength(1);
+      expect(failed.errors[0]).toMatch(
+        /^Could not point 1 of 3 tag\(s\) of 'web' at sha256:[a-f0-9]{64}: 'v42' \(first: PutImage ServerException: 'Service Unavailable\. Please try again later\.'\)\. 2 other tag\(s\) point at it now\. A rerun finishes the job/,
+      );
+      expect(failed.stdout).toContain(`production: moved to ${staged.digest} (new tag)`);
+      expect(failed.stdout).toContain('v42: failed: PutImage ServerException:');
+      expect(failed.stdout).toContain(`latest: moved to ${staged.digest} (new tag)`);
+      expect(JSON.parse(failed.outputs['tag-results'])).toEqual([
+        { tag: 'production', result: 'moved' },
+        {
+          tag: 'v42',
+          result: 'failed',
+          operation: 'PutImage',
+          errorName: 'ServerException',
+          error: "'Service Unavailable. Please try again later.'",
+        },
+        { tag: 'latest', result: 'moved' },
+      ]);
+      expect(failed.summary).toContain('### build-push-ecr: Promote failed (1 of 3 tags)');
+      expect(failed.summary).toContain('| `production` | moved (new tag) |');
+      expect(failed.summary).toContain(
+        "| `v42` | **failed**: PutImage `ServerException`: 'Service Unavailable. Please try again later.' |",
+      );
+      expect(failed.summary).toContain('| `latest` | moved (new tag) |');
+      // The SDK retried the failing tag (2 attempts), then the action went on to the next tag.
+      const firstPuts = emulator.calls({ service: 'ecr', operation: 'PutImage' });
+      expect(firstPuts.map((call) => [(call.request as { imageTag: string }).imageTag, call.status])).toEqual([
+        ['production', 200],
+        ['v42', 500],
+        ['v42', 500],
+        ['latest', 200],
+      ]);
+
+      emulator.setScenario({});
+      const before = emulator.calls().length;
+      const rerun = await run(inputs);
+      expect(rerun.errors).toEqual([]);
+      expect(rerun.exitCode).toBe(0);
+      expect(rerun.outputs.digest).toBe(staged.digest);
+      expect(JSON.parse(rerun.outputs['tag-results'])).toEqual([
+        { tag: 'production', result: 'already-there' },
+        { tag: 'v42', result: 'moved' },
+        { tag: 'latest', result: 'already-there' },
+      ]);
+      expect(rerun.summary).toContain('Image promoted without rebuilding');
+      expect(rerun.summary).toContain('| `production` | already there |');
+      expect(rerun.summary).toContain('| `v42` | moved (new tag) |');
+      // Only the tag the first run left behind was written.
+      const rerunPuts = emulator
+        .calls({ service: 'ecr', operation: 'PutImage' })
+        .filter((call) => call.sequence > before);
+      expect(rerunPuts.map((call) => (call.request as { imageTag: string }).imageTag)).toEqual(['v42']);
+    },
+  );
+
+  withRegistry(
+    'a PutImage whose answer was lost after ECR applied it: the retry meets the tag in place, reported moved, not failed',
+    async () => {
+      await createRepository('web');
+      const staged = await pushImage('web', 'candidate');
+      emulator.setScenario({ ecr: { putImageAnswerLost: ['production'] } });
+      const result = await run({ repository: 'web', 'source-tag': 'candidate', tags: 'production' });
+      emulator.setScenario({});
+      expect(result.errors).toEqual([]);
+      expect(result.exitCode).toBe(0);
+      expect(JSON.parse(result.outputs['tag-results'])).toEqual([{ tag: 'production', result: 'moved' }]);
+      expect(
+        emulator.calls({ service: 'ecr', operation: 'PutImage' }).map((call) => [call.status, call.errorType]),
+      ).toEqual([
+        [500, 'ServerException'],
+        [400, 'ImageAlreadyExistsException'],
+      ]);
+      expect(result.outputs.digest).toBe(staged.digest);
+    },
+  );
+
+  withRegistry(
+    'an error from ECR is text: its name and message reach the log, summary and output cut and without markup',
+    async () => {
+      await createRepository('web');
+      await pushImage('web', 'candidate');
+      const message = `<img src=x onerror=alert(1)> ${'m'.repeat(2000)}`;
+      emulator.setScenario({
+        ecr: { putImageFailures: [{ tag: 'production', type: 'Odd Name<b>', message, status: 400 }] },
+      });
+      const result = await run({ repository: 'web', 'source-tag': 'candidate', tags: 'production' });
+      emulator.setScenario({});
+      expect(result.exitCode).toBe(1);
+      const [outcome] = JSON.parse(result.outputs['tag-results']) as { errorName: string; error: string }[];
+      expect(outcome.errorName).toBe('Odd?Name?b?');
+      expect(outcome.error).toContain('(1429 more characters not shown)');
+      expect(result.summary).not.toContain('<img');
+      expect(result.summary).toContain('&lt;img src=x onerror=alert(1)&gt;');
+      for (const text of [result.stdout, result.summary, result.outputs['tag-results']]) {
+        expect(text).not.toContain(message);
+      }
+    },
+  );
+
+  withRegistry('a source that is missing still leaves a summary saying why the promote failed', async () => {
+    await createRepository('web');
+    const result = await run({ repository: 'web', 'source-tag': 'missing', tags: 'production' });
     expect(result.exitCode).toBe(1);
-    expect(result.errors[0]).toContain(
-      "Tag 'production' already names another image in 'web', whose tags are immutable",
-    );
+    expect(result.summary).toContain('### build-push-ecr: Promote failed');
+    expect(result.summary).toContain('Image web:missing is not in ECR');
   });
 
   withRegistry('a source that is not in ECR is an error naming it', async () => {

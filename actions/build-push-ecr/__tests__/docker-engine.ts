@@ -51,6 +51,9 @@ export function docker(
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.once('error', reject);
+    // A command that reads no input (docker logout) may exit before its empty stdin is written:
+    // that EPIPE says nothing about the command, whose exit status is what the caller checks.
+    child.stdin.on('error', () => undefined);
     child.once('close', (status) =>
       resolve({
         status,

@@ -117,6 +117,26 @@ describe('valid inputs', () => {
   });
 });
 
+describe('limits that hold exactly at the edge', () => {
+  test.each([
+    [{ repository: 'a'.repeat(256) }],
+    [{ repository: 'web', registry: `${'a'.repeat(63)}.example.com:65535` }],
+    [{ repository: 'web', tags: Array.from({ length: 100 }, (_, i) => `t${i}`).join('\n') }],
+    [{ repository: 'web', tags: 'v'.repeat(128) }],
+    [{ repository: 'web', 'build-args': `${'A'.repeat(255)}=1` }],
+    [{ repository: 'web', labels: `${'k'.repeat(255)}=${'v'.repeat(4096)}` }],
+    [{ repository: 'web', target: 'a'.repeat(128) }],
+  ])('%#: accepted', (given) => {
+    expect(() => getInputs(env(given as Record<string, string>))).not.toThrow();
+  });
+
+  test('a run variable with a line break in it never reaches a label on the build command line', () => {
+    expect(() => getInputs(env({ repository: 'web', tags: 'latest' }, { GITHUB_SHA: 'abc\n::error::x' }))).toThrow(
+      "The runner variable GITHUB_SHA has U+000A LINE FEED at character 4, and it would go into the image's org.opencontainers.image.revision label",
+    );
+  });
+});
+
 describe('invalid inputs name the input', () => {
   test.each([
     [{}, 'repository', "Input 'repository' is required"],
@@ -150,6 +170,25 @@ describe('invalid inputs name the input', () => {
       "cannot be combined with 'source-tag'",
     ],
     [{ repository: 'web', 'max-attempts': '0' }, 'max-attempts', 'must be a whole number from 1 to 20'],
+    [{ repository: 'a'.repeat(257) }, 'repository', 'is 257 characters long; ECR allows at most 256'],
+    [{ repository: 'web', registry: 'registry.example.com:0' }, 'registry', 'is not a registry host'],
+    [{ repository: 'web', registry: 'registry.example.com:65536' }, 'registry', 'is not a registry host'],
+    [{ repository: 'web', registry: 'a..b' }, 'registry', 'is not a registry host'],
+    [{ repository: 'web', registry: '-a.example.com' }, 'registry', 'is not a registry host'],
+    [{ repository: 'web', registry: `${'a'.repeat(64)}.com` }, 'registry', 'is not a registry host'],
+    [{ repository: 'web', tags: Array.from({ length: 101 }, (_, i) => `t${i}`).join('\n') }, 'tags', 'at most 100'],
+    [{ repository: 'web', 'build-args': `${'A'.repeat(256)}=1` }, 'build-args', 'has an invalid key on line 1'],
+    [{ repository: 'web', labels: `${'k'.repeat(256)}=1` }, 'labels', 'has an invalid key on line 1'],
+    [{ repository: 'web', labels: `a=${'v'.repeat(4097)}` }, 'labels', 'has a value of 4097 characters on line 1'],
+    [
+      { repository: 'web', labels: 'a=1\nb=x\ty' },
+      'labels',
+      'has U+0009 CHARACTER TABULATION at character 2 of the value on line 2',
+    ],
+    [{ repository: 'web', target: 'a'.repeat(129) }, 'target', 'is not a valid build stage name'],
+    [{ repository: 'web', network: 'n'.repeat(129) }, 'network', 'is not a valid network name'],
+    [{ repository: 'web', platforms: 'linux/amd64,'.repeat(17) }, 'platforms', 'lists 17 platforms'],
+    [{ repository: 'web', platforms: `linux/${'a'.repeat(33)}` }, 'platforms', 'has an invalid platform'],
   ])('%j -> %s', (given, input, message) => {
     let error: unknown;
     try {

@@ -271,8 +271,19 @@ async function docker(
   }
 }
 
+/** How much of one line of docker's output an error quotes. */
+const FAILURE_LINE_CHARACTERS = 500;
+
 function failure(what: string, output: exec.ExecOutput): ActionFailure {
-  const detail = (output.stderr.trim() || output.stdout.trim()).split('\n').slice(-5).join('\n');
+  const detail = (output.stderr.trim() || output.stdout.trim())
+    .split('\n')
+    .slice(-5)
+    .map((line) =>
+      line.length > FAILURE_LINE_CHARACTERS
+        ? `${line.slice(0, FAILURE_LINE_CHARACTERS)}… (${line.length - FAILURE_LINE_CHARACTERS} more characters not shown)`
+        : line,
+    )
+    .join('\n');
   return new ActionFailure(`docker ${what} failed (exit code ${output.exitCode})${detail ? `: ${detail}` : ''}`);
 }
 

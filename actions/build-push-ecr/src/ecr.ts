@@ -1,6 +1,7 @@
 import type { ECRClient, Repository } from '@aws-sdk/client-ecr';
 import { explainAwsError } from '../../shared/src/aws-errors.js';
-import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
+import { ActionFailure } from '../../shared/src/errors.js';
+import { shown } from '../../shared/src/text.js';
 
 /**
  * What the action asks of ECR, on top of the SDK: credentials for the registry, the repository
@@ -40,6 +41,16 @@ export interface ImageDetail {
 }
 
 export type TagResult = 'created' | 'unchanged';
+
+/** BatchGetImage takes at most this many image ids a call. */
+const BATCH_GET_IMAGE_IDS = 100;
+
+const ACCEPTED_MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+];
 
 type EcrModule = typeof import('@aws-sdk/client-ecr');
 
@@ -107,17 +118,29 @@ export class EcrRegistry {
         );
       }
     }
-    const created = await this.call('CreateRepository', () =>
-      this.client.send(
-        new this.sdk.CreateRepositoryCommand({
-          repositoryName: name,
-          registryId: this.registryId,
-          imageScanningConfiguration: { scanOnPush: true },
-          imageTagMutability: create.immutableTags ? 'IMMUTABLE' : 'MUTABLE',
-        }),
-      ),
-    );
-    return repositoryInfo(created.repository, name, true);
+    try {
+      const created = await this.call('CreateRepository', () =>
+        this.client.send(
+          new this.sdk.CreateRepositoryCommand({
+            repositoryName: name,
+            registryId: this.registryId,
+            imageScanningConfiguration: { scanOnPush: true },
+            imageTagMutability: create.immutableTags ? 'IMMUTABLE' : 'MUTABLE',
+          }),
+        ),
+      );
+      return repositoryInfo(created.repository, name, true);
+    } catch (error) {
+      // Another run created it since we looked, or the SDK retried a call whose first answer was
+      // lost after ECR had created it: either way the repository is there, which is what was asked.
+      if (!isNamed(error, 'RepositoryAlreadyExistsException')) throw error;
+      const answer = await this.call('DescribeRepositories', () =>
+        this.client.send(
+          new this.sdk.DescribeRepositoriesCommand({ repositoryNames: [name], registryId: this.registryId }),
+        ),
+      );
+      return repositoryInfo(answer.repositories?.[0], name, false);
+    }
   }
 
   /** The image a tag or digest names, with all its tags and its size; undefined when there is none. */
@@ -153,12 +176,7 @@ export class EcrRegistry {
           repositoryName: repository,
           registryId: this.registryId,
           imageIds: [imageId(reference)],
-          acceptedMediaTypes: [
-            'application/vnd.docker.distribution.manifest.v2+json',
-            'application/vnd.docker.distribution.manifest.list.v2+json',
-            'application/vnd.oci.image.manifest.v1+json',
-            'application/vnd.oci.image.index.v1+json',
-          ],
+          acceptedMediaTypes: ACCEPTED_MANIFEST_TYPES,
         }),
       ),
     );
@@ -167,7 +185,7 @@ export class EcrRegistry {
       const failure = answer.failures?.[0];
       if (!failure || failure.failureCode === 'ImageNotFound') return undefined;
       throw new ActionFailure(
-        `ECR could not read image ${describeReference(reference)} of '${repository}': ${failure.failureReason ?? failure.failureCode}`,
+        `ECR could not read image ${describeReference(reference)} of '${repository}': ${shown(failure.failureReason ?? failure.failureCode ?? 'no reason given', 300)}`,
       );
     }
     return {
@@ -178,9 +196,36 @@ export class EcrRegistry {
   }
 
   /**
+   * The digest each tag points at now (BatchGetImage, read only); a tag that names no image is not
+   * in the map, nor one ECR could not read (PutImage then decides).
+   */
+  async tagDigests(repository: string, tags: readonly string[]): Promise<Map<string, string>> {
+    const digests = new Map<string, string>();
+    for (let start = 0; start < tags.length; start += BATCH_GET_IMAGE_IDS) {
+      const batch = tags.slice(start, start + BATCH_GET_IMAGE_IDS);
+      const answer = await this.call('BatchGetImage', () =>
+        this.client.send(
+          new this.sdk.BatchGetImageCommand({
+            repositoryName: repository,
+            registryId: this.registryId,
+            imageIds: batch.map((imageTag) => ({ imageTag })),
+            acceptedMediaTypes: ACCEPTED_MANIFEST_TYPES,
+          }),
+        ),
+      );
+      for (const image of answer.images ?? []) {
+        const { imageTag, imageDigest } = image.imageId ?? {};
+        if (imageTag && imageDigest) digests.set(imageTag, imageDigest);
+      }
+    }
+    return digests;
+  }
+
+  /**
    * Point a tag at a manifest by writing the same bytes again (PutImage): the digest cannot change.
-   * A tag that already points there is fine (a rerun); a tag an immutable repository holds for
-   * another image is an error that says so.
+   * A tag that already points there is `unchanged` (a rerun, or a call the SDK retried after its
+   * answer was lost); any other error is thrown as it came (permission and credential errors
+   * explained), for the caller to report against the tag.
    */
   async tag(repository: string, image: ImageManifest, tag: string): Promise<TagResult> {
     try {
@@ -199,11 +244,6 @@ export class EcrRegistry {
       return 'created';
     } catch (error) {
       if (isNamed(error, 'ImageAlreadyExistsException')) return 'unchanged';
-      if (isNamed(error, 'ImageTagAlreadyExistsException')) {
-        throw new ActionFailure(
-          `Tag '${tag}' already names another image in '${repository}', whose tags are immutable: ${errorMessage(error)}. Use a tag that does not exist yet`,
-        );
-      }
       throw error;
     }
   }

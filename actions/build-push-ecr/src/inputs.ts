@@ -1,13 +1,12 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryHost } from './ecr.js';
-import { InputError } from '../../shared/src/errors.js';
+import { ActionFailure, InputError } from '../../shared/src/errors.js';
 import {
   exactlyOneOf,
   readBoolean,
   readEnum,
   readKeyValueLines,
-  readKeyValues,
   readList,
   readRaw,
   readString,
@@ -15,8 +14,12 @@ import {
 } from '../../shared/src/inputs.js';
 import { resolveInputPath } from '../../shared/src/paths.js';
 import { readRunContext, type RunContext } from '../../shared/src/context.js';
+import { findInvisible, shown } from '../../shared/src/text.js';
+import { derivedLabels } from './labels.js';
 import {
   DEFAULT_TAG_TEMPLATES,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
   renderTags,
   tagContext,
   TagTemplateError,
@@ -98,14 +101,30 @@ export interface Inputs {
 }
 
 export const REPOSITORY_NAME_PATTERN = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const REGISTRY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?$/;
+/** ECR's limit on a repository name. */
+export const MAX_REPOSITORY_LENGTH = 256;
+/** A host name as DNS allows it (labels of 1 to 63 letters, digits and inner hyphens), with an optional port. */
+const REGISTRY_PATTERN =
+  /^(?=[^:]{1,253}(?::|$))[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::(\d{1,5}))?$/;
 const ECR_REGISTRY_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
-/** A build stage or a network, as docker names them. */
-const DOCKER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
-const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const LABEL_KEY = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
+/** A build stage or a network, as docker names them (at most 128 characters here). */
+const DOCKER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** os/arch[/variant], each part at most 32 characters. */
+const PLATFORM_PATTERN = /^[a-z0-9]{1,32}\/[a-z0-9_]{1,32}(?:\/[a-z0-9]{1,32})?$/;
+const MAX_PLATFORMS = 16;
+const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+const LABEL_KEY = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]{0,253}[A-Za-z0-9])?$/;
+/** A label value: one line of at most this many characters (the log shows it in the build command). */
+export const MAX_LABEL_VALUE = 4096;
+const MAX_LABELS = 100;
+/**
+ * Linux refuses to start a process when one `NAME=value` string of its environment or argument
+ * list is 128 KiB or more (MAX_ARG_STRLEN): a build argument or a secret value travels as one.
+ */
+const MAX_ENV_STRING_BYTES = 128 * 1024 - 1;
+/** Build arguments, secrets, secret files: each list at most this long (the log names them). */
+const MAX_PAIRS = 100;
 /**
  * A secret id: what `RUN --mount=type=secret,id=<id>` names and the file name under /run/secrets.
  * No `/` (it would be a path below /run/secrets) and none of the `,` `"` `=` that the CSV of
@@ -127,9 +146,12 @@ const BUILD_ONLY_INPUTS = [
 export function getInputs(env: Env = process.env): Inputs {
   const repository = readString(INPUT.repository, { required: true }, env);
   if (!REPOSITORY_NAME_PATTERN.test(repository)) {
+    const length = Array.from(repository).length;
     throw new InputError(
       INPUT.repository,
-      `is not a valid ECR repository name: '${repository}'`,
+      length > MAX_REPOSITORY_LENGTH
+        ? `is ${length} characters long; ECR allows at most ${MAX_REPOSITORY_LENGTH} in a repository name: ${shown(repository)}`
+        : `is not a valid ECR repository name: ${shown(repository)}`,
       'Use 2 to 256 lower-case letters, digits and . _ - /, starting and ending with a letter or digit (for example my-team/web-app)',
     );
   }
@@ -140,6 +162,13 @@ export function getInputs(env: Env = process.env): Inputs {
 
   const run = readRunContext(env as NodeJS.ProcessEnv);
   const templates = readList(INPUT.tags, env, { commas: false });
+  if (templates.length > MAX_TAGS) {
+    throw new InputError(
+      INPUT.tags,
+      `has ${templates.length} templates; at most ${MAX_TAGS} are allowed`,
+      'Give fewer tags: every one is a PutImage or a push',
+    );
+  }
   const placeholders = tagContext({ env, payload: run.payload });
   let rendered: RenderedTags;
   try {
@@ -150,14 +179,15 @@ export function getInputs(env: Env = process.env): Inputs {
   }
   if (rendered.tags.length === 0) {
     const reasons = rendered.skipped.map(
-      ({ template, missing }) => `'${template}' needs {{${missing.join('}}, {{')}}}`,
+      ({ template, missing }) => `${shown(template)} needs {{${missing.join('}}, {{')}}}`,
     );
     throw new InputError(
       INPUT.tags,
-      `gives no tag for this '${run.eventName || 'unknown'}' event (${reasons.join('; ')})`,
+      `gives no tag for this ${shown(run.eventName || 'unknown')} event (${reasons.join('; ')})`,
       'Add a template this event can fill, such as {{sha}}',
     );
   }
+  if (mode.kind === 'build') checkDerivedLabels(run, placeholders.version ?? rendered.tags[0]);
 
   return {
     repository,
@@ -179,7 +209,7 @@ function readAttempts(env: Env): number {
   const raw = readRaw(INPUT.maxAttempts, env);
   if (raw === undefined) return 3;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 20) {
-    throw new InputError(INPUT.maxAttempts, `must be a whole number from 1 to 20, got '${raw}'`);
+    throw new InputError(INPUT.maxAttempts, `must be a whole number from 1 to 20, got ${shown(raw)}`);
   }
   return Number(raw);
 }
@@ -188,11 +218,13 @@ function readRegistry(env: Env): { host: string; id?: string; region?: string } 
   const given = readString(INPUT.registry, {}, env);
   if (given === undefined) return undefined;
   const host = registryHost(given);
-  if (!REGISTRY_PATTERN.test(host)) {
+  const valid = REGISTRY_PATTERN.exec(host);
+  const port = valid?.[1] === undefined ? undefined : Number(valid[1]);
+  if (!valid || (port !== undefined && (port < 1 || port > 65535))) {
     throw new InputError(
       INPUT.registry,
-      `is not a registry host: '${given}'`,
-      'Give a host such as 123456789012.dkr.ecr.us-east-1.amazonaws.com, or leave it out to use your account',
+      `is not a registry host: ${shown(given)}`,
+      'Give a host name (labels of letters, digits and -, at most 253 characters) with an optional port from 1 to 65535 and nothing else, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com, or leave it out to use your account',
     );
   }
   const ecr = ECR_REGISTRY_HOST.exec(host);
@@ -217,7 +249,7 @@ function readPromote(sourceInput: string, env: Env): PromoteInputs {
     if (!DIGEST_PATTERN.test(digest)) {
       throw new InputError(
         INPUT.sourceDigest,
-        `is not an image digest: '${digest}'`,
+        `is not an image digest: ${shown(digest)}`,
         'Give sha256: followed by 64 hex digits',
       );
     }
@@ -225,7 +257,11 @@ function readPromote(sourceInput: string, env: Env): PromoteInputs {
   }
   const tag = readString(INPUT.sourceTag, { required: true }, env);
   if (!TAG_PATTERN.test(tag)) {
-    throw new InputError(INPUT.sourceTag, `is not a valid image tag: '${tag}'`);
+    throw new InputError(
+      INPUT.sourceTag,
+      `is not a valid image tag: ${shown(tag)}`,
+      `A tag has 1 to ${MAX_TAG_LENGTH} letters, digits, _ . and -, not starting with . or -`,
+    );
   }
   return { kind: 'promote', source: { tag } };
 }
@@ -235,61 +271,68 @@ function readBuild(env: Env): BuildInputs {
   if (!isDirectory(context)) {
     throw new InputError(
       INPUT.context,
-      `names a folder that does not exist: ${context}`,
+      `names a folder that does not exist: ${shown(context)}`,
       'The path is relative to the workspace; check out the code first',
     );
   }
   const dockerfileInput = readString(INPUT.dockerfile, {}, env);
   const dockerfile = dockerfileInput
     ? resolveInputPath(INPUT.dockerfile, dockerfileInput, env)
-    : resolveInputPath(INPUT.context, join(context, 'Dockerfile'), env);
+    : defaultDockerfile(context, env);
   if (!isFile(dockerfile)) {
     throw new InputError(
       dockerfileInput ? INPUT.dockerfile : INPUT.context,
-      `has no Dockerfile at ${dockerfile}`,
+      `has no Dockerfile at ${shown(dockerfile)}`,
       dockerfileInput ? 'The path is relative to the workspace' : "Add a Dockerfile to the context or set 'dockerfile'",
     );
   }
 
   const platforms = readList(INPUT.platforms, env);
+  if (platforms.length > MAX_PLATFORMS) {
+    throw new InputError(INPUT.platforms, `lists ${platforms.length} platforms; at most ${MAX_PLATFORMS} are allowed`);
+  }
   for (const platform of platforms) {
     if (!PLATFORM_PATTERN.test(platform)) {
       throw new InputError(
         INPUT.platforms,
-        `has an invalid platform '${platform}'`,
+        `has an invalid platform ${shown(platform)}`,
         'Write os/arch[/variant], such as linux/amd64 or linux/arm64',
       );
     }
   }
   const target = readString(INPUT.target, {}, env);
   if (target !== undefined && !DOCKER_NAME.test(target)) {
-    throw new InputError(INPUT.target, `is not a valid build stage name: '${target}'`);
+    throw new InputError(
+      INPUT.target,
+      `is not a valid build stage name: ${shown(target)}`,
+      'A stage name has 1 to 128 letters, digits, _ . and -, starting with a letter or digit',
+    );
   }
   const network = readString(INPUT.network, {}, env);
   if (network !== undefined && !DOCKER_NAME.test(network)) {
-    throw new InputError(INPUT.network, `is not a valid network name: '${network}'`, 'Use host, none or default');
+    throw new InputError(INPUT.network, `is not a valid network name: ${shown(network)}`, 'Use host, none or default');
   }
 
   return {
     kind: 'build',
     context,
     dockerfile,
-    buildArgs: readKeyValues(INPUT.buildArgs, env, {
-      keyPattern: BUILD_ARG_KEY,
-      // Stricter than Dockerfile's ARG, which takes other characters but whose $NAME and ${NAME}
-      // expand only these: the name must also be an environment variable name, since the value
-      // reaches docker through its environment.
-      keyDescription:
-        'A build argument name is an environment variable name: letters, digits and _, not starting with a digit (the value reaches docker through its environment, which keeps it out of the log)',
-    }),
+    buildArgs: sizedPairs(
+      INPUT.buildArgs,
+      readKeyValueLines(INPUT.buildArgs, env, {
+        keyPattern: BUILD_ARG_KEY,
+        // Stricter than Dockerfile's ARG, which takes other characters but whose $NAME and ${NAME}
+        // expand only these: the name must also be an environment variable name, since the value
+        // reaches docker through its environment.
+        keyDescription:
+          'A build argument name is an environment variable name: up to 255 letters, digits and _, not starting with a digit (the value reaches docker through its environment, which keeps it out of the log)',
+      }),
+    ),
     ...readSecrets(env),
     target,
     platforms,
     network,
-    labels: readKeyValues(INPUT.labels, env, {
-      keyPattern: LABEL_KEY,
-      keyDescription: 'A label key has letters, digits, . _ - and /, such as org.opencontainers.image.vendor',
-    }),
+    labels: readLabels(env),
     cache: readEnum(INPUT.cache, CACHE_MODES, 'inline', env),
     push: readBoolean(INPUT.push, true, env),
     skipIfExists: readBoolean(INPUT.skipIfExists, false, env),
@@ -299,9 +342,13 @@ function readBuild(env: Env): BuildInputs {
 function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
   const options = { keyPattern: SECRET_ID, keyDescription: SECRET_ID_DESCRIPTION };
   // readKeyValues never echoes a line, a key or a value in its errors; nor may anything here.
-  const secrets = readKeyValues(INPUT.secrets, env, options);
+  const secrets = sizedPairs(INPUT.secrets, readKeyValueLines(INPUT.secrets, env, options));
   // Line by line, as readKeyValues would keep them: a later line for the same id wins.
-  const named = new Map(readKeyValueLines(INPUT.secretFiles, env, options).map((entry) => [entry.key, entry]));
+  const lines = readKeyValueLines(INPUT.secretFiles, env, options);
+  if (lines.length > MAX_PAIRS) {
+    throw new InputError(INPUT.secretFiles, `has ${lines.length} lines; at most ${MAX_PAIRS} are allowed`);
+  }
+  const named = new Map(lines.map((entry) => [entry.key, entry]));
   const secretFiles = new Map<string, string>();
   for (const { key: id, value: given, line } of named.values()) {
     // Not even the path: a value put in secret-files by mistake (meant for secrets) would be shown.
@@ -343,6 +390,101 @@ function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
     secretFiles.set(id, path);
   }
   return { secrets, secretFiles };
+}
+
+/**
+ * `KEY=value` pairs that each travel as one string of a docker process's environment: held to the
+ * size Linux accepts, by line number (never the text: a value may be a secret). A later line for
+ * the same key wins, as in a shell.
+ */
+function sizedPairs(name: string, pairs: { key: string; value: string; line: number }[]): Map<string, string> {
+  if (pairs.length > MAX_PAIRS) {
+    throw new InputError(name, `has ${pairs.length} lines; at most ${MAX_PAIRS} are allowed`);
+  }
+  for (const { key, value, line } of pairs) {
+    const bytes = Buffer.byteLength(key) + 1 + Buffer.byteLength(value);
+    if (bytes > MAX_ENV_STRING_BYTES) {
+      throw new InputError(
+        name,
+        `has a value of ${bytes} bytes on line ${line} (its text is not shown, as it may be a secret); a process's environment takes at most ${MAX_ENV_STRING_BYTES} bytes a variable`,
+        name === INPUT.secrets
+          ? 'Write a large secret to a file under RUNNER_TEMP and give it in secret-files'
+          : 'Pass large data as a file in the build context instead',
+      );
+    }
+  }
+  return new Map(pairs.map(({ key, value }) => [key, value]));
+}
+
+/** User labels: at most 100, keys up to 255 characters, each value one line of at most 4096 characters. */
+function readLabels(env: Env): Map<string, string> {
+  const pairs = readKeyValueLines(INPUT.labels, env, {
+    keyPattern: LABEL_KEY,
+    keyDescription:
+      'A label key has up to 255 letters, digits, . _ - and /, starting and ending with a letter or digit, such as org.opencontainers.image.vendor',
+  });
+  if (pairs.length > MAX_LABELS) {
+    throw new InputError(INPUT.labels, `has ${pairs.length} labels; at most ${MAX_LABELS} are allowed`);
+  }
+  for (const { value, line } of pairs) {
+    const length = Array.from(value).length;
+    if (length > MAX_LABEL_VALUE) {
+      throw new InputError(
+        INPUT.labels,
+        `has a value of ${length} characters on line ${line}; a label value has at most ${MAX_LABEL_VALUE}`,
+        'Shorten it, or put long text in a file in the image instead of a label',
+      );
+    }
+    // The shared reader refuses other control characters; a tab would go into the log's command line.
+    const invisible =
+      findInvisible(value, { singleLine: true }) ??
+      (value.includes('\t')
+        ? { position: Array.from(value).indexOf('\t') + 1, description: 'U+0009 CHARACTER TABULATION' }
+        : undefined);
+    if (invisible) {
+      throw new InputError(
+        INPUT.labels,
+        `has ${invisible.description} at character ${invisible.position} of the value on line ${line}`,
+        'A label value is plain text on one line; remove the control character',
+      );
+    }
+  }
+  return new Map(pairs.map(({ key, value }) => [key, value]));
+}
+
+/**
+ * The labels the action derives from the run (repository, commit, version) go on the build's
+ * command line, which the log shows: a runner variable with a line break or a control character in
+ * it (a hostile value, or a broken self-hosted runner) must not reach it.
+ */
+function checkDerivedLabels(run: RunContext, version: string): void {
+  for (const { key, value, source } of derivedLabels(run, version)) {
+    const invisible = findInvisible(value, { singleLine: true });
+    const length = Array.from(value).length;
+    if (invisible || length > MAX_LABEL_VALUE) {
+      throw new ActionFailure(
+        `The runner variable ${source} ${
+          invisible
+            ? `has ${invisible.description} at character ${invisible.position}`
+            : `is ${length} characters long (at most ${MAX_LABEL_VALUE})`
+        }, and it would go into the image's ${key} label on the build's command line. The runner sets it: check the workflow step or the runner that changed it`,
+      );
+    }
+  }
+}
+
+/** The context's Dockerfile, held to the same roots as one named in `dockerfile` (it may be a link). */
+function defaultDockerfile(context: string, env: Env): string {
+  try {
+    return resolveInputPath(INPUT.dockerfile, join(context, 'Dockerfile'), env);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(
+      INPUT.dockerfile,
+      `is not set, and the context's Dockerfile is a symbolic link to a path outside the folders a step may read from`,
+      'Replace the link with the file, or name a Dockerfile inside GITHUB_WORKSPACE or RUNNER_TEMP in dockerfile',
+    );
+  }
 }
 
 /** BuildKit refuses a secret larger than this (its session's secret store limit, 500 KiB). */

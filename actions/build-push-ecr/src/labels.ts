@@ -4,6 +4,28 @@ import type { RunContext } from '../../shared/src/context.js';
  * The OCI annotations every image gets (where it came from, which commit, when), with the
  * user's own labels merged over them so a workflow can override any of them.
  */
+/**
+ * The labels taken from the run, each with the runner variable it comes from, so that a value the
+ * build's command line must not carry is refused by name before anything runs.
+ */
+export function derivedLabels(
+  run: Pick<RunContext, 'serverUrl' | 'repository' | 'sha'>,
+  version: string,
+): { key: string; value: string; source: string }[] {
+  const labels: { key: string; value: string; source: string }[] = [];
+  if (run.repository.fullName) {
+    labels.push({
+      key: 'org.opencontainers.image.source',
+      value: `${run.serverUrl}/${run.repository.fullName}`,
+      source: 'GITHUB_SERVER_URL or GITHUB_REPOSITORY',
+    });
+    labels.push({ key: 'org.opencontainers.image.title', value: run.repository.repo, source: 'GITHUB_REPOSITORY' });
+  }
+  if (run.sha) labels.push({ key: 'org.opencontainers.image.revision', value: run.sha, source: 'GITHUB_SHA' });
+  labels.push({ key: 'org.opencontainers.image.version', value: version, source: 'GITHUB_REF' });
+  return labels;
+}
+
 export function imageLabels({
   run,
   version,
@@ -17,13 +39,8 @@ export function imageLabels({
   userLabels: ReadonlyMap<string, string>;
 }): Map<string, string> {
   const labels = new Map<string, string>();
-  if (run.repository.fullName) {
-    labels.set('org.opencontainers.image.source', `${run.serverUrl}/${run.repository.fullName}`);
-    labels.set('org.opencontainers.image.title', run.repository.repo);
-  }
-  if (run.sha) labels.set('org.opencontainers.image.revision', run.sha);
+  for (const { key, value } of derivedLabels(run, version)) labels.set(key, value);
   labels.set('org.opencontainers.image.created', created.toISOString());
-  labels.set('org.opencontainers.image.version', version);
   for (const [key, value] of userLabels) labels.set(key, value);
   return labels;
 }

@@ -1,10 +1,13 @@
 import * as core from '@actions/core';
-import { ActionFailure } from '../../shared/src/errors.js';
+import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
+import { setOutputs } from '../../shared/src/outputs.js';
 import { appendSummary } from '../../shared/src/summary.js';
+import { shown } from '../../shared/src/text.js';
 import * as docker from './docker.js';
 import { EcrRegistry, describeReference, type ImageDetail, type RegistryLogin, type RepositoryInfo } from './ecr.js';
 import { INPUT, type BuildInputs, type Inputs, type PromoteInputs } from './inputs.js';
 import { imageLabels } from './labels.js';
+import { outcomesJson, retag, taggingFailure, type TagOutcome } from './promote.js';
 import { renderReport, type BuildReport } from './report.js';
 import { STATE } from './state.js';
 
@@ -14,7 +17,7 @@ export async function main(inputs: Inputs): Promise<void> {
     for (const value of inputs.mode.secrets.values()) if (value !== '') core.setSecret(value);
   }
   for (const { template, missing } of inputs.skippedTemplates) {
-    core.info(`Tag template '${template}' left out: this event has no {{${missing.join('}}, {{')}}}`);
+    core.info(`Tag template ${shown(template)} left out: this event has no {{${missing.join('}}, {{')}}}`);
   }
 
   const ecr = await EcrRegistry.connect({
@@ -41,14 +44,38 @@ export async function main(inputs: Inputs): Promise<void> {
 
   const image = `${registry}/${inputs.repository}:${report.tags[0]}`;
   const imageUri = report.digest ? `${registry}/${inputs.repository}@${report.digest}` : '';
-  core.setOutput('registry', registry);
-  core.setOutput('image', image);
-  core.setOutput('image-uri', imageUri);
-  core.setOutput('digest', report.digest ?? '');
-  core.setOutput('tags', report.tags.join('\n'));
-  core.setOutput('skipped', String(report.outcome === 'skipped'));
+  setOutputs({
+    registry,
+    image,
+    'image-uri': imageUri,
+    digest: report.digest,
+    tags: report.tags.join('\n'),
+    skipped: String(report.outcome === 'skipped'),
+    'tag-results': report.tagResults ? outcomesJson(report.tagResults) : '',
+  });
   if (imageUri) core.info(`Image: ${imageUri}`);
   await appendSummary(renderReport({ ...report, imageUri: imageUri || undefined }));
+}
+
+/**
+ * A promote (or the tags skip-if-exists adds) that failed part-way: the summary and the
+ * `tag-results` output still say what happened to every tag, then the step fails with one error.
+ */
+class TaggingFailure extends ActionFailure {
+  constructor(
+    message: string,
+    readonly report: BuildReport,
+  ) {
+    super(message);
+  }
+}
+
+/** Write what a failed promote did (summary, `tag-results`), then fail the step. */
+async function reportFailure(error: unknown, partial: BuildReport): Promise<never> {
+  const report = error instanceof TaggingFailure ? error.report : { ...partial, error: errorMessage(error) };
+  if (report.tagResults) setOutputs({ 'tag-results': outcomesJson(report.tagResults) });
+  await appendSummary(renderReport(report));
+  throw error;
 }
 
 async function repositoryFor(ecr: EcrRegistry, inputs: Inputs): Promise<RepositoryInfo> {
@@ -72,42 +99,45 @@ async function copyTags(
   repository: string,
   source: { tag: string } | { digest: string },
   tags: readonly string[],
-): Promise<{ digest: string; results: { tag: string; result: 'created' | 'unchanged' }[] }> {
+): Promise<{ digest: string; results: TagOutcome[] }> {
   const manifest = await ecr.manifest(repository, source);
   if (!manifest) {
     throw new ActionFailure(
       `Image ${repository}${describeReference(source)} is not in ECR, so there is nothing to promote. Check the tag or digest`,
     );
   }
-  const results: { tag: string; result: 'created' | 'unchanged' }[] = [];
-  for (const tag of tags) {
-    const result = await ecr.tag(repository, manifest, tag);
-    core.info(
-      result === 'created' ? `Tagged ${manifest.digest} as ${tag}` : `${tag} already points at ${manifest.digest}`,
-    );
-    results.push({ tag, result });
-  }
+  const results = await retag({ ecr, repository, image: manifest, tags, log: (line) => core.info(line) });
   return { digest: manifest.digest, results };
 }
 
 async function promote(ecr: EcrRegistry, inputs: Inputs, mode: PromoteInputs, registry: string): Promise<BuildReport> {
-  await repositoryFor(ecr, inputs);
   const started = Date.now();
-  const copied = await core.group(`Promote ${inputs.repository}${describeReference(mode.source)}`, () =>
-    copyTags(ecr, inputs.repository, mode.source, inputs.tags),
-  );
-  const detail = await ecr.findImage(inputs.repository, { digest: copied.digest });
-  return {
+  const partial: BuildReport = {
     repository: inputs.repository,
     registry,
     tags: inputs.tags,
-    digest: copied.digest,
-    sizeBytes: detail?.sizeBytes,
     outcome: 'promoted',
     source: `${inputs.repository}${describeReference(mode.source)}`,
-    tagResults: copied.results,
-    durations: { promoteMs: Date.now() - started },
+    durations: {},
   };
+  try {
+    await repositoryFor(ecr, inputs);
+    const copied = await core.group(`Promote ${inputs.repository}${describeReference(mode.source)}`, () =>
+      copyTags(ecr, inputs.repository, mode.source, inputs.tags),
+    );
+    const report: BuildReport = {
+      ...partial,
+      digest: copied.digest,
+      tagResults: copied.results,
+      durations: { promoteMs: Date.now() - started },
+    };
+    const failure = taggingFailure(inputs.repository, copied.digest, copied.results);
+    if (failure) throw new TaggingFailure(failure, { ...report, error: failure });
+    const detail = await ecr.findImage(inputs.repository, { digest: copied.digest });
+    return { ...report, sizeBytes: detail?.sizeBytes };
+  } catch (error) {
+    return reportFailure(error, partial);
+  }
 }
 
 async function buildAndPush(
@@ -247,25 +277,31 @@ async function buildAndPush(
 async function skip(ecr: EcrRegistry, inputs: Inputs, registry: string, existing: ImageDetail): Promise<BuildReport> {
   core.info(`${inputs.repository}:${inputs.tags[0]} is already in ECR (${existing.digest}); not building`);
   const missing = inputs.tags.filter((tag) => !existing.tags.includes(tag));
-  const copied =
-    missing.length > 0
-      ? await core.group(`Add ${missing.length} missing tag(s)`, () =>
-          copyTags(ecr, inputs.repository, { digest: existing.digest }, missing),
-        )
-      : { results: [] };
-  const results = inputs.tags.map(
-    (tag) => copied.results.find((entry) => entry.tag === tag) ?? { tag, result: 'unchanged' as const },
-  );
-  return {
+  const report: BuildReport = {
     repository: inputs.repository,
     registry,
     tags: inputs.tags,
     digest: existing.digest,
     sizeBytes: existing.sizeBytes,
     outcome: 'skipped',
-    tagResults: results,
     durations: {},
   };
+  try {
+    const copied =
+      missing.length > 0
+        ? await core.group(`Add ${missing.length} missing tag(s)`, () =>
+            copyTags(ecr, inputs.repository, { digest: existing.digest }, missing),
+          )
+        : { results: [] };
+    const results = inputs.tags.map(
+      (tag): TagOutcome => copied.results.find((entry) => entry.tag === tag) ?? { tag, result: 'already-there' },
+    );
+    const failure = taggingFailure(inputs.repository, existing.digest, results);
+    if (failure) throw new TaggingFailure(failure, { ...report, tagResults: results, error: failure });
+    return { ...report, tagResults: results };
+  } catch (error) {
+    return reportFailure(error, report);
+  }
 }
 
 /** An immutable repository cannot move a tag: say so before spending minutes on a build. */

@@ -1,4 +1,5 @@
-import { blocks, code, heading, keyValueTable } from '../../shared/src/markdown.js';
+import { blocks, code, escapeHtml, heading, keyValueTable, table } from '../../shared/src/markdown.js';
+import type { TagOutcome } from './promote.js';
 
 /** The job summary: what was pushed, where, how big, how fast, and whether the cache helped. */
 
@@ -17,8 +18,10 @@ export interface BuildReport {
   secretIds?: readonly string[];
   durations: { buildMs?: number; pushMs?: number; promoteMs?: number };
   source?: string;
-  /** Tags that were added, or already pointed at the image. */
-  tagResults?: readonly { tag: string; result: 'created' | 'unchanged' | 'pushed' }[];
+  /** Promote and skip-if-exists: what happened to each tag (moved, already there, failed). */
+  tagResults?: readonly TagOutcome[];
+  /** The run failed: why, for a summary written on failure too. */
+  error?: string;
 }
 
 export function formatBytes(bytes: number | undefined): string | undefined {
@@ -45,21 +48,39 @@ const TITLES: Record<BuildReport['outcome'], string> = {
   promoted: 'Image promoted without rebuilding',
 };
 
+const FAILED_TITLES: Partial<Record<BuildReport['outcome'], string>> = {
+  skipped: 'Image already in ECR, but adding its tags failed',
+  promoted: 'Promote failed',
+};
+
+/** A tag's outcome as a summary cell; AWS's message is text, never markup. */
+export function outcomeCell(outcome: TagOutcome): string {
+  switch (outcome.result) {
+    case 'moved':
+      return outcome.previous ? `moved (was ${code(outcome.previous)})` : 'moved (new tag)';
+    case 'already-there':
+      return 'already there';
+    case 'failed':
+      return `**failed**: ${outcome.operation} ${code(outcome.errorName)}: ${escapeHtml(outcome.error)}`;
+  }
+}
+
 export function renderReport(report: BuildReport): string {
   const cache = report.cache
     ? `${report.cache.mode}${report.cache.steps > 0 ? ` (${report.cache.cached} of ${report.cache.steps} steps from cache)` : ''}`
     : undefined;
-  const tagCell = report.tagResults
-    ? report.tagResults
-        .map(({ tag, result }) => `${code(tag)} ${result === 'unchanged' ? '(already there)' : `(${result})`}`)
-        .join(', ')
-    : report.tags.map(code).join(', ');
+  const failedTags = report.tagResults?.filter((outcome) => outcome.result === 'failed').length ?? 0;
+  const failed = report.error !== undefined || failedTags > 0;
+  const title = failed
+    ? `${FAILED_TITLES[report.outcome] ?? 'Failed'}${failedTags > 0 ? ` (${failedTags} of ${report.tagResults?.length} tags)` : ''}`
+    : TITLES[report.outcome];
   return blocks(
-    heading(`build-push-ecr: ${TITLES[report.outcome]}`, 3),
+    heading(`build-push-ecr: ${title}`, 3),
     keyValueTable(
       [
         ['Repository', `${report.registry}/${report.repository}`],
-        ['Tags', tagCell],
+        ['Tags', report.tagResults ? undefined : report.tags.map(code).join(', ')],
+        ['Error', report.error && escapeHtml(report.error)],
         ['Source', report.source && code(report.source)],
         ['Digest', report.digest && code(report.digest)],
         ['Image URI', report.imageUri && code(report.imageUri)],
@@ -73,5 +94,10 @@ export function renderReport(report: BuildReport): string {
       ],
       ['', ''],
     ),
+    report.tagResults &&
+      table(
+        ['Tag', 'Outcome'],
+        report.tagResults.map((outcome) => [code(outcome.tag), outcomeCell(outcome)]),
+      ),
   );
 }

@@ -1,3 +1,5 @@
+import { shown } from '../../shared/src/text.js';
+
 /**
  * Image tags from git: templates such as `{{sha}}` or `pr-{{pr}}` rendered with what the run's
  * event offers. A template whose placeholder this event does not offer (`{{pr}}` on a push) is
@@ -14,6 +16,8 @@ export const DEFAULT_TAG_TEMPLATES = ['{{sha}}', '{{branch}}', 'pr-{{pr}}'];
 /** Docker's tag grammar: 1 to 128 characters, no leading `.` or `-`. */
 export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export const MAX_TAG_LENGTH = 128;
+/** Tags one run may give an image: every one is a PutImage or a push, and one BatchGetImage reads 100. */
+export const MAX_TAGS = 100;
 
 const SEMVER = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/;
 const PLACEHOLDER_PATTERN = /\{\{\s*([^}]*?)\s*\}\}/g;
@@ -77,7 +81,7 @@ export function renderTags(templates: readonly string[], context: TagContext): R
     const rendered = template.replace(PLACEHOLDER_PATTERN, (_, name: string) => {
       if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
         throw new TagTemplateError(
-          `has an unknown placeholder '{{${name}}}' in '${template}'; known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`,
+          `has an unknown placeholder ${shown(`{{${name}}}`)} in ${shown(template)}; known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`,
         );
       }
       const value = context[name as Placeholder];
@@ -90,12 +94,12 @@ export function renderTags(templates: readonly string[], context: TagContext): R
     }
     if (rendered.length > MAX_TAG_LENGTH) {
       throw new TagTemplateError(
-        `renders '${template}' to a tag of ${rendered.length} characters; a tag has at most ${MAX_TAG_LENGTH}`,
+        `renders ${shown(template)} to a tag of ${rendered.length} characters; a tag has at most ${MAX_TAG_LENGTH}`,
       );
     }
     if (!TAG_PATTERN.test(rendered)) {
       throw new TagTemplateError(
-        `renders '${template}' to '${rendered}', which is not a valid tag: use letters, digits, '_', '.' and '-', not starting with '.' or '-'`,
+        `renders ${shown(template)} to ${shown(rendered)}, which is not a valid tag: use letters, digits, '_', '.' and '-', not starting with '.' or '-'`,
       );
     }
     if (!tags.includes(rendered)) tags.push(rendered);

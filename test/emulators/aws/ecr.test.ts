@@ -249,6 +249,38 @@ describe('images, stored in the real registry', () => {
     },
   );
 
+  withRegistry(
+    "the scenario's ecr faults: one tag's PutImage fails; a lost answer is applied, then retried",
+    async () => {
+      await ecr.send(new CreateRepositoryCommand({ repositoryName: 'web' }));
+      const { authorization } = await token();
+      const pushed = await pushSyntheticImage(emulator.url, { authorization, repository: 'web', tag: 'staging' });
+      emulator.setScenario({
+        ecr: {
+          putImageFailures: [{ tag: 'broken', type: 'LimitExceededException', status: 400 }],
+          putImageAnswerLost: ['lost'],
+        },
+      });
+      const put = (imageTag: string) =>
+        ecr.send(new PutImageCommand({ repositoryName: 'web', imageManifest: pushed.manifest, imageTag }));
+      try {
+        expect((await errorOf(put('broken'))).name).toBe('LimitExceededException');
+        // The first answer is lost (500) after the tag was written; a retry finds it there.
+        expect((await errorOf(put('lost'))).name).toBe('ServerException');
+        expect((await errorOf(put('lost'))).name).toBe('ImageAlreadyExistsException');
+        expect(emulator.calls({ operation: 'PutImage' }).map((call) => [call.status, call.errorType])).toEqual([
+          [400, 'LimitExceededException'],
+          [500, 'ServerException'],
+          [400, 'ImageAlreadyExistsException'],
+        ]);
+        const described = await ecr.send(new DescribeImagesCommand({ repositoryName: 'web' }));
+        expect(described.imageDetails?.[0].imageTags).toEqual(['lost', 'staging']);
+      } finally {
+        emulator.setScenario({});
+      }
+    },
+  );
+
   withRegistry('a tag that moves leaves the old image untagged, as DescribeImages shows with tagStatus', async () => {
     await ecr.send(new CreateRepositoryCommand({ repositoryName: 'web' }));
     const { authorization } = await token();

@@ -24,6 +24,38 @@ const DIGEST_PATTERN = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 /** ECR's authorization tokens last 12 hours. */
 export const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
 
+/**
+ * ECR's own faults, under the scenario's `ecr` key (`{"ecr": {"putImageFailures": [...]}}`): the
+ * generic faults (throttling, 5xx, access denied) pick calls by operation; these pick a PutImage by
+ * the tag it writes, so a test can fail one tag of a promote and let the others through.
+ */
+export interface EcrScenario {
+  putImageFailures?: {
+    /** The tag whose PutImage fails (every attempt, retries included). */
+    tag: string;
+    /** AWS's error name; default `ServerException`. */
+    type?: string;
+    message?: string;
+    /** Default 500. */
+    status?: number;
+  }[];
+  /**
+   * Two runs creating the same repository at once: CreateRepository creates it (as the other run
+   * did a moment earlier) and answers RepositoryAlreadyExistsException, as ECR answers the loser.
+   */
+  createRepositoryRace?: boolean;
+  /**
+   * Tags whose first PutImage is applied and then answered with a 500, as when the answer is lost
+   * after ECR applied the call: the SDK's retry then meets ImageAlreadyExistsException.
+   */
+  putImageAnswerLost?: string[];
+}
+
+function ecrScenario(scenario: unknown): EcrScenario {
+  const value = (scenario as { ecr?: unknown } | undefined)?.ecr;
+  return value && typeof value === 'object' ? (value as EcrScenario) : {};
+}
+
 export interface EcrServiceOptions {
   /** The URL clients reach the emulator at; GetAuthorizationToken returns it as `proxyEndpoint`. */
   proxyEndpoint: () => string;
@@ -52,11 +84,13 @@ export interface EcrService extends AwsService {
 }
 
 export function createEcrService(
-  environment: Pick<AwsEmulatorEnvironment, 'recordCall'>,
+  environment: Pick<AwsEmulatorEnvironment, 'recordCall'> & Partial<Pick<AwsEmulatorEnvironment, 'scenario'>>,
   options: EcrServiceOptions,
 ): EcrService {
   const tokenTtlMs = options.tokenTtlMs ?? TOKEN_TTL_MS;
   const repositories = new Map<string, Repository>();
+  /** Tags whose answer `putImageAnswerLost` has already lost once (cleared by reset). */
+  const lostAnswers = new Set<string>();
   /** Issued registry passwords and when they expire (emulator clock, ms). */
   const passwords = new Map<string, number>();
   let registryPromise: Promise<RunningRegistry> | undefined = options.registry
@@ -187,6 +221,12 @@ export function createEcrService(
         pushedAt: new Map(),
       };
       repositories.set(name, repository);
+      if (ecrScenario(environment.scenario?.()).createRepositoryRace) {
+        throw new AwsServiceError(
+          'RepositoryAlreadyExistsException',
+          `The repository with name '${name}' already exists in the registry with id '${context.accountId}'`,
+        );
+      }
       return { repository: describeRepository(repository, context) };
     },
 
@@ -286,6 +326,14 @@ export function createEcrService(
       const manifestBody = Buffer.from(body.imageManifest, 'utf8');
       const digest = manifestDigest(manifestBody);
       const tag = body.imageTag as string | undefined;
+      const injected = ecrScenario(environment.scenario?.()).putImageFailures?.find((rule) => rule.tag === tag);
+      if (injected) {
+        throw new AwsServiceError(
+          injected.type ?? 'ServerException',
+          injected.message ?? 'Service Unavailable. Please try again later.',
+          injected.status ?? 500,
+        );
+      }
       if (tag !== undefined && !TAG_PATTERN.test(tag)) {
         throw new AwsServiceError(
           'InvalidParameterException',
@@ -322,6 +370,11 @@ export function createEcrService(
       }
       await registryClient.putManifest(repository.name, tag ?? digest, manifestBody, mediaType);
       if (!repository.pushedAt.has(digest)) repository.pushedAt.set(digest, context.now());
+      const lost = ecrScenario(environment.scenario?.()).putImageAnswerLost ?? [];
+      if (tag !== undefined && lost.includes(tag) && !lostAnswers.has(tag)) {
+        lostAnswers.add(tag);
+        throw new AwsServiceError('ServerException', 'The answer was lost after the image was put.', 500);
+      }
       return {
         image: {
           registryId: context.accountId,
@@ -494,6 +547,7 @@ export function createEcrService(
     reset() {
       repositories.clear();
       passwords.clear();
+      lostAnswers.clear();
       if (registryPromise) {
         void registryPromise.then(
           (running) => new RegistryClient(running.url, running.storageDir).wipe(),
