@@ -100,9 +100,12 @@ export async function main(inputs: Inputs): Promise<void> {
         core.info(`Unchanged: ${shortRevision(current.reusable.arn)} already holds this definition; reusing it`);
         return { arn: current.reusable.arn, reused: true };
       }
-      const revision = await ecs.registerTaskDefinition(rendered.definition);
-      core.info(`Registered ${revision.arn}`);
-      return { arn: revision.arn, reused: false };
+      const { revision, found } = await ecs.registerTaskDefinitionOnce(rendered.definition, {
+        newerThan: current.latest?.revision ?? 0,
+        log: (text) => core.warning(text),
+      });
+      if (!found) core.info(`Registered ${revision.arn}`);
+      return { arn: revision.arn, reused: found };
     });
     outputs['task-definition-arn'] = registered.arn;
     report.newArn = registered.arn;
@@ -116,15 +119,18 @@ export async function main(inputs: Inputs): Promise<void> {
 
     const seenEvents = new Set((current.service.events ?? []).map((event) => event.id ?? ''));
     const started = await core.group(`Update service ${service}`, async () => {
-      const updated = await ecs.updateService({
-        cluster: inputs.cluster,
-        service,
-        taskDefinition: registered.arn,
-        desiredCount: inputs.desiredCount,
-        forceNewDeployment: inputs.forceNewDeployment,
-        enableEcsManagedTags: inputs.enableEcsManagedTags,
-        propagateTags: inputs.propagateTags,
-      });
+      const updated = await ecs.updateServiceOnce(
+        {
+          cluster: inputs.cluster,
+          service,
+          taskDefinition: registered.arn,
+          desiredCount: inputs.desiredCount,
+          forceNewDeployment: inputs.forceNewDeployment,
+          enableEcsManagedTags: inputs.enableEcsManagedTags,
+          propagateTags: inputs.propagateTags,
+        },
+        { before: current.service as Service, log: (text) => core.warning(text) },
+      );
       const primary = primaryDeployment(updated);
       if (!primary?.id) throw new ActionFailure(`UpdateService left service ${service} without a PRIMARY deployment`);
       if (primary.taskDefinition !== registered.arn) {
@@ -348,7 +354,10 @@ async function rollBack(options: {
     return { rolledBack: false, note: 'There is no previous task definition to roll back to.' };
   }
   core.warning(`Rolling back service ${service} to ${shortRevision(previousArn)}`);
-  const updated = await ecs.updateService({ cluster: inputs.cluster, service, taskDefinition: previousArn });
+  const updated = await ecs.updateServiceOnce(
+    { cluster: inputs.cluster, service, taskDefinition: previousArn },
+    { log: (text) => core.warning(text) },
+  );
   const primary = primaryDeployment(updated);
   if (!primary?.id) return { rolledBack: false, note: 'The rollback update left no PRIMARY deployment.' };
   const result = await watch(primary.id, 'Rollback');

@@ -1,6 +1,11 @@
 import type { FaultRates, FaultScenario } from './scenario.js';
 
-export type Fault = { kind: 'throttle' } | { kind: 'server-error' } | { kind: 'access-denied' };
+export type Fault =
+  | { kind: 'throttle' }
+  | { kind: 'server-error' }
+  | { kind: 'access-denied' }
+  /** The call is applied, then the connection is reset before any answer: the caller cannot tell. */
+  | { kind: 'lost-answer' };
 
 /**
  * Seeded fault injection. Each operation has its own counter, and the n-th call of an operation
@@ -29,10 +34,13 @@ export class FaultInjector {
     const draw = unitHash(`${this.seed}:${key}:${n}`);
     const throttle = rates.throttleRate ?? 0;
     const serverError = rates.serverErrorRate ?? 0;
+    const lostAnswer = rates.lostAnswerRate ?? 0;
     const latencyMs = rates.latencyMs ?? 0;
     if (rates.accessDenied) return { fault: { kind: 'access-denied' }, latencyMs };
+    if (rates.lostAnswerCalls?.includes(n)) return { fault: { kind: 'lost-answer' }, latencyMs };
     if (draw < throttle) return { fault: { kind: 'throttle' }, latencyMs };
     if (draw < throttle + serverError) return { fault: { kind: 'server-error' }, latencyMs };
+    if (draw < throttle + serverError + lostAnswer) return { fault: { kind: 'lost-answer' }, latencyMs };
     return { latencyMs };
   }
 }

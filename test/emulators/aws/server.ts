@@ -156,6 +156,12 @@ async function handleApiCall(
   };
   try {
     const result = await service.handle(operation, parsed, context);
+    if (decision.fault?.kind === 'lost-answer') {
+      // Applied, and then the answer is lost: the connection is reset without a byte written back.
+      log(200, { fault: 'lost-answer', request: parsed });
+      request.socket.resetAndDestroy();
+      return;
+    }
     log(200, { request: parsed });
     sendJson(response, 200, result ?? {}, JSON_CONTENT_TYPE);
   } catch (error) {
