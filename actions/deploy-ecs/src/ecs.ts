@@ -163,7 +163,16 @@ export class Ecs {
         await sleep(backoffMs(attempt));
         continue;
       }
-      const earlier = await this.identicalRevision(definition, newerThan, revision.revision);
+      let earlier: RegisteredTaskDefinition | undefined;
+      try {
+        earlier = await this.identicalRevision(definition, newerThan, revision.revision);
+      } catch (error) {
+        // The revision is registered; not knowing about a concurrent twin is no reason to fail.
+        log(
+          `Registered ${revision.arn}, but could not look for an identical revision registered at the same time: ${errorMessage(error)}`,
+        );
+        return { revision, found: false };
+      }
       if (!earlier) return { revision, found: false };
       log(
         `${earlier.arn} holds the same definition and was registered first (another run deploying the same thing): using it, and deregistering ${revision.arn}`,

@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Service } from '@aws-sdk/client-ecs';
 import { ActionFailure, errorMessage, InputError } from '../../shared/src/errors.js';
+import { setOutputs } from '../../shared/src/outputs.js';
 import { appendSummary } from '../../shared/src/summary.js';
+import { capBytes } from '../../shared/src/text.js';
 import { diffTaskDefinitions } from './diff.js';
 import { Ecs, type RegisteredTaskDefinition, type StoppedTask } from './ecs.js';
 import { checkOverridesAgainst, INPUT, type Inputs } from './inputs.js';
 import {
+  checkDefinitionSize,
   familyOf,
   imagesByContainer,
   renderTaskDefinition,
@@ -54,7 +57,7 @@ export async function main(inputs: Inputs): Promise<void> {
   let finished = false;
   const finish = async () => {
     finished = true;
-    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+    setOutputs(outputs);
     await appendSummary(renderSummary(report));
   };
 
@@ -261,6 +264,10 @@ async function render(ecs: Ecs, inputs: Inputs): Promise<Rendered> {
   }
   checkOverridesAgainst(definition, inputs.overrides, origin);
   const rendered = renderTaskDefinition(definition, inputs.overrides);
+  // A file's rendering was checked whole with the inputs; one read from ECS is checked here, still before any change.
+  if (source.kind !== 'file') {
+    checkDefinitionSize(rendered, source.kind === 'family' ? INPUT.taskDefinitionFamily : INPUT.taskDefinitionArn);
+  }
   const family = String(rendered.family);
   const folder = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'deploy-ecs-'));
   const path = join(folder, `task-definition-${family}.json`);
@@ -268,6 +275,9 @@ async function render(ecs: Ecs, inputs: Inputs): Promise<Rendered> {
   core.info(`Rendered ${family} to ${path}`);
   return { definition: rendered, path, family, source: sourceRevision };
 }
+
+/** The most of the diff the log, the summary and the `diff` output show (a task definition is at most 64 KiB). */
+const DIFF_BYTES = 32 * 1024;
 
 interface Comparison {
   service?: Service;
@@ -291,10 +301,15 @@ async function compare(ecs: Ecs, inputs: Inputs, { definition: rendered, source 
     (revision) => revision !== undefined && sameTaskDefinition(revision.definition, rendered),
   );
   const base = running ?? latest;
-  const diff = diffTaskDefinitions(base?.definition, rendered, {
-    before: base ? `${shortRevision(base.arn)}${running ? ' (running)' : ' (latest)'}` : '(nothing registered)',
-    after: 'rendered',
-  });
+  // The diff holds the user's values (environment, labels): cut to a size a log and a summary carry.
+  const diff = capBytes(
+    diffTaskDefinitions(base?.definition, rendered, {
+      before: base ? `${shortRevision(base.arn)}${running ? ' (running)' : ' (latest)'}` : '(nothing registered)',
+      after: 'rendered',
+    }),
+    DIFF_BYTES,
+    'diff',
+  );
   if (service) core.info(`Service ${service.serviceName} runs ${shortRevision(service.taskDefinition)}`);
   core.info(
     latest ? `Latest revision of ${family}: ${shortRevision(latest.arn)}` : `No ACTIVE revision of ${family} yet`,
