@@ -15,6 +15,7 @@ import {
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
 import { explainAwsError } from '../../shared/src/aws-errors.js';
+import { shown } from '../../shared/src/text.js';
 import type { PropagateTags } from './inputs.js';
 import { familyOf, sameTaskDefinition, type Json } from './render.js';
 
@@ -225,11 +226,11 @@ export class Ecs {
     const found = result.services?.[0];
     if (!found) {
       throw new ActionFailure(
-        `Service '${service}' was not found in cluster '${cluster}' (${result.failures?.[0]?.reason ?? 'MISSING'}). Check the 'service' and 'cluster' inputs, and the region`,
+        `Service ${shown(service)} was not found in cluster ${shown(cluster)} (${result.failures?.[0]?.reason ?? 'MISSING'}). Check the 'service' and 'cluster' inputs, and the region`,
       );
     }
     if (found.status !== 'ACTIVE') {
-      throw new ActionFailure(`Service '${service}' in cluster '${cluster}' is ${found.status}, not ACTIVE`);
+      throw new ActionFailure(`Service ${shown(service)} in cluster ${shown(cluster)} is ${found.status}, not ACTIVE`);
     }
     return found;
   }
@@ -251,11 +252,11 @@ export class Ecs {
       } catch (error) {
         if (!isAmbiguousFailure(error)) throw error;
         log(
-          `UpdateService failed without saying whether it was applied (${errorMessage(error)}); looking at service ${request.service}`,
+          `UpdateService failed without saying whether it was applied (${errorMessage(error)}); looking at service ${shown(request.service)}`,
         );
         const now = await this.describeService(request.cluster, request.service);
         if (showsUpdate(now, request, before)) {
-          log(`Service ${request.service} shows the update: it was applied`);
+          log(`Service ${shown(request.service)} shows the update: it was applied`);
           return now;
         }
         if (attempt >= this.maxAttempts) throw error;

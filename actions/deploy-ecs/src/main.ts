@@ -6,7 +6,7 @@ import type { Service } from '@aws-sdk/client-ecs';
 import { ActionFailure, errorMessage, InputError } from '../../shared/src/errors.js';
 import { setOutputs } from '../../shared/src/outputs.js';
 import { appendSummary } from '../../shared/src/summary.js';
-import { capBytes } from '../../shared/src/text.js';
+import { capBytes, shown } from '../../shared/src/text.js';
 import { diffTaskDefinitions } from './diff.js';
 import { Ecs, type RegisteredTaskDefinition, type StoppedTask } from './ecs.js';
 import { checkOverridesAgainst, INPUT, type Inputs } from './inputs.js';
@@ -121,7 +121,7 @@ export async function main(inputs: Inputs): Promise<void> {
     const service = inputs.service;
 
     const seenEvents = new Set((current.service.events ?? []).map((event) => event.id ?? ''));
-    const started = await core.group(`Update service ${service}`, async () => {
+    const started = await core.group(`Update service ${shown(service)}`, async () => {
       const updated = await ecs.updateServiceOnce(
         {
           cluster: inputs.cluster,
@@ -135,7 +135,8 @@ export async function main(inputs: Inputs): Promise<void> {
         { before: current.service as Service, log: (text) => core.warning(text) },
       );
       const primary = primaryDeployment(updated);
-      if (!primary?.id) throw new ActionFailure(`UpdateService left service ${service} without a PRIMARY deployment`);
+      if (!primary?.id)
+        throw new ActionFailure(`UpdateService left service ${shown(service)} without a PRIMARY deployment`);
       if (primary.taskDefinition !== registered.arn) {
         throw new ActionFailure(
           `UpdateService did not start a deployment of ${registered.arn} (PRIMARY runs ${primary.taskDefinition})`,
@@ -248,7 +249,7 @@ async function render(ecs: Ecs, inputs: Inputs): Promise<Rendered> {
     if (!found) {
       throw new InputError(
         input,
-        `names no ${source.kind === 'family' ? 'ACTIVE ' : ''}task definition in ${inputs.region}: '${reference}'`,
+        `names no ${source.kind === 'family' ? 'ACTIVE ' : ''}task definition in ${inputs.region}: ${shown(reference)}`,
       );
     }
     base = found.definition;
@@ -368,7 +369,7 @@ async function rollBack(options: {
   if (!previousArn || previousArn === newArn) {
     return { rolledBack: false, note: 'There is no previous task definition to roll back to.' };
   }
-  core.warning(`Rolling back service ${service} to ${shortRevision(previousArn)}`);
+  core.warning(`Rolling back service ${shown(service)} to ${shortRevision(previousArn)}`);
   const updated = await ecs.updateServiceOnce(
     { cluster: inputs.cluster, service, taskDefinition: previousArn },
     { log: (text) => core.warning(text) },
