@@ -90,9 +90,9 @@ describe('deploy-ecs applies each change once', () => {
   });
 
   test('two runs of the same image at the same time: both pass, one new revision, one deployment', async () => {
-    // Registration is held back a moment, so that each run has looked at the family before either
-    // registration lands: both register, as two runs in separate jobs do.
-    seedWebService(emulator, { scenario: { faults: { operations: { RegisterTaskDefinition: { latencyMs: 1500 } } } } });
+    // Registrations wait until both runs have sent theirs: each run has looked at the family before
+    // either registration lands, as two runs in separate jobs can.
+    seedWebService(emulator, { scenario: { faults: { operations: { RegisterTaskDefinition: { barrier: 2 } } } } });
     const before = emulator.ecs.service('web')?.deployments.map((deployment) => deployment.id) ?? [];
     const runs = await Promise.all([deploy(emulator, inputs), deploy(emulator, inputs)]);
     for (const run of runs) {

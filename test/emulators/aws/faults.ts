@@ -26,6 +26,28 @@ export class FaultInjector {
     return specific ?? this.faults;
   }
 
+  private held = new Map<string, (() => void)[]>();
+
+  /**
+   * With a `barrier` for the operation, wait until that many of its calls are waiting (or 10 s
+   * passed), then let them all go on in the order they came.
+   */
+  async barrier(service: string, operation: string): Promise<void> {
+    const size = this.ratesFor(service, operation).barrier ?? 0;
+    if (size <= 1) return;
+    const key = `${service}:${operation}`;
+    const group = this.held.get(key) ?? [];
+    this.held.set(key, group);
+    const released = new Promise<void>((resolve) => group.push(resolve));
+    const releaseAll = () => {
+      if (this.held.get(key) === group) this.held.delete(key);
+      for (const resolve of group) resolve();
+    };
+    if (group.length >= size) releaseAll();
+    else setTimeout(releaseAll, 10_000).unref();
+    return released;
+  }
+
   decide(service: string, operation: string): { fault?: Fault; latencyMs: number } {
     const rates = this.ratesFor(service, operation);
     const key = `${service}:${operation}`;

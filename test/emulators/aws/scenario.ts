@@ -52,6 +52,12 @@ export interface FaultRates {
   lostAnswerRate?: number;
   /** The calls of the operation, counted from 1, that lose their answer as `lostAnswerRate` describes (`[1]`: the first). */
   lostAnswerCalls?: number[];
+  /**
+   * Calls of the operation wait until this many have arrived, then all go on in the order they
+   * came (a barrier, for tests of concurrent callers: two deploys that both looked before either
+   * registered). A group that does not fill within 10 seconds goes on anyway.
+   */
+  barrier?: number;
   /** Added before each answer, in milliseconds. */
   latencyMs?: number;
   /** Answer every call with 400 AccessDeniedException naming the IAM action, as a missing permission does. */
@@ -152,6 +158,9 @@ function checkRates(where: string, rates: FaultRates): void {
     !(Array.isArray(rates.lostAnswerCalls) && rates.lostAnswerCalls.every((n) => Number.isInteger(n) && n >= 1))
   ) {
     throw new Error(`${where}.lostAnswerCalls must be a list of call numbers counted from 1`);
+  }
+  if (rates.barrier !== undefined && !(Number.isInteger(rates.barrier) && rates.barrier >= 1)) {
+    throw new Error(`${where}.barrier must be a whole number of calls >= 1`);
   }
   if (rates.latencyMs !== undefined && !(typeof rates.latencyMs === 'number' && rates.latencyMs >= 0)) {
     throw new Error(`${where}.latencyMs must be a number >= 0`);

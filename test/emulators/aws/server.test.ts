@@ -171,6 +171,22 @@ describe('AWS emulator core', () => {
     expect(first.filter((entry) => entry === 200).length).toBeGreaterThan(3);
   });
 
+  test('a barrier holds calls of an operation until enough have arrived, then lets them go in order', async () => {
+    emulator.setScenario({ faults: { operations: { CreateCluster: { barrier: 2 } } } });
+    const ecs = client(emulator);
+    const first = ecs.send(new CreateClusterCommand({ clusterName: 'first' }));
+    // The first call waits: until the second arrives, nothing is applied or logged.
+    await ecs.send(new DescribeClustersCommand({ clusters: ['first'] }));
+    expect(emulator.calls({ operation: 'CreateCluster' })).toEqual([]);
+    const second = ecs.send(new CreateClusterCommand({ clusterName: 'second' }));
+    await Promise.all([first, second]);
+    expect(
+      emulator
+        .calls({ operation: 'CreateCluster' })
+        .map((call) => (call.request as { clusterName: string }).clusterName),
+    ).toEqual(['first', 'second']);
+  });
+
   test('adds latency when asked', async () => {
     emulator.setScenario({ faults: { latencyMs: 120 } });
     const started = Date.now();

@@ -123,6 +123,7 @@ async function handleApiCall(
     );
   }
 
+  await options.faults().barrier(service.name, operation);
   const decision = options.faults().decide(service.name, operation);
   if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
   if (decision.fault?.kind === 'throttle') {
