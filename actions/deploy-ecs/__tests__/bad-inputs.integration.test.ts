@@ -93,7 +93,7 @@ describe('deploy-ecs refuses bad input before changing anything', () => {
       'a role that is not an ARN',
       { 'td.json': good },
       { ...base, 'task-role-arn': 'my-role' },
-      /^Input 'task-role-arn' is not valid/,
+      /^Input 'task-role-arn' is not a valid ARN: 'my-role'. Expected an IAM role/,
     ],
     [
       'image without container-name',

@@ -34,6 +34,7 @@ describe('getInputs', () => {
     const inputs = getInputs(env({ 'task-definition-family': 'web' }));
     expect(inputs).toEqual({
       region: 'eu-west-1',
+      arnContext: { region: 'eu-west-1', account: undefined, accountSource: undefined },
       source: { kind: 'family', family: 'web' },
       overrides: { images: new Map(), targetContainer: undefined, environment: new Map(), secrets: new Map() },
       cluster: 'default',
@@ -123,7 +124,11 @@ describe('getInputs', () => {
       'task-definition-family',
       /cannot be combined/,
     ],
-    [{ 'task-definition-arn': 'web:1' }, 'task-definition-arn', /is not a task definition ARN/],
+    [
+      { 'task-definition-arn': 'web:1' },
+      'task-definition-arn',
+      /is not a valid ARN: 'web:1'. Expected an ECS task definition/,
+    ],
     [
       { 'task-definition': 'two.json', 'environment-variables': 'A=1' },
       'environment-variables',

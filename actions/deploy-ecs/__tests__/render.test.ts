@@ -2,7 +2,10 @@ import { describe, expect, test } from '@jest/globals';
 import { InputError } from '../../shared/src/errors.js';
 import type { Overrides } from '../src/inputs.js';
 import {
+  checkDefinitionContent,
   checkDefinitionFields,
+  checkDefinitionSize,
+  TASK_DEFINITION_BYTES,
   ecsTaskSize,
   normalizeTaskDefinition,
   renderTaskDefinition,
@@ -279,5 +282,95 @@ describe('diff', () => {
       .split('\n')
       .filter((line) => line.startsWith('@@'));
     expect(hunks).toEqual(['@@ -1,6 +1,6 @@', '@@ -15,6 +15,6 @@']);
+  });
+});
+
+describe('checkDefinitionContent', () => {
+  const context = () => ({ region: 'us-east-1', account: '123456789012', accountSource: 'AWS_ACCOUNT_ID' });
+  const valid = () => ({
+    family: 'web',
+    executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+    tags: [{ key: 'team', value: 'web' }],
+    containerDefinitions: [
+      {
+        name: 'app',
+        image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1',
+        environment: [{ name: 'spring.profiles.active', value: 'multi\nline' }],
+        secrets: [
+          { name: 'DB', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password::' },
+          { name: 'API', valueFrom: '/prod/api-key' },
+        ],
+        environmentFiles: [{ value: 'arn:aws:s3:::config-bucket/web.env', type: 's3' }],
+        dockerLabels: { team: 'web' } as Record<string, string>,
+        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web' } },
+      },
+    ],
+  });
+
+  test('a definition within ECS limits passes', () => {
+    expect(() => checkDefinitionContent(valid(), 'task-definition', context())).not.toThrow();
+  });
+
+  type Edit = (definition: ReturnType<typeof valid>) => void;
+  test.each<[string, Edit, RegExp]>([
+    [
+      'an S3 secret',
+      (d) => (d.containerDefinitions[0].secrets[0].valueFrom = 'arn:aws:s3:::b/k'),
+      /names a 's3' ARN .*secrets\[0\]\.valueFrom/,
+    ],
+    [
+      'a role in another account',
+      (d) => (d.executionRoleArn = 'arn:aws:iam::210987654321:role/exec'),
+      /names the account 210987654321 \(executionRoleArn\)/,
+    ],
+    [
+      'a secret name with a blank',
+      (d) => (d.containerDefinitions[0].secrets[1].valueFrom = 'not a name'),
+      /neither a Secrets Manager or SSM ARN nor an SSM parameter name/,
+    ],
+    [
+      'a NUL in an environment value',
+      (d) => (d.containerDefinitions[0].environment[0].value = 'a\u0000'),
+      /U\+0000 NUL at character 2 of containerDefinitions\[0\]\.environment\[0\]\.value/,
+    ],
+    [
+      'a line feed in a label key',
+      (d) => (d.containerDefinitions[0].dockerLabels = { 'a\nb': 'x' }),
+      /U\+000A LINE FEED .*dockerLabels/,
+    ],
+    [
+      'an environment name with =',
+      (d) => (d.containerDefinitions[0].environment[0].name = 'A=B'),
+      /environment\[0\]\.name/,
+    ],
+    [
+      'a number as an environment value',
+      (d) => ((d.containerDefinitions[0].environment[0] as { value: unknown }).value = 1),
+      /environment value that is not a string/,
+    ],
+    [
+      '51 tags',
+      (d) => (d.tags = Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: '' }))),
+      /has 51 tags; ECS takes at most 50/,
+    ],
+    ['a container name with a dot', (d) => (d.containerDefinitions[0].name = 'app.v2'), /container name ECS refuses/],
+    [
+      'an upper-case repository',
+      (d) => (d.containerDefinitions[0].image = 'Web:1'),
+      /image that is not a valid reference/,
+    ],
+  ])('refuses %s', (_, edit, message) => {
+    const definition = valid();
+    edit(definition);
+    expect(() => checkDefinitionContent(definition, 'task-definition', context())).toThrow(message);
+  });
+
+  test('ECS’s 64 KiB limit counts the rendered JSON', () => {
+    const definition = valid();
+    expect(() => checkDefinitionSize(definition, 'task-definition')).not.toThrow();
+    definition.containerDefinitions[0].environment.push({ name: 'BIG', value: 'x'.repeat(TASK_DEFINITION_BYTES) });
+    expect(() => checkDefinitionSize(definition, 'task-definition')).toThrow(
+      /renders to a task definition of \d+ bytes, over ECS's limit of 65536 bytes/,
+    );
   });
 });

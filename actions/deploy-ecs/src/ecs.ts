@@ -12,10 +12,12 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { ActionFailure } from '../../shared/src/errors.js';
+import { StandardRetryStrategy } from '@smithy/core/retry';
+import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
 import { explainAwsError } from '../../shared/src/aws-errors.js';
+import { shown } from '../../shared/src/text.js';
 import type { PropagateTags } from './inputs.js';
-import { familyOf, type Json } from './render.js';
+import { familyOf, sameTaskDefinition, type Json } from './render.js';
 
 /**
  * Everything the action asks of ECS, over the AWS SDK. The endpoint comes from the SDK's standard
@@ -49,11 +51,59 @@ export interface UpdateServiceRequest {
   propagateTags?: PropagateTags;
 }
 
+/**
+ * The SDK's standard retry, but only for throttling: a throttled call was refused before AWS did
+ * anything, so sending it again is safe. A dropped connection, a timeout or a 5xx leaves it unknown
+ * whether AWS applied the call; the SDK would send RegisterTaskDefinition again blindly and register
+ * a second, identical revision (there is no client token for it), so those errors come back to the
+ * caller, which looks at what AWS holds before it tries again.
+ */
+type RetryToken = Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>[0];
+type RetryErrorInfo = Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>[1];
+
+class ThrottlingOnlyRetry extends StandardRetryStrategy {
+  override async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
+    if (errorInfo.errorType !== 'THROTTLING') throw new Error('not retried: the call may have been applied');
+    return super.refreshRetryTokenForRetry(token, errorInfo);
+  }
+}
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/**
+ * An error after which a change may or may not have been applied: the answer was lost (the
+ * connection reset or timed out once the request was sent) or AWS failed on its side (5xx).
+ * A 4xx, throttling included, means AWS refused the call and changed nothing.
+ */
+export function isAmbiguousFailure(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const candidate = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = candidate.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500;
+  return NETWORK_CODES.has(candidate.code ?? '') || TIMEOUT_NAMES.has(candidate.name ?? '');
+}
+
+/** Exponential backoff with full jitter, as the SDK's standard mode waits: 100 ms doubling, at most 20 s. */
+function backoffMs(attempt: number): number {
+  return Math.random() * Math.min(20_000, 100 * 2 ** attempt);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How many of a family's newest revisions a look for an identical one describes, at most. */
+const IDENTICAL_LOOKUP_LIMIT = 20;
+
 export class Ecs {
   private readonly client: ECSClient;
+  /** For calls that change something: retried by the SDK only when throttled (see ThrottlingOnlyRetry). */
+  private readonly mutatingClient: ECSClient;
+  private readonly maxAttempts: number;
 
   constructor({ region, maxAttempts }: { region: string; maxAttempts: number }) {
     this.client = new ECSClient({ region, maxAttempts, retryMode: 'standard' });
+    this.mutatingClient = new ECSClient({ region, maxAttempts, retryStrategy: new ThrottlingOnlyRetry(maxAttempts) });
+    this.maxAttempts = maxAttempts;
   }
 
   private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
@@ -80,9 +130,89 @@ export class Ecs {
     }
   }
 
-  async registerTaskDefinition(definition: Json): Promise<RegisteredTaskDefinition> {
+  /**
+   * Register `definition` so that the family ends with ONE new ACTIVE revision holding it, however
+   * the answer is lost and however many runs register the same thing at the same time.
+   *
+   * - A failure that leaves it unknown whether AWS registered it (see `isAmbiguousFailure`) is
+   *   never retried blindly: first the revisions registered since `newerThan` are searched for an
+   *   identical ACTIVE one, which is then used; only when there is none is it registered again.
+   * - After registering, an identical ACTIVE revision registered since `newerThan` with a LOWER
+   *   number (another run deploying the same thing) wins: this run uses it and deregisters its own.
+   *   Every run applies the same rule, so concurrent runs settle on the same, lowest revision.
+   */
+  async registerTaskDefinitionOnce(
+    definition: Json,
+    { newerThan, log }: { newerThan: number; log: (text: string) => void },
+  ): Promise<{ revision: RegisteredTaskDefinition; found: boolean }> {
+    const family = String(definition.family);
+    for (let attempt = 1; ; attempt += 1) {
+      let revision: RegisteredTaskDefinition;
+      try {
+        revision = await this.registerTaskDefinition(definition);
+      } catch (error) {
+        if (!isAmbiguousFailure(error)) throw error;
+        log(
+          `RegisterTaskDefinition failed without saying whether it registered anything (${errorMessage(error)}); looking for an identical ACTIVE revision of ${family} before registering again`,
+        );
+        const identical = await this.identicalRevision(definition, newerThan);
+        if (identical) {
+          log(`Found ${identical.arn}, identical to the rendered definition: using it instead of registering again`);
+          return { revision: identical, found: true };
+        }
+        if (attempt >= this.maxAttempts) throw error;
+        await sleep(backoffMs(attempt));
+        continue;
+      }
+      let earlier: RegisteredTaskDefinition | undefined;
+      try {
+        earlier = await this.identicalRevision(definition, newerThan, revision.revision);
+      } catch (error) {
+        // The revision is registered; not knowing about a concurrent twin is no reason to fail.
+        log(
+          `Registered ${revision.arn}, but could not look for an identical revision registered at the same time: ${errorMessage(error)}`,
+        );
+        return { revision, found: false };
+      }
+      if (!earlier) return { revision, found: false };
+      log(
+        `${earlier.arn} holds the same definition and was registered first (another run deploying the same thing): using it, and deregistering ${revision.arn}`,
+      );
+      try {
+        await this.deregisterTaskDefinition(revision.arn);
+      } catch (error) {
+        log(`Could not deregister the duplicate ${revision.arn}: ${errorMessage(error)}`);
+      }
+      return { revision: earlier, found: true };
+    }
+  }
+
+  /**
+   * The lowest-numbered ACTIVE revision of the definition's family newer than `newerThan` (and
+   * older than `olderThan`) that equals `definition`; undefined when none does.
+   */
+  private async identicalRevision(
+    definition: Json,
+    newerThan: number,
+    olderThan = Number.POSITIVE_INFINITY,
+  ): Promise<RegisteredTaskDefinition | undefined> {
+    const candidates = (await this.activeRevisions(String(definition.family)))
+      .map((arn) => ({ arn, revision: revisionOf(arn) }))
+      .filter(({ revision }) => revision > newerThan && revision < olderThan)
+      .slice(0, IDENTICAL_LOOKUP_LIMIT)
+      .sort((a, b) => a.revision - b.revision);
+    for (const candidate of candidates) {
+      const found = await this.findTaskDefinition(candidate.arn);
+      if (found && sameTaskDefinition(found.definition, definition)) return found;
+    }
+    return undefined;
+  }
+
+  private async registerTaskDefinition(definition: Json): Promise<RegisteredTaskDefinition> {
     const { taskDefinition } = await this.call('RegisterTaskDefinition', () =>
-      this.client.send(new RegisterTaskDefinitionCommand(definition as unknown as RegisterTaskDefinitionCommandInput)),
+      this.mutatingClient.send(
+        new RegisterTaskDefinitionCommand(definition as unknown as RegisterTaskDefinitionCommandInput),
+      ),
     );
     if (!taskDefinition?.taskDefinitionArn)
       throw new ActionFailure('RegisterTaskDefinition returned no task definition ARN');
@@ -96,18 +226,48 @@ export class Ecs {
     const found = result.services?.[0];
     if (!found) {
       throw new ActionFailure(
-        `Service '${service}' was not found in cluster '${cluster}' (${result.failures?.[0]?.reason ?? 'MISSING'}). Check the 'service' and 'cluster' inputs, and the region`,
+        `Service ${shown(service)} was not found in cluster ${shown(cluster)} (${result.failures?.[0]?.reason ?? 'MISSING'}). Check the 'service' and 'cluster' inputs, and the region`,
       );
     }
     if (found.status !== 'ACTIVE') {
-      throw new ActionFailure(`Service '${service}' in cluster '${cluster}' is ${found.status}, not ACTIVE`);
+      throw new ActionFailure(`Service ${shown(service)} in cluster ${shown(cluster)} is ${found.status}, not ACTIVE`);
     }
     return found;
   }
 
-  async updateService(request: UpdateServiceRequest): Promise<Service> {
+  /**
+   * UpdateService, applied once. When the answer is lost, the service is described: if it already
+   * shows the update (its PRIMARY deployment runs the task definition asked for, a new one when a
+   * new deployment was forced, and the desired count and tag settings asked for), that is the
+   * answer; otherwise the update is sent again. `before` is the service as it was before the update
+   (needed to tell a forced new deployment from the one that ran before).
+   */
+  async updateServiceOnce(
+    request: UpdateServiceRequest,
+    { before, log }: { before?: Service; log: (text: string) => void },
+  ): Promise<Service> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.updateService(request);
+      } catch (error) {
+        if (!isAmbiguousFailure(error)) throw error;
+        log(
+          `UpdateService failed without saying whether it was applied (${errorMessage(error)}); looking at service ${shown(request.service)}`,
+        );
+        const now = await this.describeService(request.cluster, request.service);
+        if (showsUpdate(now, request, before)) {
+          log(`Service ${shown(request.service)} shows the update: it was applied`);
+          return now;
+        }
+        if (attempt >= this.maxAttempts) throw error;
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
+
+  private async updateService(request: UpdateServiceRequest): Promise<Service> {
     const result = await this.call('UpdateService', () =>
-      this.client.send(
+      this.mutatingClient.send(
         new UpdateServiceCommand({
           cluster: request.cluster,
           service: request.service,
@@ -141,6 +301,7 @@ export class Ecs {
   }
 
   async deregisterTaskDefinition(arn: string): Promise<void> {
+    // Deregistering twice is harmless (an INACTIVE revision stays INACTIVE), so the SDK may retry it.
     await this.call('DeregisterTaskDefinition', () =>
       this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })),
     );
@@ -163,6 +324,23 @@ export class Ecs {
       .slice(0, limit)
       .map(toStoppedTask);
   }
+}
+
+/** The revision number at the end of a task definition ARN (`…/web:12` is 12). */
+function revisionOf(arn: string): number {
+  return Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
+}
+
+function showsUpdate(service: Service, request: UpdateServiceRequest, before: Service | undefined): boolean {
+  const primary = service.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+  if (!primary || primary.taskDefinition !== request.taskDefinition) return false;
+  const known = new Set((before?.deployments ?? []).map((deployment) => deployment.id));
+  if (request.forceNewDeployment && known.has(primary.id)) return false;
+  if (request.desiredCount !== undefined && service.desiredCount !== request.desiredCount) return false;
+  if (request.propagateTags !== undefined && service.propagateTags !== request.propagateTags) return false;
+  if (request.enableEcsManagedTags !== undefined && service.enableECSManagedTags !== request.enableEcsManagedTags)
+    return false;
+  return true;
 }
 
 function toStoppedTask(task: Task): StoppedTask {

@@ -1,8 +1,18 @@
+import {
+  ACCOUNT_PATTERN,
+  checkArn,
+  ecsResource,
+  IAM_ROLE,
+  REGION_PATTERN,
+  SECRET_SOURCE,
+  type ArnContext,
+} from '../../shared/src/arn.js';
 import { InputError } from '../../shared/src/errors.js';
 import {
   exactlyOneOf,
   readBoolean,
   readInteger,
+  readKeyValueLines,
   readKeyValues,
   readNumber,
   readRaw,
@@ -10,11 +20,17 @@ import {
   type Env,
 } from '../../shared/src/inputs.js';
 import { readStructuredFile } from '../../shared/src/structured-inputs.js';
+import { shown } from '../../shared/src/text.js';
 import {
+  checkDefinitionContent,
   checkDefinitionFields,
+  checkDefinitionSize,
   containerNames,
   ecsTaskSize,
   FAMILY_PATTERN,
+  isImageReference,
+  renderTaskDefinition,
+  toRegisterable,
   unwrapDescribeOutput,
   type Json,
 } from './render.js';
@@ -49,6 +65,8 @@ export const INPUT = {
   maxAttempts: 'max-attempts',
 } as const;
 
+export { isImageReference };
+
 export type TaskDefinitionSource =
   | { kind: 'file'; path: string; definition: Json; tags?: Json[] }
   | { kind: 'family'; family: string }
@@ -71,6 +89,8 @@ export type PropagateTags = 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
 
 export interface Inputs {
   region: string;
+  /** The region, and the account where known (AWS_ACCOUNT_ID, else the first ARN given): every ARN agrees with them. */
+  arnContext: ArnContext;
   source: TaskDefinitionSource;
   overrides: Overrides;
   cluster: string;
@@ -89,38 +109,50 @@ export interface Inputs {
   maxAttempts: number;
 }
 
-const NAME_OR_ARN = (resource: string) =>
-  new RegExp(`^([a-zA-Z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:${resource}/[a-zA-Z0-9_/-]{1,512})$`);
-const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[a-zA-Z0-9_-]{1,255}:\d+$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+const ECS_ARN_RULES = {
+  cluster: ecsResource('cluster', /^cluster\/[a-zA-Z0-9_-]{1,255}$/),
+  service: ecsResource('service', /^service\/([a-zA-Z0-9_-]{1,255}\/)?[a-zA-Z0-9_-]{1,255}$/),
+  'task-definition': ecsResource(
+    'task-definition',
+    /^task-definition\/[a-zA-Z0-9_-]{1,255}:[1-9]\d{0,8}$/,
+    '<family>:<revision>',
+  ),
+};
+/** An SSM Parameter Store parameter name, given instead of an ARN (ECS reads it in the task's region). */
+const PARAMETER_NAME = /^[a-zA-Z0-9_.\-/]{1,2048}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // ECS's own examples write fractions with and without the leading zero (`.25 vCPU`, `0.5 GB`).
 const CPU = /^(\d+|(\d+(\.\d+)?|\.\d+)\s*vcpu)$/i;
 const MEMORY = /^(\d+|(\d+(\.\d+)?|\.\d+)\s*gb)$/i;
 
-/**
- * A container image reference as Docker and ECS read it: `[registry[:port]/]path[:tag][@digest]`,
- * lower-case path components, a tag of up to 128 word characters, dots and dashes.
- */
-const IMAGE_REFERENCE =
-  /^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
-
-export function isImageReference(value: string): boolean {
-  return value.length <= 255 && IMAGE_REFERENCE.test(value);
-}
-
 /** Read and check every input, and the region, before anything talks to AWS. Pure but for reading the file input. */
 export function getInputs(env: Env = process.env): Inputs {
+  const regionVariable = env.AWS_REGION?.trim() ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim();
   if (!region) {
     throw new Error(
       'No AWS region: set AWS_REGION (aws-actions/configure-aws-credentials does, with its aws-region input) or AWS_DEFAULT_REGION',
     );
   }
+  if (!REGION_PATTERN.test(region)) {
+    throw new Error(`${regionVariable} is not an AWS region: ${shown(region)}. Give a region such as us-east-1`);
+  }
+  const account = env.AWS_ACCOUNT_ID?.trim() || undefined;
+  if (account !== undefined && !ACCOUNT_PATTERN.test(account)) {
+    throw new Error(`AWS_ACCOUNT_ID is not a 12-digit AWS account id: ${shown(account)}`);
+  }
+  const arnContext: ArnContext = { region, account, accountSource: account ? 'AWS_ACCOUNT_ID' : undefined };
 
-  const source = readSource(env);
-  const overrides = readOverrides(env);
-  if (source.kind === 'file') checkOverridesAgainst(source.definition, overrides, INPUT.taskDefinition);
+  const source = readSource(env, arnContext);
+  const overrides = readOverrides(env, arnContext);
+  if (source.kind === 'file') {
+    checkOverridesAgainst(source.definition, overrides, INPUT.taskDefinition);
+    // What will be registered, checked whole before any call: ARNs, characters, ECS's 64 KiB.
+    const rendered = renderTaskDefinition(toRegisterable(source.definition).definition, overrides);
+    checkDefinitionContent(rendered, INPUT.taskDefinition, arnContext);
+    checkDefinitionSize(rendered, INPUT.taskDefinition);
+  }
 
   const timeoutMinutes = readNumber(INPUT.timeoutMinutes, 30, { max: 360 }, env);
   if (!(timeoutMinutes > 0)) {
@@ -130,14 +162,16 @@ export function getInputs(env: Env = process.env): Inputs {
       'Give minutes between 0 and 360',
     );
   }
-  const service = readNameOrArn(INPUT.service, 'service', env);
+  const cluster = readNameOrArn(INPUT.cluster, 'cluster', arnContext, env) ?? 'default';
+  const service = readNameOrArn(INPUT.service, 'service', arnContext, env);
   const dryRun = readBoolean(INPUT.dryRun, false, env);
 
   return {
     region,
+    arnContext,
     source,
     overrides,
-    cluster: readNameOrArn(INPUT.cluster, 'cluster', env) ?? 'default',
+    cluster,
     service,
     desiredCount: readInteger(INPUT.desiredCount, undefined, { min: 0, max: 5000 }, env),
     forceNewDeployment: readBoolean(INPUT.forceNewDeployment, false, env),
@@ -154,14 +188,14 @@ export function getInputs(env: Env = process.env): Inputs {
   };
 }
 
-function readSource(env: Env): TaskDefinitionSource {
+function readSource(env: Env, arnContext: ArnContext): TaskDefinitionSource {
   const given = exactlyOneOf([INPUT.taskDefinition, INPUT.taskDefinitionFamily, INPUT.taskDefinitionArn], env);
   if (given === INPUT.taskDefinitionFamily) {
     const family = readString(INPUT.taskDefinitionFamily, { required: true }, env);
     if (!FAMILY_PATTERN.test(family)) {
       throw new InputError(
         INPUT.taskDefinitionFamily,
-        `is not a task definition family name: '${family}'`,
+        `is not a task definition family name: ${shown(family)}`,
         'A family has up to 255 letters, digits, hyphens and underscores (no revision; use task-definition-arn for one revision)',
       );
     }
@@ -169,13 +203,7 @@ function readSource(env: Env): TaskDefinitionSource {
   }
   if (given === INPUT.taskDefinitionArn) {
     const arn = readString(INPUT.taskDefinitionArn, { required: true }, env);
-    if (!TASK_DEFINITION_ARN.test(arn)) {
-      throw new InputError(
-        INPUT.taskDefinitionArn,
-        `is not a task definition ARN: '${arn}'`,
-        'Expected arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>',
-      );
-    }
+    checkArn(INPUT.taskDefinitionArn, arn, ECS_ARN_RULES['task-definition'], arnContext);
     return { kind: 'arn', arn };
   }
   const file = readStructuredFile(INPUT.taskDefinition, env);
@@ -185,7 +213,7 @@ function readSource(env: Env): TaskDefinitionSource {
   return { kind: 'file', path: file.path, definition, tags };
 }
 
-function readOverrides(env: Env): Overrides {
+function readOverrides(env: Env, arnContext: ArnContext): Overrides {
   const containerName = readString(INPUT.containerName, {}, env);
   const image = readString(INPUT.image, {}, env);
   const images = new Map<string, string>();
@@ -198,18 +226,31 @@ function readOverrides(env: Env): Overrides {
     }
     images.set(containerName, checkImage(INPUT.image, image));
   }
-  for (const [container, reference] of readKeyValues(INPUT.images, env)) {
+  for (const { key: container, value: reference, line } of readKeyValueLines(INPUT.images, env)) {
+    if (!NAME.test(container)) {
+      throw new InputError(
+        INPUT.images,
+        `names a container that cannot exist on line ${line}: ${shown(container)}`,
+        'Container names have up to 255 letters, digits, hyphens and underscores',
+      );
+    }
     images.set(container, checkImage(INPUT.images, reference, container));
   }
   const environment = readKeyValues(INPUT.environmentVariables, env, {
     keyPattern: ENV_KEY,
     keyDescription: 'Variable names start with a letter or underscore and hold letters, digits and underscores',
   });
-  const secrets = readKeyValues(INPUT.secrets, env, {
+  // The roles first: they are in the task's own account, which secrets are then held to.
+  const taskRoleArn = readRoleArn(INPUT.taskRoleArn, arnContext, env);
+  const executionRoleArn = readRoleArn(INPUT.executionRoleArn, arnContext, env);
+  const secrets = new Map<string, string>();
+  for (const { key, value, line } of readKeyValueLines(INPUT.secrets, env, {
     keyPattern: ENV_KEY,
     keyDescription: 'Variable names start with a letter or underscore and hold letters, digits and underscores',
     valueRequired: 'Write KEY=<Secrets Manager or SSM parameter ARN or name>',
-  });
+  })) {
+    secrets.set(key, checkSecretSource(INPUT.secrets, value, arnContext, `line ${line}`));
+  }
   return {
     images,
     targetContainer: containerName,
@@ -217,21 +258,42 @@ function readOverrides(env: Env): Overrides {
     secrets,
     cpu: readTaskSize(INPUT.cpu, CPU, 'vcpu', env),
     memory: readTaskSize(INPUT.memory, MEMORY, 'gb', env),
-    taskRoleArn: readPattern(INPUT.taskRoleArn, ROLE_ARN, 'an IAM role ARN: arn:aws:iam::<account>:role/<name>', env),
-    executionRoleArn: readPattern(
-      INPUT.executionRoleArn,
-      ROLE_ARN,
-      'an IAM role ARN: arn:aws:iam::<account>:role/<name>',
-      env,
-    ),
+    taskRoleArn,
+    executionRoleArn,
   };
+}
+
+function readRoleArn(name: string, arnContext: ArnContext, env: Env): string | undefined {
+  const value = readString(name, {}, env);
+  if (value !== undefined) checkArn(name, value, IAM_ROLE, arnContext);
+  return value;
+}
+
+/**
+ * A secret's `valueFrom`: a Secrets Manager secret or SSM parameter ARN in this region and account,
+ * or the name of an SSM parameter (which ECS reads in the task's region). Never quoted whole in an
+ * error: what a user pastes here by mistake is sometimes the secret itself.
+ */
+export function checkSecretSource(input: string, value: string, arnContext: ArnContext, where: string): string {
+  if (value.startsWith('arn:')) {
+    checkArn(input, value, SECRET_SOURCE, arnContext, where);
+    return value;
+  }
+  if (!PARAMETER_NAME.test(value)) {
+    throw new InputError(
+      input,
+      `has a value on ${where} that is neither a Secrets Manager or SSM ARN nor an SSM parameter name (its text is not shown, as it may be a secret)`,
+      'Give the ARN of a Secrets Manager secret or SSM parameter, or the name of an SSM parameter in the same region',
+    );
+  }
+  return value;
 }
 
 function checkImage(input: string, reference: string, container?: string): string {
   if (!isImageReference(reference)) {
     throw new InputError(
       input,
-      `is not a valid image reference${container ? ` for container '${container}'` : ''}: '${reference}'`,
+      `is not a valid image reference${container ? ` for container ${shown(container)}` : ''}: ${shown(reference)}`,
       'Expected [registry/]repository[:tag][@sha256:digest], repository in lower case',
     );
   }
@@ -241,7 +303,7 @@ function checkImage(input: string, reference: string, container?: string): strin
 function readPattern(name: string, pattern: RegExp, expected: string, env: Env): string | undefined {
   const value = readString(name, {}, env);
   if (value !== undefined && !pattern.test(value))
-    throw new InputError(name, `is not valid: '${value}'`, `Expected ${expected}`);
+    throw new InputError(name, `is not valid: ${shown(value)}`, `Expected ${expected}`);
   return value;
 }
 
@@ -256,17 +318,25 @@ function readTaskSize(name: string, pattern: RegExp, unit: 'vcpu' | 'gb', env: E
       : ["MiB such as '512' or '1 GB'", 'MiB', '1 GB is 1024 MiB: 0.5, 1, 2 GB'];
   const value = readPattern(name, pattern, expected, env);
   if (value !== undefined && !/^\d+$/.test(String(ecsTaskSize(value, unit)))) {
-    throw new InputError(name, `is not a whole number of ${whole}: '${value}'`, `Expected for example ${hint}`);
+    throw new InputError(name, `is not a whole number of ${whole}: ${shown(value)}`, `Expected for example ${hint}`);
   }
   return value;
 }
 
-function readNameOrArn(name: string, resource: string, env: Env): string | undefined {
+function readNameOrArn(
+  name: string,
+  resource: 'cluster' | 'service',
+  arnContext: ArnContext,
+  env: Env,
+): string | undefined {
   const value = readString(name, {}, env);
-  if (value !== undefined && !NAME_OR_ARN(resource).test(value)) {
+  if (value === undefined) return undefined;
+  if (value.startsWith('arn:')) {
+    checkArn(name, value, ECS_ARN_RULES[resource], arnContext);
+  } else if (!NAME.test(value)) {
     throw new InputError(
       name,
-      `is not an ECS ${resource} name or ARN: '${value}'`,
+      `is not an ECS ${resource} name or ARN: ${shown(value)}`,
       'Names have up to 255 letters, digits, hyphens and underscores',
     );
   }
@@ -278,7 +348,7 @@ function readPropagateTags(env: Env): PropagateTags | undefined {
   if (value === undefined) return undefined;
   const allowed: PropagateTags[] = ['TASK_DEFINITION', 'SERVICE', 'NONE'];
   if (!(allowed as string[]).includes(value)) {
-    throw new InputError(INPUT.propagateTags, `must be one of ${allowed.join(', ')}, got '${value}'`);
+    throw new InputError(INPUT.propagateTags, `must be one of ${allowed.join(', ')}, got ${shown(value)}`);
   }
   return value as PropagateTags;
 }
@@ -289,14 +359,15 @@ function readPropagateTags(env: Env): PropagateTags | undefined {
  */
 export function checkOverridesAgainst(definition: Json, overrides: Overrides, origin: string): void {
   const names = containerNames(definition);
-  const known = names.map((n) => `'${n}'`).join(', ');
+  const listed = names.slice(0, 10).map((n) => shown(n, 40));
+  const known = `${listed.join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''}`;
   for (const container of overrides.images.keys()) {
     if (!names.includes(container)) {
       const input =
         overrides.targetContainer === container && overrides.images.size === 1 ? INPUT.containerName : INPUT.images;
       throw new InputError(
         input,
-        `names container '${container}', which is not in the task definition (${origin})`,
+        `names container ${shown(container)}, which is not in the task definition (${origin})`,
         `Its containers are ${known}`,
       );
     }
@@ -304,7 +375,7 @@ export function checkOverridesAgainst(definition: Json, overrides: Overrides, or
   if (overrides.targetContainer !== undefined && !names.includes(overrides.targetContainer)) {
     throw new InputError(
       INPUT.containerName,
-      `names container '${overrides.targetContainer}', which is not in the task definition (${origin})`,
+      `names container ${shown(overrides.targetContainer)}, which is not in the task definition (${origin})`,
       `Its containers are ${known}`,
     );
   }

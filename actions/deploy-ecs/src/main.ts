@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Service } from '@aws-sdk/client-ecs';
 import { ActionFailure, errorMessage, InputError } from '../../shared/src/errors.js';
+import { setOutputs } from '../../shared/src/outputs.js';
 import { appendSummary } from '../../shared/src/summary.js';
+import { capBytes, shown } from '../../shared/src/text.js';
 import { diffTaskDefinitions } from './diff.js';
 import { Ecs, type RegisteredTaskDefinition, type StoppedTask } from './ecs.js';
 import { checkOverridesAgainst, INPUT, type Inputs } from './inputs.js';
 import {
+  checkDefinitionSize,
   familyOf,
   imagesByContainer,
   renderTaskDefinition,
@@ -54,7 +57,7 @@ export async function main(inputs: Inputs): Promise<void> {
   let finished = false;
   const finish = async () => {
     finished = true;
-    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+    setOutputs(outputs);
     await appendSummary(renderSummary(report));
   };
 
@@ -100,9 +103,12 @@ export async function main(inputs: Inputs): Promise<void> {
         core.info(`Unchanged: ${shortRevision(current.reusable.arn)} already holds this definition; reusing it`);
         return { arn: current.reusable.arn, reused: true };
       }
-      const revision = await ecs.registerTaskDefinition(rendered.definition);
-      core.info(`Registered ${revision.arn}`);
-      return { arn: revision.arn, reused: false };
+      const { revision, found } = await ecs.registerTaskDefinitionOnce(rendered.definition, {
+        newerThan: current.latest?.revision ?? 0,
+        log: (text) => core.warning(text),
+      });
+      if (!found) core.info(`Registered ${revision.arn}`);
+      return { arn: revision.arn, reused: found };
     });
     outputs['task-definition-arn'] = registered.arn;
     report.newArn = registered.arn;
@@ -115,18 +121,22 @@ export async function main(inputs: Inputs): Promise<void> {
     const service = inputs.service;
 
     const seenEvents = new Set((current.service.events ?? []).map((event) => event.id ?? ''));
-    const started = await core.group(`Update service ${service}`, async () => {
-      const updated = await ecs.updateService({
-        cluster: inputs.cluster,
-        service,
-        taskDefinition: registered.arn,
-        desiredCount: inputs.desiredCount,
-        forceNewDeployment: inputs.forceNewDeployment,
-        enableEcsManagedTags: inputs.enableEcsManagedTags,
-        propagateTags: inputs.propagateTags,
-      });
+    const started = await core.group(`Update service ${shown(service)}`, async () => {
+      const updated = await ecs.updateServiceOnce(
+        {
+          cluster: inputs.cluster,
+          service,
+          taskDefinition: registered.arn,
+          desiredCount: inputs.desiredCount,
+          forceNewDeployment: inputs.forceNewDeployment,
+          enableEcsManagedTags: inputs.enableEcsManagedTags,
+          propagateTags: inputs.propagateTags,
+        },
+        { before: current.service as Service, log: (text) => core.warning(text) },
+      );
       const primary = primaryDeployment(updated);
-      if (!primary?.id) throw new ActionFailure(`UpdateService left service ${service} without a PRIMARY deployment`);
+      if (!primary?.id)
+        throw new ActionFailure(`UpdateService left service ${shown(service)} without a PRIMARY deployment`);
       if (primary.taskDefinition !== registered.arn) {
         throw new ActionFailure(
           `UpdateService did not start a deployment of ${registered.arn} (PRIMARY runs ${primary.taskDefinition})`,
@@ -239,7 +249,7 @@ async function render(ecs: Ecs, inputs: Inputs): Promise<Rendered> {
     if (!found) {
       throw new InputError(
         input,
-        `names no ${source.kind === 'family' ? 'ACTIVE ' : ''}task definition in ${inputs.region}: '${reference}'`,
+        `names no ${source.kind === 'family' ? 'ACTIVE ' : ''}task definition in ${inputs.region}: ${shown(reference)}`,
       );
     }
     base = found.definition;
@@ -255,6 +265,10 @@ async function render(ecs: Ecs, inputs: Inputs): Promise<Rendered> {
   }
   checkOverridesAgainst(definition, inputs.overrides, origin);
   const rendered = renderTaskDefinition(definition, inputs.overrides);
+  // A file's rendering was checked whole with the inputs; one read from ECS is checked here, still before any change.
+  if (source.kind !== 'file') {
+    checkDefinitionSize(rendered, source.kind === 'family' ? INPUT.taskDefinitionFamily : INPUT.taskDefinitionArn);
+  }
   const family = String(rendered.family);
   const folder = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'deploy-ecs-'));
   const path = join(folder, `task-definition-${family}.json`);
@@ -262,6 +276,9 @@ async function render(ecs: Ecs, inputs: Inputs): Promise<Rendered> {
   core.info(`Rendered ${family} to ${path}`);
   return { definition: rendered, path, family, source: sourceRevision };
 }
+
+/** The most of the diff the log, the summary and the `diff` output show (a task definition is at most 64 KiB). */
+const DIFF_BYTES = 32 * 1024;
 
 interface Comparison {
   service?: Service;
@@ -285,10 +302,15 @@ async function compare(ecs: Ecs, inputs: Inputs, { definition: rendered, source 
     (revision) => revision !== undefined && sameTaskDefinition(revision.definition, rendered),
   );
   const base = running ?? latest;
-  const diff = diffTaskDefinitions(base?.definition, rendered, {
-    before: base ? `${shortRevision(base.arn)}${running ? ' (running)' : ' (latest)'}` : '(nothing registered)',
-    after: 'rendered',
-  });
+  // The diff holds the user's values (environment, labels): cut to a size a log and a summary carry.
+  const diff = capBytes(
+    diffTaskDefinitions(base?.definition, rendered, {
+      before: base ? `${shortRevision(base.arn)}${running ? ' (running)' : ' (latest)'}` : '(nothing registered)',
+      after: 'rendered',
+    }),
+    DIFF_BYTES,
+    'diff',
+  );
   if (service) core.info(`Service ${service.serviceName} runs ${shortRevision(service.taskDefinition)}`);
   core.info(
     latest ? `Latest revision of ${family}: ${shortRevision(latest.arn)}` : `No ACTIVE revision of ${family} yet`,
@@ -347,8 +369,11 @@ async function rollBack(options: {
   if (!previousArn || previousArn === newArn) {
     return { rolledBack: false, note: 'There is no previous task definition to roll back to.' };
   }
-  core.warning(`Rolling back service ${service} to ${shortRevision(previousArn)}`);
-  const updated = await ecs.updateService({ cluster: inputs.cluster, service, taskDefinition: previousArn });
+  core.warning(`Rolling back service ${shown(service)} to ${shortRevision(previousArn)}`);
+  const updated = await ecs.updateServiceOnce(
+    { cluster: inputs.cluster, service, taskDefinition: previousArn },
+    { log: (text) => core.warning(text) },
+  );
   const primary = primaryDeployment(updated);
   if (!primary?.id) return { rolledBack: false, note: 'The rollback update left no PRIMARY deployment.' };
   const result = await watch(primary.id, 'Rollback');

@@ -1,4 +1,14 @@
+import {
+  checkArn,
+  IAM_ROLE,
+  S3_OBJECT,
+  SECRET_SOURCE,
+  SECRETS_MANAGER_SECRET,
+  type ArnContext,
+  type ArnRule,
+} from '../../shared/src/arn.js';
 import { InputError } from '../../shared/src/errors.js';
+import { findInvisible, shown } from '../../shared/src/text.js';
 import type { Overrides } from './inputs.js';
 
 /**
@@ -125,7 +135,7 @@ export function checkDefinitionFields(definition: Json, input: string): void {
     if (!REGISTER_FIELDS.has(key) && !DESCRIBE_ONLY_FIELDS.has(key)) {
       throw new InputError(
         input,
-        `has an unknown task definition field '${key}'`,
+        `has an unknown task definition field ${shown(key, 40)}`,
         'Check its spelling against RegisterTaskDefinition',
       );
     }
@@ -134,7 +144,7 @@ export function checkDefinitionFields(definition: Json, input: string): void {
   if (typeof family !== 'string' || !FAMILY_PATTERN.test(family)) {
     throw new InputError(
       input,
-      family === undefined ? 'has no family' : `has an invalid family '${String(family)}'`,
+      family === undefined ? 'has no family' : `has an invalid family ${shown(String(family))}`,
       'A family has up to 255 letters, digits, hyphens and underscores',
     );
   }
@@ -150,10 +160,192 @@ export function checkDefinitionFields(definition: Json, input: string): void {
       if (!CONTAINER_FIELDS.has(key)) {
         throw new InputError(
           input,
-          `has an unknown field '${key}' in container '${container.name}'`,
+          `has an unknown field ${shown(key, 40)} in container ${shown(container.name, 40)}`,
           'Check its spelling against ContainerDefinition',
         );
       }
+    }
+  }
+}
+
+/**
+ * A container image reference as Docker and ECS read it: `[registry[:port]/]path[:tag][@digest]`,
+ * lower-case path components, a tag of up to 128 word characters, dots and dashes.
+ */
+const IMAGE_REFERENCE =
+  /^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+export function isImageReference(value: string): boolean {
+  return value.length <= 255 && IMAGE_REFERENCE.test(value);
+}
+
+/** ECS's limit on a task definition: "The maximum size of a task definition is 64 KiB." */
+export const TASK_DEFINITION_BYTES = 64 * 1024;
+
+/** A rendered definition over ECS's limit would only be refused by RegisterTaskDefinition: refuse it first. */
+export function checkDefinitionSize(definition: Json, input: string): void {
+  const size = Buffer.byteLength(JSON.stringify(definition), 'utf8');
+  if (size > TASK_DEFINITION_BYTES) {
+    throw new InputError(
+      input,
+      `renders to a task definition of ${size} bytes, over ECS's limit of ${TASK_DEFINITION_BYTES} bytes (64 KiB)`,
+      'Move large values (certificates, configuration) to Secrets Manager, SSM or S3 and reference them',
+    );
+  }
+}
+
+const CONTAINER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+/** Environment and secret names: what Docker can pass (no `=`, no blank, no NUL), at most 255 characters. */
+const VARIABLE_NAME = /^[^=\s]{1,255}$/;
+const TAG_KEY_BYTES = 128;
+const TAG_VALUE_BYTES = 256;
+const TAGS_MAX = 50;
+
+/**
+ * Everything a task definition file brings that the input readers never saw, held to what ECS and
+ * Docker accept, before any call: no control or bidirectional character anywhere (a value may span
+ * lines; a name, key, image or label may not), container names and images in ECS's and Docker's
+ * form, environment and secret names, tags within ECS's limits, and every ARN (roles, secrets,
+ * registry credentials, environment files) parsed and in the configured region and account. Errors
+ * name the field by its path and never quote a value whole.
+ */
+export function checkDefinitionContent(definition: Json, input: string, arnContext: ArnContext): void {
+  refuseInvisibleStrings(definition, input, '');
+  const fail = (path: string, problem: string, fix?: string): never => {
+    throw new InputError(input, `${problem} at ${path}`, fix);
+  };
+  const oneLine = (value: unknown, path: string): string => {
+    if (typeof value !== 'string') return fail(path, `has a ${value === null ? 'null' : typeof value}, not a string,`);
+    const found = findInvisible(value, { singleLine: true });
+    if (found) fail(path, `has ${found.description} at character ${found.position}`, 'Names and keys are one line');
+    return value;
+  };
+  const arn = (value: unknown, path: string, rule: ArnRule) =>
+    checkArn(input, oneLine(value, path), rule, arnContext, path);
+
+  for (const key of ['taskRoleArn', 'executionRoleArn'] as const) {
+    if (definition[key] !== undefined) arn(definition[key], key, IAM_ROLE);
+  }
+  checkTags(definition.tags, 'tags', fail, oneLine);
+
+  for (const [index, container] of (definition.containerDefinitions as Json[]).entries()) {
+    const at = `containerDefinitions[${index}]`;
+    const name = oneLine(container.name, `${at}.name`);
+    if (!CONTAINER_NAME.test(name)) {
+      fail(
+        `${at}.name`,
+        `has a container name ECS refuses (${shown(name, 40)})`,
+        'Up to 255 letters, digits, hyphens and underscores',
+      );
+    }
+    const image = oneLine(container.image, `${at}.image`);
+    if (!isImageReference(image)) {
+      fail(
+        `${at}.image`,
+        `has an image that is not a valid reference (${shown(image)})`,
+        'Expected [registry/]repository[:tag][@sha256:digest]',
+      );
+    }
+    for (const [i, variable] of list(container.environment, `${at}.environment`, fail).entries()) {
+      const path = `${at}.environment[${i}]`;
+      if (!VARIABLE_NAME.test(oneLine(variable.name, `${path}.name`))) {
+        fail(`${path}.name`, 'has an environment variable name that is empty, too long or holds = or a blank');
+      }
+      if (typeof variable.value !== 'string') fail(`${path}.value`, 'has an environment value that is not a string');
+    }
+    for (const [i, secret] of list(container.secrets, `${at}.secrets`, fail).entries()) {
+      const path = `${at}.secrets[${i}]`;
+      if (!VARIABLE_NAME.test(oneLine(secret.name, `${path}.name`))) {
+        fail(`${path}.name`, 'has a secret name that is empty, too long or holds = or a blank');
+      }
+      secretSource(secret.valueFrom, `${path}.valueFrom`);
+    }
+    for (const [i, file] of list(container.environmentFiles, `${at}.environmentFiles`, fail).entries()) {
+      arn(file.value, `${at}.environmentFiles[${i}].value`, S3_OBJECT);
+    }
+    if (isObject(container.repositoryCredentials)) {
+      arn(
+        container.repositoryCredentials.credentialsParameter,
+        `${at}.repositoryCredentials.credentialsParameter`,
+        SECRETS_MANAGER_SECRET,
+      );
+    }
+    if (isObject(container.dockerLabels)) {
+      for (const [key, value] of Object.entries(container.dockerLabels)) {
+        oneLine(key, `${at}.dockerLabels (a key)`);
+        if (typeof value !== 'string') fail(`${at}.dockerLabels`, 'has a label whose value is not a string');
+      }
+    }
+    const log = container.logConfiguration;
+    if (isObject(log)) {
+      if (isObject(log.options)) {
+        for (const [key, value] of Object.entries(log.options)) {
+          oneLine(key, `${at}.logConfiguration.options (a key)`);
+          if (typeof value !== 'string')
+            fail(`${at}.logConfiguration.options`, 'has an option whose value is not a string');
+        }
+      }
+      for (const [i, secret] of list(log.secretOptions, `${at}.logConfiguration.secretOptions`, fail).entries()) {
+        secretSource(secret.valueFrom, `${at}.logConfiguration.secretOptions[${i}].valueFrom`);
+      }
+    }
+  }
+
+  function secretSource(value: unknown, path: string): void {
+    const text = oneLine(value, path);
+    if (text.startsWith('arn:')) checkArn(input, text, SECRET_SOURCE, arnContext, path);
+    else if (!/^[a-zA-Z0-9_.\-/]{1,2048}$/.test(text)) {
+      fail(path, 'has a valueFrom that is neither a Secrets Manager or SSM ARN nor an SSM parameter name (not shown)');
+    }
+  }
+}
+
+function list(value: unknown, path: string, fail: (path: string, problem: string) => never): Json[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every(isObject)) return fail(path, 'is not a list of objects');
+  return value;
+}
+
+function checkTags(
+  value: unknown,
+  path: string,
+  fail: (path: string, problem: string, fix?: string) => never,
+  oneLine: (value: unknown, path: string) => string,
+): void {
+  const tags = list(value, path, fail);
+  if (tags.length > TAGS_MAX) fail(path, `has ${tags.length} tags; ECS takes at most ${TAGS_MAX}`);
+  for (const [i, tag] of tags.entries()) {
+    const key = oneLine(tag.key, `${path}[${i}].key`);
+    const text = tag.value === undefined ? '' : oneLine(tag.value, `${path}[${i}].value`);
+    if (key === '' || Buffer.byteLength(key) > TAG_KEY_BYTES)
+      fail(`${path}[${i}].key`, `has a tag key that is empty or over ${TAG_KEY_BYTES} bytes`);
+    if (Buffer.byteLength(text) > TAG_VALUE_BYTES)
+      fail(`${path}[${i}].value`, `has a tag value over ${TAG_VALUE_BYTES} bytes`);
+    if (/^aws:/i.test(key)) fail(`${path}[${i}].key`, "has a tag key starting with 'aws:', which AWS reserves");
+  }
+}
+
+/** Every string anywhere in the definition (keys included): no control or bidirectional character. */
+function refuseInvisibleStrings(value: unknown, input: string, path: string): void {
+  const check = (text: string, where: string) => {
+    const found = findInvisible(text);
+    if (found) {
+      throw new InputError(
+        input,
+        `has ${found.description} at character ${found.position} of ${where || 'the definition'}`,
+        'Remove it; such characters change how a value reads without being seen',
+      );
+    }
+  };
+  if (typeof value === 'string') return check(value, path);
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => refuseInvisibleStrings(item, input, `${path}[${index}]`));
+    return;
+  }
+  if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      check(key, `a key in ${path || 'the definition'}`);
+      refuseInvisibleStrings(item, input, path ? `${path}.${key}` : key);
     }
   }
 }

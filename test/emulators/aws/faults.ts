@@ -1,6 +1,11 @@
 import type { FaultRates, FaultScenario } from './scenario.js';
 
-export type Fault = { kind: 'throttle' } | { kind: 'server-error' } | { kind: 'access-denied' };
+export type Fault =
+  | { kind: 'throttle' }
+  | { kind: 'server-error' }
+  | { kind: 'access-denied' }
+  /** The call is applied, then the connection is reset before any answer: the caller cannot tell. */
+  | { kind: 'lost-answer' };
 
 /**
  * Seeded fault injection. Each operation has its own counter, and the n-th call of an operation
@@ -21,6 +26,28 @@ export class FaultInjector {
     return specific ?? this.faults;
   }
 
+  private held = new Map<string, (() => void)[]>();
+
+  /**
+   * With a `barrier` for the operation, wait until that many of its calls are waiting (or 10 s
+   * passed), then let them all go on in the order they came.
+   */
+  async barrier(service: string, operation: string): Promise<void> {
+    const size = this.ratesFor(service, operation).barrier ?? 0;
+    if (size <= 1) return;
+    const key = `${service}:${operation}`;
+    const group = this.held.get(key) ?? [];
+    this.held.set(key, group);
+    const released = new Promise<void>((resolve) => group.push(resolve));
+    const releaseAll = () => {
+      if (this.held.get(key) === group) this.held.delete(key);
+      for (const resolve of group) resolve();
+    };
+    if (group.length >= size) releaseAll();
+    else setTimeout(releaseAll, 10_000).unref();
+    return released;
+  }
+
   decide(service: string, operation: string): { fault?: Fault; latencyMs: number } {
     const rates = this.ratesFor(service, operation);
     const key = `${service}:${operation}`;
@@ -29,10 +56,13 @@ export class FaultInjector {
     const draw = unitHash(`${this.seed}:${key}:${n}`);
     const throttle = rates.throttleRate ?? 0;
     const serverError = rates.serverErrorRate ?? 0;
+    const lostAnswer = rates.lostAnswerRate ?? 0;
     const latencyMs = rates.latencyMs ?? 0;
     if (rates.accessDenied) return { fault: { kind: 'access-denied' }, latencyMs };
+    if (rates.lostAnswerCalls?.includes(n)) return { fault: { kind: 'lost-answer' }, latencyMs };
     if (draw < throttle) return { fault: { kind: 'throttle' }, latencyMs };
     if (draw < throttle + serverError) return { fault: { kind: 'server-error' }, latencyMs };
+    if (draw < throttle + serverError + lostAnswer) return { fault: { kind: 'lost-answer' }, latencyMs };
     return { latencyMs };
   }
 }

@@ -43,6 +43,21 @@ export interface FaultRates {
   throttleRate?: number;
   /** Share of calls, 0 to 1, answered with a 500 server error. */
   serverErrorRate?: number;
+  /**
+   * Share of calls, 0 to 1, that are applied and then lose their answer: the emulator does what
+   * was asked, records the call, and resets the connection (TCP RST) without writing a byte back,
+   * as when a connection drops after AWS committed a change. Drawn after the throttle and server
+   * error shares, from the same seeded number.
+   */
+  lostAnswerRate?: number;
+  /** The calls of the operation, counted from 1, that lose their answer as `lostAnswerRate` describes (`[1]`: the first). */
+  lostAnswerCalls?: number[];
+  /**
+   * Calls of the operation wait until this many have arrived, then all go on in the order they
+   * came (a barrier, for tests of concurrent callers: two deploys that both looked before either
+   * registered). A group that does not fill within 10 seconds goes on anyway.
+   */
+  barrier?: number;
   /** Added before each answer, in milliseconds. */
   latencyMs?: number;
   /** Answer every call with 400 AccessDeniedException naming the IAM action, as a missing permission does. */
@@ -130,11 +145,22 @@ export function resolveScenario(input: ScenarioInput = {}): Scenario {
 }
 
 function checkRates(where: string, rates: FaultRates): void {
-  for (const key of ['throttleRate', 'serverErrorRate'] as const) {
+  for (const key of ['throttleRate', 'serverErrorRate', 'lostAnswerRate'] as const) {
     const value = rates[key];
     if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= 1)) {
       throw new Error(`${where}.${key} must be between 0 and 1`);
     }
+  }
+  const shares = (rates.throttleRate ?? 0) + (rates.serverErrorRate ?? 0) + (rates.lostAnswerRate ?? 0);
+  if (shares > 1) throw new Error(`${where}: throttleRate, serverErrorRate and lostAnswerRate add up to more than 1`);
+  if (
+    rates.lostAnswerCalls !== undefined &&
+    !(Array.isArray(rates.lostAnswerCalls) && rates.lostAnswerCalls.every((n) => Number.isInteger(n) && n >= 1))
+  ) {
+    throw new Error(`${where}.lostAnswerCalls must be a list of call numbers counted from 1`);
+  }
+  if (rates.barrier !== undefined && !(Number.isInteger(rates.barrier) && rates.barrier >= 1)) {
+    throw new Error(`${where}.barrier must be a whole number of calls >= 1`);
   }
   if (rates.latencyMs !== undefined && !(typeof rates.latencyMs === 'number' && rates.latencyMs >= 0)) {
     throw new Error(`${where}.latencyMs must be a number >= 0`);

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { DescribeClustersCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateClusterCommand,
+  DescribeClustersCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+} from '@aws-sdk/client-ecs';
 import { startAwsEmulator, type AwsEmulator } from './index.js';
 
 function client(
@@ -134,6 +139,54 @@ describe('AWS emulator core', () => {
     });
   });
 
+  test('a lost answer applies the call, then resets the connection without answering', async () => {
+    emulator.setScenario({ faults: { operations: { CreateCluster: { lostAnswerCalls: [1] } } } });
+    const ecs = client(emulator);
+    await expect(ecs.send(new CreateClusterCommand({ clusterName: 'lost' }))).rejects.toMatchObject({
+      message: expect.stringContaining('ECONNRESET'),
+    });
+    // It took effect all the same, and the log says the answer was lost.
+    const { clusters } = await ecs.send(new DescribeClustersCommand({ clusters: ['lost'] }));
+    expect(clusters?.map((cluster) => cluster.clusterName)).toEqual(['lost']);
+    expect(emulator.calls({ operation: 'CreateCluster' })).toEqual([
+      expect.objectContaining({ status: 200, fault: 'lost-answer', mutating: true }),
+    ]);
+    // Only the n-th call named: the second one answers.
+    await expect(ecs.send(new CreateClusterCommand({ clusterName: 'second' }))).resolves.toMatchObject({
+      cluster: expect.objectContaining({ clusterName: 'second' }),
+    });
+  });
+
+  test('a lost-answer rate is seeded: the same seed loses the same calls', async () => {
+    const pattern = async () => {
+      emulator.setScenario({ seed: 5, faults: { operations: { ListTaskDefinitions: { lostAnswerRate: 0.4 } } } });
+      emulator.reset();
+      const ecs = client(emulator);
+      for (let i = 0; i < 30; i += 1) await ecs.send(new ListTaskDefinitionsCommand({})).catch(() => undefined);
+      return emulator.calls().map((call) => call.fault ?? call.status);
+    };
+    const first = await pattern();
+    expect(await pattern()).toEqual(first);
+    expect(first.filter((entry) => entry === 'lost-answer').length).toBeGreaterThan(5);
+    expect(first.filter((entry) => entry === 200).length).toBeGreaterThan(3);
+  });
+
+  test('a barrier holds calls of an operation until enough have arrived, then lets them go in order', async () => {
+    emulator.setScenario({ faults: { operations: { CreateCluster: { barrier: 2 } } } });
+    const ecs = client(emulator);
+    const first = ecs.send(new CreateClusterCommand({ clusterName: 'first' }));
+    // The first call waits: until the second arrives, nothing is applied or logged.
+    await ecs.send(new DescribeClustersCommand({ clusters: ['first'] }));
+    expect(emulator.calls({ operation: 'CreateCluster' })).toEqual([]);
+    const second = ecs.send(new CreateClusterCommand({ clusterName: 'second' }));
+    await Promise.all([first, second]);
+    expect(
+      emulator
+        .calls({ operation: 'CreateCluster' })
+        .map((call) => (call.request as { clusterName: string }).clusterName),
+    ).toEqual(['first', 'second']);
+  });
+
   test('adds latency when asked', async () => {
     emulator.setScenario({ faults: { latencyMs: 120 } });
     const started = Date.now();
@@ -151,6 +204,10 @@ describe('AWS emulator core', () => {
     expect(emulator.scenario().ecs.taskStartDelayMs).toBe(5);
     const refused = await put({ faults: { throttleRate: 2 } });
     expect(refused).toEqual({ status: 400, body: { message: 'faults.throttleRate must be between 0 and 1' } });
+    expect((await put({ faults: { lostAnswerCalls: [0] } })).body).toEqual({
+      message: 'faults.lostAnswerCalls must be a list of call numbers counted from 1',
+    });
+    expect((await put({ faults: { serverErrorRate: 0.6, lostAnswerRate: 0.6 } })).status).toBe(400);
   });
 
   test('resets state and the call log over HTTP', async () => {

@@ -123,6 +123,7 @@ async function handleApiCall(
     );
   }
 
+  await options.faults().barrier(service.name, operation);
   const decision = options.faults().decide(service.name, operation);
   if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
   if (decision.fault?.kind === 'throttle') {
@@ -156,6 +157,12 @@ async function handleApiCall(
   };
   try {
     const result = await service.handle(operation, parsed, context);
+    if (decision.fault?.kind === 'lost-answer') {
+      // Applied, and then the answer is lost: the connection is reset without a byte written back.
+      log(200, { fault: 'lost-answer', request: parsed });
+      request.socket.resetAndDestroy();
+      return;
+    }
     log(200, { request: parsed });
     sendJson(response, 200, result ?? {}, JSON_CONTENT_TYPE);
   } catch (error) {
