@@ -214,16 +214,19 @@ function mountTestRoutes(router: Router<AppState>, lifecycle: Lifecycle, logger:
   // Held until draining begins (or `timeoutMs` passes), so a test can have requests provably in
   // flight when SIGTERM arrives. Each arrival is logged with the count, which a parent process
   // reads to know when all its requests have reached the handler. `ignoreDraining=1` holds for
-  // the whole timeout, to outlast the grace period.
+  // the whole timeout, to outlast the grace period; `until=idleClosed` holds until the server has
+  // closed its connections with no request running, so the request is still in flight then.
   router.get('/__test/hold', async (ctx) => {
     const requested = Number(ctx.query.timeoutMs ?? 10_000);
     const timeoutMs = Number.isFinite(requested) ? Math.min(Math.max(requested, 0), MAX_HOLD_MS) : 10_000;
-    const untilDraining = ctx.query.ignoreDraining !== '1';
+    const untilIdleClosed = ctx.query.until === 'idleClosed';
+    const untilDraining = ctx.query.ignoreDraining !== '1' && !untilIdleClosed;
     held += 1;
     logger?.info({ reqId: ctx.state.requestId, held }, 'request held');
     let timer: NodeJS.Timeout | undefined;
     const releasedBy = await Promise.race([
       ...(untilDraining ? [lifecycle.drainingStarted.then(() => 'draining' as const)] : []),
+      ...(untilIdleClosed ? [lifecycle.idleClosed.then(() => 'idleClosed' as const)] : []),
       new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       }),
