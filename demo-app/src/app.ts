@@ -9,6 +9,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import type { Logger } from 'pino';
+import { pinoAccessLog, type AccessLog } from './access-log.js';
 import { Lifecycle } from './lifecycle.js';
 
 export interface AppOptions {
@@ -21,6 +22,11 @@ export interface AppOptions {
   builtAt?: string;
   /** Where request logs go; `false` (or omitted) logs nothing. */
   logger?: Logger | false;
+  /**
+   * How the access log line reaches `logger`; through pino's API unless given (`server.ts` gives
+   * `plainAccessLog` for the logger it makes).
+   */
+  accessLog?: AccessLog;
   /** Shared with the server, which begins draining on SIGTERM; a fresh one is never draining. */
   lifecycle?: Lifecycle;
   /**
@@ -125,6 +131,7 @@ export function staticResponseHeaders(): HeaderList {
 export function createApp(options: AppOptions): Koa<AppState> {
   const name = options.name ?? DEFAULT_APP_NAME;
   const logger = options.logger || undefined;
+  const accessLog = logger && (options.accessLog ?? pinoAccessLog(logger));
   const lifecycle = options.lifecycle ?? new Lifecycle();
   const app = new Koa<AppState>();
   // Errors are answered and logged by our own middleware; Koa's default handler would print
@@ -165,17 +172,13 @@ export function createApp(options: AppOptions): Koa<AppState> {
     // A response that finishes while draining tells keep-alive clients not to reuse the socket,
     // which Node then closes once the response is written.
     if (lifecycle.draining) res.setHeader('Connection', 'close');
-    if (logger) {
-      const status = ctx.status;
-      const fields = {
-        reqId: requestId,
-        req: { method: ctx.method, url: ctx.url },
-        res: { statusCode: status },
-        responseTime: Math.round((performance.now() - started) * 1000) / 1000,
-      };
-      if (status >= 500) logger.error(fields, 'request failed');
-      else logger.info(fields, 'request completed');
-    }
+    accessLog?.({
+      reqId: requestId,
+      method: ctx.req.method!,
+      url: ctx.req.url!,
+      statusCode: res.statusCode,
+      responseTime: Math.round((performance.now() - started) * 1000) / 1000,
+    });
   });
 
   const router = new Router<AppState>();
