@@ -21,7 +21,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -221,6 +221,42 @@ async function measure(target: Target, route: Route, durationS: number): Promise
   };
 }
 
+const STALLED_CLIENTS = 50;
+
+/**
+ * SIGTERM while clients hold connections with half a request sent (and one idle keep-alive
+ * socket): how long the process takes to exit, and with which code, against its 25 s grace period.
+ */
+async function shutdownWithStalledClients(logDir: string): Promise<{ exitCode: number | null; exitMs: number }> {
+  const { child, url } = await startNodeServer(
+    'demo app (stalled clients)',
+    'demo-app/dist/server.js',
+    BENCH_ENV,
+    logDir,
+  );
+  const { hostname, port } = new URL(url);
+  const sockets = await Promise.all(
+    Array.from({ length: STALLED_CLIENTS }, async () => {
+      const socket = connect(Number(port), hostname);
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      await new Promise<void>((resolveWrite) =>
+        socket.write('GET /health HTTP/1.1\r\nHost: bench\r\nX-Half: ', () => resolveWrite()),
+      );
+      return socket;
+    }),
+  );
+  try {
+    const exited = once(child, 'exit');
+    const signalled = performance.now();
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    return { exitCode: code as number | null, exitMs: performance.now() - signalled };
+  } finally {
+    for (const socket of sockets) socket.destroy();
+  }
+}
+
 async function shutdownUnderLoad(
   logDir: string,
 ): Promise<{ result: LoadResult; exitCode: number | null; exitMs: number }> {
@@ -310,6 +346,7 @@ export default async function demoAppBench(): Promise<BenchSection> {
     await Promise.all(targets.splice(0).map((target) => target.stop()));
 
     const shutdown = await shutdownUnderLoad(logDir);
+    const stalled = await shutdownWithStalledClients(logDir);
 
     const [demoName, bareName, bareHeadersName] = ['demo app (Koa)', 'bare node:http', "node:http + the app's headers"];
     const flaskName = `Flask + gunicorn (${cores} workers)`;
@@ -452,6 +489,7 @@ export default async function demoAppBench(): Promise<BenchSection> {
         .join('; ')}.`,
       "Every Node server runs as in production, its log on stdout (to a file here): the demo app compiled, with its access log, koa-helmet's headers and request ids; Express and Fastify with the same routes, headers, ids, JSON errors and one access line per request, through pino's asynchronous destination as pino recommends; the bare servers and the Koa rungs log nothing. All send Content-Length (not chunked) over the same keep-alive connections.",
       `Shutdown: ${CONNECTIONS} keep-alive clients on GET /health for ${Math.min(3, DURATION_S)} s, then SIGTERM. Completed before the signal ${shutdown.result.completedBeforeSignal}, after it ${shutdown.result.completedAfterSignal}; failed ${shutdown.result.failed}${shutdown.result.failed ? ` ${JSON.stringify(shutdown.result.failures)}` : ''}; clients told to close ${shutdown.result.closed}, refused on reconnecting ${shutdown.result.refused}; exit code ${shutdown.exitCode} after ${shutdown.exitMs.toFixed(0)} ms.`,
+      `Shutdown with ${STALLED_CLIENTS} clients stalled half-way through a request: exit code ${stalled.exitCode} after ${stalled.exitMs.toFixed(0)} ms, against a grace period of 25000 ms (before the fix they held the stop until it ran out, and the exit code was 1).`,
       "gunicorn's sync workers serve one connection at a time without keep-alive, so with 100 connections most wait in its accept queue: that is where Flask's latency and autocannon's timeouts come from.",
       `This machine has ${cores} cores shared with the load generator (and, on a shared machine, with whatever else runs): node serves from one, gunicorn's workers from all of them. Req/s depends on which saturates first, the server or autocannon; "server CPU µs per request" (from /proc, all of a server's threads and processes) is the steadier measure of a server's own cost.`,
     );
