@@ -53,10 +53,10 @@ const FASTIFY_NAME = 'Fastify 5 + @fastify/helmet + pino';
 const ROUTER_AIM = 0.85;
 /**
  * Why the demo app and Fastify differ, from CPU profiles of both under this load (`node --cpu-prof`,
- * bench/README.md), whichever is ahead in a run.
+ * demo-app/README.md), whichever is ahead in a run.
  */
 const FASTIFY_AHEAD =
-  "Fastify is ahead in this run although it does more per request than the app for the same output (helmet per request, per-request serialisation, pino's generic path; see the other case's note in demo-app.bench.ts): what it saves is in its own request path (a radix-tree router instead of a regular expression per route, no context object with delegated getters, callbacks instead of a promise per middleware), where a CPU profile of the app shows Koa, koa-compose and @koa/router. Profile both under load (bench/README.md) before reading more into it.";
+  "Fastify is ahead in this run although it does more per request than the app for the same output (helmet per request, per-request serialisation, pino's generic path; see the other case's note in demo-app.bench.ts): what it saves is in its own request path (a radix-tree router instead of a regular expression per route, no context object with delegated getters, callbacks instead of a promise per middleware), where a CPU profile of the app shows Koa, koa-compose and @koa/router. Profile both under load (demo-app/README.md, Performance) before reading more into it.";
 const APP_AHEAD =
   "Where Fastify's extra CPU goes, from a CPU profile of it under this load: for the same output it does more per request. @fastify/helmet runs helmet's middleware on every request (6% of its main thread) where the app sets headers computed once at start-up; each answer is serialised per request where the app sends bytes serialised once; its access line goes through pino's generic serialiser and sonic-boom's thread-pool writes (about 15% of its main thread, plus the pool's own work) where the app concatenates the line and writes each event-loop turn's lines at once";
 
