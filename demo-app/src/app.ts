@@ -9,6 +9,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import type { Logger } from 'pino';
+import { pinoAccessLog, type AccessLog } from './access-log.js';
 import { Lifecycle } from './lifecycle.js';
 
 export interface AppOptions {
@@ -21,6 +22,11 @@ export interface AppOptions {
   builtAt?: string;
   /** Where request logs go; `false` (or omitted) logs nothing. */
   logger?: Logger | false;
+  /**
+   * How the access log line reaches `logger`; through pino's API unless given (`server.ts` gives
+   * `plainAccessLog` for the logger it makes).
+   */
+  accessLog?: AccessLog;
   /** Shared with the server, which begins draining on SIGTERM; a fresh one is never draining. */
   lifecycle?: Lifecycle;
   /**
@@ -125,6 +131,7 @@ export function staticResponseHeaders(): HeaderList {
 export function createApp(options: AppOptions): Koa<AppState> {
   const name = options.name ?? DEFAULT_APP_NAME;
   const logger = options.logger || undefined;
+  const accessLog = logger && (options.accessLog ?? pinoAccessLog(logger));
   const lifecycle = options.lifecycle ?? new Lifecycle();
   const app = new Koa<AppState>();
   // Errors are answered and logged by our own middleware; Koa's default handler would print
@@ -165,17 +172,13 @@ export function createApp(options: AppOptions): Koa<AppState> {
     // A response that finishes while draining tells keep-alive clients not to reuse the socket,
     // which Node then closes once the response is written.
     if (lifecycle.draining) res.setHeader('Connection', 'close');
-    if (logger) {
-      const status = ctx.status;
-      const fields = {
-        reqId: requestId,
-        req: { method: ctx.method, url: ctx.url },
-        res: { statusCode: status },
-        responseTime: Math.round((performance.now() - started) * 1000) / 1000,
-      };
-      if (status >= 500) logger.error(fields, 'request failed');
-      else logger.info(fields, 'request completed');
-    }
+    accessLog?.({
+      reqId: requestId,
+      method: ctx.req.method!,
+      url: ctx.req.url!,
+      statusCode: res.statusCode,
+      responseTime: Math.round((performance.now() - started) * 1000) / 1000,
+    });
   });
 
   const router = new Router<AppState>();
@@ -214,16 +217,19 @@ function mountTestRoutes(router: Router<AppState>, lifecycle: Lifecycle, logger:
   // Held until draining begins (or `timeoutMs` passes), so a test can have requests provably in
   // flight when SIGTERM arrives. Each arrival is logged with the count, which a parent process
   // reads to know when all its requests have reached the handler. `ignoreDraining=1` holds for
-  // the whole timeout, to outlast the grace period.
+  // the whole timeout, to outlast the grace period; `until=idleClosed` holds until the server has
+  // closed its connections with no request running, so the request is still in flight then.
   router.get('/__test/hold', async (ctx) => {
     const requested = Number(ctx.query.timeoutMs ?? 10_000);
     const timeoutMs = Number.isFinite(requested) ? Math.min(Math.max(requested, 0), MAX_HOLD_MS) : 10_000;
-    const untilDraining = ctx.query.ignoreDraining !== '1';
+    const untilIdleClosed = ctx.query.until === 'idleClosed';
+    const untilDraining = ctx.query.ignoreDraining !== '1' && !untilIdleClosed;
     held += 1;
     logger?.info({ reqId: ctx.state.requestId, held }, 'request held');
     let timer: NodeJS.Timeout | undefined;
     const releasedBy = await Promise.race([
       ...(untilDraining ? [lifecycle.drainingStarted.then(() => 'draining' as const)] : []),
+      ...(untilIdleClosed ? [lifecycle.idleClosed.then(() => 'idleClosed' as const)] : []),
       new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       }),

@@ -24,6 +24,15 @@ export interface Config {
    * default), or the balancer reuses a socket Node just closed and answers 502.
    */
   keepAliveTimeoutMs: number;
+  /**
+   * How long a client may take to send a request's headers, counted from its first byte (or from
+   * connecting, for a connection that sends nothing) until the blank line that ends them. Past it
+   * the connection gets a 408 and is closed, so a slow or stalled client (slowloris) cannot hold a
+   * connection, or the shutdown, for long.
+   */
+  headersTimeoutMs: number;
+  /** Connections open at once; past it Node closes new connections as soon as it accepts them. */
+  maxConnections: number;
   /** Mounts /__test/* routes; for the shutdown test and the benchmark only. */
   testRoutes: boolean;
 }
@@ -38,6 +47,17 @@ export const DEFAULTS = {
   // before that so the exit is ours.
   shutdownGraceMs: 25_000,
   keepAliveTimeoutMs: 65_000,
+  // An ALB sends a request's headers in one go once it has them all, whatever its own client does,
+  // so behind it headers arrive in milliseconds; only a client that bypasses the balancer (or an
+  // attack) sends them slowly. 10 s covers a congested network with room to spare, is a sixth of
+  // the ALB's 60 s idle timeout, and is shorter than the shutdown grace period, so a stalled client
+  // is cut off long before it could matter to a stop. (Node's default, 60 s checked every 30 s,
+  // let a half-sent request hold a connection for up to 90 s.)
+  headersTimeoutMs: 10_000,
+  // Enough for an ALB (which opens a connection per concurrent request and reuses it) and far more
+  // than one Node process serves at once; each open connection costs tens of KiB at most (socket,
+  // parser, up to 16 KiB of headers), so 1000 stay in a few tens of MiB of a 512 MiB task.
+  maxConnections: 1_000,
 } as const;
 
 export class ConfigError extends Error {
@@ -127,6 +147,9 @@ export function parseConfig(env: Env): Config {
     logLevel: logLevel as LogLevel,
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', DEFAULTS.shutdownGraceMs, 0, 600_000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', DEFAULTS.keepAliveTimeoutMs, 1, 600_000),
+    // At most Node's whole-request timeout (300 s), which it refuses to be shorter than this one.
+    headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', DEFAULTS.headersTimeoutMs, 1, 300_000),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', DEFAULTS.maxConnections, 1, 1_000_000),
     testRoutes: flag(env, 'DEMO_APP_TEST_ROUTES'),
   };
 }

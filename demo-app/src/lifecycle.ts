@@ -7,10 +7,15 @@ export class Lifecycle {
   #draining = false;
   readonly #drainingStarted: Promise<void>;
   #markDraining!: () => void;
+  readonly #idleClosed: Promise<void>;
+  #markIdleClosed!: () => void;
 
   constructor() {
     this.#drainingStarted = new Promise<void>((resolve) => {
       this.#markDraining = resolve;
+    });
+    this.#idleClosed = new Promise<void>((resolve) => {
+      this.#markIdleClosed = resolve;
     });
   }
 
@@ -23,10 +28,23 @@ export class Lifecycle {
     return this.#drainingStarted;
   }
 
+  /**
+   * Resolves once, while draining, the server has stopped accepting and closed every connection
+   * with no request running (idle keep-alive sockets, half-sent requests); never rejects.
+   */
+  get idleClosed(): Promise<void> {
+    return this.#idleClosed;
+  }
+
   /** Idempotent: the first call wins. */
   beginDraining(): void {
     if (this.#draining) return;
     this.#draining = true;
     this.#markDraining();
+  }
+
+  /** Called by the server once it has closed the connections with no request running. */
+  markIdleClosed(): void {
+    this.#markIdleClosed();
   }
 }

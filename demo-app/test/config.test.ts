@@ -13,6 +13,8 @@ describe('parseConfig', () => {
       logLevel: 'info',
       shutdownGraceMs: 25_000,
       keepAliveTimeoutMs: 65_000,
+      headersTimeoutMs: 10_000,
+      maxConnections: 1_000,
       testRoutes: false,
     });
   });
@@ -29,6 +31,8 @@ describe('parseConfig', () => {
         LOG_LEVEL: 'WARN',
         SHUTDOWN_GRACE_MS: '5000',
         KEEP_ALIVE_TIMEOUT_MS: '75000',
+        HEADERS_TIMEOUT_MS: '5000',
+        MAX_CONNECTIONS: '250',
         DEMO_APP_TEST_ROUTES: 'true',
       }),
     ).toEqual({
@@ -41,6 +45,8 @@ describe('parseConfig', () => {
       logLevel: 'warn',
       shutdownGraceMs: 5000,
       keepAliveTimeoutMs: 75_000,
+      headersTimeoutMs: 5000,
+      maxConnections: 250,
       testRoutes: true,
     });
   });
@@ -57,6 +63,8 @@ describe('parseConfig', () => {
     ['BUILT_AT', '2026-11-27T14:00:00.123+01:00', { builtAt: '2026-11-27T14:00:00.123+01:00' }],
     ['LOG_LEVEL', 'silent', { logLevel: 'silent' }],
     ['SHUTDOWN_GRACE_MS', '0', { shutdownGraceMs: 0 }],
+    ['HEADERS_TIMEOUT_MS', '300000', { headersTimeoutMs: 300_000 }],
+    ['MAX_CONNECTIONS', '1', { maxConnections: 1 }],
     ['DEMO_APP_TEST_ROUTES', '0', { testRoutes: false }],
     ['DEMO_APP_TEST_ROUTES', '1', { testRoutes: true }],
   ])('%s=%j is accepted', (name, value, expected) => {
@@ -73,6 +81,10 @@ describe('parseConfig', () => {
     ['SHUTDOWN_GRACE_MS', 'soon', 'SHUTDOWN_GRACE_MS must be a whole number from 0 to 600000, got "soon"'],
     ['SHUTDOWN_GRACE_MS', '600001', 'SHUTDOWN_GRACE_MS must be a whole number from 0 to 600000'],
     ['KEEP_ALIVE_TIMEOUT_MS', '0', 'KEEP_ALIVE_TIMEOUT_MS must be a whole number from 1 to 600000'],
+    ['HEADERS_TIMEOUT_MS', '0', 'HEADERS_TIMEOUT_MS must be a whole number from 1 to 300000, got "0"'],
+    ['HEADERS_TIMEOUT_MS', '300001', 'HEADERS_TIMEOUT_MS must be a whole number from 1 to 300000'],
+    ['MAX_CONNECTIONS', '0', 'MAX_CONNECTIONS must be a whole number from 1 to 1000000, got "0"'],
+    ['MAX_CONNECTIONS', 'many', 'MAX_CONNECTIONS must be a whole number from 1 to 1000000'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['GIT_SHA', 'not-a-sha', 'GIT_SHA must be a git commit SHA'],
     ['GIT_SHA', 'abc12', 'GIT_SHA must be a git commit SHA'],

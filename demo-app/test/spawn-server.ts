@@ -24,11 +24,19 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): ServerProcess {
+/**
+ * `nodeArgs` default to the demo app's server from its TypeScript sources; any program that logs
+ * JSON lines and a `listening` line with its url (the benchmark's peer servers) works too.
+ */
+export function spawnServer(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  nodeArgs: readonly string[] = ['--import', 'tsx', serverEntry],
+): ServerProcess {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   // jest's --experimental-vm-modules must not leak into the server.
   delete childEnv.NODE_OPTIONS;
-  const child = spawn(process.execPath, ['--import', 'tsx', serverEntry], {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: repoRoot,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
