@@ -1,0 +1,388 @@
+import { describe, expect, test } from '@jest/globals';
+import { UnsupportedConstruct } from '../engine/workflow.js';
+import { CHECKOUT, runFixture, step } from './fixture.js';
+
+const AWS_ACTION = 'aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c';
+
+describe('expressions', () => {
+  test('env (workflow, job, step), with and if read vars, github, env and steps', async () => {
+    const run = await runFixture(
+      `on: push
+env:
+  REGION: \${{ vars.REGION || 'us-east-1' }}
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    env:
+      WHO: \${{ github.actor }}
+    steps:
+      - uses: ${CHECKOUT}
+      - id: first
+        uses: ./actions/echo
+        with:
+          text: \${{ env.REGION }}-\${{ env.WHO }}
+      - id: shown
+        env:
+          FROM_STEP: \${{ steps.first.outputs.said }}
+          SAME: \${{ github.repository == 'OCTO-ORG/fixture' }}
+          NUMBER: \${{ 3 }}
+        run: |
+          echo "from-step=$FROM_STEP same=$SAME number=$NUMBER sha=$GITHUB_SHA"
+          echo "value=$FROM_STEP" >>"$GITHUB_OUTPUT"
+      - if: steps.shown.outputs.value != 'eu-west-1-alice'
+        run: exit 1
+`,
+      { vars: { REGION: 'eu-west-1' } },
+    );
+    expect(run.conclusion).toBe('success');
+    // The action's `${{ github.token }}` default was evaluated: a 40-character token reached it.
+    expect(step(run, 'one', 'first').outputs).toEqual({ said: 'eu-west-1-alice', 'token-length': '40' });
+    expect(step(run, 'one', 'shown').log[0]).toMatch(/^from-step=eu-west-1-alice same=true number=3 sha=[0-9a-f]{40}$/);
+    expect(run.jobs[0].steps.map((s) => s.outcome)).toEqual(['success', 'success', 'success', 'skipped', 'success']);
+  });
+
+  test('after a failing step: success() steps skip, failure()/always() run, job.status is failure', async () => {
+    const run = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - id: bad
+        run: exit 3
+      - id: skipped
+        run: echo never
+      - id: on-failure
+        if: failure() && steps.bad.outcome == 'failure'
+        run: echo "status=\${{ job.status }}"
+      - id: always
+        if: always() && !cancelled()
+        run: echo "conclusion=\${{ steps.bad.conclusion }}"
+`);
+    expect(run.jobs[0].result).toBe('failure');
+    expect(run.jobs[0].steps.map((s) => [s.id, s.outcome])).toEqual([
+      ['bad', 'failure'],
+      ['skipped', 'skipped'],
+      ['on-failure', 'success'],
+      ['always', 'success'],
+    ]);
+    expect(step(run, 'one', 'bad').note).toBe('exit code 3');
+    expect(step(run, 'one', 'on-failure').log).toEqual(['status=failure']);
+    expect(step(run, 'one', 'always').log).toEqual(['conclusion=failure']);
+  });
+});
+
+describe('jobs: needs, skip propagation, outputs', () => {
+  const workflow = `on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    outputs:
+      made: \${{ steps.make.outputs.thing }}
+    steps:
+      - id: make
+        run: echo "thing=from-a" >>"$GITHUB_OUTPUT"
+      - run: test "\${{ vars.FAIL_A }}" != yes
+  b:
+    needs: a
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "b got \${{ needs.a.outputs.made }}"
+  c:
+    needs: b
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "b was \${{ needs.b.result }}"
+  d:
+    needs: c
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo d ran
+  e:
+    needs: [a]
+    if: failure()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "a was \${{ needs.a.result }}"
+`;
+
+  test('all good: outputs flow through needs, failure() jobs skip', async () => {
+    const run = await runFixture(workflow);
+    expect(Object.fromEntries(run.jobs.map((j) => [j.id, j.result]))).toEqual({
+      a: 'success',
+      b: 'success',
+      c: 'success',
+      d: 'success',
+      e: 'skipped',
+    });
+    expect(run.jobs.find((j) => j.id === 'a')?.outputs).toEqual({ made: 'from-a' });
+    expect(run.jobs.find((j) => j.id === 'b')?.steps[0].log).toEqual(['b got from-a']);
+    expect(run.conclusion).toBe('success');
+  });
+
+  test('a failure skips its dependents, always() still runs, and success() downstream sees the skipped ancestor', async () => {
+    const run = await runFixture(workflow, { vars: { FAIL_A: 'yes' } });
+    expect(Object.fromEntries(run.jobs.map((j) => [j.id, j.result]))).toEqual({
+      a: 'failure',
+      b: 'skipped',
+      c: 'success',
+      d: 'skipped',
+      e: 'success',
+    });
+    expect(run.jobs.find((j) => j.id === 'c')?.steps[0].log).toEqual(['b was skipped']);
+    expect(run.jobs.find((j) => j.id === 'e')?.steps[0].log).toEqual(['a was failure']);
+    expect(run.conclusion).toBe('failure');
+  });
+
+  test('a job output holding a masked value is not handed on', async () => {
+    const run = await runFixture(
+      `on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    outputs:
+      leak: \${{ steps.s.outputs.v }}
+      fine: \${{ steps.s.outputs.w }}
+    steps:
+      - id: s
+        run: |
+          echo "v=prefix-\${{ secrets.API_KEY }}" >>"$GITHUB_OUTPUT"
+          echo "w=plain" >>"$GITHUB_OUTPUT"
+  b:
+    needs: a
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "leak=[\${{ needs.a.outputs.leak }}] fine=\${{ needs.a.outputs.fine }}"
+`,
+      { secrets: { API_KEY: 's3cr3t-value' } },
+    );
+    expect(run.jobs[0].droppedOutputs).toEqual(['leak']);
+    expect(run.jobs[1].steps[0].log).toEqual(['leak=[] fine=plain']);
+  });
+});
+
+describe('steps: file commands, masks, actions, shells', () => {
+  test('GITHUB_ENV (heredoc too), GITHUB_PATH, summary, state and the post step', async () => {
+    const run = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${CHECKOUT}
+      - run: |
+          echo "PLAIN=one" >>"$GITHUB_ENV"
+          { echo "MULTI<<EOF"; echo "line 1"; echo "line 2"; echo "EOF"; } >>"$GITHUB_ENV"
+          mkdir -p "$RUNNER_TEMP/bin" && printf '#!/bin/sh\\necho tool ran\\n' >"$RUNNER_TEMP/bin/mytool" && chmod +x "$RUNNER_TEMP/bin/mytool"
+          echo "$RUNNER_TEMP/bin" >>"$GITHUB_PATH"
+      - env:
+          FROM_CONTEXT: \${{ env.PLAIN }}
+        run: |
+          echo "$PLAIN $FROM_CONTEXT"
+          echo "$MULTI"
+          mytool
+          test "\${{ runner.temp }}" = "$RUNNER_TEMP"
+      - id: echo
+        uses: ./actions/echo
+        with:
+          text: kept
+      - run: echo after
+`);
+    expect(run.conclusion).toBe('success');
+    const steps = run.jobs[0].steps;
+    expect(steps[2].log).toEqual(['one one', 'line 1', 'line 2', 'tool ran']);
+    expect(step(run, 'one', 'echo').summary).toContain('| kept | here |');
+    // The post step runs after every main step, with the state the main step saved.
+    expect(steps.map((s) => s.label)).toEqual([
+      `Run ${CHECKOUT}`,
+      'Run echo "PLAIN=one" >>"$GITHUB_ENV"',
+      'Run echo "$PLAIN $FROM_CONTEXT"',
+      'Run ./actions/echo',
+      'Run echo after',
+      'Post Run ./actions/echo',
+    ]);
+    expect(steps[5].log).toEqual(['post remembers kept']);
+  });
+
+  test('::add-mask:: and secrets are masked in the log, summary and annotations', async () => {
+    const run = await runFixture(
+      `on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${CHECKOUT}
+      - uses: ./actions/echo
+        with:
+          secret-value: hunter22
+          text: fail
+        continue-on-error: true
+      - run: |
+          echo "again hunter22 and \${{ secrets.TOKEN }}"
+          echo "::warning title=Careful::the token is \${{ secrets.TOKEN }}"
+`,
+      { secrets: { TOKEN: 'tok-abc-123' } },
+    );
+    const [, echo, script] = run.jobs[0].steps;
+    expect(echo.log).toEqual(['says fail ***', 'Error: Echo failed: it was asked to']);
+    expect(script.log).toEqual(['again *** and ***', 'Warning: Careful: the token is ***']);
+    expect(script.annotations).toEqual([{ level: 'warning', title: 'Careful', message: 'the token is ***' }]);
+  });
+
+  test('continue-on-error: outcome failure, conclusion success, the job goes on and succeeds', async () => {
+    const run = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - id: flaky
+        continue-on-error: true
+        run: exit 1
+      - run: echo "\${{ steps.flaky.outcome }}/\${{ steps.flaky.conclusion }}/\${{ job.status }}"
+`);
+    expect(run.jobs[0].result).toBe('success');
+    expect(run.jobs[0].steps[0]).toMatchObject({ outcome: 'failure', conclusion: 'success' });
+    expect(run.jobs[0].steps[1].log).toEqual(['failure/success/success']);
+  });
+
+  test('defaults.run.shell bash adds pipefail; without a shell the runner uses bash -e', async () => {
+    const script = `false | true\n          echo "survived"`;
+    const withShell = await runFixture(`on: push
+defaults:
+  run:
+    shell: bash
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          ${script}
+`);
+    const without = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          ${script}
+`);
+    expect(withShell.jobs[0].result).toBe('failure');
+    expect(without.jobs[0].steps[0].log).toEqual(['survived']);
+  });
+
+  test('timeout-minutes kills a step that runs past it', async () => {
+    const run = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - timeout-minutes: 0.002
+        run: sleep 30
+`);
+    expect(run.jobs[0].steps[0]).toMatchObject({ outcome: 'failure', note: 'killed: it ran past its timeout' });
+  });
+
+  test('a local action without a checkout fails as on the runner', async () => {
+    const run = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ./actions/echo
+`);
+    expect(run.jobs[0].steps[0].outcome).toBe('failure');
+    expect(run.jobs[0].steps[0].note).toMatch(/Did you forget to run actions\/checkout/);
+  });
+
+  test('configure-aws-credentials exports the emulator environment and needs id-token: write for a role', async () => {
+    const workflow = (permissions: string) => `on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    permissions:
+      ${permissions}
+    steps:
+      - id: creds
+        uses: ${AWS_ACTION}
+        with:
+          role-to-assume: arn:aws:iam::123456789012:role/x
+          aws-region: eu-central-1
+          allowed-account-ids: '123456789012'
+      - run: echo "$AWS_REGION $AWS_ENDPOINT_URL $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY"
+`;
+    const aws = {
+      accountId: '123456789012',
+      env: {
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:1',
+        AWS_ACCESS_KEY_ID: 'AKIDEMO',
+        AWS_SECRET_ACCESS_KEY: 'secret-key',
+      },
+    };
+    const good = await runFixture(workflow('id-token: write'), { aws });
+    expect(good.jobs[0].steps[1].log).toEqual(['eu-central-1 http://127.0.0.1:1 AKIDEMO ***']);
+    expect(good.jobs[0].steps[0].log.join('\n')).toContain('Credentials for account *** in eu-central-1');
+    const denied = await runFixture(workflow('contents: read'), { aws });
+    expect(denied.jobs[0].steps[0]).toMatchObject({ outcome: 'failure' });
+    expect(denied.jobs[0].steps[0].note).toMatch(/id-token: write/);
+  });
+});
+
+describe('refusals name the construct', () => {
+  test.each([
+    [
+      'an unknown third-party action',
+      `      - uses: someone/unknown-action@v1`,
+      /job 'one', step '#1', key 'uses': the third-party action 'someone\/unknown-action' is unknown/,
+    ],
+    [
+      'a pin other than the checked one',
+      `      - uses: actions/checkout@v4`,
+      /'actions\/checkout' is used at 'v4', but the pinned commit is 3d3c42e5/,
+    ],
+    [
+      'an input of a third-party action not modelled',
+      `      - uses: ${CHECKOUT}\n        with:\n          submodules: true`,
+      /key 'with.submodules': actions\/checkout's input 'submodules' is not modelled/,
+    ],
+    ['a shell not modelled', `      - shell: pwsh\n        run: echo`, /key 'shell': shell 'pwsh' is not modelled/],
+    [
+      'a Docker container action',
+      `      - uses: docker://alpine:3`,
+      /key 'uses': 'docker:\/\/alpine:3': Docker container actions are not modelled/,
+    ],
+  ])('%s', async (_name, stepText, message) => {
+    // The unknown construct sits behind a false `if:` too: it is refused before anything runs.
+    await expect(
+      runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+${stepText}
+`),
+    ).rejects.toThrow(message);
+  });
+
+  test.each([
+    ['strategy', `    strategy:\n      matrix:\n        n: [1, 2]`, /job 'one', key 'strategy': a matrix/],
+    ['container', `    container: node:24`, /key 'container'/],
+    ['services', `    services:\n      db:\n        image: postgres`, /key 'services'/],
+    ['runs-on', `    runs-on: windows-latest`, /key 'runs-on': 'windows-latest' is not modelled/],
+  ])('job key %s', async (_name, jobText, message) => {
+    const workflow = `on: push
+jobs:
+  one:
+${jobText.includes('runs-on') ? '' : '    runs-on: ubuntu-latest\n'}${jobText}
+    steps:
+      - run: echo
+`;
+    const attempt = runFixture(workflow);
+    await expect(attempt).rejects.toThrow(UnsupportedConstruct);
+    await expect(runFixture(workflow)).rejects.toThrow(message);
+  });
+
+  test('an invalid workflow is refused with GitHub parser errors', async () => {
+    await expect(runFixture(`on: push\njobs:\n  one:\n    runs-on: ubuntu-latest\n    stepz: []\n`)).rejects.toThrow(
+      /not a valid workflow/,
+    );
+  });
+});
