@@ -72,7 +72,7 @@ export function renderMarkdown(markdown: string): string {
 function indent(text: string, prefix: string): string {
   return text
     .split('\n')
-    .map((line) => (line === '' ? '' : prefix + line))
+    .map((line) => (prefix + line).trimEnd())
     .join('\n');
 }
 
