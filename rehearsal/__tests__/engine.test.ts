@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { consoleReporter } from '../engine/output.js';
 import { UnsupportedConstruct } from '../engine/workflow.js';
 import { CHECKOUT, runFixture, step } from './fixture.js';
 
@@ -357,7 +358,7 @@ jobs:
   one:
     runs-on: ubuntu-latest
     steps:
-${stepText}
+${stepText.replace('      - ', '      - if: false\n        ')}
 `),
     ).rejects.toThrow(message);
   });
@@ -367,6 +368,11 @@ ${stepText}
     ['container', `    container: node:24`, /key 'container'/],
     ['services', `    services:\n      db:\n        image: postgres`, /key 'services'/],
     ['runs-on', `    runs-on: windows-latest`, /key 'runs-on': 'windows-latest' is not modelled/],
+    [
+      'continue-on-error',
+      `    continue-on-error: true`,
+      /key 'continue-on-error': a job that continues on error is not modelled/,
+    ],
   ])('job key %s', async (_name, jobText, message) => {
     const workflow = `on: push
 jobs:
@@ -380,9 +386,108 @@ ${jobText.includes('runs-on') ? '' : '    runs-on: ubuntu-latest\n'}${jobText}
     await expect(runFixture(workflow)).rejects.toThrow(message);
   });
 
+  test('a refused job key is refused even when the job would be skipped', async () => {
+    await expect(
+      runFixture(`on: push
+jobs:
+  one:
+    if: false
+    runs-on: macos-latest
+    steps:
+      - run: echo
+`),
+    ).rejects.toThrow(/job 'one', key 'runs-on'/);
+  });
+
   test('an invalid workflow is refused with GitHub parser errors', async () => {
     await expect(runFixture(`on: push\njobs:\n  one:\n    runs-on: ubuntu-latest\n    stepz: []\n`)).rejects.toThrow(
       /not a valid workflow/,
     );
+  });
+});
+
+describe('what a job reports', () => {
+  test('environment (name, url at the end), concurrency, permissions; environment vars and secrets', async () => {
+    const run = await runFixture(
+      `on: push
+concurrency: whole-\${{ github.ref }}
+permissions: {}
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    environment:
+      name: \${{ vars.WHERE }}
+      url: \${{ steps.up.outputs.url }}
+    concurrency:
+      group: deploy-\${{ vars.WHERE }}
+      cancel-in-progress: true
+    permissions:
+      contents: read
+    steps:
+      - id: up
+        run: |
+          echo "url=https://\${{ vars.HOST }}/" >>"$GITHUB_OUTPUT"
+          echo "key=\${{ secrets.ENV_KEY }}"
+`,
+      {
+        vars: { WHERE: 'staging', HOST: 'repo.example' },
+        environments: { staging: { vars: { HOST: 'staging.example' }, secrets: { ENV_KEY: 'env-secret-1' } } },
+      },
+    );
+    expect(run.concurrency).toEqual({ group: 'whole-refs/heads/main', cancelInProgress: false });
+    expect(run.permissions).toEqual({});
+    expect(run.jobs[0]).toMatchObject({
+      environment: { name: 'staging', url: 'https://staging.example/' },
+      concurrency: { group: 'deploy-staging', cancelInProgress: true },
+      permissions: { contents: 'read' },
+      runsOn: 'ubuntu-latest',
+    });
+    expect(run.jobs[0].steps[0].log).toEqual(['key=***']);
+  });
+
+  test('checkout: ref and sparse-checkout', async () => {
+    const run = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${CHECKOUT}
+        with:
+          ref: \${{ github.sha }}
+          sparse-checkout: actions/echo
+          persist-credentials: false
+      - run: |
+          test "$(git rev-parse HEAD)" = "$GITHUB_SHA"
+          ls actions/echo/action.yml
+          test ! -e .github/workflows/w.yml && echo "sparse"
+`);
+    expect(run.jobs[0].result).toBe('success');
+    expect(run.jobs[0].steps[1].log).toEqual(['actions/echo/action.yml', 'sparse']);
+  });
+
+  test('the terminal shows each step with its time and its summary rendered', async () => {
+    const printed: string[] = [];
+    await runFixture(
+      `on: push
+jobs:
+  one:
+    name: the \${{ github.event_name }} job
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${CHECKOUT}
+      - name: Echo it
+        uses: ./actions/echo
+        with:
+          text: shown
+`,
+      { reporter: consoleReporter((text) => printed.push(text)) },
+    );
+    const text = printed.join('');
+    expect(text).toMatch(/▶ job the push job\n/);
+    expect(text).toMatch(
+      /✓ Echo it \(\d+\.\d s\)\n {4}┆ Echo\n {4}┆ =+\n {4}┆\n {4}┆ said {3}where\n {4}┆ shown {2}here\n/,
+    );
+    expect(text).toMatch(/✓ Post Echo it \(\d+\.\d s\)/);
+    expect(text).toMatch(/✓ job the push job: success in \d+\.\d s/);
   });
 });

@@ -282,6 +282,19 @@ export async function loadWorkflow(path: string): Promise<WorkflowModel> {
         `job '${id}': the converter kept ${job.steps.length} of ${rawSteps.length} steps`,
       ]);
     const jobDefaults = defaults(raw.get('defaults'), where);
+    // Literal values that cannot be modelled are refused now, even for a job that will be skipped.
+    const runsOn = raw.get('runs-on');
+    if (runsOn && isString(runsOn) && !/^ubuntu-/.test(runsOn.value))
+      throw new UnsupportedConstruct(
+        { ...where, key: 'runs-on' },
+        `'${runsOn.value}' is not modelled (this machine stands in for ubuntu-*)`,
+      );
+    const continueOnError = raw.get('continue-on-error');
+    if (continueOnError && isBoolean(continueOnError) && continueOnError.value)
+      throw new UnsupportedConstruct(
+        { ...where, key: 'continue-on-error' },
+        'a job that continues on error is not modelled',
+      );
     const steps: StepModel[] = job.steps.map((step, index) => {
       const rawStep = new Map(entries(rawSteps[index] as MappingToken));
       const explicitId = rawStep.has('id');
