@@ -214,7 +214,7 @@ class Runner {
   ) {
     this.github = githubContext(options.event, options.github);
     this.secrets = { GITHUB_TOKEN: String(this.github.token), ...(options.secrets ?? {}) };
-    for (const value of Object.values(this.secrets)) if (value !== '') this.masks.add(value);
+    for (const value of Object.values(this.secrets)) for (const mask of secretMasks(value)) this.masks.add(mask);
   }
 
   private where(job?: string, step?: StepModel, key?: string): Where {
@@ -396,7 +396,8 @@ class Runner {
       }
       return contexts;
     };
-    for (const value of Object.values(environment?.secrets ?? {})) if (value !== '') state.masks.add(value);
+    for (const value of Object.values(environment?.secrets ?? {}))
+      for (const mask of secretMasks(value)) state.masks.add(mask);
 
     if (model.continueOnError) {
       const value = evaluateToken(model.continueOnError, jobContexts(), { ...where, key: 'continue-on-error' });
@@ -932,6 +933,16 @@ export function validateUses(workflow: WorkflowModel): void {
       }
     }
   }
+}
+
+/** A secret is masked whole, and each line of a multi-line secret on its own, as the runner does. */
+export function secretMasks(value: string): string[] {
+  if (value === '') return [];
+  const lines = value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return [value, ...(lines.length > 1 ? lines : [])];
 }
 
 function isTrue(value: Plain): boolean {
