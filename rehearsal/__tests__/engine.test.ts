@@ -219,15 +219,19 @@ jobs:
         continue-on-error: true
       - run: |
           echo "again hunter22 and \${{ secrets.TOKEN }}"
-          echo "::warning title=Careful::the token is \${{ secrets.TOKEN }}"
+          echo "::warning title=Careful: really::the token is \${{ secrets.TOKEN }}"
           echo "one line of a key: line-two-secret"
 `,
       { secrets: { TOKEN: 'tok-abc-123', KEY: 'line-one-secret\nline-two-secret' } },
     );
     const [, echo, script] = run.jobs[0].steps;
     expect(echo.log).toEqual(['says fail ***', 'Error: Echo failed: it was asked to']);
-    expect(script.log).toEqual(['again *** and ***', 'Warning: Careful: the token is ***', 'one line of a key: ***']);
-    expect(script.annotations).toEqual([{ level: 'warning', title: 'Careful', message: 'the token is ***' }]);
+    expect(script.log).toEqual([
+      'again *** and ***',
+      'Warning: Careful: really: the token is ***',
+      'one line of a key: ***',
+    ]);
+    expect(script.annotations).toEqual([{ level: 'warning', title: 'Careful: really', message: 'the token is ***' }]);
   });
 
   test('continue-on-error: outcome failure, conclusion success, the job goes on and succeeds', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { mergeGroupEvent, pullRequestEvent, pushEvent } from '../engine/events.js';
-import { githubContext, validateUses } from '../engine/run.js';
+import { githubContext, runWorkflow, validateUses } from '../engine/run.js';
 import { loadWorkflow } from '../engine/workflow.js';
 import { repoRoot } from '../paths.js';
 
@@ -132,5 +132,40 @@ describe('event payloads', () => {
     const group = mergeGroupEvent({ repository, headSha: 'd'.repeat(40), baseSha: 'b'.repeat(40), pullNumber: 9 });
     expect(githubContext(group)).toMatchObject({ event_name: 'merge_group', sha: 'd'.repeat(40) });
     expect(String(githubContext(group).ref)).toMatch(/^refs\/heads\/gh-readonly-queue\/main\/pr-9-/);
+  });
+});
+
+describe("staging.yml's gate, run by the engine (no AWS: the deploy job is skipped)", () => {
+  const repository = { fullName: 'octo-org/shipyard-demo' };
+  const opened = (headRepository: string | undefined, sender: string) =>
+    pullRequestEvent({
+      action: 'opened',
+      repository,
+      number: 12,
+      title: 'x',
+      author: 'mallory',
+      sender,
+      headSha: 'a'.repeat(40),
+      headRef: 'x',
+      baseSha: 'b'.repeat(40),
+      headRepository,
+    });
+
+  test.each([
+    [
+      'a pull request from a fork',
+      opened('mallory/shipyard-demo', 'mallory'),
+      'Staging skipped: pull request from a fork',
+      '## Staging skipped',
+    ],
+    ['a run Dependabot started', opened(undefined, 'dependabot[bot]'), 'Staging skipped: started by Dependabot', ''],
+  ])('%s: deploy skipped, staging-passed red with the reason', async (_name, event, title, summary) => {
+    const run = await runWorkflow({ workflow: workflowFile('staging.yml'), event, repository: repoRoot });
+    const [deploy, gate] = run.jobs;
+    expect(deploy.result).toBe('skipped');
+    expect(gate.result).toBe('failure');
+    expect(gate.steps[0].annotations).toEqual([expect.objectContaining({ level: 'notice', title })]);
+    expect(gate.steps[0].summary).toContain(summary);
+    expect(run.conclusion).toBe('failure');
   });
 });

@@ -69,7 +69,9 @@ export class CommandReader {
 
   /** Returns the line to show (masked by the caller), or undefined when the line was a command. */
   read(line: string): string | undefined {
-    const match = /^::([\w-]+)(?: ([^:]*))?::(.*)$/.exec(line);
+    // As the runner parses it: the command and its properties run up to the first `::` (a single
+    // `:` may sit in a property, as in `title=Staging skipped: ...`).
+    const match = /^::([\w-]+)(?: (.*?))?::(.*)$/.exec(line);
     if (!match) return line;
     const [, command, properties = '', data] = match;
     if (this.stopToken !== undefined) {
