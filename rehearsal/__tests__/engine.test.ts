@@ -204,6 +204,27 @@ jobs:
     expect(steps[5].log).toEqual(['post remembers kept']);
   });
 
+  test('GITHUB_ENV cannot change GITHUB_* or RUNNER_* variables, and refuses NODE_OPTIONS', async () => {
+    const run = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "GITHUB_SHA=forged" >>"$GITHUB_ENV"
+      - run: test "$GITHUB_SHA" != forged && echo kept
+      - run: echo "NODE_OPTIONS=--require /tmp/x.js" >>"$GITHUB_ENV"
+`);
+    const [forge, check, node] = run.jobs[0].steps;
+    expect(forge.annotations).toEqual([
+      expect.objectContaining({
+        level: 'warning',
+        message: expect.stringMatching(/^GITHUB_SHA set through GITHUB_ENV is ignored/),
+      }),
+    ]);
+    expect(check.log).toEqual(['kept']);
+    expect(node).toMatchObject({ outcome: 'failure', note: expect.stringMatching(/Can't store NODE_OPTIONS/) });
+  });
+
   test('::add-mask:: and secrets are masked in the log, summary and annotations', async () => {
     const run = await runFixture(
       `on: push

@@ -654,7 +654,22 @@ class Runner {
     else if (result.exitCode !== 0) record.note = `exit code ${result.exitCode}`;
     const { files } = options;
     record.outputs = parseFileCommand(readFileSync(files.GITHUB_OUTPUT, 'utf8'), 'GITHUB_OUTPUT');
-    Object.assign(state.env, parseFileCommand(readFileSync(files.GITHUB_ENV, 'utf8'), 'GITHUB_ENV'));
+    for (const [name, value] of Object.entries(
+      parseFileCommand(readFileSync(files.GITHUB_ENV, 'utf8'), 'GITHUB_ENV'),
+    )) {
+      // The runner refuses NODE_OPTIONS (it would reach every later node action) and keeps its own
+      // GITHUB_* and RUNNER_* variables.
+      if (name.toUpperCase() === 'NODE_OPTIONS')
+        throw new FileCommandError("Can't store NODE_OPTIONS output parameter using '$GITHUB_ENV' command.");
+      if (/^(GITHUB|RUNNER)_/i.test(name)) {
+        record.annotations.push({
+          level: 'warning',
+          message: `${name} set through GITHUB_ENV is ignored: the runner keeps its own`,
+        });
+        continue;
+      }
+      state.env[name] = value;
+    }
     state.path.unshift(...parsePathFile(readFileSync(files.GITHUB_PATH, 'utf8')).reverse());
     record.summary = maskText(readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'), state.masks);
     const saved = files.GITHUB_STATE ? parseFileCommand(readFileSync(files.GITHUB_STATE, 'utf8'), 'GITHUB_STATE') : {};
