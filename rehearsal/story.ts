@@ -12,6 +12,7 @@ import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../test/emu
 import { startGitHubEmulator } from '../test/emulators/github/index.js';
 import { pullRequestEvent } from './engine/events.js';
 import { consoleReporter, runMarkdown, seconds } from './engine/output.js';
+import { tokenPermissions } from './engine/permissions.js';
 import { runWorkflow, type RunRecord } from './engine/run.js';
 import { repoRoot } from './paths.js';
 
@@ -47,6 +48,7 @@ export const STAND_INS = [
   "  process, reporting pull request A's commit (real containers as ECS tasks come later).",
   "Third-party actions: checkout = a clone of this repository at A's commit; configure-aws-credentials =",
   "  the emulator's credentials and endpoint; setup-buildx = this machine's `docker buildx`.",
+  "Each job's GITHUB_TOKEN is held to the job's permissions by the GitHub emulator.",
   'Jobs run one after another; required reviewers of environments are taken as approved.',
 ];
 
@@ -208,6 +210,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       resolveCommit: (ref) => commits[ref],
       env: { GITHUB_API_URL: github.url },
       aws: { accountId: ACCOUNT_ID, env: aws.clientEnv() },
+      beforeJob: (job) => github.setPermissions(tokenPermissions(job.permissions) ?? {}),
       inputOverrides: { 'deploy.deploy': { 'poll-interval-seconds': '1' } },
       workRoot: join(work, 'runs', 'staging-A'),
       reporter: consoleReporter(write),

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { mergeGroupEvent, pullRequestEvent, pushEvent } from '../engine/events.js';
 import { githubContext, runWorkflow, validateUses } from '../engine/run.js';
+import { tokenPermissions } from '../engine/permissions.js';
 import { loadWorkflow } from '../engine/workflow.js';
 import { repoRoot } from '../paths.js';
 
@@ -167,5 +168,19 @@ describe("staging.yml's gate, run by the engine (no AWS: the deploy job is skipp
     expect(gate.steps[0].annotations).toEqual([expect.objectContaining({ level: 'notice', title })]);
     expect(gate.steps[0].summary).toContain(summary);
     expect(run.conclusion).toBe('failure');
+  });
+});
+
+describe("a job's token permissions", () => {
+  test.each([
+    [undefined, undefined],
+    [{}, { contents: 'none', 'pull-requests': 'none', issues: 'none', deployments: 'none' }],
+    ['read-all', { contents: 'read', 'pull-requests': 'read', issues: 'read', deployments: 'read' }],
+    [
+      { contents: 'read', 'pull-requests': 'write', deployments: 'write', 'id-token': 'write' },
+      { contents: 'read', 'pull-requests': 'write', issues: 'none', deployments: 'write' },
+    ],
+  ])('%j -> %j', (permissions, expected) => {
+    expect(tokenPermissions(permissions as never)).toEqual(expected);
   });
 });

@@ -19,6 +19,7 @@ import {
   type Release,
 } from '../../test/e2e/production-world.js';
 import { pushEvent } from '../engine/events.js';
+import { tokenPermissions } from '../engine/permissions.js';
 import { runWorkflow, type JobRecord, type RunRecord } from '../engine/run.js';
 import { repoRoot } from '../paths.js';
 
@@ -85,6 +86,8 @@ async function world(release: Release): Promise<Shipped> {
       resolveCommit: (ref) => (ref === world.sha ? commit : undefined),
       env: { GITHUB_API_URL: world.github.url },
       aws: { accountId: ACCOUNT_ID, env: world.aws.clientEnv() },
+      // The GitHub emulator holds each job's token to the job's permissions.
+      beforeJob: (job) => world.github.setPermissions(tokenPermissions(job.permissions) ?? {}),
       inputOverrides: {
         'deploy.deploy': { 'poll-interval-seconds': '1' },
         'deploy.rollback': { 'poll-interval-seconds': '1' },

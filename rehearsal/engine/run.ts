@@ -73,6 +73,11 @@ export interface RunOptions {
   /** Where jobs get their workspace and temp folders; a fresh temp folder (removed after) by default. */
   workRoot?: string;
   reporter?: Reporter;
+  /**
+   * Called as each job that runs starts, before its first step: the place to give the GitHub
+   * emulator the job's token permissions (`tokenPermissions(job.permissions)`).
+   */
+  beforeJob?: (job: JobRecord) => void | Promise<void>;
 }
 
 export interface StepRecord {
@@ -413,6 +418,7 @@ class Runner {
     }
 
     this.options.reporter?.jobStart?.(record);
+    await this.options.beforeJob?.(record);
     // The workflow's env, then the job's, each evaluated once as the job starts.
     state.env = evaluateMapping(this.workflow.env, jobContexts(), { file: this.workflow.file, key: 'env' });
     state.env = { ...state.env, ...evaluateMapping(model.env, jobContexts(), { ...where, key: 'env' }) };
