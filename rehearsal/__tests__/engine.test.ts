@@ -308,6 +308,44 @@ jobs:
     expect(run.jobs[0].steps[0]).toMatchObject({ outcome: 'failure', note: 'killed: it ran past its timeout' });
   });
 
+  test("a job's timeout-minutes ends its running step; only always()/cancelled() steps run after", async () => {
+    const run = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    timeout-minutes: 0.003
+    steps:
+      - run: sleep 30
+      - if: failure()
+        run: echo on failure
+      - if: cancelled()
+        run: echo cleanup
+      - run: echo never
+`);
+    expect(run.jobs[0].result).toBe('failure');
+    expect(run.jobs[0].steps.map((s) => s.outcome)).toEqual(['failure', 'skipped', 'success', 'skipped']);
+    expect(run.jobs[0].steps[3].note).toBe('the job ran past its timeout-minutes');
+  });
+
+  test('working-directory: defaults.run and the step', async () => {
+    const run = await runFixture(
+      `on: push
+defaults:
+  run:
+    working-directory: actions
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${CHECKOUT}
+      - run: basename "$PWD"
+      - working-directory: actions/echo/dist
+        run: basename "$PWD"
+`,
+    );
+    expect(run.jobs[0].steps.slice(1).map((s) => s.log)).toEqual([['actions'], ['dist']]);
+  });
+
   test('a local action without a checkout fails as on the runner', async () => {
     const run = await runFixture(`on: push
 jobs:

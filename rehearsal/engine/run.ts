@@ -195,6 +195,7 @@ interface JobState {
   failed: boolean;
   masks: Set<string>;
   deadline?: number;
+  timedOut?: boolean;
   posts: {
     step: StepModel;
     label: string;
@@ -440,7 +441,7 @@ class Runner {
     }
 
     record.result = state.failed ? 'failure' : 'success';
-    if (state.deadline !== undefined && Date.now() > state.deadline) {
+    if (state.timedOut || (state.deadline !== undefined && Date.now() > state.deadline)) {
       record.result = 'failure';
       record.note = 'the job ran past its timeout-minutes';
     }
@@ -495,13 +496,13 @@ class Runner {
     const where = this.where(state.model.id, step);
     const label = this.stepLabel(step, jobContexts(), where);
     const record = this.newStep(state, step, label, false);
-    const status: Status = { success: !state.failed, failure: state.failed, cancelled: false };
-    if (state.deadline !== undefined && Date.now() > state.deadline) {
-      record.note = 'the job ran past its timeout-minutes';
-      return record;
-    }
+    // Past the job's timeout-minutes the job is being cancelled: only steps whose condition holds
+    // then (always(), cancelled()) still run, as on GitHub.
+    const timedOut = state.deadline !== undefined && Date.now() > state.deadline;
+    if (timedOut) state.timedOut = true;
+    const status: Status = { success: !state.failed && !timedOut, failure: state.failed, cancelled: timedOut };
     if (!isTruthy(evaluateSafely(step.if, jobContexts(), status, { ...where, key: 'if' }))) {
-      record.note = `its condition \`${step.if}\` was false`;
+      record.note = timedOut ? 'the job ran past its timeout-minutes' : `its condition \`${step.if}\` was false`;
       return record;
     }
     // The step's env is evaluated with the job's env in the `env` context, then joins it.
@@ -513,7 +514,8 @@ class Runner {
     let timeoutMs: number | undefined;
     if (step.timeoutMinutes)
       timeoutMs = Number(evaluateToken(step.timeoutMinutes, contexts, { ...where, key: 'timeout-minutes' })) * 60_000;
-    if (state.deadline !== undefined) timeoutMs = Math.min(timeoutMs ?? Infinity, state.deadline - Date.now());
+    if (state.deadline !== undefined && !timedOut)
+      timeoutMs = Math.min(timeoutMs ?? Infinity, state.deadline - Date.now());
 
     this.options.reporter?.stepStart?.(state.record, record);
     const started = Date.now();
