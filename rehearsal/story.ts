@@ -102,7 +102,8 @@ function knownGaps(run: RunRecord): string[] {
       if (/docker buildx is not installed/.test(step.note ?? ''))
         gaps.push(
           `${job.name} / ${step.label}: this machine has no \`docker buildx\` (the Docker CLI plugin), which ` +
-            'staging.yml sets up before building the image. Install docker-buildx to let the rehearsal build A.',
+            'staging.yml sets up before building the image. Debian 12 does not package it (Debian 13 and ' +
+            "Docker's own packages do); with it, the next need is the Dockerfile's base image node:24-alpine.",
         );
       if (step.log.some((line) => /Cannot connect to the Docker daemon|docker: not found/.test(line)))
         gaps.push(`${job.name} / ${step.label}: no Docker engine answers here, so the image cannot be built.`);

@@ -238,6 +238,10 @@ jobs:
           secret-value: hunter22
           text: fail
         continue-on-error: true
+      - id: given-a-secret
+        uses: ./actions/echo
+        with:
+          text: \${{ secrets.TOKEN }}
       - run: |
           echo "again hunter22 and \${{ secrets.TOKEN }}"
           echo "::warning title=Careful: really::the token is \${{ secrets.TOKEN }}"
@@ -245,7 +249,9 @@ jobs:
 `,
       { secrets: { TOKEN: 'tok-abc-123', KEY: 'line-one-secret\nline-two-secret' } },
     );
-    const [, echo, script] = run.jobs[0].steps;
+    const [, echo, given, script] = run.jobs[0].steps;
+    expect(given.inputs.text).toBe('***');
+    expect(given.log).toEqual(['says *** ']);
     expect(echo.log).toEqual(['says fail ***', 'Error: Echo failed: it was asked to']);
     expect(script.log).toEqual([
       'again *** and ***',

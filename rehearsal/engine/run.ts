@@ -542,7 +542,10 @@ class Runner {
           ...evaluateMapping(step.with, contexts, { ...where, key: 'with' }, status),
           ...(this.options.inputOverrides?.[`${state.model.id}.${step.id}`] ?? {}),
         };
-        record.inputs = inputs;
+        // Kept for the record with masks applied (a webhook URL from secrets must not reach a report).
+        record.inputs = Object.fromEntries(
+          Object.entries(inputs).map(([name, value]) => [name, maskText(value, state.masks)]),
+        );
         if (reference.kind === 'local')
           await this.runLocalAction(state, step, record, reference.path, inputs, stepEnv, contexts, timeoutMs);
         else await this.runThirdParty(state, step, record, reference.action, inputs);
