@@ -265,7 +265,7 @@ class Runner {
       needs: state ? this.needsContext(state.model) : {},
       env: state ? state.env : {},
       steps: state ? state.steps : {},
-      job: state ? { status: state.failed ? 'failure' : 'success' } : {},
+      job: state ? { status: state.timedOut ? 'cancelled' : state.failed ? 'failure' : 'success' } : {},
       runner: state
         ? {
             os: 'Linux',
@@ -273,7 +273,7 @@ class Runner {
             name: 'rehearsal',
             temp: state.temp,
             tool_cache: join(this.root, 'tool-cache'),
-            environment: 'self-hosted',
+            environment: 'github-hosted',
             debug: '',
           }
         : {},
