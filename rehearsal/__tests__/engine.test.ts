@@ -225,6 +225,25 @@ jobs:
     expect(node).toMatchObject({ outcome: 'failure', note: expect.stringMatching(/Can't store NODE_OPTIONS/) });
   });
 
+  test('an unterminated heredoc in GITHUB_OUTPUT fails the step; ::stop-commands:: pauses command reading', async () => {
+    const run = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "::stop-commands::pause-token"
+          echo "::add-mask::not-a-mask"
+          echo "::pause-token::"
+          echo "::warning::read again"
+      - if: always()
+        run: echo "broken<<EOF" >>"$GITHUB_OUTPUT"
+`);
+    const [paused, broken] = run.jobs[0].steps;
+    expect(paused.log).toEqual(['::add-mask::not-a-mask', 'Warning: read again']);
+    expect(broken).toMatchObject({ outcome: 'failure', note: "GITHUB_OUTPUT: matching delimiter not found 'EOF'" });
+  });
+
   test('::add-mask:: and secrets are masked in the log, summary and annotations', async () => {
     const run = await runFixture(
       `on: push

@@ -75,8 +75,9 @@ export class CommandReader {
     if (!match) return line;
     const [, command, properties = '', data] = match;
     if (this.stopToken !== undefined) {
-      if (command === this.stopToken) this.stopToken = undefined;
-      return line;
+      if (command !== this.stopToken) return line;
+      this.stopToken = undefined;
+      return undefined;
     }
     switch (command) {
       case 'add-mask':
