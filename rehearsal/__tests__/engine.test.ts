@@ -27,8 +27,10 @@ jobs:
           FROM_STEP: \${{ steps.first.outputs.said }}
           SAME: \${{ github.repository == 'OCTO-ORG/fixture' }}
           NUMBER: \${{ 3 }}
+          WORKFLOW: \${{ github.workflow }}/\${{ github.job }}
         run: |
           echo "from-step=$FROM_STEP same=$SAME number=$NUMBER sha=$GITHUB_SHA"
+          test "$WORKFLOW" = ".github/workflows/w.yml/one" && test "$GITHUB_WORKFLOW" = .github/workflows/w.yml
           echo "value=$FROM_STEP" >>"$GITHUB_OUTPUT"
       - if: steps.shown.outputs.value != 'eu-west-1-alice'
         run: exit 1

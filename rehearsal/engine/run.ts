@@ -256,7 +256,18 @@ class Runner {
   private contexts(state: JobState | undefined, extra: Record<string, Plain> = {}): Record<string, Plain | undefined> {
     const vars = { ...(this.options.vars ?? {}) };
     return {
-      github: state ? { ...this.github, job: state.model.id, workspace: state.workspace } : this.github,
+      github: {
+        ...this.github,
+        workflow: this.workflow.name,
+        workflow_ref: `${String(this.github.repository)}/.github/workflows/${this.workflow.file}@${String(this.github.ref)}`,
+        ...(state
+          ? {
+              job: state.model.id,
+              workspace: state.workspace,
+              event_path: join(state.temp, '_github_workflow', 'event.json'),
+            }
+          : {}),
+      },
       vars,
       secrets: this.secrets,
       inputs: {},
@@ -590,6 +601,7 @@ class Runner {
       GITHUB_RUN_NUMBER: String(g.run_number),
       GITHUB_RUN_ATTEMPT: String(g.run_attempt),
       GITHUB_WORKFLOW: this.workflow.name,
+      GITHUB_WORKFLOW_REF: `${String(g.repository)}/.github/workflows/${this.workflow.file}@${String(g.ref)}`,
       GITHUB_JOB: state.model.id,
       GITHUB_SERVER_URL: String(g.server_url),
       GITHUB_API_URL: String(g.api_url),

@@ -350,7 +350,10 @@ export async function loadWorkflow(path: string): Promise<WorkflowModel> {
 
   return {
     file,
-    name: top.has('name') ? String(literal(top.get('name') as TemplateToken, { file, key: 'name' })) : file,
+    // Without a name, GitHub names a workflow by its path in the repository.
+    name: top.has('name')
+      ? String(literal(top.get('name') as TemplateToken, { file, key: 'name' }))
+      : `.github/workflows/${file}`,
     runName: top.get('run-name'),
     events: Object.keys(template.events ?? {}),
     env: top.get('env') as MappingToken | undefined,
