@@ -246,6 +246,23 @@ jobs:
     expect(broken).toMatchObject({ outcome: 'failure', note: "GITHUB_OUTPUT: matching delimiter not found 'EOF'" });
   });
 
+  test('a step summary over 1 MiB is not shown, as the runner does not upload it', async () => {
+    const run = await runFixture(`on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - run: yes a | head -c 1048577 >>"$GITHUB_STEP_SUMMARY"
+      - run: yes b | head -c 1048576 >>"$GITHUB_STEP_SUMMARY"
+`);
+    const [over, limit] = run.jobs[0].steps;
+    expect(over.summary).toBe('');
+    expect(over.annotations).toEqual([
+      expect.objectContaining({ level: 'error', message: expect.stringMatching(/upload aborted/) }),
+    ]);
+    expect(limit.summary).toHaveLength(1048576);
+  });
+
   test('::add-mask:: and secrets are masked in the log, summary and annotations', async () => {
     const run = await runFixture(
       `on: push

@@ -130,6 +130,9 @@ export interface Reporter {
   jobEnd?(job: JobRecord): void;
 }
 
+/** The largest step summary the runner uploads. */
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+
 const KEEP_ENV = ['HOME', 'LANG', 'TZ', 'DOCKER_HOST', 'DOCKER_CONFIG', 'TMPDIR'];
 
 function machinePath(): string {
@@ -694,7 +697,14 @@ class Runner {
       state.env[name] = value;
     }
     state.path.unshift(...parsePathFile(readFileSync(files.GITHUB_PATH, 'utf8')).reverse());
-    record.summary = maskText(readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'), state.masks);
+    const summary = readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8');
+    if (Buffer.byteLength(summary) > SUMMARY_LIMIT_BYTES) {
+      // The runner refuses to upload a step summary over 1 MiB: the job page shows none.
+      record.annotations.push({
+        level: 'error',
+        message: `$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k, got ${Math.ceil(Buffer.byteLength(summary) / 1024)}k.`,
+      });
+    } else record.summary = maskText(summary, state.masks);
     const saved = files.GITHUB_STATE ? parseFileCommand(readFileSync(files.GITHUB_STATE, 'utf8'), 'GITHUB_STATE') : {};
     return { state: saved };
   }
