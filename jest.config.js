@@ -19,6 +19,7 @@ export default {
     '<rootDir>/actions/*/__tests__/**/*.test.ts',
     '<rootDir>/demo-app/test/**/*.test.ts',
     '<rootDir>/test/**/*.test.ts',
+    '<rootDir>/rehearsal/__tests__/**/*.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/', '\\.docker\\.test\\.ts$'],
   testTimeout: 30_000,
