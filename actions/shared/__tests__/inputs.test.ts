@@ -222,6 +222,8 @@ describe('characters that change how a value reads', () => {
     ['lone carriage return', 'web\rprod'],
     ['right-to-left override', 'web\u202Etset'],
     ['pop directional isolate', 'web\u2069'],
+    ['trailing byte-order mark, which trim() would drop', 'web\uFEFF'],
+    ['leading line separator, which trim() would drop', '\u2028web'],
   ])('%s is refused by every reader, by position, without the value', (_, value) => {
     const env = setInputs({ a: value });
     for (const read of [

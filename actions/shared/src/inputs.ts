@@ -21,10 +21,13 @@ export function inputVariable(name: string): string {
  * every input, by position and without echoing the value.
  */
 export function readRaw(name: string, env: Env = process.env): string | undefined {
-  const value = env[inputVariable(name)]?.trim();
-  if (value === undefined || value === '') return undefined;
-  refuseInvisible(name, value);
-  return value;
+  const given = env[inputVariable(name)];
+  if (given === undefined) return undefined;
+  // Checked before trimming: `trim()` drops a byte-order mark or line separator at either end, so
+  // `true\uFEFF` would otherwise pass as `true` while the workflow file shows something else.
+  refuseInvisible(name, given);
+  const value = given.trim();
+  return value === '' ? undefined : value;
 }
 
 function refuseInvisible(name: string, value: string, singleLine = false): void {
