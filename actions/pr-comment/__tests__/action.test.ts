@@ -417,6 +417,50 @@ describe('GitHub misbehaving', () => {
     },
   );
 
+  test('the limit spent by another job between the deployment and its status: the rerun gives that deployment its status, no second one', async () => {
+    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    const sha = pull.mergeCommitSha as string;
+    const reset = Math.floor(Date.now() / 1000) + 7200;
+    // The token's budget is shared (GITHUB_TOKEN's by every job of the repository): GitHub's answer
+    // to the status is the exhausted limit, though this step's own count said enough remained.
+    github.injectFaults(
+      [
+        {
+          kind: 'answer',
+          status: 403,
+          body: {
+            message: 'API rate limit exceeded for installation ID 31337001.',
+            documentation_url:
+              'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits',
+            status: '403',
+          },
+          headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+        },
+      ],
+      { operationId: 'repos/create-deployment-status' },
+    );
+    const inputs = { 'create-deployment': 'true' };
+    const options = { event: pushEvent(sha), env: { GITHUB_SHA: sha } };
+    const run = await prComment(inputs, options);
+    expect(run.exitCode).toBe(1);
+    const [deployment] = github.state.deployments(REPOSITORY);
+    expect(run.errors).toEqual([
+      expect.stringContaining(
+        `the step stopped at POST /repos/${REPOSITORY}/deployments/${deployment.id}/statuses, after 4 requests to GitHub, rather than wait longer than 120 s. Deployment ${deployment.id}, created by this run, has no status yet; the rerun gives it one: rerun the job after`,
+      ),
+    ]);
+    expect(github.writes().map((call) => `${call.operationId} ${call.status}`)).toEqual([
+      'repos/create-deployment 201',
+      'repos/create-deployment-status 403',
+    ]);
+
+    const rerun = await prComment(inputs, options);
+    expect(rerun.errors).toEqual([]);
+    expect(github.state.deployments(REPOSITORY)).toEqual([
+      expect.objectContaining({ id: deployment.id, statuses: [expect.objectContaining({ state: 'success' })] }),
+    ]);
+  });
+
   test('faults at a seeded rate are survived', async () => {
     const faulty = await startGitHubEmulator({ tokens: [TOKEN], faults: { seed: 1, serverError: 0.3 } });
     try {

@@ -88,16 +88,21 @@ export class RequestLedger {
  */
 export class RateLimitExhausted extends ActionFailure {
   readonly reset: number;
+  readonly sent: number;
+  readonly stopped: string;
 
-  constructor({ reset, sent, stopped }: { reset: number; sent: number; stopped: string }) {
+  /** `left`: what the run could not finish (by default nothing), and how the rerun finishes it. */
+  constructor({ reset, sent, stopped, left }: { reset: number; sent: number; stopped: string; left?: string }) {
     super(
       `GitHub's API rate limit for this token is exhausted until ${utc(reset)}: the step stopped ${stopped}, ` +
         `after ${sent} ${sent === 1 ? 'request' : 'requests'} to GitHub, rather than wait longer than ` +
-        `${LONGEST_RATE_LIMIT_WAIT_SECONDS} s. Nothing was left half-done: rerun the job after ${utc(reset)} ` +
+        `${LONGEST_RATE_LIMIT_WAIT_SECONDS} s. ${left ?? 'Nothing was left half-done'}: rerun the job after ${utc(reset)} ` +
         `(it updates the comments and deployment this run may have written instead of adding new ones)`,
     );
     this.name = 'RateLimitExhausted';
     this.reset = reset;
+    this.sent = sent;
+    this.stopped = stopped;
   }
 }
 
