@@ -339,9 +339,10 @@ describe('GitHub misbehaving', () => {
   });
 
   test('the primary rate limit reached with a near reset: waited out (honouring x-ratelimit-reset) and completed', async () => {
-    // Two requests a window, and a window of one second from its first request: the third request
-    // meets the limit, with the reset a second or two away by the emulator's (and the runner's) clock.
-    const limited = await startGitHubEmulator({ tokens: [TOKEN], rateLimit: { limit: 2, windowSeconds: 1 } });
+    // Two requests a window, and a window of two seconds from its first request: the third request
+    // (milliseconds later) meets the limit, with the reset two or three seconds away by the
+    // emulator's clock, which is the runner's.
+    const limited = await startGitHubEmulator({ tokens: [TOKEN], rateLimit: { limit: 2, windowSeconds: 2 } });
     try {
       limited.state.createRepository(REPOSITORY, { defaultBranch: BRANCH });
       const pull = limited.state.mergePullRequest(REPOSITORY, {});
@@ -459,6 +460,41 @@ describe('GitHub misbehaving', () => {
     expect(github.state.deployments(REPOSITORY)).toEqual([
       expect.objectContaining({ id: deployment.id, statuses: [expect.objectContaining({ state: 'success' })] }),
     ]);
+  });
+
+  test('the limit met while comparing since the last deployment: the one error, no fallback warning, nothing written', async () => {
+    const first = github.state.mergePullRequest(REPOSITORY, {});
+    github.state.createDeployment(REPOSITORY, { sha: first.mergeCommitSha as string, statuses: ['success'] });
+    const second = github.state.mergePullRequest(REPOSITORY, {});
+    const sha = second.mergeCommitSha as string;
+    const reset = Math.floor(Date.now() / 1000) + 3600;
+    github.injectFaults(
+      [
+        {
+          kind: 'answer',
+          status: 403,
+          body: {
+            message: 'API rate limit exceeded for installation ID 31337001.',
+            documentation_url:
+              'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits',
+          },
+          headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+        },
+      ],
+      { operationId: 'repos/compare-commits-with-basehead' },
+    );
+    const run = await prComment(
+      { 'since-last-deployment': 'true', 'slack-webhook-url': github.slackWebhookUrl },
+      { event: pushEvent(sha), env: { GITHUB_SHA: sha } },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      expect.stringMatching(
+        /^GitHub's API rate limit for this token is exhausted until .* at GET \/repos\/.*\/compare\//,
+      ),
+    ]);
+    expect(run.warnings).toEqual([]);
+    expect(github.writes()).toEqual([]);
   });
 
   test('faults at a seeded rate are survived', async () => {
