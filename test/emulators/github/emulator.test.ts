@@ -443,6 +443,28 @@ describe('the primary rate limit', () => {
   });
 });
 
+describe('a scenario with identities and a rate limit', () => {
+  test("as the CLI reads it: the token is the named user, and the limit is the scenario's", async () => {
+    const scenario = {
+      repositories: [{ fullName: REPOSITORY }],
+      identities: { ghp_ci: { kind: 'user' as const, login: 'release-manager' } },
+      rateLimit: { limit: 1 },
+    };
+    const limited = await startGitHubEmulator({ scenario });
+    try {
+      const headers = { authorization: 'token ghp_ci' };
+      const user = await fetch(`${limited.url}/user`, { headers });
+      expect(((await user.json()) as { login: string }).login).toBe('release-manager');
+      expect((await fetch(`${limited.url}/user`, { headers })).status).toBe(403);
+      limited.reset();
+      expect((await fetch(`${limited.url}/user`, { headers })).status).toBe(200);
+      expect(limited.problems()).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('token identities', () => {
   test.each([
     ['ghs_installation', 403, undefined, 'github-actions[bot]', 'Bot'],

@@ -75,6 +75,8 @@ export interface GitHubScenario {
   faults?: FaultRates;
   permissions?: Permissions;
   tokens?: string[];
+  identities?: Record<string, TokenIdentity>;
+  rateLimit?: RateLimitOptions;
 }
 
 export interface GitHubEmulatorOptions {
@@ -586,6 +588,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const scenario = options.scenario ?? {};
   const seed = options.seed ?? 1;
   const baseTokens = options.tokens ?? scenario.tokens;
+  const identities = { ...scenario.identities, ...options.identities };
+  const rateLimitOptions: RateLimitOptions = { ...scenario.rateLimit, ...options.rateLimit };
   const basePermissions = { ...ALL_WRITE, ...scenario.permissions, ...options.permissions };
   const faultRates: FaultRates = { ...scenario.faults, ...options.faults };
 
@@ -597,7 +601,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   let random = seededRandom(faultRates.seed ?? seed);
   let seq = 0;
   const clock = options.clock ?? Date.now;
-  const windowSeconds = options.rateLimit?.windowSeconds ?? 3600;
+  const windowSeconds = rateLimitOptions.windowSeconds ?? 3600;
   let rateWindows = new Map<string, { limit: number; used: number; reset: number }>();
   let pendingWindow: { remaining?: number; reset?: number; limit?: number } | undefined;
   const applyWindow = (
@@ -692,7 +696,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     return send(response, 404, { message: 'Unknown emulator control route' });
   };
 
-  const identityOf = (token: string): TokenIdentity => options.identities?.[token] ?? defaultIdentity(token);
+  const identityOf = (token: string): TokenIdentity => identities[token] ?? defaultIdentity(token);
 
   /** A token's window, started again when the clock has passed its reset (GitHub's fixed windows). */
   const windowOf = (token: string, identity: TokenIdentity | undefined) => {
@@ -702,7 +706,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     if (!window || now >= window.reset * 1000) {
       const limit =
         window?.limit ??
-        options.rateLimit?.limit ??
+        rateLimitOptions.limit ??
         (identity === undefined ? 60 : identity.kind === 'installation' ? 1000 : 5000);
       window = { limit, used: 0, reset: Math.ceil((now + windowSeconds * 1000) / 1000) };
       rateWindows.set(token, window);
@@ -817,7 +821,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         identity.kind === 'installation'
           ? `installation ID ${INSTALLATION_ID}`
           : `user ID ${resources.userId(identity.login)}`;
-      const status = options.rateLimit?.status ?? 403;
+      const status = rateLimitOptions.status ?? 403;
       return finish(
         {
           status,
