@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
-import { marker } from '../src/body.js';
+import { marker, notifiedLine } from '../src/body.js';
 
 /**
  * The bundled action run as the runner runs it, against the GitHub emulator (which holds every
@@ -338,6 +338,165 @@ describe('GitHub misbehaving', () => {
     expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
   });
 
+  test('the primary rate limit reached with a near reset: waited out (honouring x-ratelimit-reset) and completed', async () => {
+    // Two requests a window, and a window of two seconds from its first request: the third request
+    // (milliseconds later) meets the limit, with the reset two or three seconds away by the
+    // emulator's clock, which is the runner's.
+    const limited = await startGitHubEmulator({ tokens: [TOKEN], rateLimit: { limit: 2, windowSeconds: 2 } });
+    try {
+      limited.state.createRepository(REPOSITORY, { defaultBranch: BRANCH });
+      const pull = limited.state.mergePullRequest(REPOSITORY, {});
+      const sha = pull.mergeCommitSha as string;
+      const run = await prComment({}, { event: pushEvent(sha), env: { GITHUB_SHA: sha, GITHUB_API_URL: limited.url } });
+      expect(run.errors).toEqual([]);
+      expect(run.exitCode).toBe(0);
+      expect(limited.calls().map((call) => `${call.operationId} ${call.status}`)).toEqual([
+        'repos/list-pull-requests-associated-with-commit 200',
+        'issues/list-comments 200',
+        'issues/create-comment 403',
+        'issues/create-comment 201',
+      ]);
+      expect(limited.calls()[2].fault).toBe('rate-limit');
+      // The emulator refuses until the reset: the retry was accepted, so it came after it.
+      expect(run.warnings).toEqual([
+        expect.stringMatching(
+          /^GitHub's API rate limit for this token is exhausted \(POST .*\/comments\): waiting \d s for its reset at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, then retrying$/,
+        ),
+      ]);
+      expect(limited.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+      expect(limited.problems()).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test.each([
+    [
+      0,
+      'at GET /repos/Codertocat/Hello-World/commits/SHA/pulls, after 1 request to GitHub',
+      ['repos/list-pull-requests-associated-with-commit 403'],
+    ],
+    [
+      1,
+      'at GET /repos/Codertocat/Hello-World/issues/NUMBER/comments, after 2 requests to GitHub',
+      ['repos/list-pull-requests-associated-with-commit 200', 'issues/list-comments 403'],
+    ],
+    [
+      2,
+      'before notifying Slack and writing the comments (GitHub said 0 requests remain; that needs 1), after 2 requests to GitHub',
+      ['repos/list-pull-requests-associated-with-commit 200', 'issues/list-comments 200'],
+    ],
+  ])(
+    'the primary rate limit with a far reset and %d requests left: one clear error, nothing half-done, and a rerun after the reset completes once',
+    async (remaining, stopped, seen) => {
+      const pull = github.state.mergePullRequest(REPOSITORY, {});
+      const sha = pull.mergeCommitSha as string;
+      const reset = Math.floor(Date.now() / 1000) + 3600;
+      github.setRateLimit({ remaining, reset }, TOKEN);
+      const inputs = { 'slack-webhook-url': github.slackWebhookUrl };
+      const options = { event: pushEvent(sha), env: { GITHUB_SHA: sha } };
+      const run = await prComment(inputs, options);
+      const until = new Date(reset * 1000).toISOString().replace('.000Z', 'Z');
+      expect(run.exitCode).toBe(1);
+      expect(run.errors).toEqual([
+        `GitHub's API rate limit for this token is exhausted until ${until}: the step stopped ${stopped
+          .replace('SHA', sha)
+          .replace(
+            'NUMBER',
+            String(pull.number),
+          )}, rather than wait longer than 120 s. Nothing was left half-done: rerun the job after ${until} (it updates the comments and deployment this run may have written instead of adding new ones)`,
+      ]);
+      expect(operations()).toEqual(seen);
+      expect(github.writes()).toEqual([]);
+
+      // The window resets: the rerun tells Slack and comments, once.
+      github.setRateLimit({ remaining: 1000 }, TOKEN);
+      const rerun = await prComment(inputs, options);
+      expect(rerun.errors).toEqual([]);
+      expect(github.slackMessages()).toHaveLength(1);
+      expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+    },
+  );
+
+  test('the limit spent by another job between the deployment and its status: the rerun gives that deployment its status, no second one', async () => {
+    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    const sha = pull.mergeCommitSha as string;
+    const reset = Math.floor(Date.now() / 1000) + 7200;
+    // The token's budget is shared (GITHUB_TOKEN's by every job of the repository): GitHub's answer
+    // to the status is the exhausted limit, though this step's own count said enough remained.
+    github.injectFaults(
+      [
+        {
+          kind: 'answer',
+          status: 403,
+          body: {
+            message: 'API rate limit exceeded for installation ID 31337001.',
+            documentation_url:
+              'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits',
+            status: '403',
+          },
+          headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+        },
+      ],
+      { operationId: 'repos/create-deployment-status' },
+    );
+    const inputs = { 'create-deployment': 'true' };
+    const options = { event: pushEvent(sha), env: { GITHUB_SHA: sha } };
+    const run = await prComment(inputs, options);
+    expect(run.exitCode).toBe(1);
+    const [deployment] = github.state.deployments(REPOSITORY);
+    expect(run.errors).toEqual([
+      expect.stringContaining(
+        `the step stopped at POST /repos/${REPOSITORY}/deployments/${deployment.id}/statuses, after 4 requests to GitHub, rather than wait longer than 120 s. Deployment ${deployment.id}, created by this run, has no status yet; the rerun gives it one: rerun the job after`,
+      ),
+    ]);
+    expect(github.writes().map((call) => `${call.operationId} ${call.status}`)).toEqual([
+      'repos/create-deployment 201',
+      'repos/create-deployment-status 403',
+    ]);
+
+    const rerun = await prComment(inputs, options);
+    expect(rerun.errors).toEqual([]);
+    expect(github.state.deployments(REPOSITORY)).toEqual([
+      expect.objectContaining({ id: deployment.id, statuses: [expect.objectContaining({ state: 'success' })] }),
+    ]);
+  });
+
+  test('the limit met while comparing since the last deployment: the one error, no fallback warning, nothing written', async () => {
+    const first = github.state.mergePullRequest(REPOSITORY, {});
+    github.state.createDeployment(REPOSITORY, { sha: first.mergeCommitSha as string, statuses: ['success'] });
+    const second = github.state.mergePullRequest(REPOSITORY, {});
+    const sha = second.mergeCommitSha as string;
+    const reset = Math.floor(Date.now() / 1000) + 3600;
+    github.injectFaults(
+      [
+        {
+          kind: 'answer',
+          status: 403,
+          body: {
+            message: 'API rate limit exceeded for installation ID 31337001.',
+            documentation_url:
+              'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits',
+          },
+          headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+        },
+      ],
+      { operationId: 'repos/compare-commits-with-basehead' },
+    );
+    const run = await prComment(
+      { 'since-last-deployment': 'true', 'slack-webhook-url': github.slackWebhookUrl },
+      { event: pushEvent(sha), env: { GITHUB_SHA: sha } },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      expect.stringMatching(
+        /^GitHub's API rate limit for this token is exhausted until .* at GET \/repos\/.*\/compare\//,
+      ),
+    ]);
+    expect(run.warnings).toEqual([]);
+    expect(github.writes()).toEqual([]);
+  });
+
   test('faults at a seeded rate are survived', async () => {
     const faulty = await startGitHubEmulator({ tokens: [TOKEN], faults: { seed: 1, serverError: 0.3 } });
     try {
@@ -492,4 +651,80 @@ describe('bad input fails before any request', () => {
     expect(github.calls()).toEqual([]);
     expect(run.stdout).not.toContain('services/T/B/secret');
   });
+});
+
+describe('the sticky comment is only ever the token identity’s own', () => {
+  test('a marker pasted into a participant’s comment is left untouched and does not stand for the record of Slack', async () => {
+    const pull = github.state.mergePullRequest(REPOSITORY, { author: 'mallory' });
+    const sha = pull.mergeCommitSha as string;
+    // The marker and a record that says Slack was told already, pasted by a participant.
+    const pasted = `${marker('production')}\n${notifiedLine(`${sha}:success`)}\nnothing to see here`;
+    const stranger = github.state.addComment(REPOSITORY, pull.number, { body: pasted, author: 'mallory' });
+    const run = await prComment(
+      { 'slack-webhook-url': github.slackWebhookUrl },
+      { event: pushEvent(sha), env: { GITHUB_SHA: sha } },
+    );
+    expect(run.errors).toEqual([]);
+    expect(github.state.comment(stranger.id)?.body).toBe(pasted);
+    const comments = github.state.comments(REPOSITORY, pull.number);
+    expect(comments.map((comment) => comment.author)).toEqual(['mallory', 'github-actions[bot]']);
+    expect(comments[1].body.split('\n')[0]).toBe(marker('production'));
+    expect(github.slackMessages()).toHaveLength(1);
+    expect(operations()).toEqual([
+      'repos/list-pull-requests-associated-with-commit 200',
+      'issues/list-comments 200',
+      'slack/incoming-webhook 200',
+      'issues/create-comment 201',
+    ]);
+  });
+
+  test.each([
+    ['ghp_personaltoken000000000000000000000000', 'shipyard-ci', 'users/get-authenticated 200'],
+    ['v1.0123456789abcdef0123456789abcdef01234567', 'github-actions[bot]', 'users/get-authenticated 403'],
+  ])(
+    'a token %s writes as %s, found with GET /user; the other account’s marked comment is not its own',
+    async (token, login, who) => {
+      const other = login === 'shipyard-ci' ? 'github-actions[bot]' : 'shipyard-ci';
+      const identified = await startGitHubEmulator({
+        identities: {
+          [token]: login === 'shipyard-ci' ? { kind: 'user', login } : { kind: 'installation', login },
+        },
+      });
+      try {
+        identified.state.createRepository(REPOSITORY, { defaultBranch: BRANCH });
+        const pull = identified.state.mergePullRequest(REPOSITORY, {});
+        const sha = pull.mergeCommitSha as string;
+        const theirs = identified.state.addComment(REPOSITORY, pull.number, {
+          body: `${marker('production')}\nold`,
+          author: other,
+        });
+        const run = await prComment(
+          {},
+          { event: pushEvent(sha), githubToken: token, env: { GITHUB_SHA: sha, GITHUB_API_URL: identified.url } },
+        );
+        expect(run.errors).toEqual([]);
+        expect(identified.calls().map((call) => `${call.operationId} ${call.status}`)).toEqual([
+          'repos/list-pull-requests-associated-with-commit 200',
+          who,
+          'issues/list-comments 200',
+          'issues/create-comment 201',
+        ]);
+        expect(identified.state.comment(theirs.id)?.body).toBe(`${marker('production')}\nold`);
+        const [, mine] = identified.state.comments(REPOSITORY, pull.number);
+        expect(mine.author).toBe(login);
+
+        // Its own comment, found again: the rerun updates it.
+        const rerun = await prComment(
+          { status: 'failure' },
+          { event: pushEvent(sha), githubToken: token, env: { GITHUB_SHA: sha, GITHUB_API_URL: identified.url } },
+        );
+        expect(rerun.errors).toEqual([]);
+        expect(identified.calls().at(-1)).toMatchObject({ operationId: 'issues/update-comment', status: 200 });
+        expect(identified.state.comments(REPOSITORY, pull.number)).toHaveLength(2);
+        expect(identified.problems()).toEqual([]);
+      } finally {
+        await identified.close();
+      }
+    },
+  );
 });

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
-import { acceptedPermissions, createOctokit, explain, isLoopback, writeSpacing } from '../src/github.js';
+import { writtenBy } from '../src/comments.js';
+import {
+  acceptedPermissions,
+  createOctokit,
+  explain,
+  isLoopback,
+  primaryRateLimitReset,
+  RequestLedger,
+  utc,
+  writeSpacing,
+} from '../src/github.js';
 import { Outgoing } from '../src/outgoing.js';
 import { FAKE } from './fixtures/credentials.js';
 
@@ -154,5 +164,84 @@ describe('the client, with its retry and throttling plugins, against the emulato
     expect(writes[2].at - writes[1].at).toBeGreaterThanOrEqual(900);
     expect(logged).toMatch(/::warning::GitHub secondary rate limit on PATCH .*; retrying in 1 s/);
     expect(github.problems()).toEqual([]);
+  });
+});
+
+describe('the primary rate limit', () => {
+  const limited = (status: number, message: string, headers: Record<string, string>) =>
+    requestError(status, message, headers);
+  test.each([
+    [
+      limited(403, 'API rate limit exceeded for installation ID 1.', {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': '2000000000',
+      }),
+      2_000_000_000,
+    ],
+    [
+      limited(429, 'API rate limit exceeded for user ID 1.', {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': '2000000000',
+      }),
+      2_000_000_000,
+    ],
+    // A secondary rate limit is waited out by retry-after, never by the reset.
+    [
+      limited(403, 'You have exceeded a secondary rate limit', {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': '2000000000',
+      }),
+      undefined,
+    ],
+    [
+      limited(403, 'Resource not accessible by integration', {
+        'x-ratelimit-remaining': '12',
+        'x-ratelimit-reset': '2000000000',
+      }),
+      undefined,
+    ],
+    [limited(403, 'API rate limit exceeded', { 'x-ratelimit-remaining': '0' }), undefined],
+    [limited(500, 'Server Error', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '2000000000' }), undefined],
+    [new Error('socket hang up'), undefined],
+  ])('primaryRateLimitReset(%s)', (error, reset) => {
+    expect(primaryRateLimitReset(error)).toBe(reset);
+  });
+
+  const NOW = 1_900_000_000_000;
+  test.each([
+    // remaining, reset (seconds from now), needed: stops?
+    [undefined, undefined, 3, false],
+    [5, 3600, 3, false],
+    [3, 3600, 3, false],
+    [2, 3600, 3, true],
+    [0, 120, 1, false],
+    [0, 121, 1, true],
+  ])('ensure: %s remaining, reset in %s s, %s needed: stops %s', (remaining, inSeconds, needed, stops) => {
+    const ledger = new RequestLedger(() => NOW);
+    ledger.sent = 7;
+    if (remaining !== undefined) ledger.remaining = remaining;
+    if (inSeconds !== undefined) ledger.reset = NOW / 1000 + inSeconds;
+    const attempt = () => ledger.ensure(needed, 'writing the comments');
+    if (stops) {
+      expect(attempt).toThrow(
+        `GitHub's API rate limit for this token is exhausted until ${utc(NOW / 1000 + (inSeconds ?? 0))}: the step stopped before writing the comments (GitHub said ${remaining} ${remaining === 1 ? 'request remains' : 'requests remain'}; that needs ${needed}), after 7 requests to GitHub`,
+      );
+    } else {
+      expect(attempt).not.toThrow();
+    }
+  });
+});
+
+describe('whose comment is the sticky one', () => {
+  test.each([
+    [{ kind: 'installation' } as const, { login: 'github-actions[bot]', type: 'Bot' }, true],
+    [{ kind: 'installation' } as const, { login: 'deploy-app[bot]', type: 'Bot' }, true],
+    [{ kind: 'installation' } as const, { login: 'mallory', type: 'User' }, false],
+    [{ kind: 'installation' } as const, null, false],
+    [{ kind: 'user', login: 'Release-Bot' } as const, { login: 'release-bot', type: 'User' }, true],
+    [{ kind: 'user', login: 'release-bot' } as const, { login: 'mallory', type: 'User' }, false],
+    [{ kind: 'user', login: 'release-bot' } as const, { login: 'github-actions[bot]', type: 'Bot' }, false],
+  ])('token writing as %j, comment by %j: %s', (author, user, own) => {
+    expect(writtenBy(author, user)).toBe(own);
   });
 });

@@ -141,6 +141,7 @@ describe('publishComment', () => {
       body: `${marker('production')}\nnew`,
       environment: 'production',
       mode: 'upsert',
+      author: { kind: 'installation' },
     });
     expect(published).toMatchObject({ outcome: 'updated', id: mine.id });
     expect(github.calls().map((call) => `${call.operationId} ${call.query.page ?? ''}`.trim())).toEqual([

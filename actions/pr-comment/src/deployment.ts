@@ -1,5 +1,5 @@
 import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
-import { call, type Octokit } from './github.js';
+import { call, RateLimitExhausted, type Octokit } from './github.js';
 import type { DeploymentOutcome } from './inputs.js';
 import type { Repo } from './pulls.js';
 
@@ -94,6 +94,14 @@ export async function recordDeployment(
   } catch (error) {
     // A deployment an earlier run made keeps its earlier statuses; one this run made has none.
     if (reusedId !== undefined) throw error;
+    // Out of requests until a far reset: deleting it would be refused too. The rerun finds this
+    // deployment (same commit and environment) and gives it its status; nothing is duplicated.
+    if (error instanceof RateLimitExhausted) {
+      throw new RateLimitExhausted({
+        ...error,
+        left: `Deployment ${deploymentId}, created by this run, has no status yet; the rerun gives it one`,
+      });
+    }
     throw await withdraw(octokit, repo, deploymentId, error as Error);
   }
   return { id: deploymentId, reused: reusedId !== undefined, statusAdded: true };

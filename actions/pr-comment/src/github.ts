@@ -23,27 +23,122 @@ export interface ClientOptions {
   fetch?: typeof globalThis.fetch;
   /** The gate every request that changes something passes through (see outgoing.ts). */
   outgoing?: Outgoing;
+  /** Counts the requests sent and keeps the rate limit GitHub last reported. */
+  ledger?: RequestLedger;
 }
 
 /** Retries of a rate-limited request before the step gives up. */
 const RATE_LIMIT_RETRIES = 2;
 /** Longest wait for a primary rate limit to reset; longer than this fails the step instead. */
-const LONGEST_RATE_LIMIT_WAIT_SECONDS = 120;
+export const LONGEST_RATE_LIMIT_WAIT_SECONDS = 120;
 
-export async function createOctokit(token: string, { apiUrl, fetch, outgoing }: ClientOptions): Promise<Octokit> {
-  const [{ getOctokit }, { retry }, { throttling }] = await Promise.all([
+/** `2026-12-02T05:00:00Z`: a reset time as a user reads it in the log. */
+export function utc(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Every request this step sent to GitHub (each attempt, retries included) and the primary rate
+ * limit as GitHub's last answer reported it (`x-ratelimit-remaining`, `x-ratelimit-reset`).
+ */
+export class RequestLedger {
+  sent = 0;
+  remaining?: number;
+  /** When the rate-limit window resets, in epoch seconds. */
+  reset?: number;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Wraps a fetch so that every request is counted and every answer's rate-limit headers kept. */
+  counting(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+    return async (input, init) => {
+      this.sent += 1;
+      const response = await fetch(input, init);
+      this.observe((name) => response.headers.get(name) ?? undefined);
+      return response;
+    };
+  }
+
+  observe(header: (name: string) => string | undefined): void {
+    const remaining = Number(header('x-ratelimit-remaining') ?? Number.NaN);
+    const reset = Number(header('x-ratelimit-reset') ?? Number.NaN);
+    if (Number.isInteger(remaining)) this.remaining = remaining;
+    if (Number.isInteger(reset)) this.reset = reset;
+  }
+
+  /**
+   * Before writes that must not be left half-done: when GitHub said fewer requests remain than
+   * they need and the window resets later than the step would wait, stop now, with nothing written.
+   * A reset within the wait is fine: the throttling plugin waits it out when the limit is reached.
+   */
+  ensure(needed: number, before: string): void {
+    if (this.remaining === undefined || this.reset === undefined || this.remaining >= needed) return;
+    if (this.reset * 1000 - this.now() <= LONGEST_RATE_LIMIT_WAIT_SECONDS * 1000) return;
+    throw new RateLimitExhausted({
+      reset: this.reset,
+      sent: this.sent,
+      stopped: `before ${before} (GitHub said ${this.remaining} ${this.remaining === 1 ? 'request remains' : 'requests remain'}; that needs ${needed})`,
+    });
+  }
+}
+
+/**
+ * GitHub's primary rate limit is exhausted until a reset later than the step waits: every further
+ * request would be refused, so the run stops at once, saying until when and that a rerun is safe.
+ */
+export class RateLimitExhausted extends ActionFailure {
+  readonly reset: number;
+  readonly sent: number;
+  readonly stopped: string;
+
+  /** `left`: what the run could not finish (by default nothing), and how the rerun finishes it. */
+  constructor({ reset, sent, stopped, left }: { reset: number; sent: number; stopped: string; left?: string }) {
+    super(
+      `GitHub's API rate limit for this token is exhausted until ${utc(reset)}: the step stopped ${stopped}, ` +
+        `after ${sent} ${sent === 1 ? 'request' : 'requests'} to GitHub, rather than wait longer than ` +
+        `${LONGEST_RATE_LIMIT_WAIT_SECONDS} s. ${left ?? 'Nothing was left half-done'}: rerun the job after ${utc(reset)} ` +
+        `(it updates the comments and deployment this run may have written instead of adding new ones)`,
+    );
+    this.name = 'RateLimitExhausted';
+    this.reset = reset;
+    this.sent = sent;
+    this.stopped = stopped;
+  }
+}
+
+/** A refusal for GitHub's primary rate limit: 403 or 429 with `x-ratelimit-remaining: 0` (not a secondary limit). */
+export function primaryRateLimitReset(error: unknown): number | undefined {
+  const { status, message = '', response } = (error ?? {}) as RequestErrorLike;
+  if (status !== 403 && status !== 429) return undefined;
+  if (/secondary rate/i.test(`${message} ${githubMessage(response?.data) ?? ''}`)) return undefined;
+  if (response?.headers?.['x-ratelimit-remaining'] !== '0') return undefined;
+  const reset = Number(response.headers['x-ratelimit-reset']);
+  return Number.isInteger(reset) ? reset : undefined;
+}
+
+export async function createOctokit(
+  token: string,
+  { apiUrl, fetch, outgoing, ledger = new RequestLedger() }: ClientOptions,
+): Promise<Octokit> {
+  const [{ getOctokit }, { defaults }, { retry }, { throttling }] = await Promise.all([
     import('@actions/github'),
+    import('@actions/github/lib/utils'),
     import('@octokit/plugin-retry'),
     import('@octokit/plugin-throttling'),
   ]);
+  // A `request` given here replaces @actions/github's whole, so its proxy-aware fetch and agent
+  // are carried over; the fetch is wrapped to count every request (retries included).
+  const base = defaults.request as { fetch?: typeof globalThis.fetch; agent?: unknown } | undefined;
+  const send = fetch ?? base?.fetch ?? globalThis.fetch;
   const octokit = getOctokit(
     token,
     {
       baseUrl: apiUrl,
-      // Only when asked: a `request` given here replaces @actions/github's, proxy support included.
-      ...(fetch ? { request: { fetch } } : {}),
+      request: { ...(fetch ? {} : base), fetch: ledger.counting(send) },
       throttle: {
         ...writeSpacing(apiUrl),
+        // A primary rate limit: wait for the reset GitHub names (the plugin adds a second) when it
+        // is near; when it is far, give up at once (the error hook below says until when).
         onRateLimit: (
           retryAfter: number,
           options: { method: string; url: string },
@@ -51,11 +146,13 @@ export async function createOctokit(token: string, { apiUrl, fetch, outgoing }: 
           retryCount: number,
         ) => {
           const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= LONGEST_RATE_LIMIT_WAIT_SECONDS;
-          core.warning(
-            `GitHub rate limit reached on ${options.method} ${options.url}; ${
-              retrying ? `retrying in ${retryAfter} s` : 'giving up'
-            }`,
-          );
+          if (retrying) {
+            core.warning(
+              `GitHub's API rate limit for this token is exhausted (${options.method} ${options.url}): waiting ${retryAfter} s for its reset at ${
+                ledger.reset === undefined ? 'the time GitHub named' : utc(ledger.reset)
+              }, then retrying`,
+            );
+          }
           return retrying;
         },
         onSecondaryRateLimit: (
@@ -73,12 +170,27 @@ export async function createOctokit(token: string, { apiUrl, fetch, outgoing }: 
           return retrying;
         },
       },
-      retry: { retries: 3 },
+      // 5xx only: rate limits (403, and 429, which the retry plugin would otherwise retry blindly
+      // three times, ignoring the reset GitHub names) are the throttling plugin's.
+      retry: { retries: 3, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     },
     retry,
     throttling,
   );
   if (outgoing) guardWrites(octokit, outgoing);
+  // Registered after the plugins, so this sees a request's final error, once they gave up.
+  octokit.hook.error('request', (error) => {
+    const reset = primaryRateLimitReset(error);
+    if (reset !== undefined) {
+      const { method, url } = (error as { request?: { method?: string; url?: string } }).request ?? {};
+      throw new RateLimitExhausted({
+        reset,
+        sent: ledger.sent,
+        stopped: `at ${method ?? 'a request'} ${url ? new URL(url).pathname : ''}`.trimEnd(),
+      });
+    }
+    throw error;
+  });
   return octokit;
 }
 
@@ -186,6 +298,8 @@ export class TokenRefused extends ActionFailure {
 }
 
 export function explain(error: unknown, purpose: CallPurpose): Error {
+  // Already says all there is to say, and stops the run wherever it is caught.
+  if (error instanceof RateLimitExhausted) return error;
   const { status, message = errorMessage(error), response } = (error ?? {}) as RequestErrorLike;
   const detail = githubMessage(response?.data) ?? message;
   if (status === 401) {

@@ -4,9 +4,16 @@ import { readRunContext, runUrl } from '../../shared/src/context.js';
 import { setOutputs } from '../../shared/src/outputs.js';
 import { appendSummary } from '../../shared/src/summary.js';
 import { commentBody, readNotified } from './body.js';
-import { findMarkedComment, writeComment, type MarkedComment, type PublishedComment } from './comments.js';
+import {
+  commentAuthor,
+  findMarkedComment,
+  writeComment,
+  type CommentAuthor,
+  type MarkedComment,
+  type PublishedComment,
+} from './comments.js';
 import { recordDeployment } from './deployment.js';
-import { createOctokit, TokenRefused } from './github.js';
+import { createOctokit, RateLimitExhausted, RequestLedger, TokenRefused } from './github.js';
 import type { Inputs } from './inputs.js';
 import { Outgoing } from './outgoing.js';
 import { deployedBranch, findShippedPulls, type ShippedPull } from './pulls.js';
@@ -36,7 +43,12 @@ async function ship(inputs: Inputs, outgoing: Outgoing): Promise<void> {
   }
   const repo = { owner: context.repository.owner, repo: context.repository.repo };
   const logUrl = runUrl(context);
-  const octokit = await createOctokit(inputs.token, { apiUrl: context.apiUrl || 'https://api.github.com', outgoing });
+  const ledger = new RequestLedger();
+  const octokit = await createOctokit(inputs.token, {
+    apiUrl: context.apiUrl || 'https://api.github.com',
+    outgoing,
+    ledger,
+  });
 
   const found = await core.group('Finding the pull requests that shipped', async () => {
     const result = await findShippedPulls(octokit, repo, {
@@ -59,6 +71,8 @@ async function ship(inputs: Inputs, outgoing: Outgoing): Promise<void> {
   let deploymentId: number | undefined;
   let deploymentUnchanged = false;
   if (inputs.createDeployment) {
+    // Create it and give it its status (or withdraw it) without running out of requests between.
+    ledger.ensure(3, 'recording the deployment');
     deploymentId = await core.group(`Recording the deployment to ${inputs.environment}`, async () => {
       const deployment = await recordDeployment(octokit, repo, {
         sha: inputs.sha,
@@ -89,19 +103,30 @@ async function ship(inputs: Inputs, outgoing: Outgoing): Promise<void> {
   const commentable: ShippedPull[] = [];
   if (found.pulls.length > 0) {
     await core.group(`Reading the comments of ${found.pulls.map((pull) => `#${pull.number}`).join(', ')}`, async () => {
+      const author: CommentAuthor | undefined =
+        inputs.mode === 'create' ? undefined : await commentAuthor(octokit, inputs.token);
       for (const pull of found.pulls) {
         try {
-          if (inputs.mode !== 'create') {
-            earlier.set(pull.number, await findMarkedComment(octokit, repo, pull.number, inputs.environment));
+          if (author) {
+            earlier.set(pull.number, await findMarkedComment(octokit, repo, pull.number, inputs.environment, author));
           }
           commentable.push(pull);
         } catch (error) {
-          if (error instanceof TokenRefused) throw error;
+          if (stopsRun(error)) throw error;
           say.error(errorMessage(error));
           failed.push(pull.number);
         }
       }
     });
+  }
+
+  // Slack is told only when every comment can then record that it was (one write each): a run that
+  // posted and then ran out of requests would leave no record, and its rerun would post again.
+  if (commentable.length > 0) {
+    ledger.ensure(
+      commentable.length,
+      inputs.slackWebhookUrl ? 'notifying Slack and writing the comments' : 'writing the comments',
+    );
   }
 
   const state = `${inputs.sha}:${inputs.status}`;
@@ -185,8 +210,8 @@ async function ship(inputs: Inputs, outgoing: Outgoing): Promise<void> {
           published.push({ pull, comment });
         } catch (error) {
           // One pull request's problem (locked, deleted) must not keep the others from being told;
-          // a refused token would refuse them all, so it stops the run.
-          if (error instanceof TokenRefused) throw error;
+          // a refused token or an exhausted rate limit would refuse them all, so it stops the run.
+          if (stopsRun(error)) throw error;
           say.error(errorMessage(error));
           failed.push(pull.number);
         }
@@ -223,4 +248,9 @@ async function ship(inputs: Inputs, outgoing: Outgoing): Promise<void> {
     );
   }
   if (slackFailure) throw new ActionFailure(slackFailure);
+}
+
+/** The token is refused or out of requests: every further call would fail the same way. */
+function stopsRun(error: unknown): boolean {
+  return error instanceof TokenRefused || error instanceof RateLimitExhausted;
 }

@@ -1,4 +1,4 @@
-import { call, type Octokit } from './github.js';
+import { call, RateLimitExhausted, type Octokit } from './github.js';
 
 /**
  * Which pull requests shipped. By default those GitHub associates with the deployed commit and that
@@ -213,6 +213,8 @@ export async function findShippedPulls(
     const last = await lastSuccessfulDeployment(octokit, repo, { environment, sha });
     if (last) {
       const landed = await landedCommits(octokit, repo, last.sha, sha).catch((error: unknown) => error as Error);
+      // Out of requests: the fallback below would be refused as well; stop with the one error.
+      if (landed instanceof RateLimitExhausted) throw landed;
       if (!(landed instanceof Error) && landed.status === 'ahead') {
         const pulls: ShippedPull[] = [];
         for (const commit of landed.shas) pulls.push(...(await pullsOfCommit(octokit, repo, commit, branch)));

@@ -7,6 +7,7 @@ import { repoRoot } from '../../harness/run-action.js';
 import { startGitHubEmulator, type GitHubEmulator } from './index.js';
 
 const REPOSITORY = 'octo-org/shipyard-demo';
+const DOCS_ROOT = 'https://docs.github.com/rest';
 const AUTH = { authorization: 'token ghs_test' };
 let github: GitHubEmulator;
 
@@ -115,6 +116,8 @@ describe("GitHub's OpenAPI description", () => {
       '/issues/1/comments',
       { nobody: 'x' },
       "body / must have required property 'body'",
+      { resource: 'IssueComment', field: 'body', code: 'missing_field' },
+      'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
     ],
     [
       'a per_page that is not a number',
@@ -122,6 +125,8 @@ describe("GitHub's OpenAPI description", () => {
       '/issues/1/comments?per_page=many',
       undefined,
       'query parameter \'per_page\'="many" /value must be integer',
+      { resource: 'IssueComment', field: 'per_page', code: 'invalid' },
+      'https://docs.github.com/rest/issues/comments#list-issue-comments',
     ],
     [
       'an unknown query parameter',
@@ -129,6 +134,8 @@ describe("GitHub's OpenAPI description", () => {
       '/deployments?state=success',
       undefined,
       "query parameter 'state' is not part of repos/list-deployments",
+      { resource: 'Deployment', field: 'state', code: 'invalid' },
+      'https://docs.github.com/rest/deployments/deployments#list-deployments',
     ],
     [
       'a deployment status state GitHub does not know',
@@ -136,20 +143,32 @@ describe("GitHub's OpenAPI description", () => {
       '/deployments/1/statuses',
       { state: 'done' },
       'body /state must be equal to one of the allowed values',
+      { resource: 'DeploymentStatus', field: 'state', code: 'invalid' },
+      'https://docs.github.com/rest/deployments/statuses#create-a-deployment-status',
     ],
-  ])('a request with %s is refused with the reason and recorded', async (_, method, path, body, reason) => {
-    github.state.mergePullRequest(REPOSITORY, {});
-    const response = await api(`/repos/${REPOSITORY}${path}`, { method, body });
-    expect(response.status).toBe(422);
-    expect(String(response.body.message)).toContain(reason);
-    expect(github.problems()).toEqual([
-      expect.objectContaining({ where: 'request', message: expect.stringContaining(reason) }),
-    ]);
-    expect(github.calls().at(-1)).toMatchObject({
-      status: 422,
-      problems: [expect.objectContaining({ where: 'request' })],
-    });
-  });
+  ])(
+    'a request with %s is refused with the reason and recorded',
+    async (_, method, path, body, reason, error, docs) => {
+      github.state.mergePullRequest(REPOSITORY, {});
+      const response = await api(`/repos/${REPOSITORY}${path}`, { method, body });
+      expect(response.status).toBe(422);
+      // GitHub's `validation-error`: its message, the operation's page, one object per fault.
+      expect(response.body).toEqual({
+        message: 'Validation Failed',
+        documentation_url: docs,
+        status: '422',
+        errors: [{ ...error, message: expect.stringContaining(reason) }],
+      });
+      expect(response.headers.get('x-ratelimit-remaining')).toMatch(/^\d+$/);
+      expect(github.problems()).toEqual([
+        expect.objectContaining({ where: 'request', message: expect.stringContaining(reason) }),
+      ]);
+      expect(github.calls().at(-1)).toMatchObject({
+        status: 422,
+        problems: [expect.objectContaining({ where: 'request' })],
+      });
+    },
+  );
 
   test('an answer of the emulator that breaks the description becomes a 500 with the reason', async () => {
     const pull = github.state.mergePullRequest(REPOSITORY, {});
@@ -218,6 +237,87 @@ describe("GitHub's OpenAPI description", () => {
     expect(github.problems()).toEqual([]);
   });
 
+  test.each([
+    [
+      'a 422 whose errors are strings',
+      422,
+      { message: 'Validation Failed', errors: ['body is missing'] },
+      /errors\/0 must be object/,
+    ],
+    [
+      'a 404 with only documentation_url (allowed: basic-error requires nothing)',
+      404,
+      { documentation_url: 'https://docs.github.com/rest' },
+      undefined,
+    ],
+    ['a 403 whose message is a number', 403, { message: 403, documentation_url: DOCS_ROOT }, /message must be string/],
+    ['a 200 whose comment id is text', 200, { id: 'one' }, /must have required property|must be integer/],
+  ])(
+    'an injected answer, %s, is held to the description: a wrong one is a problem and a 500',
+    async (_, status, body, reason) => {
+      const pull = github.state.mergePullRequest(REPOSITORY, {});
+      const comment = github.state.addComment(REPOSITORY, pull.number, { body: 'x' });
+      github.injectFaults([{ kind: 'answer', status, body }]);
+      const response = await api(`/repos/${REPOSITORY}/issues/comments/${comment.id}`);
+      if (reason === undefined) {
+        // basic-error has no required member: an empty-ish 404 is still GitHub's shape.
+        expect(response.status).toBe(404);
+        expect(github.problems()).toEqual([]);
+        return;
+      }
+      expect(response.status).toBe(500);
+      expect(response.body).toMatchObject({ message: expect.stringMatching(reason) });
+      expect(response.headers.get('x-ratelimit-limit')).toMatch(/^\d+$/);
+      expect(github.problems()).toEqual([
+        expect.objectContaining({ where: 'response', message: expect.stringMatching(reason) }),
+      ]);
+    },
+  );
+
+  test("every error answer has GitHub's shape and the rate-limit headers", async () => {
+    const strict = await startGitHubEmulator({ tokens: ['ghs_test'] });
+    try {
+      strict.state.createRepository(REPOSITORY);
+      const pull = strict.state.mergePullRequest(REPOSITORY, {});
+      strict.setPermissions({ issues: 'read', 'pull-requests': 'read' });
+      const at = (path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
+        fetch(`${strict.url}${path}`, {
+          method: init.method ?? 'GET',
+          headers: { ...AUTH, ...init.headers },
+          body: init.body,
+        });
+      const answers = [
+        await at(`/repos/${REPOSITORY}/deployments`, { headers: { authorization: '' } }),
+        await at(`/repos/${REPOSITORY}/deployments`, { headers: { authorization: 'token ghs_wrong' } }),
+        await at(`/repos/${REPOSITORY}/issues/${pull.number}/comments`, { method: 'POST', body: '{"body":' }),
+        await at(`/repos/${REPOSITORY}/releases`),
+        await at(`/repos/${REPOSITORY}/issues/${pull.number}/comments`, { method: 'POST', body: '{"body":"x"}' }),
+        await at(`/repos/${REPOSITORY}/pulls/999`),
+        await at(`/repos/${REPOSITORY}/deployments?state=x`),
+      ];
+      expect(answers.map((answer) => answer.status)).toEqual([401, 401, 400, 404, 403, 404, 422]);
+      for (const answer of answers) {
+        for (const name of ['limit', 'remaining', 'used', 'reset', 'resource']) {
+          expect([answer.status, name, answer.headers.get(`x-ratelimit-${name}`)]).toEqual([
+            answer.status,
+            name,
+            expect.stringMatching(/^\w+$/),
+          ]);
+        }
+        expect(await answer.json()).toEqual(
+          expect.objectContaining({ message: expect.any(String), documentation_url: expect.any(String) }),
+        );
+      }
+      // The 404 of an unserved path is recorded as such; nothing else is a problem.
+      expect(strict.problems()).toEqual([
+        expect.objectContaining({ message: 'not served' }),
+        expect.objectContaining({ where: 'request', message: expect.stringContaining("query parameter 'state'") }),
+      ]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   test('a path the emulator does not serve is a recorded 404', async () => {
     const response = await api(`/repos/${REPOSITORY}/releases`);
     expect(response.status).toBe(404);
@@ -265,6 +365,128 @@ describe('faults', () => {
     expect(await statuses(11)).toEqual(first);
     expect(await statuses(12)).not.toEqual(first);
   });
+});
+
+describe('the primary rate limit', () => {
+  test("remaining counts down per token, at 0 GitHub's 403, and the window resets by the emulator's clock", async () => {
+    let now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const limited = await startGitHubEmulator({ rateLimit: { limit: 3, windowSeconds: 60 }, clock: () => now });
+    try {
+      limited.state.createRepository(REPOSITORY);
+      const get = (token: string) =>
+        fetch(`${limited.url}/repos/${REPOSITORY}/deployments`, { headers: { authorization: `token ${token}` } });
+      const seen: [number, string | null, string | null, string | null][] = [];
+      for (let i = 0; i < 4; i += 1) {
+        const answer = await get('ghs_one');
+        seen.push([
+          answer.status,
+          answer.headers.get('x-ratelimit-remaining'),
+          answer.headers.get('x-ratelimit-used'),
+          answer.headers.get('x-ratelimit-reset'),
+        ]);
+        if (i === 3) {
+          expect(await answer.json()).toEqual({
+            message: 'API rate limit exceeded for installation ID 31337001.',
+            documentation_url:
+              'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits',
+            status: '403',
+          });
+          expect(answer.headers.get('x-ratelimit-limit')).toBe('3');
+          expect(answer.headers.get('x-ratelimit-resource')).toBe('core');
+        }
+      }
+      const reset = String(now / 1000 + 60);
+      expect(seen).toEqual([
+        [200, '2', '1', reset],
+        [200, '1', '2', reset],
+        [200, '0', '3', reset],
+        [403, '0', '3', reset],
+      ]);
+      // Another token has a window of its own.
+      expect((await get('ghp_other')).headers.get('x-ratelimit-remaining')).toBe('2');
+      // One second before the reset: still refused; at the reset, a new window.
+      now += 59_000;
+      expect((await get('ghs_one')).status).toBe(403);
+      now += 1_000;
+      const fresh = await get('ghs_one');
+      expect([
+        fresh.status,
+        fresh.headers.get('x-ratelimit-remaining'),
+        fresh.headers.get('x-ratelimit-reset'),
+      ]).toEqual([200, '2', String(now / 1000 + 60)]);
+      expect(limited.calls().filter((call) => call.fault === 'rate-limit')).toHaveLength(2);
+      expect(limited.problems()).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test("a test sets what remains and when it resets; 429 and a user token's message where asked", async () => {
+    const limited = await startGitHubEmulator({ rateLimit: { status: 429 } });
+    try {
+      limited.state.createRepository(REPOSITORY);
+      limited.setRateLimit({ remaining: 0, reset: 2_000_000_000 }, 'ghp_user');
+      const answer = await fetch(`${limited.url}/repos/${REPOSITORY}/deployments`, {
+        headers: { authorization: 'token ghp_user' },
+      });
+      expect(answer.status).toBe(429);
+      expect(answer.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(answer.headers.get('x-ratelimit-reset')).toBe('2000000000');
+      expect(((await answer.json()) as { message: string }).message).toMatch(
+        /^API rate limit exceeded for user ID \d+\.$/,
+      );
+      expect(limited.rateLimit('ghp_user')).toMatchObject({ limit: 5000, remaining: 0, reset: 2_000_000_000 });
+      expect(limited.problems()).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('a scenario with identities and a rate limit', () => {
+  test("as the CLI reads it: the token is the named user, and the limit is the scenario's", async () => {
+    const scenario = {
+      repositories: [{ fullName: REPOSITORY }],
+      identities: { ghp_ci: { kind: 'user' as const, login: 'release-manager' } },
+      rateLimit: { limit: 1 },
+    };
+    const limited = await startGitHubEmulator({ scenario });
+    try {
+      const headers = { authorization: 'token ghp_ci' };
+      const user = await fetch(`${limited.url}/user`, { headers });
+      expect(((await user.json()) as { login: string }).login).toBe('release-manager');
+      expect((await fetch(`${limited.url}/user`, { headers })).status).toBe(403);
+      limited.reset();
+      expect((await fetch(`${limited.url}/user`, { headers })).status).toBe(200);
+      expect(limited.problems()).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('token identities', () => {
+  test.each([
+    ['ghs_installation', 403, undefined, 'github-actions[bot]', 'Bot'],
+    ['ghp_personal', 200, 'shipyard-ci', 'shipyard-ci', 'User'],
+  ])(
+    '%s: GET /user answers %d (user %s); its comments are written by %s',
+    async (token, status, login, author, type) => {
+      const pull = github.state.mergePullRequest(REPOSITORY, {});
+      const headers = { authorization: `token ${token}` };
+      const user = await api('/user', { headers });
+      expect(user.status).toBe(status);
+      if (login) expect(user.body).toMatchObject({ login, type: 'User' });
+      else expect(user.body.message).toBe('Resource not accessible by integration');
+      const comment = await api(`/repos/${REPOSITORY}/issues/${pull.number}/comments`, {
+        method: 'POST',
+        body: { body: 'hello' },
+        headers,
+      });
+      expect(comment.body.user).toMatchObject({ login: author, type });
+      expect(github.problems()).toEqual([]);
+    },
+  );
 });
 
 describe('the Slack receiver', () => {

@@ -22,7 +22,39 @@ export type Permissions = Partial<Record<Permission, PermissionLevel>>;
 
 export type Fault =
   | { kind: 'secondary-rate-limit'; retryAfterSeconds?: number; status?: 403 | 429 }
-  | { kind: 'server-error'; status?: number };
+  | { kind: 'server-error'; status?: number }
+  /**
+   * This answer instead of the emulator's own, held to GitHub's description like any other: a
+   * test's deliberately wrong answer becomes a 500 with a recorded problem.
+   */
+  | { kind: 'answer'; status: number; body?: unknown; headers?: Record<string, string> };
+
+/**
+ * Who a token is. An installation token (GITHUB_TOKEN, a GitHub App's) writes as the app's bot user
+ * (`github-actions[bot]` for GITHUB_TOKEN) and gets `403 Resource not accessible by integration`
+ * from `GET /user`; a personal or OAuth token writes as its user, whom `GET /user` returns.
+ */
+export interface TokenIdentity {
+  kind: 'installation' | 'user';
+  login: string;
+}
+
+export interface RateLimitOptions {
+  /** Requests a token may make per window (GitHub: 1,000 an hour for GITHUB_TOKEN, 5,000 for a user's token). */
+  limit?: number;
+  /** How long a window lasts from the first request in it (GitHub: 3,600 s). */
+  windowSeconds?: number;
+  /** The status of an exhausted limit: GitHub sends 403, sometimes 429. */
+  status?: 403 | 429;
+}
+
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  used: number;
+  /** When the window ends, in epoch seconds (the `x-ratelimit-reset` header). */
+  reset: number;
+}
 
 export interface FaultRates {
   /** Seeds the generator that decides which requests fail, so a run is reproducible. */
@@ -43,6 +75,8 @@ export interface GitHubScenario {
   faults?: FaultRates;
   permissions?: Permissions;
   tokens?: string[];
+  identities?: Record<string, TokenIdentity>;
+  rateLimit?: RateLimitOptions;
 }
 
 export interface GitHubEmulatorOptions {
@@ -51,6 +85,19 @@ export interface GitHubEmulatorOptions {
   seed?: number;
   /** Tokens accepted; any non-empty token when not given. */
   tokens?: string[];
+  /**
+   * Who each token is. Without an entry, a token that looks like a personal or OAuth token (`ghp_`,
+   * `github_pat_`, `gho_`, `ghu_`) is the user `shipyard-ci`, any other is GITHUB_TOKEN
+   * (`github-actions[bot]`).
+   */
+  identities?: Record<string, TokenIdentity>;
+  /** The primary rate limit, counted per token. */
+  rateLimit?: RateLimitOptions;
+  /**
+   * The emulator's clock (epoch milliseconds): rate-limit windows start and end by it, so a test
+   * moves time on instead of waiting. `Date.now` when not given.
+   */
+  clock?: () => number;
   /** What every accepted token may do; `write` on everything when not given. */
   permissions?: Permissions;
   faults?: FaultRates;
@@ -79,8 +126,8 @@ export interface RecordedCall {
   operationId?: string;
   status: number;
   requestBody?: unknown;
-  /** What the emulator injected instead of answering. */
-  fault?: Fault['kind'];
+  /** What the emulator answered instead of serving the request: an injected fault, or an exhausted rate limit. */
+  fault?: Fault['kind'] | 'rate-limit';
   /** Where the request or the response broke GitHub's OpenAPI description. */
   problems: Problem[];
 }
@@ -107,11 +154,20 @@ export interface GitHubEmulator {
   /** The next `times` Slack posts get this answer. */
   failSlack(answer: { status: number; body: string }, times?: number): void;
   setPermissions(permissions: Permissions): void;
+  /**
+   * Set a token's rate-limit window (every token's when no token is given): what remains and when
+   * it resets (epoch seconds), so a test reaches the limit, or its reset, without waiting.
+   */
+  setRateLimit(window: { remaining?: number; reset?: number; limit?: number }, token?: string): void;
+  /** A token's rate-limit window as the next answer's headers would show it before counting. */
+  rateLimit(token: string): RateLimitState;
   close(): Promise<void>;
 }
 
 interface Route extends OperationRef {
   permissions: Permissions[];
+  /** GitHub's name for what the operation works on, for `errors[].resource`. */
+  resource: string;
   handle(request: ApiRequest): ApiAnswer;
 }
 
@@ -120,6 +176,7 @@ interface ApiRequest {
   query: URLSearchParams;
   body: Record<string, unknown>;
   url: URL;
+  identity: TokenIdentity;
 }
 
 interface ApiAnswer {
@@ -129,6 +186,17 @@ interface ApiAnswer {
 }
 
 const DOCS = 'https://docs.github.com/rest';
+const PRIMARY_RATE_LIMIT_DOCS =
+  'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits';
+/** GitHub's own installation id for GITHUB_TOKEN's app is not public; any stable number will do. */
+const INSTALLATION_ID = 31_337_001;
+
+/** Who a token is when no identity was given for it (see `GitHubEmulatorOptions.identities`). */
+export function defaultIdentity(token: string): TokenIdentity {
+  return /^(?:ghp_|github_pat_|gho_|ghu_)/.test(token)
+    ? { kind: 'user', login: 'shipyard-ci' }
+    : { kind: 'installation', login: 'github-actions[bot]' };
+}
 const SLACK_PATH = '/slack/services/T0SHIPYARD/B0SHIPYARD/emulatorwebhooksecret000';
 
 function notFound(): ApiAnswer {
@@ -140,13 +208,20 @@ function unprocessable(message: string): ApiAnswer {
   return { status: 422, body: { message, documentation_url: DOCS } };
 }
 
-function validationFailed(message: string, field: string, resource: string): ApiAnswer {
+function validationFailed(
+  message: string,
+  field: string,
+  resource: string,
+  code: 'invalid' | 'missing_field' | 'custom' = 'custom',
+): ApiAnswer {
   return {
     status: 422,
     body: {
       message: 'Validation Failed',
-      errors: [{ resource, field, code: 'invalid', message }],
+      errors: [{ resource, field, code, message }],
+      // The operation's own page: filled in where the operation is known (see handleApi).
       documentation_url: DOCS,
+      status: '422',
     },
   };
 }
@@ -195,7 +270,25 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
   return [
     {
       method: 'GET',
+      path: '/user',
+      resource: 'User',
+      permissions: [{}],
+      handle: (request) =>
+        request.identity.kind === 'installation'
+          ? {
+              status: 403,
+              body: resources.basicError(
+                'Resource not accessible by integration',
+                'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+                403,
+              ),
+            }
+          : { status: 200, body: resources.publicUser(urls, request.identity.login) },
+    },
+    {
+      method: 'GET',
       path: '/repos/{owner}/{repo}/commits/{commit_sha}/pulls',
+      resource: 'Commit',
       permissions: [{ contents: 'read', 'pull-requests': 'read' }],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -216,6 +309,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'GET',
       path: '/repos/{owner}/{repo}/pulls/{pull_number}',
+      resource: 'PullRequest',
       permissions: [read('pull-requests')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -235,6 +329,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'GET',
       path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      resource: 'IssueComment',
       permissions: [read('issues'), read('pull-requests')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -247,6 +342,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'POST',
       path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      resource: 'IssueComment',
       permissions: [write('issues'), write('pull-requests')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -263,7 +359,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
         if (body.length > 65_536) {
           return validationFailed('Body is too long (maximum is 65536 characters)', 'body', 'IssueComment');
         }
-        const comment = state.addComment(repo.fullName, number, { body });
+        const comment = state.addComment(repo.fullName, number, { body, author: request.identity.login });
         const rendered = resources.issueComment(urls, repo, comment);
         return { status: 201, body: rendered, headers: { location: String(rendered.url) } };
       },
@@ -271,6 +367,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'GET',
       path: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+      resource: 'IssueComment',
       permissions: [read('issues'), read('pull-requests')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -282,6 +379,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'PATCH',
       path: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+      resource: 'IssueComment',
       permissions: [write('issues'), write('pull-requests')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -301,6 +399,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'GET',
       path: '/repos/{owner}/{repo}/compare/{basehead}',
+      resource: 'Commit',
       permissions: [read('contents')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -324,6 +423,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'GET',
       path: '/repos/{owner}/{repo}/deployments',
+      resource: 'Deployment',
       permissions: [read('deployments')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -341,6 +441,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'POST',
       path: '/repos/{owner}/{repo}/deployments',
+      resource: 'Deployment',
       permissions: [write('deployments')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -372,6 +473,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'DELETE',
       path: '/repos/{owner}/{repo}/deployments/{deployment_id}',
+      resource: 'Deployment',
       permissions: [write('deployments')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -394,6 +496,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'GET',
       path: '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+      resource: 'DeploymentStatus',
       permissions: [read('deployments')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -406,6 +509,7 @@ function buildRoutes(state: GitHubState, urls: resources.Urls): Route[] {
     {
       method: 'POST',
       path: '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+      resource: 'DeploymentStatus',
       permissions: [write('deployments')],
       handle: (request) => {
         const repo = repoOf(request.params);
@@ -484,6 +588,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const scenario = options.scenario ?? {};
   const seed = options.seed ?? 1;
   const baseTokens = options.tokens ?? scenario.tokens;
+  const identities = { ...scenario.identities, ...options.identities };
+  const rateLimitOptions: RateLimitOptions = { ...scenario.rateLimit, ...options.rateLimit };
   const basePermissions = { ...ALL_WRITE, ...scenario.permissions, ...options.permissions };
   const faultRates: FaultRates = { ...scenario.faults, ...options.faults };
 
@@ -494,7 +600,18 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   let slackFailures: { answer: { status: number; body: string }; times: number }[] = [];
   let random = seededRandom(faultRates.seed ?? seed);
   let seq = 0;
-  let rateRemaining = 5000;
+  const clock = options.clock ?? Date.now;
+  const windowSeconds = rateLimitOptions.windowSeconds ?? 3600;
+  let rateWindows = new Map<string, { limit: number; used: number; reset: number }>();
+  let pendingWindow: { remaining?: number; reset?: number; limit?: number } | undefined;
+  const applyWindow = (
+    window: { limit: number; used: number; reset: number },
+    next: { remaining?: number; reset?: number; limit?: number },
+  ) => {
+    if (next.limit !== undefined) window.limit = next.limit;
+    if (next.remaining !== undefined) window.used = Math.max(window.limit - next.remaining, 0);
+    if (next.reset !== undefined) window.reset = next.reset;
+  };
   let inFlight = 0;
   let peakInFlight = 0;
   let latencyMs = options.latencyMs ?? 0;
@@ -579,123 +696,215 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     return send(response, 404, { message: 'Unknown emulator control route' });
   };
 
+  const identityOf = (token: string): TokenIdentity => identities[token] ?? defaultIdentity(token);
+
+  /** A token's window, started again when the clock has passed its reset (GitHub's fixed windows). */
+  const windowOf = (token: string, identity: TokenIdentity | undefined) => {
+    const now = clock();
+    let window = rateWindows.get(token);
+    const first = !window;
+    if (!window || now >= window.reset * 1000) {
+      const limit =
+        window?.limit ??
+        rateLimitOptions.limit ??
+        (identity === undefined ? 60 : identity.kind === 'installation' ? 1000 : 5000);
+      window = { limit, used: 0, reset: Math.ceil((now + windowSeconds * 1000) / 1000) };
+      rateWindows.set(token, window);
+      if (first && token !== '' && pendingWindow) applyWindow(window, pendingWindow);
+    }
+    return window;
+  };
+
+  const rateHeaders = (window: { limit: number; used: number; reset: number }): Record<string, string> => ({
+    'x-ratelimit-limit': String(window.limit),
+    'x-ratelimit-remaining': String(Math.max(window.limit - window.used, 0)),
+    'x-ratelimit-used': String(window.used),
+    'x-ratelimit-reset': String(window.reset),
+    'x-ratelimit-resource': 'core',
+  });
+
   const handleApi = (request: IncomingMessage, response: ServerResponse, raw: string, requestUrl: URL) => {
     const method = request.method ?? 'GET';
     const query = Object.fromEntries(requestUrl.searchParams);
     // GitHub Enterprise Server serves the same API below /api/v3: `${url}/api/v3` works as GITHUB_API_URL.
     const pathname = requestUrl.pathname.replace(/^\/api\/v3(?=\/)/, '');
-    const base = { service: 'github' as const, method, path: requestUrl.pathname, query, problems: [] as Problem[] };
+    const authorization = request.headers.authorization ?? '';
+    const token = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization)?.[1];
+    const known = token !== undefined && (!baseTokens || baseTokens.includes(token));
+    const identity = known ? identityOf(token) : undefined;
+    // Every answer counts against a window: the token's, or (no token, a refused one) the anonymous one.
+    const window = windowOf(known ? token : '', identity);
+    let counted = false;
+    const count = () => {
+      if (!counted) window.used = Math.min(window.used + 1, window.limit);
+      counted = true;
+    };
+
+    let route: Route | undefined;
+    let call: Omit<RecordedCall, 'seq' | 'at' | 'status'> = {
+      service: 'github',
+      method,
+      path: requestUrl.pathname,
+      query,
+      problems: [],
+    };
+    /**
+     * The one way out: every answer, errors included, is held to GitHub's description (the
+     * operation's declared responses, or GitHub's error shapes), carries the rate-limit headers, and
+     * is recorded. One that breaks the description becomes a 500 with the problem recorded.
+     */
+    const finish = (answer: ApiAnswer, extra: Partial<RecordedCall> = {}) => {
+      const checked = route
+        ? validator.validateResponse(route, answer.status, answer.body)
+        : validator.validateError(answer.status, answer.body);
+      const headers = {
+        ...rateHeaders(window),
+        'x-github-request-id': randomUUID().toUpperCase(),
+        'x-github-api-version-selected': '2022-11-28',
+      };
+      if (checked.length > 0) {
+        record({ ...call, ...extra, status: 500, problems: [...(extra.problems ?? []), ...checked] });
+        return send(
+          response,
+          500,
+          resources.basicError(
+            `The emulator's answer breaks GitHub's OpenAPI description: ${checked.map((p) => p.message).join('; ')}`,
+            DOCS,
+            500,
+          ),
+          headers,
+        );
+      }
+      record({ ...call, ...extra, status: answer.status });
+      return send(response, answer.status, answer.body, { ...headers, ...answer.headers });
+    };
+
     let body: unknown;
     if (raw !== '') {
       try {
         body = JSON.parse(raw);
       } catch {
-        record({ ...base, status: 400, requestBody: raw });
-        return send(response, 400, resources.basicError('Problems parsing JSON', DOCS, 400));
+        if (known) count();
+        return finish(
+          { status: 400, body: resources.basicError('Problems parsing JSON', DOCS, 400) },
+          { requestBody: raw },
+        );
       }
     }
+    call = { ...call, requestBody: body };
     let params: Record<string, string> | undefined;
-    const route = routes.find((candidate, i) => {
+    route = routes.find((candidate, i) => {
       if (candidate.method !== method) return false;
       params = matchers[i](pathname);
       return params !== undefined;
     });
     if (!route || !params) {
-      record({ ...base, status: 404, requestBody: body, problems: [{ where: 'request', message: 'not served' }] });
-      return send(response, 404, resources.basicError('Not Found', DOCS, 404));
+      route = undefined;
+      if (known) count();
+      return finish(notFound(), { problems: [{ where: 'request', message: 'not served' }] });
     }
-    const operationId = validator.operationId(route);
-    const call = { ...base, operationId, requestBody: body };
+    const served = route;
+    const operationId = validator.operationId(served);
+    const documentation = validator.documentationUrl(served);
+    call = { ...call, operationId };
 
-    const authorization = request.headers.authorization ?? '';
-    const token = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization)?.[1];
     if (!token) {
-      record({ ...call, status: 401 });
-      return send(response, 401, resources.basicError('Requires authentication', DOCS, 401));
+      return finish({ status: 401, body: resources.basicError('Requires authentication', DOCS, 401) });
     }
-    if (baseTokens && !baseTokens.includes(token)) {
-      record({ ...call, status: 401 });
-      return send(response, 401, resources.basicError('Bad credentials', DOCS, 401));
+    if (!known || !identity) {
+      return finish({ status: 401, body: resources.basicError('Bad credentials', DOCS, 401) });
     }
 
-    const rateHeaders = () => {
-      rateRemaining = Math.max(rateRemaining - 1, 0);
-      return {
-        'x-ratelimit-limit': '5000',
-        'x-ratelimit-remaining': String(rateRemaining),
-        'x-ratelimit-used': String(5000 - rateRemaining),
-        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
-        'x-ratelimit-resource': 'core',
-        'x-github-request-id': randomUUID().toUpperCase(),
-        'x-github-api-version-selected': '2022-11-28',
-      };
-    };
+    // The primary rate limit: an exhausted window refuses everything until its reset.
+    if (window.used >= window.limit) {
+      const who =
+        identity.kind === 'installation'
+          ? `installation ID ${INSTALLATION_ID}`
+          : `user ID ${resources.userId(identity.login)}`;
+      const status = rateLimitOptions.status ?? 403;
+      return finish(
+        {
+          status,
+          body: resources.basicError(`API rate limit exceeded for ${who}.`, PRIMARY_RATE_LIMIT_DOCS, status),
+        },
+        { fault: 'rate-limit' },
+      );
+    }
+    count();
 
     const fault = nextFault(operationId);
     if (fault?.kind === 'secondary-rate-limit') {
       const retryAfter = fault.retryAfterSeconds ?? faultRates.retryAfterSeconds ?? 1;
-      record({ ...call, status: fault.status ?? 403, fault: fault.kind });
-      return send(
-        response,
-        fault.status ?? 403,
+      const status = fault.status ?? 403;
+      return finish(
         {
-          message:
+          status,
+          body: resources.basicError(
             'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ' +
-            'If you reach out to GitHub Support for help, please include the request ID.',
-          documentation_url:
+              'If you reach out to GitHub Support for help, please include the request ID.',
             'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+          ),
+          headers: { 'retry-after': String(retryAfter) },
         },
-        { ...rateHeaders(), 'retry-after': String(retryAfter) },
+        { fault: fault.kind },
       );
     }
     if (fault?.kind === 'server-error') {
       const status = fault.status ?? 502;
-      record({ ...call, status, fault: fault.kind });
-      return send(response, status, { message: 'Server Error' }, rateHeaders());
+      return finish({ status, body: resources.basicError('Server Error', DOCS) }, { fault: fault.kind });
+    }
+    if (fault?.kind === 'answer') {
+      return finish({ status: fault.status, body: fault.body, headers: fault.headers }, { fault: fault.kind });
     }
 
-    const requestProblems = validator.validateRequest(route, {
+    const requestProblems = validator.validateRequest(served, {
       pathParams: params,
       query: requestUrl.searchParams,
       body,
       rawBody: raw,
     });
     if (requestProblems.length > 0) {
-      record({ ...call, status: 422, problems: requestProblems });
-      return send(response, 422, {
-        message: `Validation Failed: the emulator holds requests to GitHub's OpenAPI description: ${requestProblems
-          .map((problem) => problem.message)
-          .join('; ')}`,
-        errors: requestProblems.map((problem) => problem.message),
-        documentation_url: DOCS,
+      // GitHub's `validation-error`: one object per fault, naming the resource, field and code.
+      return finish(
+        {
+          status: 422,
+          body: {
+            message: 'Validation Failed',
+            errors: requestProblems.map((problem) => ({
+              resource: served.resource,
+              field: problem.field ?? 'body',
+              code: problem.code ?? 'invalid',
+              message: problem.message,
+            })),
+            documentation_url: documentation,
+            status: '422',
+          },
+        },
+        { problems: requestProblems },
+      );
+    }
+
+    if (!allowed(permissions, served.permissions)) {
+      return finish({
+        status: 403,
+        body: resources.basicError('Resource not accessible by integration', documentation, 403),
+        headers: { 'x-accepted-github-permissions': acceptedPermissionsHeader(served.permissions) },
       });
     }
 
-    if (!allowed(permissions, route.permissions)) {
-      record({ ...call, status: 403 });
-      return send(response, 403, resources.basicError('Resource not accessible by integration', DOCS, 403), {
-        ...rateHeaders(),
-        'x-accepted-github-permissions': acceptedPermissionsHeader(route.permissions),
-      });
-    }
-
-    const answer = route.handle({
+    const answer = served.handle({
       params,
       query: requestUrl.searchParams,
       body: (body ?? {}) as Record<string, unknown>,
       url: requestUrl,
+      identity,
     });
-    const responseProblems = validator.validateResponse(route, answer.status, answer.body);
-    if (responseProblems.length > 0) {
-      record({ ...call, status: 500, problems: responseProblems });
-      return send(response, 500, {
-        message: `The emulator's answer breaks GitHub's OpenAPI description: ${responseProblems
-          .map((problem) => problem.message)
-          .join('; ')}`,
-      });
+    // An error the handler built names the operation's own page, as GitHub's errors do.
+    const errorBody = answer.body as { documentation_url?: unknown } | undefined;
+    if (answer.status >= 400 && errorBody && errorBody.documentation_url === DOCS) {
+      errorBody.documentation_url = documentation;
     }
-    record({ ...call, status: answer.status });
-    return send(response, answer.status, answer.body, { ...rateHeaders(), ...answer.headers });
+    return finish(answer);
   };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -772,7 +981,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       slackFailures = [];
       random = seededRandom(faultRates.seed ?? seed);
       seq = 0;
-      rateRemaining = 5000;
+      rateWindows = new Map();
+      pendingWindow = undefined;
       applyScenario();
     },
     injectFaults: (faults, { operationId } = {}) => {
@@ -783,6 +993,16 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     },
     setPermissions: (next) => {
       permissions = { ...ALL_WRITE, ...next };
+    },
+    setRateLimit: (next, token) => {
+      // Without a token: every token seen so far or configured, and the first window of any other.
+      if (token === undefined) pendingWindow = next;
+      const tokens = token !== undefined ? [token] : [...(baseTokens ?? []), ...rateWindows.keys()];
+      for (const each of new Set(tokens.filter((t) => t !== ''))) applyWindow(windowOf(each, identityOf(each)), next);
+    },
+    rateLimit: (token) => {
+      const window = windowOf(token, identityOf(token));
+      return { ...window, remaining: Math.max(window.limit - window.used, 0) };
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

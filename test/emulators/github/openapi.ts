@@ -25,6 +25,10 @@ export interface OperationRef {
 export interface Problem {
   where: 'request' | 'response';
   message: string;
+  /** For a request problem: the parameter or body member at fault (GitHub's `errors[].field`). */
+  field?: string;
+  /** For a request problem: GitHub's `errors[].code` (`missing_field` or `invalid`). */
+  code?: 'missing_field' | 'invalid';
 }
 
 interface ParameterSpec {
@@ -36,6 +40,8 @@ interface ParameterSpec {
 
 interface PreparedOperation {
   operationId: string;
+  /** GitHub's page for the operation (`externalDocs.url`): the `documentation_url` of its errors. */
+  documentationUrl: string;
   method: string;
   path: string;
   parameters: ParameterSpec[];
@@ -56,6 +62,7 @@ export class OpenApiValidator {
   private readonly ajv: Ajv;
   private readonly parameterAjv: Ajv;
   private readonly operations = new Map<string, PreparedOperation>();
+  private readonly errorValidators = new Map<string, ValidateFunction>();
   private readonly document: JsonObject;
 
   constructor(document: JsonObject, served: readonly OperationRef[]) {
@@ -108,6 +115,9 @@ export class OpenApiValidator {
       const content = requestBody?.content as JsonObject | undefined;
       this.operations.set(key(method, path), {
         operationId: String(operation.operationId),
+        documentationUrl: String(
+          (operation.externalDocs as JsonObject | undefined)?.url ?? 'https://docs.github.com/rest',
+        ),
         method: method.toUpperCase(),
         path,
         parameters,
@@ -124,49 +134,81 @@ export class OpenApiValidator {
     return this.operation(ref).operationId;
   }
 
-  /** Problems with a request: path and query parameters, and the JSON body. */
+  documentationUrl(ref: OperationRef): string {
+    return this.operation(ref).documentationUrl;
+  }
+
+  /**
+   * Problems with a request: path and query parameters, and the JSON body. Each names the field at
+   * fault and GitHub's code for it (`missing_field` or `invalid`), as a `validation-error` item does.
+   */
   validateRequest(
     ref: OperationRef,
     request: { pathParams: Record<string, string>; query: URLSearchParams; body: unknown; rawBody: string },
   ): Problem[] {
     const operation = this.operation(ref);
-    const problems: string[] = [];
+    const problems: Problem[] = [];
+    const add = (field: string, code: 'missing_field' | 'invalid', message: string) =>
+      problems.push({ where: 'request', field, code, message });
     for (const parameter of operation.parameters) {
       if (parameter.in !== 'path' && parameter.in !== 'query') continue;
       const value =
         parameter.in === 'path' ? request.pathParams[parameter.name] : (request.query.get(parameter.name) ?? undefined);
       if (value === undefined) {
-        if (parameter.required) problems.push(`${parameter.in} parameter '${parameter.name}' is required`);
+        if (parameter.required)
+          add(parameter.name, 'missing_field', `${parameter.in} parameter '${parameter.name}' is required`);
         continue;
       }
       if (!parameter.schema) continue;
       const validate = this.parameterValidator(operation, parameter);
       const holder = { value: value as unknown };
       if (!validate(holder)) {
-        problems.push(
+        add(
+          parameter.name,
+          'invalid',
           `${parameter.in} parameter '${parameter.name}'=${JSON.stringify(value)} ${describe(validate.errors)}`,
         );
       }
     }
     const declared = new Set(operation.parameters.filter((p) => p.in === 'query').map((p) => p.name));
     for (const name of new Set(request.query.keys())) {
-      if (!declared.has(name)) problems.push(`query parameter '${name}' is not part of ${operation.operationId}`);
+      if (!declared.has(name))
+        add(name, 'invalid', `query parameter '${name}' is not part of ${operation.operationId}`);
     }
     if (operation.hasJsonBody) {
       if (request.rawBody === '') {
-        if (operation.bodyRequired) problems.push('a JSON body is required');
+        if (operation.bodyRequired) add('body', 'missing_field', 'a JSON body is required');
       } else {
         const validate = this.compile(
           operation,
           'body',
           `${operation.pointer}/requestBody/content/application~1json/schema`,
         );
-        if (validate && !validate(request.body)) problems.push(`body ${describe(validate.errors)}`);
+        if (validate && !validate(request.body)) {
+          for (const error of (validate.errors ?? []).slice(0, 5)) {
+            const { field, code } = fieldOf(error);
+            add(field, code, `body ${error.instancePath || '/'} ${error.message ?? 'is invalid'}`);
+          }
+        }
       }
     } else if (request.rawBody !== '') {
-      problems.push(`${operation.operationId} takes no body`);
+      add('body', 'invalid', `${operation.operationId} takes no body`);
     }
-    return problems.map((message) => ({ where: 'request', message }));
+    return problems;
+  }
+
+  /**
+   * Problems with an error the emulator answers before it knows the operation (a path it does not
+   * serve, JSON it cannot parse): GitHub's `basic-error` (or `validation-error` for a 422).
+   */
+  validateError(status: number, body: unknown): Problem[] {
+    const shape = status === 422 ? 'validation-error' : 'basic-error';
+    let validate = this.errorValidators.get(shape);
+    if (!validate) {
+      validate = this.ajv.compile({ $ref: `${SCHEMA_ID}#/components/schemas/${shape}` });
+      this.errorValidators.set(shape, validate);
+    }
+    return validate(body) ? [] : [{ where: 'response', message: `${status} body ${describe(validate.errors)}` }];
   }
 
   /** Problems with a response the emulator is about to send, against the status it declares. */
@@ -271,6 +313,22 @@ function key(method: string, path: string): string {
 
 function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** An Ajv error of a request body to GitHub's `field` and `code`. */
+function fieldOf(error: ErrorObject): { field: string; code: 'missing_field' | 'invalid' } {
+  const path = error.instancePath
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  if (error.keyword === 'required' && params.missingProperty) {
+    return { field: [...path, params.missingProperty].join('.'), code: 'missing_field' };
+  }
+  if (error.keyword === 'additionalProperties' && params.additionalProperty) {
+    return { field: [...path, params.additionalProperty].join('.'), code: 'invalid' };
+  }
+  return { field: path.join('.') || 'body', code: 'invalid' };
 }
 
 function describe(errors: ErrorObject[] | null | undefined): string {

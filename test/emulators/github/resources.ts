@@ -376,3 +376,24 @@ export function basicError(message: string, documentation = 'https://docs.github
 function nodeId(prefix: string, id: number): string {
   return Buffer.from(`0:${prefix}${id}`).toString('base64').replace(/=+$/, '');
 }
+
+/** `GET /user` for a personal or OAuth token: GitHub's `public-user` view of the token's user. */
+export function publicUser(urls: Urls, login: string): Json {
+  return {
+    ...simpleUser(urls, login),
+    user_view_type: 'public',
+    name: null,
+    company: null,
+    blog: '',
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: '2020-01-01T00:00:00Z',
+    updated_at: '2020-01-01T00:00:00Z',
+  };
+}

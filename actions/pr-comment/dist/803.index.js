@@ -1,0 +1,1 @@
+export const id=803;export const ids=[803];export const modules={8803:(t,o,n)=>{n.r(o),n.d(o,{context:()=>i,getOctokit:()=>r});var e=n(7753),c=n(6324);const i=new e.o;function r(t,o,...n){return new(c.GitHub.plugin(...n))((0,c.getOctokitOptions)(t,o))}}};
