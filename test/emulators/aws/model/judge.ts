@@ -1,0 +1,77 @@
+import { AwsServiceError } from '../types.js';
+import {
+  checkShape,
+  COMMON_ERRORS,
+  serviceModel,
+  type ServiceModel,
+  type ServiceName,
+  type Violation,
+} from './index.js';
+
+/**
+ * What the emulator's HTTP core asks of the service model on every API call (server.ts):
+ *
+ * - before a request reaches a service, whether AWS would accept it. A JSON type the model does not
+ *   allow (`"memory": "128"`) or a member it does not know is refused while deserialising, as a
+ *   400 `SerializationException`; a missing required member, an enum value outside the list, or a
+ *   length, range or pattern outside the model's constraints is the service's own validation
+ *   error: ECS's `ClientException`, ECR's `InvalidParameterException`;
+ * - after the service answered, whether the answer fits the operation's output shape, and whether
+ *   an error it threw is one the model lists for that operation (or one every JSON 1.1 operation
+ *   can give). Either failure is the emulator's own: a problem, answered with a 500.
+ */
+
+const VALIDATION_ERROR: Record<ServiceName, string> = {
+  ecs: 'ClientException',
+  ecr: 'InvalidParameterException',
+};
+
+function isModelled(name: string): name is ServiceName {
+  return name === 'ecs' || name === 'ecr';
+}
+
+/** The model of a service the emulator speaks, loaded once per process. */
+export function modelFor(service: string): ServiceModel | undefined {
+  return isModelled(service) ? serviceModel(service) : undefined;
+}
+
+export interface Refusal {
+  error: AwsServiceError;
+  /** Every violation found, for the call log (`modelViolations`). */
+  violations: string[];
+}
+
+const describe = (violation: Violation) => `${violation.path}: ${violation.message}`;
+
+/** The error AWS answers a request with, or undefined when the model allows it. */
+export function checkRequest(service: string, operation: string, body: Record<string, unknown>): Refusal | undefined {
+  const model = modelFor(service);
+  const input = model?.operations.get(operation)?.input;
+  if (!model || !input) return undefined; // not in the model: the service answers UnknownOperationException
+  const violations = checkShape(model, input, body, 'request');
+  if (violations.length === 0) return undefined;
+  // Deserialising comes first, so a wrong type or an unknown member anywhere is what AWS reports.
+  const serialization = violations.find(
+    (violation) => violation.kind === 'type' || violation.kind === 'unknown-member',
+  );
+  const first = serialization ?? violations[0];
+  const type = serialization ? 'SerializationException' : VALIDATION_ERROR[model.service];
+  return { error: new AwsServiceError(type, first.message, 400), violations: violations.map(describe) };
+}
+
+/** What is wrong with an answer of the emulator's, as messages; empty when it fits the model. */
+export function checkResponse(service: string, operation: string, body: unknown): string[] {
+  const model = modelFor(service);
+  const output = model?.operations.get(operation)?.output;
+  if (!model || !output) return [];
+  return checkShape(model, output, body, 'response').map(describe);
+}
+
+/** A message when the model does not list this error for the operation, else undefined. */
+export function checkError(service: string, operation: string, error: AwsServiceError): string | undefined {
+  const model = modelFor(service);
+  const declared = model?.operations.get(operation)?.errors;
+  if (!model || !declared) return undefined;
+  if (declared.has(error.type) || COMMON_ERRORS.has(error.type)) return undefined;
+  return `${operation} answered ${error.type}, which the ${service} model does not list for it (${[...declared].join(', ')})`;
+}
