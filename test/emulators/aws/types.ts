@@ -36,6 +36,8 @@ export class AwsServiceError extends Error {
     readonly type: string,
     message: string,
     readonly status = 400,
+    /** A fault the scenario injected on purpose (any type a test wants): not judged by the service model. */
+    readonly injected = false,
   ) {
     super(message);
     this.name = type;

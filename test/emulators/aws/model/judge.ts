@@ -71,7 +71,7 @@ export function checkResponse(service: string, operation: string, body: unknown)
 export function checkError(service: string, operation: string, error: AwsServiceError): string | undefined {
   const model = modelFor(service);
   const declared = model?.operations.get(operation)?.errors;
-  if (!model || !declared) return undefined;
+  if (!model || !declared || error.injected) return undefined;
   if (declared.has(error.type) || COMMON_ERRORS.has(error.type)) return undefined;
   return `${operation} answered ${error.type}, which the ${service} model does not list for it (${[...declared].join(', ')})`;
 }
