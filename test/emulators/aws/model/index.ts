@@ -13,8 +13,8 @@ import { gunzipSync } from 'node:zlib';
  * Where the data comes from, first found wins:
  * 1. `SHIPYARD_BOTOCORE_DATA` (a botocore `data` folder), set for child processes once resolved;
  * 2. the botocore that `python3` imports (the AWS CLI v1's own, pip);
- * 3. Debian's `python3-botocore` (`/usr/lib/python3/dist-packages/botocore/data`), which .ci/run
- *    installs when neither of the above is there.
+ * 3. Debian's `python3-botocore` (`/usr/lib/python3/dist-packages/botocore/data`), or the botocore
+ *    inside Debian's `awscli` (v2), which .ci/run installs when there is no `aws` at all.
  * The npm packages do not carry the constraints: `@aws-sdk/client-ecs`'s schemas have no enums,
  * lengths or patterns, and `aws-sdk` v2's `apis/*.min.json` keep only member names and types.
  */
@@ -70,7 +70,8 @@ export interface ServiceModel {
 }
 
 const API_VERSIONS: Record<ServiceName, string> = { ecs: '2014-11-13', ecr: '2015-09-21' };
-const DEBIAN_BOTOCORE = '/usr/lib/python3/dist-packages/botocore';
+/** Debian's python3-botocore, and the botocore that Debian's awscli (v2) carries inside it. */
+const DEBIAN_BOTOCORE = ['/usr/lib/python3/dist-packages/botocore', '/usr/lib/python3/dist-packages/awscli/botocore'];
 
 interface BotocoreLocation {
   dataDir: string;
@@ -100,17 +101,18 @@ function locateBotocore(): BotocoreLocation {
   } catch {
     // no python3, or no botocore for it: try Debian's package below
   }
-  if (existsSync(join(DEBIAN_BOTOCORE, 'data'))) {
-    const init = readFileSync(join(DEBIAN_BOTOCORE, '__init__.py'), 'utf8');
+  for (const debian of DEBIAN_BOTOCORE) {
+    if (!existsSync(join(debian, 'data'))) continue;
+    const init = readFileSync(join(debian, '__init__.py'), 'utf8');
     candidates.push({
-      dataDir: join(DEBIAN_BOTOCORE, 'data'),
+      dataDir: join(debian, 'data'),
       version: /__version__ = '([^']+)'/.exec(init)?.[1] ?? 'unknown',
     });
   }
   const found = candidates.find((candidate) => existsSync(join(candidate.dataDir, 'ecs')));
   if (!found) {
     throw new Error(
-      'the AWS emulator checks every call against botocore\'s service models, and none was found: install the AWS CLI v1 (pip install awscli) or Debian\'s python3-botocore (apt-get install python3-botocore), or set SHIPYARD_BOTOCORE_DATA to a botocore "data" folder',
+      'the AWS emulator checks every call against botocore\'s service models, and none was found: install the AWS CLI v1 (pip install awscli), Debian\'s awscli or python3-botocore (apt-get install), or set SHIPYARD_BOTOCORE_DATA to a botocore "data" folder',
     );
   }
   location = found;

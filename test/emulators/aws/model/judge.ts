@@ -59,12 +59,28 @@ export function checkRequest(service: string, operation: string, body: Record<st
   return { error: new AwsServiceError(type, first.message, 400), violations: violations.map(describe) };
 }
 
+/**
+ * The botocore series this emulator's answers were checked against. An older model (Debian's
+ * python3-botocore 1.29, or the one inside Debian's awscli v2) cannot know members ECS and ECR added
+ * since, and AWS's SDKs ignore answer members they do not know, so with an older model an unknown
+ * member in an answer is tolerated; every other check stays.
+ */
+export const STRICT_FROM_BOTOCORE: readonly [number, number] = [1, 43];
+
+function knowsEveryAnswerMember(model: ServiceModel): boolean {
+  const [major = 0, minor = 0] = model.botocoreVersion.split('.').map(Number);
+  return major > STRICT_FROM_BOTOCORE[0] || (major === STRICT_FROM_BOTOCORE[0] && minor >= STRICT_FROM_BOTOCORE[1]);
+}
+
 /** What is wrong with an answer of the emulator's, as messages; empty when it fits the model. */
 export function checkResponse(service: string, operation: string, body: unknown): string[] {
   const model = modelFor(service);
   const output = model?.operations.get(operation)?.output;
   if (!model || !output) return [];
-  return checkShape(model, output, body, 'response').map(describe);
+  const strict = knowsEveryAnswerMember(model);
+  return checkShape(model, output, body, 'response')
+    .filter((violation) => strict || violation.kind !== 'unknown-member')
+    .map(describe);
 }
 
 /** A message when the model does not list this error for the operation, else undefined. */
