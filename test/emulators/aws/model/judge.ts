@@ -68,8 +68,10 @@ export function checkRequest(service: string, operation: string, body: Record<st
 export const STRICT_FROM_BOTOCORE: readonly [number, number] = [1, 43];
 
 function knowsEveryAnswerMember(model: ServiceModel): boolean {
+  // botocore's own 1.x line; the botocore inside the AWS CLI v2 is a fork numbered 2.0.0devN, and
+  // Debian's (awscli 2.9.19) is from January 2023, so it is judged as an older model.
   const [major = 0, minor = 0] = model.botocoreVersion.split('.').map(Number);
-  return major > STRICT_FROM_BOTOCORE[0] || (major === STRICT_FROM_BOTOCORE[0] && minor >= STRICT_FROM_BOTOCORE[1]);
+  return major === STRICT_FROM_BOTOCORE[0] && minor >= STRICT_FROM_BOTOCORE[1];
 }
 
 /** What is wrong with an answer of the emulator's, as messages; empty when it fits the model. */
