@@ -8,6 +8,7 @@ const esmTypeScript = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   setupFilesAfterEnv: ['<rootDir>/test/harness/jest-setup.ts'],
+  globalSetup: '<rootDir>/test/harness/jest-global-setup.js',
   modulePathIgnorePatterns: ['<rootDir>/actions/.*/dist/', '<rootDir>/demo-app/dist/'],
 };
 

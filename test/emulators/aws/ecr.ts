@@ -299,7 +299,8 @@ export function createEcrService(
         if (accepted && !accepted.includes(manifest.mediaType)) {
           failures.push({
             imageId: id,
-            failureCode: 'UnsupportedImageType',
+            // ECR's model has no code for this ('UnsupportedImageType' is not in ImageFailureCode).
+            failureCode: 'ImageNotFound',
             failureReason: `The image's manifest media type ${manifest.mediaType} is not among the accepted media types`,
           });
           continue;
@@ -332,6 +333,7 @@ export function createEcrService(
           injected.type ?? 'ServerException',
           injected.message ?? 'Service Unavailable. Please try again later.',
           injected.status ?? 500,
+          true,
         );
       }
       if (tag !== undefined && !TAG_PATTERN.test(tag)) {

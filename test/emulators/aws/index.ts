@@ -4,12 +4,28 @@ import { createEcrService } from './ecr.js';
 import { createEcsService } from './ecs/index.js';
 import { FaultInjector, IdSource } from './faults.js';
 import { resolveScenario, type Scenario, type ScenarioInput } from './scenario.js';
-import { createAwsServer, serverUrl } from './server.js';
+import { createAwsServer, serverUrl, type AwsModelProblem } from './server.js';
 import type { AwsEmulatorEnvironment, AwsService, RecordedCall } from './types.js';
 
 export { ManualClock, RealClock, type Clock } from './clock.js';
 export type { Scenario, ScenarioInput, FailingImage } from './scenario.js';
 export type { RecordedCall } from './types.js';
+export type { AwsModelProblem } from './server.js';
+
+interface WatchedEmulator {
+  takeProblems(): AwsModelProblem[];
+  closed: boolean;
+}
+
+/**
+ * Every emulator started in this process (a test file, under Jest) that has not been closed or
+ * drained, so the harness can fail a test whose emulator answered against AWS's model
+ * (test/harness/jest-setup.ts).
+ */
+export const openEmulatorProblems: Set<WatchedEmulator> =
+  ((globalThis as Record<symbol, unknown>)[Symbol.for('shipyard.aws-emulator.problems')] as
+    Set<WatchedEmulator> | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[Symbol.for('shipyard.aws-emulator.problems')] = new Set<WatchedEmulator>());
 
 /**
  * The AWS services this emulator speaks, in ONE place: each is built from the shared environment
@@ -44,6 +60,13 @@ export type AwsEmulator = AwsServices & {
   calls(filter?: { service?: string; operation?: string; mutating?: boolean }): RecordedCall[];
   /** Empty every service's state, the call log and the fault counters; the scenario stays. */
   reset(): void;
+  /**
+   * Answers of the emulator's own that AWS's service model forbids (each was answered with a 500):
+   * a test expects []. The harness checks it after every test.
+   */
+  problems(): AwsModelProblem[];
+  /** The problems so far, and forget them (a test that provokes one on purpose). */
+  takeProblems(): AwsModelProblem[];
   scenario(): Scenario;
   setScenario(input: ScenarioInput): Scenario;
   /**
@@ -69,6 +92,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   });
   let faults = new FaultInjector(scenario.seed, scenario.faults);
   let callLog: RecordedCall[] = [];
+  let problems: AwsModelProblem[] = [];
   const environment: AwsEmulatorEnvironment = {
     clock,
     scenario: () => scenario,
@@ -102,6 +126,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     reset,
     calls: () => [...callLog],
     faults: () => faults,
+    recordProblem: (problem) => problems.push(problem),
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -122,9 +147,19 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     },
   });
 
+  const takeProblems = () => {
+    const taken = problems;
+    problems = [];
+    return taken;
+  };
+  const watched: WatchedEmulator = { takeProblems, closed: false };
+  openEmulatorProblems.add(watched);
+
   return {
     ...services,
     services,
+    problems: () => [...problems],
+    takeProblems,
     url,
     port: Number(new URL(url).port),
     clock,
@@ -132,6 +167,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       await Promise.all(serviceList.map((service) => service.close?.()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Problems found before the close are still read by the harness after the test.
+      watched.closed = true;
+      if (problems.length === 0) openEmulatorProblems.delete(watched);
     },
     calls(filter = {}) {
       return callLog.filter(

@@ -11,6 +11,7 @@ import {
   type RecordedCall,
 } from './types.js';
 import { verifySignature } from './sigv4.js';
+import { checkRequest, checkResponse, checkError, modelFor } from './model/judge.js';
 
 /**
  * The emulator's HTTP core, shared by every AWS service it emulates: the control routes under
@@ -29,11 +30,22 @@ export interface AwsServerOptions {
   reset(): void;
   calls(): RecordedCall[];
   faults(): FaultInjector;
+  /** An answer of the emulator's own that AWS's model forbids (see model/judge.ts). */
+  recordProblem(problem: AwsModelProblem): void;
+}
+
+/** One answer the service model caught the emulator giving; a test expects none. */
+export interface AwsModelProblem {
+  service: string;
+  operation: string;
+  message: string;
 }
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 export function createAwsServer(options: AwsServerOptions): Server {
+  // AWS's own model of each service, read once per process, before the port opens.
+  for (const service of options.services) modelFor(service.name);
   return createServer((request, response) => {
     handle(request, response, options).catch((error: unknown) => {
       if (!response.headersSent) {
@@ -155,24 +167,39 @@ async function handleApiCall(
     accountId: scenario.accountId,
     now: () => environment.clock.now(),
   };
+  // The model judges the request first, as AWS deserialises and validates it before acting.
+  const refusal = checkRequest(service.name, operation, parsed);
+  if (refusal) return fail(refusal.error, { request: parsed, modelViolations: refusal.violations });
+
+  const problem = (message: string): AwsServiceError => {
+    options.recordProblem({ service: service.name, operation, message });
+    return new AwsServiceError('ServerException', `emulator answer breaks the ${service.name} model: ${message}`, 500);
+  };
+  let result: unknown;
   try {
-    const result = await service.handle(operation, parsed, context);
-    if (decision.fault?.kind === 'lost-answer') {
-      // Applied, and then the answer is lost: the connection is reset without a byte written back.
-      log(200, { fault: 'lost-answer', request: parsed });
-      request.socket.resetAndDestroy();
-      return;
-    }
-    log(200, { request: parsed });
-    sendJson(response, 200, result ?? {}, JSON_CONTENT_TYPE);
+    result = (await service.handle(operation, parsed, context)) ?? {};
   } catch (error) {
-    if (error instanceof AwsServiceError) return fail(error, { request: parsed });
+    if (error instanceof AwsServiceError) {
+      const undeclared = checkError(service.name, operation, error);
+      if (undeclared) return fail(problem(undeclared), { request: parsed, problems: [undeclared] });
+      return fail(error, { request: parsed });
+    }
     // A bug in the emulator: answer as AWS answers an internal failure, and keep it in the log.
     const detail = error instanceof Error ? error.message : String(error);
-    return fail(new AwsServiceError('InternalFailure', `emulator error in ${operation}: ${detail}`, 500), {
-      request: parsed,
-    });
+    const message = `emulator error in ${operation}: ${detail}`;
+    options.recordProblem({ service: service.name, operation, message });
+    return fail(new AwsServiceError('InternalFailure', message, 500), { request: parsed, problems: [message] });
   }
+  const broken = checkResponse(service.name, operation, result);
+  if (broken.length > 0) return fail(problem(broken.join('; ')), { request: parsed, problems: broken });
+  if (decision.fault?.kind === 'lost-answer') {
+    // Applied, and then the answer is lost: the connection is reset without a byte written back.
+    log(200, { fault: 'lost-answer', request: parsed });
+    request.socket.resetAndDestroy();
+    return;
+  }
+  log(200, { request: parsed });
+  sendJson(response, 200, result, JSON_CONTENT_TYPE);
 }
 
 async function handleControl(

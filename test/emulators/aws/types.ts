@@ -36,6 +36,8 @@ export class AwsServiceError extends Error {
     readonly type: string,
     message: string,
     readonly status = 400,
+    /** A fault the scenario injected on purpose (any type a test wants): not judged by the service model. */
+    readonly injected = false,
   ) {
     super(message);
     this.name = type;
@@ -60,6 +62,10 @@ export interface RecordedCall {
   fault?: 'throttle' | 'server-error' | 'access-denied' | 'lost-answer';
   /** The parsed JSON request body (API calls), for tests that check what reached the emulator. */
   request?: unknown;
+  /** Why AWS's service model refused the request (every violation found), when it did. */
+  modelViolations?: string[];
+  /** What the service model caught in the emulator's own answer (then a 500): a test expects none. */
+  problems?: string[];
 }
 
 /**

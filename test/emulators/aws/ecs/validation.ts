@@ -3,82 +3,17 @@ import type { Json } from './model.js';
 import { storedTaskSize } from './task-size.js';
 
 /**
- * ECS's request validation, as far as a deploy tool can trip over it: unknown keys (a file copied
- * from DescribeTaskDefinition output still holding `taskDefinitionArn` or `compatibilities`), the
- * family name pattern, required container fields, task-level cpu and memory (converted to the
- * units ECS stores, see task-size.ts).
+ * ECS's request validation beyond its service model, as far as a deploy tool can trip over it. Member
+ * names (a file copied from DescribeTaskDefinition output still holding `taskDefinitionArn` or
+ * `compatibilities`), JSON types, required members and enum values are judged by ECS's own model
+ * before a request gets here (../model/judge.ts); this file adds what the model cannot say: the family
+ * and container name patterns, blank names and images, Fargate's rules, task-level cpu and memory
+ * (converted to the units ECS stores, see task-size.ts), duplicate container names.
  */
-
-export const REGISTER_KEYS = new Set([
-  'family',
-  'taskRoleArn',
-  'executionRoleArn',
-  'networkMode',
-  'containerDefinitions',
-  'volumes',
-  'placementConstraints',
-  'requiresCompatibilities',
-  'cpu',
-  'memory',
-  'tags',
-  'pidMode',
-  'ipcMode',
-  'proxyConfiguration',
-  'inferenceAccelerators',
-  'ephemeralStorage',
-  'runtimePlatform',
-  'enableFaultInjection',
-]);
-
-export const CONTAINER_KEYS = new Set([
-  'name',
-  'image',
-  'repositoryCredentials',
-  'cpu',
-  'memory',
-  'memoryReservation',
-  'links',
-  'portMappings',
-  'essential',
-  'restartPolicy',
-  'entryPoint',
-  'command',
-  'environment',
-  'environmentFiles',
-  'mountPoints',
-  'volumesFrom',
-  'linuxParameters',
-  'secrets',
-  'dependsOn',
-  'startTimeout',
-  'stopTimeout',
-  'versionConsistency',
-  'hostname',
-  'user',
-  'workingDirectory',
-  'disableNetworking',
-  'privileged',
-  'readonlyRootFilesystem',
-  'dnsServers',
-  'dnsSearchDomains',
-  'extraHosts',
-  'dockerSecurityOptions',
-  'interactive',
-  'pseudoTerminal',
-  'dockerLabels',
-  'ulimits',
-  'logConfiguration',
-  'healthCheck',
-  'systemControls',
-  'resourceRequirements',
-  'firelensConfiguration',
-  'credentialSpecs',
-]);
 
 export const FAMILY_PATTERN = /^[a-zA-Z0-9_-]{1,255}$/;
 const CONTAINER_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,255}$/;
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const NETWORK_MODES = ['bridge', 'host', 'awsvpc', 'none'];
 
 export function clientError(message: string): AwsServiceError {
   return new AwsServiceError('ClientException', message, 400);
@@ -145,7 +80,8 @@ function isObject(value: unknown): value is Json {
 
 /** Validate a RegisterTaskDefinition request and return the definition as ECS would store it. */
 export function validateRegisterRequest(body: Json): Json {
-  rejectUnknownKeys(body, REGISTER_KEYS, 'RegisterTaskDefinitionRequest');
+  // Member names, JSON types, required members and enum values were checked against ECS's own model
+  // before the request got here (model/judge.ts); what follows is what ECS checks beyond its model.
   const family = body.family;
   if (typeof family !== 'string' || family === '') throw clientError('Family can not be blank.');
   if (!FAMILY_PATTERN.test(family)) {
@@ -160,9 +96,6 @@ export function validateRegisterRequest(body: Json): Json {
     }
   }
   const networkMode = optionalString(body, 'networkMode');
-  if (networkMode !== undefined && !NETWORK_MODES.includes(networkMode)) {
-    throw new AwsServiceError('SerializationException', `Invalid networkMode '${networkMode}'`, 400);
-  }
   const compatibilities = optionalStringList(body, 'requiresCompatibilities') ?? [];
   const cpu = optionalString(body, 'cpu');
   const memory = optionalString(body, 'memory');
@@ -179,7 +112,6 @@ export function validateRegisterRequest(body: Json): Json {
   const stored = containers.map((container: unknown) => {
     if (!isObject(container))
       throw new AwsServiceError('SerializationException', 'containerDefinitions must hold objects', 400);
-    rejectUnknownKeys(container, CONTAINER_KEYS, 'ContainerDefinition');
     const name = container.name;
     if (typeof name !== 'string' || name === '') throw clientError('Container.name should not be null or empty.');
     if (!CONTAINER_NAME_PATTERN.test(name)) {
