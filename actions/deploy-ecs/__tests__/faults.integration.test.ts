@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
+import { AWS_REQUEST_TIMEOUT_MS } from '../../shared/src/aws-client.js';
+import { deploy, seedWebService, startEmulator } from './helpers.js';
+
+// Faults AWS really produces, beside the throttle/server-error/lost-answer ones: an answer slower
+// than the SDK's request timeout (the emulator applies the call and holds the answer for 10
+// minutes), and a burst of consecutive ThrottlingExceptions. Seeded: the same calls fail every run.
+describe('deploy-ecs survives slow answers and throttling bursts', () => {
+  let emulator: AwsEmulator;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(() => emulator.close());
+
+  const inputs = {
+    'task-definition': 'task-definition.json',
+    'container-name': 'app',
+    image: 'nginx:2',
+    service: 'web',
+  };
+  // Far past the action's request timeout: without one, the action would wait the whole 10 minutes.
+  const HELD_MS = 600_000;
+  const testTimeout = AWS_REQUEST_TIMEOUT_MS * 3 + 30_000;
+
+  test(
+    'a DescribeServices answer held past the request timeout is retried and the deploy completes',
+    async () => {
+      seedWebService(emulator, {
+        scenario: { faults: { operations: { DescribeServices: { slowAnswerCalls: [1], slowAnswerMs: HELD_MS } } } },
+      });
+      const run = await deploy(emulator, inputs);
+      expect(run.errors).toEqual([]);
+      expect(run.exitCode).toBe(0);
+      const described = emulator.calls({ operation: 'DescribeServices' });
+      expect(described[0]).toMatchObject({ fault: 'slow-answer' });
+      expect(described.length).toBeGreaterThan(1);
+      expect(run.outputs['rollout-state']).toBe('COMPLETED');
+    },
+    testTimeout,
+  );
+
+  test(
+    'a RegisterTaskDefinition answer held past the request timeout registers no second revision',
+    async () => {
+      seedWebService(emulator, {
+        scenario: {
+          faults: { operations: { RegisterTaskDefinition: { slowAnswerCalls: [1], slowAnswerMs: HELD_MS } } },
+        },
+      });
+      const run = await deploy(emulator, inputs);
+      expect(run.errors).toEqual([]);
+      expect(run.exitCode).toBe(0);
+      expect(emulator.calls({ operation: 'RegisterTaskDefinition' })).toEqual([
+        expect.objectContaining({ fault: 'slow-answer', status: 200 }),
+      ]);
+      expect(emulator.ecs.taskDefinitions('web').map((revision) => revision.revision)).toEqual([1, 2]);
+      expect(emulator.ecs.service('web')?.deployments[0]).toMatchObject({
+        taskDefinition: run.outputs['task-definition-arn'],
+        rolloutState: 'COMPLETED',
+      });
+    },
+    testTimeout,
+  );
+
+  test.each(['RegisterTaskDefinition', 'UpdateService', 'DescribeServices'])(
+    'a burst of 4 ThrottlingExceptions on %s (max-attempts 5) is ridden out',
+    async (operation) => {
+      seedWebService(emulator, {
+        scenario: { faults: { operations: { [operation]: { throttleBurst: { calls: 4 } } } } },
+      });
+      const run = await deploy(emulator, inputs);
+      expect(run.errors).toEqual([]);
+      expect(run.exitCode).toBe(0);
+      const calls = emulator.calls({ operation });
+      expect(calls.slice(0, 4).map((call) => call.fault)).toEqual(Array(4).fill('throttle-burst'));
+      expect(calls[4]).toMatchObject({ status: 200 });
+      expect(calls[4].fault).toBeUndefined();
+      expect(emulator.ecs.taskDefinitions('web').map((revision) => revision.revision)).toEqual([1, 2]);
+      expect(run.outputs['rollout-state']).toBe('COMPLETED');
+    },
+    60_000,
+  );
+
+  test('a burst longer than max-attempts on UpdateService fails with one clear error and starts nothing', async () => {
+    seedWebService(emulator, {
+      scenario: { faults: { operations: { UpdateService: { throttleBurst: { calls: 5 } } } } },
+    });
+    const before = emulator.ecs.service('web')?.deployments.map((deployment) => deployment.id);
+    const run = await deploy(emulator, inputs);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/Throttl|Rate exceeded/);
+    expect(emulator.calls({ operation: 'UpdateService' })).toHaveLength(5);
+    expect(emulator.ecs.service('web')?.deployments.map((deployment) => deployment.id)).toEqual(before);
+  }, 60_000);
+});
