@@ -9,11 +9,19 @@
 #
 # The daemon runs without iptables and without the default bridge (this machine allows neither),
 # so containers and builds need `--network host`.
+#
+# It also points ECR's registry host names (<account>.dkr.ecr.<region>.amazonaws.com, for the
+# emulator's account in a few regions; $SHIPYARD_ECR_HOSTS overrides the list) at 127.0.0.1 in
+# /etc/hosts, so the AWS emulator can name its registry as ECR does. Docker needs no
+# insecure-registries entry for them: it treats a registry whose name resolves into 127.0.0.0/8 as
+# insecure (plain HTTP), as it does 127.0.0.1 itself. `--hosts-only` does only that step.
 set -euo pipefail
 
 NODE_IMAGE="${SHIPYARD_NODE_IMAGE:-shipyard/node-base:local}"
 DOCKERD_LOG="${SHIPYARD_DOCKERD_LOG:-/tmp/shipyard-dockerd.log}"
 WAIT_SECONDS="${SHIPYARD_DOCKERD_WAIT_SECONDS:-60}"
+
+ECR_HOSTS="${SHIPYARD_ECR_HOSTS:-123456789012.dkr.ecr.us-east-1.amazonaws.com 123456789012.dkr.ecr.us-west-2.amazonaws.com 123456789012.dkr.ecr.eu-west-1.amazonaws.com 123456789012.dkr.ecr.eu-central-1.amazonaws.com}"
 
 say() { printf 'docker-setup: %s\n' "$*"; }
 fail() {
@@ -131,6 +139,33 @@ build_node_image() {
   say "built $NODE_IMAGE ($(docker image inspect --format '{{.Size}}' "$NODE_IMAGE") bytes)"
 }
 
+# Hosts entries for the ECR emulator; optional, so a machine that cannot have them only gets a warning.
+add_ecr_hosts() {
+  local missing=() name pattern
+  for name in $ECR_HOSTS; do
+    pattern="^[[:space:]]*127\.[0-9.]+[[:space:]]+([^#]*[[:space:]])?${name//./\\.}([[:space:]]|#|$)"
+    grep -Eq "$pattern" /etc/hosts 2>/dev/null || missing+=("$name")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say 'hosts entries for the ECR emulator are present'
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ] || [ ! -w /etc/hosts ]; then
+    say "WARNING: cannot write /etc/hosts, so the ECR emulator names its registry 127.0.0.1:PORT (missing: ${missing[*]})"
+    return 0
+  fi
+  for name in "${missing[@]}"; do
+    printf '127.0.0.1 %s # shipyard ECR emulator\n' "$name" >>/etc/hosts
+  done
+  say "added hosts entries for the ECR emulator: ${missing[*]}"
+}
+
+if [ "${1:-}" = '--hosts-only' ]; then
+  add_ecr_hosts
+  exit 0
+fi
+
+add_ecr_hosts
 install_missing_packages
 start_dockerd
 build_node_image

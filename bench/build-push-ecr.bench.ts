@@ -43,7 +43,8 @@ export default async function bench(): Promise<BenchSection> {
     };
   }
 
-  const emulator = await startAwsEmulator();
+  // Loopback registry host: the docker image names below are built from emulator.url.
+  const emulator = await startAwsEmulator({ registryHosts: 'loopback' });
   const clientEnv = emulator.clientEnv();
   const ecr = new ECRClient(emulator.clientConfig());
   const rows: (string | number)[][] = [];

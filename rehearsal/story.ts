@@ -150,7 +150,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       new CreateRepositoryCommand({ repositoryName: ECR_REPOSITORY, imageScanningConfiguration: { scanOnPush: true } }),
     );
     const earlier = await pushImage(aws, ecr, 'main', 'the release before A');
-    const registryHost = new URL(aws.url).host;
+    const registryHost = aws.ecr.registryHost();
     aws.ecs.seedCluster(CLUSTER);
     const revision = aws.ecs.seedTaskDefinition({
       family: STAGING_FAMILY,

@@ -193,7 +193,7 @@ export async function startProductionWorld({
       }),
     );
     const world = { aws, ecr };
-    const registryHost = new URL(aws.url).host;
+    const registryHost = aws.ecr.registryHost();
     const previous = await pushImage(world, [previousSha, 'main'], 'previous release');
     const staged = await pushImage(
       world,

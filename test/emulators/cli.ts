@@ -1,5 +1,5 @@
 // Start an emulator from the command line:
-//   npm run emulator -- aws --port 4566 [--scenario FILE]
+//   npm run emulator -- aws --port 4566 [--scenario FILE] [--time-scale 1]
 //   npm run emulator -- github --port 4567
 // It runs until interrupted and prints the URL it listens on.
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ const { positionals, values } = parseArgs({
     port: { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
     scenario: { type: 'string' },
+    'time-scale': { type: 'string' },
   },
 });
 
@@ -22,7 +23,14 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 if (kind !== 'aws' && kind !== 'github') {
-  console.error('usage: npm run emulator -- <aws|github> [--port N] [--host H] [--scenario FILE]');
+  console.error('usage: npm run emulator -- <aws|github> [--port N] [--host H] [--scenario FILE] [--time-scale X]');
+  process.exit(2);
+}
+
+// --time-scale (aws only) multiplies every ECS duration: 1 is real time, 0.001 a thousand times faster.
+const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
+if (timeScale !== undefined && (kind !== 'aws' || !(timeScale > 0) || !Number.isFinite(timeScale))) {
+  console.error(`--time-scale is for the aws emulator and must be a number > 0, got '${values['time-scale']}'`);
   process.exit(2);
 }
 
@@ -34,7 +42,8 @@ interface StartedEmulator {
 }
 const modulePath = `./${kind}/index.js`;
 const module = (await import(modulePath)) as Record<string, (options: object) => Promise<StartedEmulator>>;
-const scenario = values.scenario ? JSON.parse(readFileSync(values.scenario, 'utf8')) : undefined;
+const fromFile = values.scenario ? (JSON.parse(readFileSync(values.scenario, 'utf8')) as object) : undefined;
+const scenario = timeScale === undefined ? fromFile : { ...(fromFile ?? {}), timeScale };
 const start = kind === 'aws' ? module.startAwsEmulator : module.startGitHubEmulator;
 const emulator = await start({ port, host: values.host, scenario });
 console.log(`${kind} emulator listening on ${emulator.url}`);

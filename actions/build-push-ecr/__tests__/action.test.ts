@@ -49,7 +49,7 @@ beforeEach(() => {
   shim = dockerShim();
 });
 
-const registryHost = () => new URL(emulator.url).host;
+const registryHost = () => emulator.ecr.registryHost();
 
 function run(inputs: RunActionOptions['inputs'], options: Omit<RunActionOptions, 'inputs'> = {}) {
   return runAction('build-push-ecr', {

@@ -76,7 +76,7 @@ describeWithDocker('build-push-ecr with a real Docker engine', () => {
     shim = dockerShim({ real: dockerCli() });
   });
 
-  const registry = () => new URL(emulator.url).host;
+  const registry = () => emulator.ecr.registryHost();
 
   function run(inputs: RunActionOptions['inputs'], options: Omit<RunActionOptions, 'inputs'> = {}) {
     return runAction('build-push-ecr', {

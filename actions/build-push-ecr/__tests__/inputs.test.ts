@@ -64,6 +64,18 @@ describe('valid inputs', () => {
       '123456789012',
       'us-gov-west-1',
     ],
+    [
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com:4566',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com:4566',
+      '123456789012',
+      'eu-west-1',
+    ],
+    [
+      'http://123456789012.dkr.ecr.ap-southeast-2.amazonaws.com:5000/',
+      '123456789012.dkr.ecr.ap-southeast-2.amazonaws.com:5000',
+      '123456789012',
+      'ap-southeast-2',
+    ],
     ['127.0.0.1:5000', '127.0.0.1:5000', undefined, undefined],
   ])('registry %s -> host %s, registry id %s, region %s', (given, host, id, region) => {
     const inputs = getInputs(env({ repository: 'web', registry: given }));

@@ -1,5 +1,6 @@
 import type { ECRClient, Repository } from '@aws-sdk/client-ecr';
 import { explainAwsError } from '../../shared/src/aws-errors.js';
+import { awsRequestHandlerOptions } from '../../shared/src/aws-client.js';
 import { ActionFailure } from '../../shared/src/errors.js';
 import { shown } from '../../shared/src/text.js';
 
@@ -75,7 +76,13 @@ export class EcrRegistry {
     maxAttempts: number;
   }): Promise<EcrRegistry> {
     const sdk = await import('@aws-sdk/client-ecr');
-    const client = new sdk.ECRClient({ maxAttempts, retryMode: 'standard', ...(region ? { region } : {}) });
+    // A request timeout: an answer that never comes is a TimeoutError (retried), not a hung job.
+    const client = new sdk.ECRClient({
+      maxAttempts,
+      retryMode: 'standard',
+      requestHandler: awsRequestHandlerOptions(),
+      ...(region ? { region } : {}),
+    });
     return new EcrRegistry(sdk, client, registryId);
   }
 

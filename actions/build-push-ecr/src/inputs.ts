@@ -227,7 +227,8 @@ function readRegistry(env: Env): { host: string; id?: string; region?: string } 
       'Give a host name (labels of letters, digits and -, at most 253 characters) with an optional port from 1 to 65535 and nothing else, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com, or leave it out to use your account',
     );
   }
-  const ecr = ECR_REGISTRY_HOST.exec(host);
+  // The account and region are in the host name; a port (a proxy, the emulator) does not hide them.
+  const ecr = ECR_REGISTRY_HOST.exec(host.replace(/:\d+$/, ''));
   return { host, id: ecr?.[1], region: ecr?.[2] };
 }
 

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { runAction, type ActionRun, type InputValue } from '../../../test/harness/run-action.js';
 import { startAwsEmulator, type AwsEmulator, type ScenarioInput } from '../../../test/emulators/aws/index.js';
 
-/** Short delays keep a whole rollout in the emulator under half a second. */
+/**
+ * The emulator's time model (real ECS durations) a thousand times faster: a rollout of a minute
+ * takes 60 ms, a failing task is replaced after 15 ms (doubling as failures repeat).
+ */
+export const TIME_SCALE = 0.001;
+
 export const FAST_ECS: ScenarioInput['ecs'] = {
-  taskStartDelayMs: 60,
-  taskHealthyDelayMs: 30,
-  taskStopDelayMs: 30,
-  taskFailDelayMs: 30,
-  taskRestartDelayMs: 20,
-  steadyStateDelayMs: 20,
   failingImages: [
     {
       pattern: ':crash',
@@ -42,7 +41,7 @@ export function fargateDefinition(image = 'nginx:1', family = 'web') {
 }
 
 export async function startEmulator(): Promise<AwsEmulator> {
-  return startAwsEmulator({ scenario: { ecs: FAST_ECS } });
+  return startAwsEmulator({ scenario: { timeScale: TIME_SCALE, ecs: FAST_ECS } });
 }
 
 /** Reset the emulator to a cluster with service `web` steady on `web:1` (nginx:1). */
@@ -50,7 +49,7 @@ export function seedWebService(
   emulator: AwsEmulator,
   options: { circuitBreaker?: { enable: boolean; rollback: boolean }; scenario?: ScenarioInput } = {},
 ) {
-  emulator.setScenario({ ecs: FAST_ECS, ...(options.scenario ?? {}) });
+  emulator.setScenario({ timeScale: TIME_SCALE, ecs: FAST_ECS, ...(options.scenario ?? {}) });
   emulator.reset();
   emulator.ecs.seedCluster('default');
   const revision = emulator.ecs.seedTaskDefinition(fargateDefinition('nginx:1'));

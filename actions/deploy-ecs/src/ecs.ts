@@ -15,6 +15,7 @@ import {
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
 import { explainAwsError } from '../../shared/src/aws-errors.js';
+import { awsRequestHandlerOptions } from '../../shared/src/aws-client.js';
 import { shown } from '../../shared/src/text.js';
 import type { PropagateTags } from './inputs.js';
 import { familyOf, sameTaskDefinition, type Json } from './render.js';
@@ -101,8 +102,15 @@ export class Ecs {
   private readonly maxAttempts: number;
 
   constructor({ region, maxAttempts }: { region: string; maxAttempts: number }) {
-    this.client = new ECSClient({ region, maxAttempts, retryMode: 'standard' });
-    this.mutatingClient = new ECSClient({ region, maxAttempts, retryStrategy: new ThrottlingOnlyRetry(maxAttempts) });
+    // A request timeout: an answer that never comes is a TimeoutError, not a job hung for hours.
+    const requestHandler = awsRequestHandlerOptions();
+    this.client = new ECSClient({ region, maxAttempts, retryMode: 'standard', requestHandler });
+    this.mutatingClient = new ECSClient({
+      region,
+      maxAttempts,
+      retryStrategy: new ThrottlingOnlyRetry(maxAttempts),
+      requestHandler,
+    });
     this.maxAttempts = maxAttempts;
   }
 

@@ -5,7 +5,7 @@ import { repoRoot } from '../../harness/run-action.js';
 
 // `npm run emulator -- aws --port N --scenario FILE`, as a developer starts it by hand.
 describe('AWS emulator from the command line', () => {
-  test('starts with the example scenario and answers on the port it prints', async () => {
+  test('starts with the example scenario and --time-scale, and answers on the port it prints', async () => {
     const child = spawn(
       process.execPath,
       [
@@ -16,6 +16,8 @@ describe('AWS emulator from the command line', () => {
         '0',
         '--scenario',
         join(repoRoot, 'test', 'emulators', 'aws', 'example-scenario.json'),
+        '--time-scale',
+        '0.5',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -33,9 +35,10 @@ describe('AWS emulator from the command line', () => {
       expect(health.services).toContain('ecs');
       const scenario = (await (await fetch(`${url}/_emulator/scenario`)).json()) as {
         seed: number;
+        timeScale: number;
         ecs: { taskStartDelayMs: number };
       };
-      expect(scenario).toMatchObject({ seed: 42, ecs: { taskStartDelayMs: 2000 } });
+      expect(scenario).toMatchObject({ seed: 42, timeScale: 0.5, ecs: { taskStartDelayMs: 2000 } });
     } finally {
       child.kill('SIGTERM');
     }

@@ -60,7 +60,7 @@ describe('repositories', () => {
       repositoryName: 'team/web',
       registryId: account,
       repositoryArn: `arn:aws:ecr:${emulator.scenario().region}:${account}:repository/team/web`,
-      repositoryUri: `${new URL(emulator.url).host}/team/web`,
+      repositoryUri: `${emulator.ecr.registryHost()}/team/web`,
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
     });
@@ -112,7 +112,7 @@ describe('GetAuthorizationToken', () => {
   test('gives AWS:<password>, the emulator as proxy endpoint, valid for 12 hours', async () => {
     const answer = await ecr.send(new GetAuthorizationTokenCommand({}));
     const data = answer.authorizationData?.[0];
-    expect(data?.proxyEndpoint).toBe(emulator.url);
+    expect(data?.proxyEndpoint).toBe(`http://${emulator.ecr.registryHost()}`);
     expect(data?.expiresAt).toEqual(new Date(clock.now() + 12 * 3600 * 1000));
     const { username, password } = credentialsFromToken(data?.authorizationToken as string);
     expect(username).toBe('AWS');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { RegistryClient, declaredMediaType, manifestDigest, type StoredManifest } from './registry-client.js';
 import { startRegistry, type RunningRegistry } from './registry.js';
@@ -57,8 +58,17 @@ function ecrScenario(scenario: unknown): EcrScenario {
 }
 
 export interface EcrServiceOptions {
-  /** The URL clients reach the emulator at; GetAuthorizationToken returns it as `proxyEndpoint`. */
+  /** The URL clients reach the emulator at (`http://127.0.0.1:PORT`). */
   proxyEndpoint: () => string;
+  /**
+   * `auto` (the default): repository URIs and `proxyEndpoint` name the registry as ECR does,
+   * `<account>.dkr.ecr.<region>.amazonaws.com:PORT`, when the hosts file points that name at a
+   * loopback address (.ci/docker-setup.sh writes such entries); otherwise, and always with
+   * `loopback`, the emulator's own address.
+   */
+  registryHosts?: 'auto' | 'loopback';
+  /** The hosts file `auto` reads (default /etc/hosts); read once, when the service is made. */
+  hostsFile?: string;
   /** The registry behind `/v2/`. When not given, a `docker-registry` is started on first use. */
   registry?: RunningRegistry;
   tokenTtlMs?: number;
@@ -81,6 +91,27 @@ interface ImageIdentifier {
 export interface EcrService extends AwsService {
   /** The registry behind the proxy, started when first needed. */
   registry(): Promise<RunningRegistry>;
+  /**
+   * The registry host (and port) ECR names for the account in a region (default: the scenario's):
+   * real-shaped when the hosts file allows, else the emulator's own `127.0.0.1:PORT`.
+   */
+  registryHost(region?: string): string;
+}
+
+/** ECR's registry host name for an account in a region. */
+export function ecrHostName(accountId: string, region: string): string {
+  return `${accountId}.dkr.ecr.${region}.amazonaws.com`;
+}
+
+/** The names a hosts file points at a loopback address (127.0.0.0/8 or ::1). */
+export function loopbackHostNames(hostsText: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of hostsText.split('\n')) {
+    const [address, ...aliases] = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (!address || !(/^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1')) continue;
+    for (const alias of aliases) names.add(alias.toLowerCase());
+  }
+  return names;
 }
 
 export function createEcrService(
@@ -119,8 +150,24 @@ export function createEcrService(
     return `arn:aws:ecr:${context.region}:${context.accountId}:repository/${name}`;
   }
 
-  function registryHost(): string {
-    return new URL(options.proxyEndpoint()).host;
+  let loopbackNames: Set<string> = new Set();
+  if ((options.registryHosts ?? 'auto') === 'auto') {
+    try {
+      loopbackNames = loopbackHostNames(readFileSync(options.hostsFile ?? '/etc/hosts', 'utf8'));
+    } catch {
+      // No hosts file: the emulator's own address it is.
+    }
+  }
+
+  /** Real-shaped when the hosts file points ECR's name for (account, region) at loopback. */
+  function registryHost(context: Pick<AwsRequestContext, 'accountId' | 'region'>): string {
+    const own = new URL(options.proxyEndpoint());
+    const name = ecrHostName(context.accountId, context.region);
+    return loopbackNames.has(name) ? `${name}${own.port ? `:${own.port}` : ''}` : own.host;
+  }
+
+  function proxyEndpoint(context: Pick<AwsRequestContext, 'accountId' | 'region'>): string {
+    return `${new URL(options.proxyEndpoint()).protocol}//${registryHost(context)}`;
   }
 
   function describeRepository(repository: Repository, context: AwsRequestContext) {
@@ -128,7 +175,7 @@ export function createEcrService(
       repositoryArn: repositoryArn(repository.name, context),
       registryId: context.accountId,
       repositoryName: repository.name,
-      repositoryUri: `${registryHost()}/${repository.name}`,
+      repositoryUri: `${registryHost(context)}/${repository.name}`,
       createdAt: repository.createdAt / 1000,
       imageTagMutability: repository.imageTagMutability,
       imageScanningConfiguration: { scanOnPush: repository.scanOnPush },
@@ -191,7 +238,7 @@ export function createEcrService(
         authorizationData: registryIds.map(() => ({
           authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
           expiresAt: expiresAt / 1000,
-          proxyEndpoint: options.proxyEndpoint(),
+          proxyEndpoint: proxyEndpoint(context),
         })),
       };
     },
@@ -546,6 +593,13 @@ export function createEcrService(
     },
     routeHttp,
     registry,
+    registryHost(region) {
+      const scenario = environment.scenario?.();
+      return registryHost({
+        accountId: scenario?.accountId ?? '123456789012',
+        region: region ?? scenario?.region ?? 'us-east-1',
+      });
+    },
     reset() {
       repositories.clear();
       passwords.clear();

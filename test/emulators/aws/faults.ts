@@ -5,7 +5,14 @@ export type Fault =
   | { kind: 'server-error' }
   | { kind: 'access-denied' }
   /** The call is applied, then the connection is reset before any answer: the caller cannot tell. */
-  | { kind: 'lost-answer' };
+  | { kind: 'lost-answer' }
+  /** The call is applied and its answer held for `holdMs`: longer than the client's request timeout. */
+  | { kind: 'slow-answer'; holdMs: number }
+  /** One of a throttling burst's consecutive ThrottlingException answers (answered as `throttle`). */
+  | { kind: 'throttle-burst' };
+
+/** How long a slow answer is held when the scenario does not say: far past any SDK request timeout. */
+export const DEFAULT_SLOW_ANSWER_MS = 60_000;
 
 /**
  * Seeded fault injection. Each operation has its own counter, and the n-th call of an operation
@@ -60,9 +67,16 @@ export class FaultInjector {
     const latencyMs = rates.latencyMs ?? 0;
     if (rates.accessDenied) return { fault: { kind: 'access-denied' }, latencyMs };
     if (rates.lostAnswerCalls?.includes(n)) return { fault: { kind: 'lost-answer' }, latencyMs };
+    const burst = rates.throttleBurst;
+    if (burst && n >= (burst.from ?? 1) && n < (burst.from ?? 1) + burst.calls) {
+      return { fault: { kind: 'throttle-burst' }, latencyMs };
+    }
+    const slow: Fault = { kind: 'slow-answer', holdMs: rates.slowAnswerMs ?? DEFAULT_SLOW_ANSWER_MS };
+    if (rates.slowAnswerCalls?.includes(n)) return { fault: slow, latencyMs };
     if (draw < throttle) return { fault: { kind: 'throttle' }, latencyMs };
     if (draw < throttle + serverError) return { fault: { kind: 'server-error' }, latencyMs };
     if (draw < throttle + serverError + lostAnswer) return { fault: { kind: 'lost-answer' }, latencyMs };
+    if (draw < throttle + serverError + lostAnswer + (rates.slowAnswerRate ?? 0)) return { fault: slow, latencyMs };
     return { latencyMs };
   }
 }

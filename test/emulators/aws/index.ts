@@ -31,10 +31,18 @@ export const openEmulatorProblems: Set<WatchedEmulator> =
  * The AWS services this emulator speaks, in ONE place: each is built from the shared environment
  * and routed by its X-Amz-Target prefix and SigV4 credential scope. Adding a service is one line.
  */
-function createServices(environment: AwsEmulatorEnvironment, ownUrl: () => string) {
+function createServices(
+  environment: AwsEmulatorEnvironment,
+  ownUrl: () => string,
+  options: Pick<AwsEmulatorOptions, 'registryHosts' | 'hostsFile'> = {},
+) {
   return {
     ecs: createEcsService(environment),
-    ecr: createEcrService(environment, { proxyEndpoint: ownUrl }),
+    ecr: createEcrService(environment, {
+      proxyEndpoint: ownUrl,
+      registryHosts: options.registryHosts,
+      hostsFile: options.hostsFile,
+    }),
   } satisfies Record<string, AwsService>;
 }
 
@@ -48,6 +56,13 @@ export interface AwsEmulatorOptions {
   seed?: number;
   /** A `ManualClock` lets a test step through rollouts; the default follows real time. */
   clock?: Clock;
+  /**
+   * ECR's registry host: `auto` (default) names it `<account>.dkr.ecr.<region>.amazonaws.com:PORT`
+   * when the hosts file points that name at loopback, else `127.0.0.1:PORT`; `loopback` always the latter.
+   */
+  registryHosts?: 'auto' | 'loopback';
+  /** The hosts file `auto` reads (default /etc/hosts). */
+  hostsFile?: string;
 }
 
 export type AwsEmulator = AwsServices & {
@@ -103,7 +118,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   };
   // ECR hands out the emulator's own address as its registry endpoint, known once it listens.
   let url = '';
-  const services = createServices(environment, () => url);
+  const services = createServices(environment, () => url, options);
   const serviceList: AwsService[] = Object.values(services);
 
   const reset = () => {

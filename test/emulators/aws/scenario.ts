@@ -16,27 +16,84 @@ export interface FailingImage {
   stoppedReason?: string;
   /** The task's `stopCode`; defaults to `EssentialContainerExited` (or `TaskFailedToStart` with a reason and no exit code). */
   stopCode?: string;
-  /** How long the task runs before it stops; defaults to the scenario's `ecs.taskFailDelayMs`. */
+  /** How long the task runs before it stops, in ms on the emulator clock (not scaled); defaults to the time model's crash time. */
   afterMs?: number;
+  /**
+   * The container starts and keeps running but fails its health check (needs a `healthCheck` in
+   * the task definition): UNHEALTHY after its retries, and stopped by the scheduler once the
+   * service's `healthCheckGracePeriodSeconds` has passed since it started.
+   */
+  unhealthy?: boolean;
+}
+
+/**
+ * How long each phase of an ECS task takes in AWS, in seconds at time-scale 1. Every value is
+ * multiplied by the scenario's `timeScale` (0.001: a 5-minute rollout in 0.3 s). The sources are in
+ * test/emulators/README.md ("Time").
+ */
+export interface EcsDurations {
+  /** PROVISIONING: Fargate finds capacity and attaches the task's network interface. */
+  provisioningSeconds: number;
+  /** PENDING: the image is pulled. */
+  pullSeconds: number;
+  /** PENDING to RUNNING: the containers are created and started. */
+  startSeconds: number;
+  /**
+   * A container health check's interval when the task definition gives none (ECS's default 30 s);
+   * a container turns HEALTHY after its first interval and UNHEALTHY after `retries` failed ones.
+   */
+  healthCheckIntervalSeconds: number;
+  /** ECS's default container health-check retries. */
+  healthCheckRetries: number;
+  /** A load-balanced task is ready once its target passes `targetHealthyThreshold` checks this far apart (ELB default 30 s). */
+  targetHealthCheckIntervalSeconds: number;
+  /** ELB's default healthy threshold count (5). */
+  targetHealthyThreshold: number;
+  /** DEACTIVATING for a load-balanced task: the target group's deregistration delay (ELB default 300 s). */
+  deregistrationDelaySeconds: number;
+  /** STOPPING: SIGTERM until the containers exit (ECS waits at most the stopTimeout, 30 s by default). */
+  stoppingSeconds: number;
+  /** How long a crashing container runs before it exits (a failing image without `afterMs`). */
+  crashSeconds: number;
+  /** The scheduler's wait before it replaces a failed task; it doubles as failures repeat, up to 32 times. */
+  restartSeconds: number;
+  /** The last old task STOPPED to the deployment COMPLETED and the steady-state event. */
+  steadyStateSeconds: number;
 }
 
 export interface EcsScenario {
-  /** PROVISIONING to RUNNING. */
-  taskStartDelayMs: number;
-  /** RUNNING to HEALTHY (tasks whose containers have a health check; others count once RUNNING). */
-  taskHealthyDelayMs: number;
-  /** Stop requested to STOPPED, for tasks the scheduler drains. */
-  taskStopDelayMs: number;
-  /** RUNNING to STOPPED for tasks whose image matches a failing pattern, unless the pattern says otherwise. */
-  taskFailDelayMs: number;
-  /** A failed task is replaced after this long (ECS's scheduler retrying). */
-  taskRestartDelayMs: number;
-  /** Old tasks drained to the deployment being COMPLETED and the steady-state event. */
-  steadyStateDelayMs: number;
+  /** Real durations in seconds, scaled by `timeScale`. */
+  durations: EcsDurations;
+  /**
+   * Fixed overrides, in milliseconds on the emulator clock and NOT scaled (the format before the
+   * time model; tests that step a ManualClock through exact instants use them). When set, each
+   * replaces the scaled phases it covers.
+   */
+  /** PROVISIONING to RUNNING (replaces provisioning + pull + start). */
+  taskStartDelayMs?: number;
+  /** RUNNING to HEALTHY (replaces the health-check interval and the target's checks). */
+  taskHealthyDelayMs?: number;
+  /** Stop requested to STOPPED (replaces deregistration delay + stopping). */
+  taskStopDelayMs?: number;
+  /** RUNNING to STOPPED for a crashing image (replaces crashSeconds). */
+  taskFailDelayMs?: number;
+  /** Replaces restartSeconds. */
+  taskRestartDelayMs?: number;
+  /** Replaces steadyStateSeconds. */
+  steadyStateDelayMs?: number;
   failingImages: FailingImage[];
   /** Images whose tasks take longer to start (a slow pull, a long boot): for timeout tests. */
   slowImages: { pattern: string; startDelayMs: number }[];
 }
+
+export const LEGACY_DELAY_KEYS = [
+  'taskStartDelayMs',
+  'taskHealthyDelayMs',
+  'taskStopDelayMs',
+  'taskFailDelayMs',
+  'taskRestartDelayMs',
+  'steadyStateDelayMs',
+] as const;
 
 export interface FaultRates {
   /** Share of calls, 0 to 1, answered with 400 ThrottlingException. */
@@ -60,6 +117,21 @@ export interface FaultRates {
   barrier?: number;
   /** Added before each answer, in milliseconds. */
   latencyMs?: number;
+  /**
+   * Calls of the operation, counted from 1, whose answer is held for `slowAnswerMs` after the call
+   * was applied: slower than a client's request timeout, the client gives up and retries. A held
+   * answer is written if the client still waits.
+   */
+  slowAnswerCalls?: number[];
+  /** Share of calls, 0 to 1, held as `slowAnswerCalls` describes (drawn after the other shares). */
+  slowAnswerRate?: number;
+  /** How long a slow answer is held, in real milliseconds (default 60000). */
+  slowAnswerMs?: number;
+  /**
+   * A throttling burst: `calls` consecutive calls of the operation, starting with call number
+   * `from` (default 1), get 400 ThrottlingException; the calls after it are answered normally.
+   */
+  throttleBurst?: { from?: number; calls: number };
   /** Answer every call with 400 AccessDeniedException naming the IAM action, as a missing permission does. */
   accessDenied?: boolean;
 }
@@ -71,6 +143,11 @@ export interface FaultScenario extends FaultRates {
 
 export interface Scenario {
   seed: number;
+  /**
+   * Multiplies every duration of the time model (`ecs.durations`): 1 is real time (the rehearsal),
+   * 0.001 (the default) runs a rollout of minutes in a fraction of a second for tests.
+   */
+  timeScale: number;
   accountId: string;
   region: string;
   ecs: EcsScenario;
@@ -85,21 +162,30 @@ export interface Scenario {
 }
 
 export type ScenarioInput = Partial<Omit<Scenario, 'ecs' | 'faults'>> & {
-  ecs?: Partial<EcsScenario>;
+  ecs?: Partial<Omit<EcsScenario, 'durations'>> & { durations?: Partial<EcsDurations> };
   faults?: FaultScenario;
 };
 
 export const DEFAULT_SCENARIO: Scenario = {
   seed: 1,
+  timeScale: 0.001,
   accountId: '123456789012',
   region: 'us-east-1',
   ecs: {
-    taskStartDelayMs: 100,
-    taskHealthyDelayMs: 50,
-    taskStopDelayMs: 50,
-    taskFailDelayMs: 50,
-    taskRestartDelayMs: 50,
-    steadyStateDelayMs: 50,
+    durations: {
+      provisioningSeconds: 20,
+      pullSeconds: 15,
+      startSeconds: 5,
+      healthCheckIntervalSeconds: 30,
+      healthCheckRetries: 3,
+      targetHealthCheckIntervalSeconds: 30,
+      targetHealthyThreshold: 5,
+      deregistrationDelaySeconds: 300,
+      stoppingSeconds: 5,
+      crashSeconds: 5,
+      restartSeconds: 15,
+      steadyStateSeconds: 15,
+    },
     failingImages: [],
     slowImages: [],
   },
@@ -114,11 +200,28 @@ export function resolveScenario(input: ScenarioInput = {}): Scenario {
   const scenario: Scenario = {
     ...DEFAULT_SCENARIO,
     ...input,
-    ecs: { ...DEFAULT_SCENARIO.ecs, ...(input.ecs ?? {}) },
+    ecs: {
+      ...DEFAULT_SCENARIO.ecs,
+      ...(input.ecs ?? {}),
+      durations: { ...DEFAULT_SCENARIO.ecs.durations, ...(input.ecs?.durations ?? {}) },
+    },
     faults: { ...(input.faults ?? {}) },
   } as Scenario;
+  if (typeof scenario.timeScale !== 'number' || !(scenario.timeScale > 0) || !Number.isFinite(scenario.timeScale)) {
+    throw new Error('timeScale must be a number > 0 (1: real time; 0.001: a thousand times faster)');
+  }
+  if (typeof scenario.ecs.durations !== 'object' || scenario.ecs.durations === null) {
+    throw new Error('ecs.durations must be an object of seconds');
+  }
+  for (const [key, value] of Object.entries(scenario.ecs.durations)) {
+    if (!(key in DEFAULT_SCENARIO.ecs.durations))
+      throw new Error(`ecs.durations.${key} is not a duration this emulator knows`);
+    if (typeof value !== 'number' || !(value >= 0)) throw new Error(`ecs.durations.${key} must be a number >= 0`);
+  }
   for (const [key, value] of Object.entries(scenario.ecs)) {
-    if (key === 'failingImages' || key === 'slowImages') continue;
+    if (key === 'failingImages' || key === 'slowImages' || key === 'durations') continue;
+    if (!(LEGACY_DELAY_KEYS as readonly string[]).includes(key))
+      throw new Error(`ecs.${key} is not a setting this emulator knows`);
     if (typeof value !== 'number' || !(value >= 0)) throw new Error(`ecs.${key} must be a number of milliseconds >= 0`);
   }
   if (!Array.isArray(scenario.ecs.failingImages)) throw new Error('ecs.failingImages must be an array');
@@ -145,19 +248,39 @@ export function resolveScenario(input: ScenarioInput = {}): Scenario {
 }
 
 function checkRates(where: string, rates: FaultRates): void {
-  for (const key of ['throttleRate', 'serverErrorRate', 'lostAnswerRate'] as const) {
+  for (const key of ['throttleRate', 'serverErrorRate', 'lostAnswerRate', 'slowAnswerRate'] as const) {
     const value = rates[key];
     if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= 1)) {
       throw new Error(`${where}.${key} must be between 0 and 1`);
     }
   }
-  const shares = (rates.throttleRate ?? 0) + (rates.serverErrorRate ?? 0) + (rates.lostAnswerRate ?? 0);
-  if (shares > 1) throw new Error(`${where}: throttleRate, serverErrorRate and lostAnswerRate add up to more than 1`);
-  if (
-    rates.lostAnswerCalls !== undefined &&
-    !(Array.isArray(rates.lostAnswerCalls) && rates.lostAnswerCalls.every((n) => Number.isInteger(n) && n >= 1))
-  ) {
-    throw new Error(`${where}.lostAnswerCalls must be a list of call numbers counted from 1`);
+  const shares =
+    (rates.throttleRate ?? 0) +
+    (rates.serverErrorRate ?? 0) +
+    (rates.lostAnswerRate ?? 0) +
+    (rates.slowAnswerRate ?? 0);
+  if (shares > 1) {
+    throw new Error(`${where}: throttleRate, serverErrorRate, lostAnswerRate and slowAnswerRate add up to more than 1`);
+  }
+  for (const key of ['lostAnswerCalls', 'slowAnswerCalls'] as const) {
+    const calls = rates[key];
+    if (calls !== undefined && !(Array.isArray(calls) && calls.every((n) => Number.isInteger(n) && n >= 1))) {
+      throw new Error(`${where}.${key} must be a list of call numbers counted from 1`);
+    }
+  }
+  if (rates.slowAnswerMs !== undefined && !(typeof rates.slowAnswerMs === 'number' && rates.slowAnswerMs >= 0)) {
+    throw new Error(`${where}.slowAnswerMs must be a number of milliseconds >= 0`);
+  }
+  if (rates.throttleBurst !== undefined) {
+    const burst = rates.throttleBurst;
+    if (
+      typeof burst !== 'object' ||
+      burst === null ||
+      !(Number.isInteger(burst.calls) && burst.calls >= 1) ||
+      !(burst.from === undefined || (Number.isInteger(burst.from) && burst.from >= 1))
+    ) {
+      throw new Error(`${where}.throttleBurst must be {"calls": n >= 1, "from": call number >= 1 (default 1)}`);
+    }
   }
   if (rates.barrier !== undefined && !(Number.isInteger(rates.barrier) && rates.barrier >= 1)) {
     throw new Error(`${where}.barrier must be a whole number of calls >= 1`);
@@ -174,4 +297,51 @@ export function imageMatcher(pattern: string): (image: string) => boolean {
     return (image) => compiled.test(image);
   }
   return (image) => image.includes(pattern);
+}
+
+/** Milliseconds on the emulator clock for each phase: the legacy fixed overrides, else the scaled real durations. */
+export interface EcsPhaseTimes {
+  /** PROVISIONING to PENDING; 0 with a `taskStartDelayMs` override (the task stays PROVISIONING until RUNNING). */
+  provisioningMs: number;
+  /** PENDING to RUNNING (pull and start), or the whole start with a `taskStartDelayMs` override. */
+  pendingMs: number;
+  /** Running to HEALTHY for a container health check with this interval (seconds; undefined: the default). */
+  containerHealthyMs(intervalSeconds?: number): number;
+  /** Running to UNHEALTHY for a failing container health check. */
+  containerUnhealthyMs(intervalSeconds?: number, retries?: number, startPeriodSeconds?: number): number;
+  /** Running to the load balancer's target healthy (0 with a `taskHealthyDelayMs` override). */
+  targetHealthyMs: number;
+  /** DEACTIVATING for a load-balanced task (the deregistration delay). */
+  deregistrationMs: number;
+  /** STOPPING to STOPPED. */
+  stoppingMs: number;
+  /** A fixed `taskStopDelayMs` is in force. */
+  fixedStop: boolean;
+  crashMs: number;
+  restartMs: number;
+  steadyStateMs: number;
+  /** Seconds on the service's own clock (health-check grace period) to emulator milliseconds. */
+  seconds(value: number): number;
+}
+
+export function ecsPhaseTimes(scenario: Scenario): EcsPhaseTimes {
+  const { ecs, timeScale } = scenario;
+  const d = ecs.durations;
+  const seconds = (value: number) => value * 1000 * timeScale;
+  return {
+    provisioningMs: ecs.taskStartDelayMs !== undefined ? 0 : seconds(d.provisioningSeconds),
+    pendingMs: ecs.taskStartDelayMs ?? seconds(d.pullSeconds + d.startSeconds),
+    containerHealthyMs: (interval) => ecs.taskHealthyDelayMs ?? seconds(interval ?? d.healthCheckIntervalSeconds),
+    containerUnhealthyMs: (interval, retries, startPeriod) =>
+      ecs.taskHealthyDelayMs ??
+      seconds((startPeriod ?? 0) + (interval ?? d.healthCheckIntervalSeconds) * (retries ?? d.healthCheckRetries)),
+    targetHealthyMs: ecs.taskHealthyDelayMs ?? seconds(d.targetHealthCheckIntervalSeconds * d.targetHealthyThreshold),
+    deregistrationMs: ecs.taskStopDelayMs !== undefined ? 0 : seconds(d.deregistrationDelaySeconds),
+    stoppingMs: ecs.taskStopDelayMs ?? seconds(d.stoppingSeconds),
+    fixedStop: ecs.taskStopDelayMs !== undefined,
+    crashMs: ecs.taskFailDelayMs ?? seconds(d.crashSeconds),
+    restartMs: ecs.taskRestartDelayMs ?? seconds(d.restartSeconds),
+    steadyStateMs: ecs.steadyStateDelayMs ?? seconds(d.steadyStateSeconds),
+    seconds,
+  };
 }

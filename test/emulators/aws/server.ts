@@ -138,9 +138,9 @@ async function handleApiCall(
   await options.faults().barrier(service.name, operation);
   const decision = options.faults().decide(service.name, operation);
   if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
-  if (decision.fault?.kind === 'throttle') {
+  if (decision.fault?.kind === 'throttle' || decision.fault?.kind === 'throttle-burst') {
     return fail(new AwsServiceError('ThrottlingException', 'Rate exceeded', 400), {
-      fault: 'throttle',
+      fault: decision.fault.kind,
       request: parsed,
     });
   }
@@ -198,6 +198,13 @@ async function handleApiCall(
     request.socket.resetAndDestroy();
     return;
   }
+  if (decision.fault?.kind === 'slow-answer') {
+    // Applied, and the answer held past the client's timeout; written if the client still waits.
+    log(200, { fault: 'slow-answer', request: parsed });
+    await holdAnswer(response, decision.fault.holdMs);
+    if (!response.destroyed) sendJson(response, 200, result, JSON_CONTENT_TYPE);
+    return;
+  }
   log(200, { request: parsed });
   sendJson(response, 200, result, JSON_CONTENT_TYPE);
 }
@@ -237,6 +244,19 @@ async function handleControl(
     default:
       return sendJson(response, 404, { message: `no control route ${route}` });
   }
+}
+
+/** Wait `ms`, or less if the client gives up first (its socket closes) or the server closes. */
+function holdAnswer(response: ServerResponse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      response.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    response.once('close', done);
+  });
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {

@@ -59,7 +59,7 @@ export interface RecordedCall {
   /** `__type` of the error answered, if any. */
   errorType?: string;
   /** Set when the error was injected by the scenario's faults rather than caused by the request. */
-  fault?: 'throttle' | 'server-error' | 'access-denied' | 'lost-answer';
+  fault?: 'throttle' | 'throttle-burst' | 'server-error' | 'access-denied' | 'lost-answer' | 'slow-answer';
   /** The parsed JSON request body (API calls), for tests that check what reached the emulator. */
   request?: unknown;
   /** Why AWS's service model refused the request (every violation found), when it did. */

@@ -1,14 +1,24 @@
 import { Scheduler } from '../clock.js';
-import { imageMatcher, type FailingImage } from '../scenario.js';
+import { ecsPhaseTimes, imageMatcher, type EcsPhaseTimes, type FailingImage } from '../scenario.js';
 import type { AwsEmulatorEnvironment } from '../types.js';
-import type { DeploymentRecord, Json, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model.js';
+import type {
+  CircuitBreakerConfiguration,
+  DeploymentRecord,
+  Json,
+  ServiceRecord,
+  TaskDefinitionRecord,
+  TaskRecord,
+} from './model.js';
 
 /**
  * ECS's rolling-update scheduler, reduced to what a deploy tool observes. A new PRIMARY deployment
- * launches its tasks (up to maximumPercent lets them run beside the old ones); each task is
- * PROVISIONING, then RUNNING, then HEALTHY when it has a health check. When all of them are ready
- * the older deployments' tasks are stopped, and once they are gone the deployment is COMPLETED with
- * the steady-state event. A task whose image matches a failing pattern stops with the scenario's
+ * launches as many tasks as maximumPercent leaves room for beside the running ones; each task is
+ * PROVISIONING, PENDING (the image pull), then RUNNING, then ready: HEALTHY when a container has a
+ * health check, its target healthy when the service has a load balancer. Old tasks are stopped as
+ * far as minimumHealthyPercent allows (ready new tasks count), drain for the deregistration delay
+ * when load-balanced, stop, and make room for more new tasks; once only ready new tasks remain the
+ * deployment is COMPLETED with the steady-state event. Durations come from the scenario's time
+ * model (`ecsPhaseTimes`), scaled by its timeScale. A task whose image matches a failing pattern stops with the scenario's
  * exit code and reason and is replaced; with the deployment circuit breaker on, the deployment
  * FAILS once its failed tasks reach the threshold and, with rollback, a new deployment of the last
  * completed task definition takes over.
@@ -30,6 +40,13 @@ export class DeploymentEngine {
     return this.environment.scenario().ecs;
   }
 
+  private get times(): EcsPhaseTimes {
+    return ecsPhaseTimes(this.environment.scenario());
+  }
+
+  /** Services whose progress check is already queued for the current instant. */
+  private readonly progressQueued = new WeakSet<ServiceRecord>();
+
   settle(): void {
     this.scheduler.runUntil(this.environment.clock.now());
   }
@@ -38,9 +55,21 @@ export class DeploymentEngine {
     this.scheduler.clear();
   }
 
-  /** ECS's threshold: half the desired count, at least 3 and at most 200. */
-  static circuitBreakerThreshold(desiredCount: number): number {
-    return Math.min(200, Math.max(3, Math.ceil(desiredCount * 0.5)));
+  /**
+   * ECS's failure threshold (ThresholdConfiguration in the ECS API reference): BOUNDED_PERCENT
+   * (the default, value 50) multiplies the value by the service's desired count and clamps it to
+   * 3..200; UNBOUNDED_PERCENT does not clamp; COUNT is the value itself. ECS does not say how a
+   * half task is rounded: it is rounded up here.
+   */
+  static circuitBreakerThreshold(
+    desiredCount: number,
+    threshold?: CircuitBreakerConfiguration['thresholdConfiguration'],
+  ): number {
+    const type = threshold?.type ?? 'BOUNDED_PERCENT';
+    const value = threshold?.value ?? 50;
+    if (type === 'COUNT') return Math.max(1, value);
+    const computed = Math.ceil((desiredCount * value) / 100);
+    return type === 'UNBOUNDED_PERCENT' ? Math.max(1, computed) : Math.min(200, Math.max(3, computed));
   }
 
   newDeploymentId(): string {
@@ -52,7 +81,6 @@ export class DeploymentEngine {
     for (const other of service.deployments) if (other.status === 'PRIMARY') other.status = 'ACTIVE';
     service.deployments.unshift(deployment);
     service.taskDefinition = deployment.taskDefinition;
-    this.launchTasks(service, deployment, deployment.desiredCount, at);
     this.checkProgress(service, at);
   }
 
@@ -67,7 +95,11 @@ export class DeploymentEngine {
       task.lastStatus = 'RUNNING';
       task.startedAt = at;
       task.healthStatus = task.hasHealthCheck ? 'HEALTHY' : 'UNKNOWN';
-      for (const container of task.containers) container.lastStatus = 'RUNNING';
+      task.targetHealthy = true;
+      for (const container of task.containers) {
+        container.lastStatus = 'RUNNING';
+        if (container.healthStatus) container.healthStatus = 'HEALTHY';
+      }
     }
   }
 
@@ -78,8 +110,11 @@ export class DeploymentEngine {
     if (!primary) return;
     primary.desiredCount = desiredCount;
     const live = this.liveTasks(primary);
-    if (live.length < desiredCount) this.launchTasks(service, primary, desiredCount - live.length, at);
     if (live.length > desiredCount) this.stopTasks(service, live.slice(desiredCount), primary, at);
+    // A settled deployment simply gets more tasks; one in progress takes the new count in its next step.
+    if (primary.rolloutState !== 'IN_PROGRESS' && live.length < desiredCount) {
+      this.launchTasks(service, primary, desiredCount - live.length, at);
+    }
     this.checkProgress(service, at);
   }
 
@@ -113,6 +148,7 @@ export class DeploymentEngine {
       desiredStatus: 'RUNNING',
       healthStatus: 'UNKNOWN',
       hasHealthCheck: ((definition.containerDefinitions as Json[] | undefined) ?? []).some((c) => c.healthCheck),
+      healthCheck: healthCheckTiming(definition),
       containers,
       createdAt: at,
       launchType: service.launchType,
@@ -131,11 +167,21 @@ export class DeploymentEngine {
       const task = this.createTask(service, deployment, at);
       launched.push(task);
       const failing = this.failingImageFor(task);
-      if (failing && failing.exitCode === undefined && failing.reason) {
+      const times = this.times;
+      if (times.provisioningMs > 0) {
+        this.scheduler.schedule(at + times.provisioningMs, () => {
+          if (task.lastStatus !== 'PROVISIONING') return;
+          task.lastStatus = 'PENDING';
+          task.version += 1;
+        });
+      }
+      if (failing && failing.exitCode === undefined && failing.reason && !failing.unhealthy) {
         // The container never runs (an image that cannot be pulled): the task fails while starting.
-        this.scheduler.schedule(at + this.ecs.taskStartDelayMs, (when) => this.failTask(service, task, failing, when));
+        this.scheduler.schedule(at + times.provisioningMs + times.pendingMs, (when) =>
+          this.failTask(service, task, failing, when),
+        );
       } else {
-        this.scheduler.schedule(at + this.startDelayFor(task), (when) =>
+        this.scheduler.schedule(at + this.startDelayFor(task, times), (when) =>
           this.taskRunning(service, task, failing, when),
         );
       }
@@ -147,11 +193,11 @@ export class DeploymentEngine {
     );
   }
 
-  private startDelayFor(task: TaskRecord): number {
+  private startDelayFor(task: TaskRecord, times: EcsPhaseTimes): number {
     const slow = this.ecs.slowImages.find((candidate) =>
       task.containers.some((container) => imageMatcher(candidate.pattern)(container.image)),
     );
-    return slow ? slow.startDelayMs : this.ecs.taskStartDelayMs;
+    return slow ? slow.startDelayMs : times.provisioningMs + times.pendingMs;
   }
 
   private failingImageFor(task: TaskRecord): (FailingImage & { container: string }) | undefined {
@@ -174,22 +220,84 @@ export class DeploymentEngine {
     task.startedAt = at;
     task.version += 1;
     for (const container of task.containers) container.lastStatus = 'RUNNING';
+    const times = this.times;
+    if (failing?.unhealthy && task.hasHealthCheck) {
+      // Running but failing its health check: UNHEALTHY after its retries; the scheduler replaces
+      // it once the service's health-check grace period (counted from the start) is over too.
+      const unhealthyAt =
+        at +
+        times.containerUnhealthyMs(
+          task.healthCheck?.interval,
+          task.healthCheck?.retries,
+          task.healthCheck?.startPeriod,
+        );
+      this.scheduler.schedule(unhealthyAt, () => {
+        if (task.lastStatus !== 'RUNNING') return;
+        task.healthStatus = 'UNHEALTHY';
+        for (const container of task.containers) if (container.healthStatus) container.healthStatus = 'UNHEALTHY';
+        task.version += 1;
+      });
+      const graceEnds = at + times.seconds(service.healthCheckGracePeriodSeconds ?? 0);
+      this.scheduler.schedule(Math.max(unhealthyAt, graceEnds), (when) =>
+        this.failTask(
+          service,
+          task,
+          {
+            ...failing,
+            stopCode: failing.stopCode ?? 'ServiceSchedulerInitiated',
+            stoppedReason: failing.stoppedReason ?? 'Task failed container health checks',
+          },
+          when,
+        ),
+      );
+      return;
+    }
     if (failing) {
-      this.scheduler.schedule(at + (failing.afterMs ?? this.ecs.taskFailDelayMs), (when) =>
+      this.scheduler.schedule(at + (failing.afterMs ?? times.crashMs), (when) =>
         this.failTask(service, task, failing, when),
       );
       return;
     }
     if (task.hasHealthCheck) {
-      this.scheduler.schedule(at + this.ecs.taskHealthyDelayMs, (when) => {
+      this.scheduler.schedule(at + times.containerHealthyMs(task.healthCheck?.interval), (when) => {
         if (task.lastStatus !== 'RUNNING') return;
         task.healthStatus = 'HEALTHY';
         for (const container of task.containers) if (container.healthStatus) container.healthStatus = 'HEALTHY';
-        this.checkProgress(service, when);
+        task.version += 1;
+        this.taskReady(service, task, when);
       });
-      return;
     }
-    this.checkProgress(service, at);
+    if (service.loadBalancers?.length) {
+      this.scheduler.schedule(at + times.targetHealthyMs, (when) => {
+        if (task.lastStatus !== 'RUNNING') return;
+        task.targetHealthy = true;
+        this.taskReady(service, task, when);
+      });
+    }
+    this.taskReady(service, task, at);
+  }
+
+  /** A task that may just have become ready: reset the breaker's count (resetOnHealthyTask) and look at progress. */
+  private taskReady(service: ServiceRecord, task: TaskRecord, at: number): void {
+    if (!this.ready(task, service)) return;
+    const deployment = service.deployments.find((candidate) => candidate.id === task.startedBy);
+    if (deployment && service.deploymentConfiguration.deploymentCircuitBreaker.resetOnHealthyTask !== false) {
+      deployment.breakerFailures = 0;
+    }
+    this.requestProgress(service, at);
+  }
+
+  /**
+   * Look at the rollout once every transition due at this instant has happened, so tasks that
+   * become ready together are handled together (one "has stopped" event, as ECS writes it).
+   */
+  private requestProgress(service: ServiceRecord, at: number): void {
+    if (this.progressQueued.has(service)) return;
+    this.progressQueued.add(service);
+    this.scheduler.schedule(at, (when) => {
+      this.progressQueued.delete(service);
+      this.checkProgress(service, when);
+    });
   }
 
   private failTask(
@@ -218,14 +326,17 @@ export class DeploymentEngine {
       }
     }
     const deployment = service.deployments.find((candidate) => candidate.id === task.startedBy);
-    if (!deployment) return;
+    // Once the circuit breaker has failed a deployment it counts no more of its failures.
+    if (!deployment || deployment.rolloutState === 'FAILED') return;
     deployment.failedTasks += 1;
+    deployment.breakerFailures = (deployment.breakerFailures ?? 0) + 1;
     deployment.updatedAt = at;
     const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
     if (
       breaker.enable &&
       deployment.rolloutState === 'IN_PROGRESS' &&
-      deployment.failedTasks >= DeploymentEngine.circuitBreakerThreshold(deployment.desiredCount)
+      deployment.breakerFailures >=
+        DeploymentEngine.circuitBreakerThreshold(service.desiredCount, breaker.thresholdConfiguration)
     ) {
       this.failDeployment(service, deployment, at);
       return;
@@ -241,11 +352,8 @@ export class DeploymentEngine {
     if (deployment.status === 'PRIMARY' && deployment.rolloutState === 'IN_PROGRESS') {
       // The scheduler replaces a failed task, backing off as failures repeat (as ECS throttles launches).
       const backoff = Math.min(2 ** Math.min(deployment.failedTasks - 1, 5), 32);
-      this.scheduler.schedule(at + this.ecs.taskRestartDelayMs * backoff, (when) => {
-        if (deployment.status !== 'PRIMARY' || deployment.rolloutState !== 'IN_PROGRESS') return;
-        const missing = deployment.desiredCount - this.liveTasks(deployment).length;
-        this.launchTasks(service, deployment, missing, when);
-      });
+      deployment.nextLaunchAt = at + this.times.restartMs * backoff;
+      this.scheduler.schedule(deployment.nextLaunchAt, (when) => this.checkProgress(service, when));
     }
   }
 
@@ -278,40 +386,77 @@ export class DeploymentEngine {
     this.startDeployment(service, rollback, at);
   }
 
-  private ready(task: TaskRecord): boolean {
+  private ready(task: TaskRecord, service: ServiceRecord): boolean {
     return (
       task.lastStatus === 'RUNNING' &&
       task.desiredStatus === 'RUNNING' &&
-      (!task.hasHealthCheck || task.healthStatus === 'HEALTHY')
+      (!task.hasHealthCheck || task.healthStatus === 'HEALTHY') &&
+      (!service.loadBalancers?.length || task.targetHealthy === true)
     );
   }
 
-  /** When the PRIMARY deployment's tasks are all ready, drain the others, then complete. */
+  /** Tasks of the service not yet STOPPED (draining ones too: they still run and count against maximumPercent). */
+  private unstopped(service: ServiceRecord): TaskRecord[] {
+    const ids = new Set(service.deployments.map((deployment) => deployment.id));
+    return [...this.tasks.values()].filter((task) => ids.has(task.startedBy) && task.lastStatus !== 'STOPPED');
+  }
+
+  /**
+   * One step of the rolling update, within the service's deployment configuration: ready tasks
+   * (new and old) stay at or above minimumHealthyPercent of the desired count (rounded up), all
+   * tasks not yet stopped at or below maximumPercent (rounded down), as ECS's rolling update does.
+   */
   private checkProgress(service: ServiceRecord, at: number): void {
     const primary = primaryOf(service);
     if (!primary || primary.rolloutState !== 'IN_PROGRESS' || primary.draining) return;
-    const ready = this.liveTasks(primary).filter((task) => this.ready(task)).length;
-    if (ready < primary.desiredCount) return;
-    primary.draining = true;
+    const desired = primary.desiredCount;
+    const { maximumPercent, minimumHealthyPercent } = service.deploymentConfiguration;
+    const maxTasks = Math.floor((desired * maximumPercent) / 100);
+    const minHealthy = Math.ceil((desired * minimumHealthyPercent) / 100);
     const others = service.deployments.filter((deployment) => deployment !== primary);
-    const oldTasks = others.flatMap((deployment) => this.liveTasks(deployment));
-    if (oldTasks.length === 0) {
-      this.scheduler.schedule(at + this.ecs.steadyStateDelayMs, (when) => this.complete(service, primary, when));
-      return;
+    const oldLive = others.flatMap((deployment) => this.liveTasks(deployment));
+    const newLive = this.liveTasks(primary);
+    const newReady = newLive.filter((task) => this.ready(task, service)).length;
+
+    // Stop old tasks as far as the healthy floor allows (an old task that is not ready goes first).
+    const oldReady = oldLive.filter((task) => this.ready(task, service));
+    const oldNotReady = oldLive.filter((task) => !this.ready(task, service));
+    const stoppable = Math.max(0, newReady + oldReady.length - minHealthy);
+    const toStop = [...oldNotReady, ...oldReady.slice(0, Math.min(stoppable, oldReady.length))];
+    if (toStop.length > 0) this.stopTasks(service, toStop, primary, at);
+
+    // Launch new tasks into the room maximumPercent leaves (tasks still draining count).
+    if (at >= (primary.nextLaunchAt ?? 0)) {
+      const room = maxTasks - this.unstopped(service).length;
+      const launch = Math.min(desired - newLive.length, room);
+      if (launch > 0) this.launchTasks(service, primary, launch, at);
     }
-    this.stopTasks(service, oldTasks, primary, at);
-    this.scheduler.schedule(at + this.ecs.taskStopDelayMs + this.ecs.steadyStateDelayMs, (when) =>
-      this.complete(service, primary, when),
-    );
+
+    if (newReady >= desired && this.unstopped(service).length <= newReady && oldLive.length === 0) {
+      primary.draining = true;
+      this.scheduler.schedule(at + this.times.steadyStateMs, (when) => this.complete(service, primary, when));
+    }
   }
 
   private stopTasks(service: ServiceRecord, tasks: TaskRecord[], by: DeploymentRecord, at: number): void {
+    const times = this.times;
+    const drainMs = service.loadBalancers?.length ? times.deregistrationMs : 0;
     for (const task of tasks) {
       task.desiredStatus = 'STOPPED';
       task.lastStatus = 'DEACTIVATING';
       task.stoppingAt = at;
       task.version += 1;
-      this.scheduler.schedule(at + this.ecs.taskStopDelayMs, (when) => {
+      // DEACTIVATING while the target drains, then STOPPING (with a fixed taskStopDelayMs it stays
+      // DEACTIVATING until STOPPED, as before the time model).
+      if (!times.fixedStop) {
+        this.scheduler.schedule(at + drainMs, () => {
+          if (task.lastStatus === 'STOPPED') return;
+          task.lastStatus = 'STOPPING';
+          task.version += 1;
+        });
+      }
+      this.scheduler.schedule(at + drainMs + times.stoppingMs, (when) => {
+        if (task.lastStatus === 'STOPPED') return;
         task.lastStatus = 'STOPPED';
         task.stoppedAt = when;
         task.stopCode = 'ServiceSchedulerInitiated';
@@ -321,6 +466,7 @@ export class DeploymentEngine {
           container.lastStatus = 'STOPPED';
           container.exitCode ??= 0;
         }
+        this.requestProgress(service, when);
       });
     }
     this.writeEvent(
@@ -358,6 +504,22 @@ export class DeploymentEngine {
     // ECS returns the newest 100 events.
     if (service.events.length > 100) service.events.length = 100;
   }
+}
+
+/** The slowest container health check's timing in a task definition (seconds), as ECS's HealthCheck gives it. */
+function healthCheckTiming(definition: Json): TaskRecord['healthCheck'] {
+  let timing: TaskRecord['healthCheck'];
+  for (const container of (definition.containerDefinitions as Json[] | undefined) ?? []) {
+    const check = container.healthCheck as Json | undefined;
+    if (!check) continue;
+    const number = (value: unknown) => (typeof value === 'number' ? value : undefined);
+    timing = {
+      interval: Math.max(timing?.interval ?? 0, number(check.interval) ?? 0) || undefined,
+      retries: Math.max(timing?.retries ?? 0, number(check.retries) ?? 0) || undefined,
+      startPeriod: Math.max(timing?.startPeriod ?? 0, number(check.startPeriod) ?? 0) || undefined,
+    };
+  }
+  return timing;
 }
 
 export function primaryOf(service: ServiceRecord): DeploymentRecord | undefined {

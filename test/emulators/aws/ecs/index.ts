@@ -1,6 +1,7 @@
 import { AwsServiceError, type AwsEmulatorEnvironment, type AwsRequestContext, type AwsService } from '../types.js';
 import { DeploymentEngine, primaryOf } from './engine.js';
 import {
+  type CircuitBreakerConfiguration,
   clusterArn,
   epochSeconds,
   nameFromArnOrName,
@@ -45,7 +46,12 @@ export interface SeedServiceOptions {
   taskDefinition: string;
   desiredCount?: number;
   launchType?: string;
-  circuitBreaker?: { enable: boolean; rollback: boolean };
+  circuitBreaker?: CircuitBreakerConfiguration;
+  minimumHealthyPercent?: number;
+  maximumPercent?: number;
+  healthCheckGracePeriodSeconds?: number;
+  /** Load-balanced tasks wait for their target's health and drain for the deregistration delay. */
+  loadBalancers?: Json[];
 }
 
 export interface EcsService extends AwsService {
@@ -60,7 +66,10 @@ export interface EcsService extends AwsService {
   taskDefinitions(family?: string): TaskDefinitionRecord[];
   tasks(filter?: { serviceName?: string; startedBy?: string }): TaskRecord[];
   /** The circuit breaker's threshold for a desired count, as ECS computes it. */
-  circuitBreakerThreshold(desiredCount: number): number;
+  circuitBreakerThreshold(
+    desiredCount: number,
+    threshold?: CircuitBreakerConfiguration['thresholdConfiguration'],
+  ): number;
 }
 
 export function createEcsService(environment: AwsEmulatorEnvironment): EcsService {
@@ -186,8 +195,11 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       serviceArn: service.serviceArn,
       serviceName: service.serviceName,
       clusterArn: service.clusterArn,
-      loadBalancers: [],
+      loadBalancers: service.loadBalancers ?? [],
       serviceRegistries: [],
+      ...(service.healthCheckGracePeriodSeconds !== undefined
+        ? { healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds }
+        : {}),
       status: service.status,
       desiredCount: service.desiredCount,
       runningCount: live.filter((t) => t.lastStatus === 'RUNNING').length,
@@ -342,14 +354,27 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
     'vpcLatticeConfigurations',
   ]);
 
-  function readCircuitBreaker(body: Json): { enable: boolean; rollback: boolean } | undefined {
+  function readCircuitBreaker(body: Json): CircuitBreakerConfiguration | undefined {
     const configuration = body.deploymentConfiguration as Json | undefined;
     const breaker = configuration?.deploymentCircuitBreaker as Json | undefined;
     if (!breaker) return undefined;
     if (typeof breaker.enable !== 'boolean' || typeof breaker.rollback !== 'boolean') {
       throw invalidParameter('deploymentCircuitBreaker requires both enable and rollback.');
     }
-    return { enable: breaker.enable, rollback: breaker.rollback };
+    const read: CircuitBreakerConfiguration = { enable: breaker.enable, rollback: breaker.rollback };
+    if (typeof breaker.resetOnHealthyTask === 'boolean') read.resetOnHealthyTask = breaker.resetOnHealthyTask;
+    const threshold = breaker.thresholdConfiguration as Json | undefined;
+    if (threshold !== undefined) {
+      if (
+        !['COUNT', 'BOUNDED_PERCENT', 'UNBOUNDED_PERCENT'].includes(threshold.type as string) ||
+        !Number.isInteger(threshold.value) ||
+        (threshold.value as number) < 1
+      ) {
+        throw invalidParameter('thresholdConfiguration requires a type and a positive integer value.');
+      }
+      read.thresholdConfiguration = threshold as unknown as CircuitBreakerConfiguration['thresholdConfiguration'];
+    }
+    return read;
   }
 
   function createService(body: Json, context: AwsRequestContext): Json {
@@ -389,6 +414,8 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       events: [],
       createdAt: at,
       networkConfiguration: body.networkConfiguration as Json | undefined,
+      healthCheckGracePeriodSeconds: optionalInteger(body, 'healthCheckGracePeriodSeconds'),
+      loadBalancers: (body.loadBalancers as Json[] | undefined) ?? [],
       propagateTags: optionalString(body, 'propagateTags') ?? 'NONE',
       enableECSManagedTags: optionalBoolean(body, 'enableECSManagedTags') ?? false,
       extra: {},
@@ -470,6 +497,13 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
     }
     const breaker = readCircuitBreaker(body);
     if (breaker) service.deploymentConfiguration.deploymentCircuitBreaker = breaker;
+    const configuration = (body.deploymentConfiguration as Json | undefined) ?? {};
+    for (const key of ['maximumPercent', 'minimumHealthyPercent'] as const) {
+      if (typeof configuration[key] === 'number') service.deploymentConfiguration[key] = configuration[key];
+    }
+    const grace = optionalInteger(body, 'healthCheckGracePeriodSeconds');
+    if (grace !== undefined) service.healthCheckGracePeriodSeconds = grace;
+    if (Array.isArray(body.loadBalancers)) service.loadBalancers = body.loadBalancers as Json[];
     const propagate = optionalString(body, 'propagateTags');
     if (propagate !== undefined) {
       if (!['TASK_DEFINITION', 'SERVICE', 'NONE'].includes(propagate))
@@ -730,9 +764,11 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
         launchType: options.launchType ?? 'FARGATE',
         deploymentConfiguration: {
           deploymentCircuitBreaker: options.circuitBreaker ?? { enable: false, rollback: false },
-          maximumPercent: 200,
-          minimumHealthyPercent: 100,
+          maximumPercent: options.maximumPercent ?? 200,
+          minimumHealthyPercent: options.minimumHealthyPercent ?? 100,
         },
+        healthCheckGracePeriodSeconds: options.healthCheckGracePeriodSeconds,
+        loadBalancers: options.loadBalancers ?? [],
         deployments: [],
         events: [],
         createdAt: at,
@@ -765,7 +801,8 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       );
     },
 
-    circuitBreakerThreshold: (desiredCount) => DeploymentEngine.circuitBreakerThreshold(desiredCount),
+    circuitBreakerThreshold: (desiredCount, threshold) =>
+      DeploymentEngine.circuitBreakerThreshold(desiredCount, threshold),
   };
 }
 

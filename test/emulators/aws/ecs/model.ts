@@ -41,6 +41,20 @@ export interface DeploymentRecord {
   /** The deployment this one rolls back from (the circuit breaker's rollback). */
   rollbackOf?: string;
   unstableEventWritten?: boolean;
+  /** Failures the circuit breaker counts: reset by a task turning healthy unless `resetOnHealthyTask` is false. */
+  breakerFailures?: number;
+  /** After a failure the scheduler launches no replacement before this time (its backoff). */
+  nextLaunchAt?: number;
+}
+
+/** ECS's DeploymentCircuitBreaker (AWS SDK for JavaScript v3 model, @aws-sdk/client-ecs 3.1164.0). */
+export interface CircuitBreakerConfiguration {
+  enable: boolean;
+  rollback: boolean;
+  /** Default true: a task reaching a healthy state resets the failure count to 0. */
+  resetOnHealthyTask?: boolean;
+  /** Default BOUNDED_PERCENT 50: 0.5 x the service's desired count, at least 3 and at most 200. */
+  thresholdConfiguration?: { type: 'COUNT' | 'BOUNDED_PERCENT' | 'UNBOUNDED_PERCENT'; value: number };
 }
 
 export interface ServiceEvent {
@@ -59,10 +73,14 @@ export interface ServiceRecord {
   taskDefinition: string;
   launchType?: string;
   deploymentConfiguration: {
-    deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
+    deploymentCircuitBreaker: CircuitBreakerConfiguration;
     maximumPercent: number;
     minimumHealthyPercent: number;
   };
+  /** The service's health-check grace period: an unhealthy task is not replaced before it has passed. */
+  healthCheckGracePeriodSeconds?: number;
+  /** The load balancers as given: a load-balanced task waits for its target's health and drains for the deregistration delay. */
+  loadBalancers?: Json[];
   deployments: DeploymentRecord[];
   events: ServiceEvent[];
   createdAt: number;
@@ -98,6 +116,10 @@ export interface TaskRecord {
   desiredStatus: 'RUNNING' | 'STOPPED';
   healthStatus: 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY';
   hasHealthCheck: boolean;
+  /** The task definition's health check timing (seconds), for the time model; undefined: ECS's defaults. */
+  healthCheck?: { interval?: number; retries?: number; startPeriod?: number };
+  /** Set once a load-balanced task's target passed its health checks. */
+  targetHealthy?: boolean;
   containers: ContainerRecord[];
   createdAt: number;
   startedAt?: number;
