@@ -220,7 +220,9 @@ describe(`ECR through the AWS CLI (${version ?? 'not installed'})`, () => {
       const missing = await cli('ecr', 'describe-repositories', '--repository-names', 'nope');
       expect(missing.stderr).toContain('(RepositoryNotFoundException) when calling the DescribeRepositories operation');
       const token = await cli('ecr', 'get-authorization-token');
-      expect(token.json.authorizationData).toEqual([expect.objectContaining({ proxyEndpoint: aws.url })]);
+      // ECR's own shape where the machine resolves it (<account>.dkr.ecr.<region>.amazonaws.com), else loopback.
+      const proxyEndpoint = `http://${aws.ecr.registryHost(cliEnv().AWS_DEFAULT_REGION)}`;
+      expect(token.json.authorizationData).toEqual([expect.objectContaining({ proxyEndpoint })]);
       const password = await cli('ecr', 'get-login-password');
       expect(password.code).toBe(0);
       // Each token has its own password; the registry behind the emulated ECR takes this one.
@@ -298,7 +300,7 @@ describe(`ECR through the AWS CLI (${version ?? 'not installed'})`, () => {
             'aws ecr get-login-password --endpoint-url "$ENDPOINT" | docker login --username AWS --password-stdin "$REGISTRY"',
           ],
           {
-            env: { ...cliEnv(), ENDPOINT: aws.url, REGISTRY: new URL(aws.url).host },
+            env: { ...cliEnv(), ENDPOINT: aws.url, REGISTRY: aws.ecr.registryHost(cliEnv().AWS_DEFAULT_REGION) },
             encoding: 'utf8',
             timeout: 60_000,
           },

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ManualClock, startAwsEmulator, type AwsEmulator } from './index.js';
 import type { SeedServiceOptions } from './ecs/index.js';
+import { serviceModel } from './model/index.js';
 
 // The time model (README "Time"): realistic durations for every phase of a task, scaled by the
 // scenario's timeScale. A ManualClock steps through them, so the instants below are exact on the
@@ -226,6 +227,13 @@ describe('ECS time model', () => {
     60_000,
   );
 
+  // ECS added thresholdConfiguration to DeploymentCircuitBreaker after the botocore model some machines
+  // carry (1.43.11 lacks it, the SDK's own model has it); that model refuses it as an unknown member,
+  // so the part at the wire runs only where the model judging the emulator knows the member.
+  const modelKnowsThreshold = Boolean(
+    serviceModel('ecs').shapes['DeploymentCircuitBreaker']?.members?.['thresholdConfiguration'],
+  );
+
   test.each([
     { desiredCount: 500, thresholdConfiguration: { type: 'UNBOUNDED_PERCENT' as const, value: 50 }, threshold: 250 },
     { desiredCount: 4, thresholdConfiguration: { type: 'COUNT' as const, value: 1 }, threshold: 1 },
@@ -234,6 +242,12 @@ describe('ECS time model', () => {
     "the service's thresholdConfiguration $thresholdConfiguration.type $thresholdConfiguration.value trips at $threshold",
     async ({ desiredCount, thresholdConfiguration, threshold }) => {
       expect(emulator.ecs.circuitBreakerThreshold(desiredCount, thresholdConfiguration)).toBe(threshold);
+      if (!modelKnowsThreshold) {
+        console.warn(
+          `botocore ${serviceModel('ecs').botocoreVersion} has no DeploymentCircuitBreaker.thresholdConfiguration: the rollout part of this test needs a newer model`,
+        );
+        return;
+      }
       const { deployment } = await failedDeployment(desiredCount, thresholdConfiguration);
       expect(deployment.rolloutState).toBe('FAILED');
       expect(deployment.failedTasks).toBe(threshold);
