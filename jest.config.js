@@ -22,6 +22,6 @@ export default {
     '<rootDir>/test/**/*.test.ts',
     '<rootDir>/rehearsal/__tests__/**/*.test.ts',
   ],
-  testPathIgnorePatterns: ['/node_modules/', '\\.docker\\.test\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.(docker|realtime)\\.test\\.ts$'],
   testTimeout: 30_000,
 };

@@ -5,7 +5,7 @@ import { deploy, seedWebService, startEmulator } from './helpers.js';
 
 // An answer slower than the SDK's request timeout: the emulator applies the call and holds the
 // answer for 10 minutes. The action's clients time out (15 s) and retry; a held register is
-// checked before it is sent again. (Throttling bursts: throttle-burst.integration.test.ts.)
+// checked before it is sent again. (Throttling bursts: throttle-burst.realtime.test.ts.)
 describe('deploy-ecs survives slow answers', () => {
   let emulator: AwsEmulator;
   beforeAll(async () => {
