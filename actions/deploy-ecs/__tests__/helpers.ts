@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,30 @@ export function fargateDefinition(image = 'nginx:1', family = 'web') {
 export async function startEmulator(): Promise<AwsEmulator> {
   return startAwsEmulator({ scenario: { timeScale: TIME_SCALE, ecs: FAST_ECS } });
 }
+
+/**
+ * One emulator for the suite that calls this at its top: started before the suite's tests, closed
+ * after them. The getter reads the running one.
+ */
+export function emulatorForSuite(): () => AwsEmulator {
+  let emulator: AwsEmulator | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(() => emulator?.close());
+  return () => {
+    if (!emulator) throw new Error('the emulator is started in beforeAll; read it inside a test');
+    return emulator;
+  };
+}
+
+/** The inputs of a deploy of nginx:2 to service `web` from the workspace's task-definition.json. */
+export const WEB_DEPLOY_INPUTS = {
+  'task-definition': 'task-definition.json',
+  'container-name': 'app',
+  image: 'nginx:2',
+  service: 'web',
+} as const;
 
 /** Reset the emulator to a cluster with service `web` steady on `web:1` (nginx:1). */
 export function seedWebService(
