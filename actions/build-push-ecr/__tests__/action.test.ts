@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, test } from '@jest/globals';
 import {
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
@@ -8,18 +8,12 @@ import {
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
+import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
 import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
 import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../../../test/emulators/aws/registry-fixtures.js';
 import { DEFAULT_SHA, runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
 import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
-import {
-  dockerShim,
-  filesContaining,
-  removeTemporaryFolders,
-  workspaceWithDockerfile,
-  type DockerShim,
-} from './helpers.js';
+import { dockerShim, filesContaining, workspaceWithDockerfile, type DockerShim, ecrSuite } from './helpers.js';
 
 /**
  * The bundled action, run as the runner runs it, against the AWS emulator (ECR in front of a real
@@ -35,19 +29,7 @@ let emulator: AwsEmulator;
 let ecr: ECRClient;
 let shim: DockerShim;
 
-beforeAll(async () => {
-  emulator = await startAwsEmulator();
-  ecr = new ECRClient(emulator.clientConfig());
-});
-afterAll(async () => {
-  ecr?.destroy();
-  await emulator?.close();
-  removeTemporaryFolders();
-});
-beforeEach(() => {
-  emulator.reset();
-  shim = dockerShim();
-});
+ecrSuite((suite) => ({ emulator, ecr, shim } = suite));
 
 const registryHost = () => emulator.ecr.registryHost();
 

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
+import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
 import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
 import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../../../test/emulators/aws/registry-fixtures.js';
 import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
 import { AWS_REQUEST_TIMEOUT_MS } from '../../shared/src/aws-client.js';
-import { dockerShim, removeTemporaryFolders, workspaceWithDockerfile, type DockerShim } from './helpers.js';
+import { workspaceWithDockerfile, type DockerShim, ecrSuite } from './helpers.js';
 
 // Faults ECR really produces: an answer slower than the SDK's request timeout (the emulator applies
 // the call and holds the answer for 10 minutes) and a burst of consecutive ThrottlingExceptions.
@@ -22,20 +22,7 @@ describe('build-push-ecr survives slow answers and throttling bursts', () => {
   let ecr: ECRClient;
   let shim: DockerShim;
 
-  beforeAll(async () => {
-    emulator = await startAwsEmulator();
-    ecr = new ECRClient(emulator.clientConfig());
-  });
-  afterAll(async () => {
-    ecr?.destroy();
-    await emulator?.close();
-    removeTemporaryFolders();
-  });
-  beforeEach(() => {
-    emulator.setScenario({});
-    emulator.reset();
-    shim = dockerShim();
-  });
+  ecrSuite((suite) => ({ emulator, ecr, shim } = suite), { freshScenario: true });
 
   function run(inputs: RunActionOptions['inputs']) {
     return runAction('build-push-ecr', {

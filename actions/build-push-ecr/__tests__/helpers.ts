@@ -1,3 +1,5 @@
+import { afterAll, beforeAll, beforeEach } from '@jest/globals';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import {
   chmodSync,
   existsSync,
@@ -12,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -116,4 +119,36 @@ export function filesContaining(root: string, secret: string): string[] {
   };
   visit(root);
   return found;
+}
+
+export interface EcrSuite {
+  emulator: AwsEmulator;
+  ecr: ECRClient;
+  shim: DockerShim;
+}
+
+/**
+ * The lifecycle every build-push-ecr suite at the wire shares: one AWS emulator and an ECR client on
+ * it for the suite, reset (and, with `freshScenario`, given the default scenario first) with a new
+ * docker shim before each test, closed with its temporary folders removed after. `use` receives
+ * them before each test.
+ */
+export function ecrSuite(use: (suite: EcrSuite) => void, { freshScenario = false } = {}): void {
+  let emulator: AwsEmulator | undefined;
+  let ecr: ECRClient | undefined;
+  beforeAll(async () => {
+    emulator = await startAwsEmulator();
+    ecr = new ECRClient(emulator.clientConfig());
+  });
+  afterAll(async () => {
+    ecr?.destroy();
+    await emulator?.close();
+    removeTemporaryFolders();
+  });
+  beforeEach(() => {
+    if (!emulator || !ecr) throw new Error('the emulator did not start');
+    if (freshScenario) emulator.setScenario({});
+    emulator.reset();
+    use({ emulator, ecr, shim: dockerShim() });
+  });
 }

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
+import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
 import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
-import {
-  dockerShim,
-  removeTemporaryFolders,
-  temporaryFolder,
-  workspaceWithDockerfile,
-  type DockerShim,
-} from './helpers.js';
+import { temporaryFolder, workspaceWithDockerfile, type DockerShim, ecrSuite } from './helpers.js';
 
 /**
  * Inputs written to break the action, each run through the bundle as the runner runs it, against
@@ -24,19 +18,7 @@ let emulator: AwsEmulator;
 let ecr: ECRClient;
 let shim: DockerShim;
 
-beforeAll(async () => {
-  emulator = await startAwsEmulator();
-  ecr = new ECRClient(emulator.clientConfig());
-});
-afterAll(async () => {
-  ecr?.destroy();
-  await emulator?.close();
-  removeTemporaryFolders();
-});
-beforeEach(() => {
-  emulator.reset();
-  shim = dockerShim();
-});
+ecrSuite((suite) => ({ emulator, ecr, shim } = suite));
 
 /** Folders for one case: a workspace with a Dockerfile, and a folder outside every allowed root. */
 interface Places {
