@@ -5,7 +5,12 @@ const esmTypeScript = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   // Sources import siblings with the `.js` suffix NodeNext requires; jest resolves the `.ts` file.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // `@shipyard/shared/<module>` maps to the source itself, so a test and the action it loads share
+  // one copy of each shared module (one InputError class) whichever way they import it.
+  moduleNameMapper: {
+    '^@shipyard/shared/(.*)$': '<rootDir>/actions/shared/src/$1',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   setupFilesAfterEnv: ['<rootDir>/test/harness/jest-setup.ts'],
   globalSetup: '<rootDir>/test/harness/jest-global-setup.js',

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { deadlineIn } from '../actions/shared/src/poll.js';
+import { deadlineIn } from '@shipyard/shared/poll';
 import { parseChecks } from '../actions/smoke-test/src/checks.js';
 import { runChecks } from '../actions/smoke-test/src/run-checks.js';
 import { runAction } from '../test/harness/run-action.js';

@@ -4,7 +4,7 @@ import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
 import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
 import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../../../test/emulators/aws/registry-fixtures.js';
 import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
-import { AWS_REQUEST_TIMEOUT_MS } from '../../shared/src/aws-client.js';
+import { AWS_REQUEST_TIMEOUT_MS } from '@shipyard/shared/aws-client';
 import { workspaceWithDockerfile, type DockerShim, ecrSuite } from './helpers.js';
 
 // Faults ECR really produces: an answer slower than the SDK's request timeout (the emulator applies

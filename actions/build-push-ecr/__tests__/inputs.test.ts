@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { InputError } from '../../shared/src/errors.js';
+import { InputError } from '@shipyard/shared/errors';
 import { getInputs } from '../src/inputs.js';
 import { removeTemporaryFolders, workspaceWithDockerfile } from './helpers.js';
 

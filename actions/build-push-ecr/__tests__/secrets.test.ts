@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { InputError } from '../../shared/src/errors.js';
+import { InputError } from '@shipyard/shared/errors';
 import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
 import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
 import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';

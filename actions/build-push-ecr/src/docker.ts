@@ -1,5 +1,5 @@
 import * as exec from '@actions/exec';
-import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
+import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
 import type { CacheMode } from './inputs.js';
 
 /**

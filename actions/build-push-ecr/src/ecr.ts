@@ -1,8 +1,8 @@
 import type { ECRClient, Repository } from '@aws-sdk/client-ecr';
-import { explainAwsError } from '../../shared/src/aws-errors.js';
-import { awsRequestHandlerOptions } from '../../shared/src/aws-client.js';
-import { ActionFailure } from '../../shared/src/errors.js';
-import { shown } from '../../shared/src/text.js';
+import { explainAwsError } from '@shipyard/shared/aws-errors';
+import { awsRequestHandlerOptions } from '@shipyard/shared/aws-client';
+import { ActionFailure } from '@shipyard/shared/errors';
+import { shown } from '@shipyard/shared/text';
 
 /**
  * What the action asks of ECR, on top of the SDK: credentials for the registry, the repository

@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryHost } from './ecr.js';
-import { ActionFailure, InputError } from '../../shared/src/errors.js';
+import { ActionFailure, InputError } from '@shipyard/shared/errors';
 import {
   exactlyOneOf,
   readBoolean,
@@ -11,10 +11,10 @@ import {
   readRaw,
   readString,
   type Env,
-} from '../../shared/src/inputs.js';
-import { resolveInputPath } from '../../shared/src/paths.js';
-import { readRunContext, type RunContext } from '../../shared/src/context.js';
-import { findInvisible, shown } from '../../shared/src/text.js';
+} from '@shipyard/shared/inputs';
+import { resolveInputPath } from '@shipyard/shared/paths';
+import { readRunContext, type RunContext } from '@shipyard/shared/context';
+import { findInvisible, shown } from '@shipyard/shared/text';
 import { derivedLabels } from './labels.js';
 import {
   DEFAULT_TAG_TEMPLATES,

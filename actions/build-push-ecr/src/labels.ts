@@ -1,4 +1,4 @@
-import type { RunContext } from '../../shared/src/context.js';
+import type { RunContext } from '@shipyard/shared/context';
 
 /**
  * The OCI annotations every image gets (where it came from, which commit, when), with the

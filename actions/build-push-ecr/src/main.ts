@@ -1,8 +1,8 @@
 import * as core from '@actions/core';
-import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
-import { setOutputs } from '../../shared/src/outputs.js';
-import { appendSummary } from '../../shared/src/summary.js';
-import { shown } from '../../shared/src/text.js';
+import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
+import { setOutputs } from '@shipyard/shared/outputs';
+import { appendSummary } from '@shipyard/shared/summary';
+import { shown } from '@shipyard/shared/text';
 import * as docker from './docker.js';
 import { EcrRegistry, describeReference, type ImageDetail, type RegistryLogin, type RepositoryInfo } from './ecr.js';
 import { INPUT, type BuildInputs, type Inputs, type PromoteInputs } from './inputs.js';

@@ -1,4 +1,4 @@
-import { errorMessage } from '../../shared/src/errors.js';
+import { errorMessage } from '@shipyard/shared/errors';
 import * as docker from './docker.js';
 import type { PostState } from './state.js';
 

@@ -1,6 +1,6 @@
-import { AwsAccessError } from '../../shared/src/aws-errors.js';
-import { errorMessage } from '../../shared/src/errors.js';
-import { shown } from '../../shared/src/text.js';
+import { AwsAccessError } from '@shipyard/shared/aws-errors';
+import { errorMessage } from '@shipyard/shared/errors';
+import { shown } from '@shipyard/shared/text';
 import type { EcrRegistry, ImageManifest } from './ecr.js';
 
 /**

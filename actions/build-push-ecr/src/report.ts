@@ -1,4 +1,4 @@
-import { blocks, code, escapeHtml, heading, keyValueTable, table } from '../../shared/src/markdown.js';
+import { blocks, code, escapeHtml, heading, keyValueTable, table } from '@shipyard/shared/markdown';
 import type { TagOutcome } from './promote.js';
 
 /** The job summary: what was pushed, where, how big, how fast, and whether the cache helped. */

@@ -1,4 +1,4 @@
-import { shown } from '../../shared/src/text.js';
+import { shown } from '@shipyard/shared/text';
 
 /**
  * Image tags from git: templates such as `{{sha}}` or `pr-{{pr}}` rendered with what the run's

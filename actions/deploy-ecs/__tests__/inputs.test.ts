@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../shared/src/errors.js';
+import { InputError } from '@shipyard/shared/errors';
 import { getInputs, isImageReference } from '../src/inputs.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'deploy-ecs-inputs-'));

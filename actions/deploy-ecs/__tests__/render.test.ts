@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { InputError } from '../../shared/src/errors.js';
+import { InputError } from '@shipyard/shared/errors';
 import type { Overrides } from '../src/inputs.js';
 import {
   checkDefinitionContent,

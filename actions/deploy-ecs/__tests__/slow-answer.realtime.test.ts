@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { AWS_REQUEST_TIMEOUT_MS } from '../../shared/src/aws-client.js';
+import { AWS_REQUEST_TIMEOUT_MS } from '@shipyard/shared/aws-client';
 import { deploy, seedWebService, emulatorForSuite, WEB_DEPLOY_INPUTS } from './helpers.js';
 
 // An answer slower than the SDK's request timeout: the emulator applies the call and holds the

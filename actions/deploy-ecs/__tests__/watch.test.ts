@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
-import { explainAwsError } from '../../shared/src/aws-errors.js';
+import { explainAwsError } from '@shipyard/shared/aws-errors';
 import { assess, failureThreshold, formatDuration, newEvents, watchDeployment } from '../src/watch.js';
 
 const ID = 'ecs-svc/1111111111111111111';

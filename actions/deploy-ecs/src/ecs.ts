@@ -13,10 +13,10 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { StandardRetryStrategy } from '@smithy/core/retry';
-import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
-import { explainAwsError } from '../../shared/src/aws-errors.js';
-import { awsRequestHandlerOptions } from '../../shared/src/aws-client.js';
-import { shown } from '../../shared/src/text.js';
+import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
+import { explainAwsError } from '@shipyard/shared/aws-errors';
+import { awsRequestHandlerOptions } from '@shipyard/shared/aws-client';
+import { shown } from '@shipyard/shared/text';
 import type { PropagateTags } from './inputs.js';
 import { familyOf, sameTaskDefinition, type Json } from './render.js';
 

@@ -6,8 +6,8 @@ import {
   REGION_PATTERN,
   SECRET_SOURCE,
   type ArnContext,
-} from '../../shared/src/arn.js';
-import { InputError } from '../../shared/src/errors.js';
+} from '@shipyard/shared/arn';
+import { InputError } from '@shipyard/shared/errors';
 import {
   exactlyOneOf,
   readBoolean,
@@ -18,9 +18,9 @@ import {
   readRaw,
   readString,
   type Env,
-} from '../../shared/src/inputs.js';
-import { readStructuredFile } from '../../shared/src/structured-inputs.js';
-import { shown } from '../../shared/src/text.js';
+} from '@shipyard/shared/inputs';
+import { readStructuredFile } from '@shipyard/shared/structured-inputs';
+import { shown } from '@shipyard/shared/text';
 import {
   checkDefinitionContent,
   checkDefinitionFields,

@@ -6,9 +6,9 @@ import {
   SECRETS_MANAGER_SECRET,
   type ArnContext,
   type ArnRule,
-} from '../../shared/src/arn.js';
-import { InputError } from '../../shared/src/errors.js';
-import { findInvisible, shown } from '../../shared/src/text.js';
+} from '@shipyard/shared/arn';
+import { InputError } from '@shipyard/shared/errors';
+import { findInvisible, shown } from '@shipyard/shared/text';
 import type { Overrides } from './inputs.js';
 
 /**

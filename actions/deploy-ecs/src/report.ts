@@ -1,4 +1,4 @@
-import { blocks, code, codeBlock, details, heading, keyValueTable, link, table } from '../../shared/src/markdown.js';
+import { blocks, code, codeBlock, details, heading, keyValueTable, link, table } from '@shipyard/shared/markdown';
 import type { StoppedTask } from './ecs.js';
 import { formatDuration, type EventLine, type TimelineEntry } from './watch.js';
 

@@ -1,7 +1,7 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
-import { errorMessage } from '../../shared/src/errors.js';
-import { sleep } from '../../shared/src/poll.js';
-import { isTransient } from '../../shared/src/aws-errors.js';
+import { errorMessage } from '@shipyard/shared/errors';
+import { sleep } from '@shipyard/shared/poll';
+import { isTransient } from '@shipyard/shared/aws-errors';
 
 /**
  * Watching one deployment until it ends: poll DescribeServices at a fixed interval (no backoff, so

@@ -1,4 +1,4 @@
-import { blocks, code, details, keyValueTable, link } from '../../shared/src/markdown.js';
+import { blocks, code, details, keyValueTable, link } from '@shipyard/shared/markdown';
 
 /**
  * The comment's text: the hidden marker that finds it again on a rerun, the default body, the

@@ -1,4 +1,4 @@
-import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
+import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
 import { call, RateLimitExhausted, type Octokit } from './github.js';
 import type { DeploymentOutcome } from './inputs.js';
 import type { Repo } from './pulls.js';

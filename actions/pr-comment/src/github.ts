@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import type { getOctokit } from '@actions/github';
 import type { ThrottlingOptions } from '@octokit/plugin-throttling';
-import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
+import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
 import { isLoopback } from './loopback.js';
 import type { Outgoing } from './outgoing.js';
 

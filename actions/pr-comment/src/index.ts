@@ -1,4 +1,4 @@
-import { run as runStep } from '../../shared/src/run.js';
+import { run as runStep } from '@shipyard/shared/run';
 import { getInputs } from './inputs.js';
 
 let step: Promise<void> | undefined;

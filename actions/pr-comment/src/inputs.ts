@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { InputError } from '../../shared/src/errors.js';
+import { InputError } from '@shipyard/shared/errors';
 import {
   readBoolean,
   readEnum,
@@ -9,9 +9,9 @@ import {
   readString,
   readUrl,
   type Env,
-} from '../../shared/src/inputs.js';
-import { resolveInputPath } from '../../shared/src/paths.js';
-import { findInvisible, shown } from '../../shared/src/text.js';
+} from '@shipyard/shared/inputs';
+import { resolveInputPath } from '@shipyard/shared/paths';
+import { findInvisible, shown } from '@shipyard/shared/text';
 import { GITHUB_COMMENT_LIMIT, unknownPlaceholders, PLACEHOLDERS } from './body.js';
 import { findCredential } from './credentials.js';
 import { isLoopback } from './loopback.js';

@@ -1,8 +1,8 @@
 import * as core from '@actions/core';
-import { ActionFailure, errorMessage } from '../../shared/src/errors.js';
-import { readRunContext, runUrl } from '../../shared/src/context.js';
-import { setOutputs } from '../../shared/src/outputs.js';
-import { appendSummary } from '../../shared/src/summary.js';
+import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
+import { readRunContext, runUrl } from '@shipyard/shared/context';
+import { setOutputs } from '@shipyard/shared/outputs';
+import { appendSummary } from '@shipyard/shared/summary';
 import { commentBody, readNotified } from './body.js';
 import {
   commentAuthor,

@@ -1,4 +1,4 @@
-import { Redactor } from '../../shared/src/redact.js';
+import { Redactor } from '@shipyard/shared/redact';
 import { redactCredentials, type CredentialKind } from './credentials.js';
 
 /**

@@ -1,4 +1,4 @@
-import { blocks, heading, link, table } from '../../shared/src/markdown.js';
+import { blocks, heading, link, table } from '@shipyard/shared/markdown';
 import type { PublishedComment } from './comments.js';
 import type { ShippedPull } from './pulls.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import { InputError } from '../../shared/src/errors.js';
+import { InputError } from '@shipyard/shared/errors';
 import { defaultCheck, parseChecks, parseStatusExpectation, statusMatches } from '../src/checks.js';
 
 const fromYaml = (text: string) => parseChecks(parseYaml(text), 'inline');

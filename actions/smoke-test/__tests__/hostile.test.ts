@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { encodedForms } from '../../shared/src/redact.js';
-import { findInvisible } from '../../shared/src/text.js';
+import { encodedForms } from '@shipyard/shared/redact';
+import { findInvisible } from '@shipyard/shared/text';
 import { runAction, type ActionRun, type RunActionOptions } from '../../../test/harness/run-action.js';
 import { recordingServer } from './servers.js';
 

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { Redactor } from '../../shared/src/redact.js';
+import { Redactor } from '@shipyard/shared/redact';
 import { parse as parseYaml } from 'yaml';
-import { deadlineIn } from '../../shared/src/poll.js';
+import { deadlineIn } from '@shipyard/shared/poll';
 import { parseChecks } from '../src/checks.js';
 import { BODY_LIMIT_BYTES, probe, type ProbeRequest } from '../src/probe.js';
 import { runChecks } from '../src/run-checks.js';

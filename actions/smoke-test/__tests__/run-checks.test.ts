@@ -1,7 +1,7 @@
 import type { RequestListener } from 'node:http';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import { deadlineIn } from '../../shared/src/poll.js';
+import { deadlineIn } from '@shipyard/shared/poll';
 import { parseChecks } from '../src/checks.js';
 import { checkUrl, mapWithConcurrency, runChecks, type CheckRunOptions } from '../src/run-checks.js';
 import { demoApp, listen, withDelay, type RunningServer } from './servers.js';

@@ -1,5 +1,5 @@
-import { InputError } from '../../shared/src/errors.js';
-import { findInvisible, shown, SHOWN_CHARACTERS } from '../../shared/src/text.js';
+import { InputError } from '@shipyard/shared/errors';
+import { findInvisible, shown, SHOWN_CHARACTERS } from '@shipyard/shared/text';
 import { parseJsonPath, type JsonPath } from './json-path.js';
 import { compilePattern, type Pattern } from './pattern.js';
 

@@ -1,4 +1,4 @@
-import { InputError } from '../../shared/src/errors.js';
+import { InputError } from '@shipyard/shared/errors';
 import {
   readBoolean,
   readInteger,
@@ -8,9 +8,9 @@ import {
   readString,
   readUrl,
   type Env,
-} from '../../shared/src/inputs.js';
-import { readStructuredInlineOrFile } from '../../shared/src/structured-inputs.js';
-import { shown } from '../../shared/src/text.js';
+} from '@shipyard/shared/inputs';
+import { readStructuredInlineOrFile } from '@shipyard/shared/structured-inputs';
+import { shown } from '@shipyard/shared/text';
 import { CHECK_LIMITS, defaultCheck, HEADER_NAME, parseChecks, type Check } from './checks.js';
 import { parseJsonPath, type JsonPath } from './json-path.js';
 import { checkUrl } from './run-checks.js';

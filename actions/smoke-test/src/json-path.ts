@@ -4,7 +4,7 @@
  * reached; no real version endpoint needs that, and a smaller grammar gives clearer errors.
  */
 
-import { shown } from '../../shared/src/text.js';
+import { shown } from '@shipyard/shared/text';
 
 export type JsonPath = readonly string[];
 

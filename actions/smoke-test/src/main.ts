@@ -1,10 +1,10 @@
 import * as core from '@actions/core';
-import { ActionFailure } from '../../shared/src/errors.js';
-import { ANNOTATION_BYTES } from '../../shared/src/limits.js';
-import { setOutputs } from '../../shared/src/outputs.js';
-import { deadlineIn } from '../../shared/src/poll.js';
-import { appendSummary } from '../../shared/src/summary.js';
-import { capBytes } from '../../shared/src/text.js';
+import { ActionFailure } from '@shipyard/shared/errors';
+import { ANNOTATION_BYTES } from '@shipyard/shared/limits';
+import { setOutputs } from '@shipyard/shared/outputs';
+import { deadlineIn } from '@shipyard/shared/poll';
+import { appendSummary } from '@shipyard/shared/summary';
+import { capBytes } from '@shipyard/shared/text';
 import type { Inputs } from './inputs.js';
 import { formatSeconds } from './probe.js';
 import {

@@ -1,4 +1,4 @@
-import { blocks, code, heading, keyValueTable, table } from '../../shared/src/markdown.js';
+import { blocks, code, heading, keyValueTable, table } from '@shipyard/shared/markdown';
 import { formatSeconds } from './probe.js';
 import type { CheckResult } from './run-checks.js';
 import type { VersionGateResult } from './version.js';

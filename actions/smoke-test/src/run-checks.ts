@@ -1,4 +1,4 @@
-import { pollUntil, type Deadline } from '../../shared/src/poll.js';
+import { pollUntil, type Deadline } from '@shipyard/shared/poll';
 import { statusMatches, type Check } from './checks.js';
 import { bodyExcerpt, evaluateResponse, type Mismatch } from './evaluate.js';
 import { percentile, summariseLatency, type LatencySummary } from './latency.js';

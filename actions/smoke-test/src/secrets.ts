@@ -1,4 +1,4 @@
-import { Redactor } from '../../shared/src/redact.js';
+import { Redactor } from '@shipyard/shared/redact';
 
 /**
  * The secrets of one run (see `secretsOf` in inputs.ts) and the one place text is cleaned of them:

@@ -1,4 +1,4 @@
-import { pollUntil } from '../../shared/src/poll.js';
+import { pollUntil } from '@shipyard/shared/poll';
 import { bodyExcerpt } from './evaluate.js';
 import { describeJsonValue, MISSING, readJsonPath, type JsonPath } from './json-path.js';
 import { probe, retryAfterMs, type ProbeOutcome, type ProbeRequest } from './probe.js';
