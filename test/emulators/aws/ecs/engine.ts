@@ -861,9 +861,11 @@ export class DeploymentEngine {
   ): void {
     if (FINISHED_STATUSES.has(record.status)) return;
     const green = this.primaryFor(service, record);
-    const blue = service.deployments.find(
+    // Blue is the revision that last completed; a superseded green still running is not gone back to.
+    const sources = service.deployments.filter(
       (deployment) => deployment !== green && record.sourceDeploymentIds.includes(deployment.id),
     );
+    const blue = sources.find((deployment) => deployment.rolloutState === 'COMPLETED') ?? sources[0];
     this.setWeights(record, { production: 0, test: 0 }, at);
     if (green && green.rolloutState === 'IN_PROGRESS') this.setRollout(green, 'FAILED', reason, at);
     if (!blue) {
