@@ -13,6 +13,7 @@ import {
 import { ManualClock, startAwsEmulator, type AwsEmulator, type ScenarioInput } from './index.js';
 import type { SeedServiceOptions } from './ecs/index.js';
 import { fargate } from './ecs-fixtures.js';
+import { resolveScenario } from './scenario.js';
 
 // Service deployments for the rolling update (ECS API reference: ServiceDeployment; Developer
 // Guide "View service history using Amazon ECS service deployments"): every UpdateService that
@@ -241,5 +242,19 @@ describe('service deployments of rolling updates', () => {
       name: 'ServiceDeploymentNotFoundException',
     });
     expect(emulator.calls({ mutating: true }).filter((call) => call.status === 200)).toHaveLength(2); // the registers
+  });
+});
+
+describe('the scenario knobs of deployments and one-off tasks', () => {
+  test.each([
+    [{ alarmTriggers: [{ alarmName: '' }] }, 'ecs.alarmTriggers[0] needs an alarmName'],
+    [{ alarmTriggers: [{ alarmName: 'a', stage: 'BAKE' }] }, 'ecs.alarmTriggers[0] stage must be one of'],
+    [{ alarmTriggers: [{ alarmName: 'a', afterMs: -1 }] }, 'ecs.alarmTriggers[0] afterMs must be'],
+    [{ hookResults: [{ status: 'OK' }] }, 'ecs.hookResults[0] status must be SUCCEEDED or FAILED'],
+    [{ oneOffTasks: [{ command: 'x' }] }, 'ecs.oneOffTasks[0] needs an integer exitCode'],
+    [{ oneOffTasks: [{ exitCode: 0, logLines: 'x' }] }, 'ecs.oneOffTasks[0] logLines must be a list of strings'],
+    [{ oneOffTasks: {} }, 'ecs.oneOffTasks must be an array'],
+  ])('a scenario with %j is refused', (ecs, message) => {
+    expect(() => resolveScenario({ ecs } as unknown as ScenarioInput)).toThrow(message);
   });
 });
