@@ -195,6 +195,32 @@ describe('service deployments of rolling updates', () => {
     expect(inProgress).toHaveLength(1);
   });
 
+  test('ListServiceDeployments filters by createdAt and pages with nextToken', async () => {
+    await setUp();
+    const seededAt = clock.now();
+    clock.advance(60_000);
+    await ecs.send(new UpdateServiceCommand({ service: 'web', forceNewDeployment: true }));
+    clock.advance(60_000);
+    await ecs.send(new UpdateServiceCommand({ service: 'web', forceNewDeployment: true }));
+    const all = (await ecs.send(new ListServiceDeploymentsCommand({ service: 'web' }))).serviceDeployments!;
+    expect(all).toHaveLength(3);
+    const after = await ecs.send(
+      new ListServiceDeploymentsCommand({ service: 'web', createdAt: { after: new Date(seededAt + 1000) } }),
+    );
+    expect(after.serviceDeployments!.map((d) => d.serviceDeploymentArn)).toEqual(
+      all.slice(0, 2).map((d) => d.serviceDeploymentArn),
+    );
+    const before = await ecs.send(
+      new ListServiceDeploymentsCommand({ service: 'web', createdAt: { before: new Date(seededAt + 1000) } }),
+    );
+    expect(before.serviceDeployments!.map((d) => d.status)).toEqual(['SUCCESSFUL']);
+    const first = await ecs.send(new ListServiceDeploymentsCommand({ service: 'web', maxResults: 2 }));
+    expect(first.serviceDeployments).toHaveLength(2);
+    const second = await ecs.send(new ListServiceDeploymentsCommand({ service: 'web', nextToken: first.nextToken }));
+    expect(second.serviceDeployments!.map((d) => d.serviceDeploymentArn)).toEqual([all[2].serviceDeploymentArn]);
+    expect(second.nextToken).toBeUndefined();
+  });
+
   test('StopServiceDeployment ROLLBACK: ROLLBACK_REQUESTED, then the rollback, even without a rollback configured', async () => {
     await setUp();
     await ecs.send(new UpdateServiceCommand({ service: 'web', taskDefinition: 'web:2' }));
