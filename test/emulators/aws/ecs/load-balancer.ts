@@ -41,6 +41,8 @@ export class ListenerPool {
             resolve();
           });
         });
+        // A spare (and the load balancer it becomes) never keeps the process alive by itself.
+        server.unref();
         if (this.closed) server.close();
         else this.spares.push(server);
       }
@@ -60,6 +62,7 @@ export class ListenerPool {
       if (!(remote.startsWith('127.') || remote === '::1' || remote.startsWith('::ffff:127.'))) socket.destroy();
     });
     server.listen(0);
+    server.unref();
     return server;
   }
 
