@@ -97,6 +97,8 @@ const IMAGES: Record<string, { dockerfile: string; files?: Record<string, string
     files: {
       'serve.sh': SERVE_SH,
       'www/index.html': 'v1\n',
+      'www/cgi-bin/env':
+        '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s %s %s\\n" "$GREETING" "$API_TOKEN" "$PORT"\n',
       'www/cgi-bin/slow':
         '#!/bin/sh\nwhile [ ! -f /tmp/release ]; do sleep 0.05; done\nprintf "Content-Type: text/plain\\r\\n\\r\\nslow v1\\n"\n',
     },
@@ -139,6 +141,8 @@ async function buildAndPush(name: string): Promise<string> {
   }
 }
 
+const SECRET = 'arn:aws:ssm:us-east-1:123456789012:parameter/web/api-token';
+
 function taskDefinition(family: string, image: string) {
   return aws.ecs.seedTaskDefinition({
     family,
@@ -148,6 +152,8 @@ function taskDefinition(family: string, image: string) {
         image,
         essential: true,
         memory: 128,
+        environment: [{ name: 'GREETING', value: 'hello' }],
+        secrets: [{ name: 'API_TOKEN', valueFrom: SECRET }],
         portMappings: [{ containerPort: 8080 }],
         stopTimeout: 5,
         logConfiguration: {
@@ -171,6 +177,7 @@ describeWithDocker('ECS tasks as Docker containers (tasks.runtime: docker)', () 
   beforeAll(async () => {
     await ensureBusyboxImage();
     aws = await startAwsEmulator({ scenario: { timeScale: 0.001 }, tasks: { runtime: 'docker' } });
+    aws.ecs.putSecret('/web/api-token', 'tok3n');
     await new ECRClient(aws.clientConfig()).send(new CreateRepositoryCommand({ repositoryName: 'web' }));
     ecs = new ECSClient(aws.clientConfig());
     logs = new CloudWatchLogsClient(aws.clientConfig());
@@ -211,6 +218,12 @@ describeWithDocker('ECS tasks as Docker containers (tasks.runtime: docker)', () 
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-shipyard-task')).toBe(task.taskId);
     expect(await answer.text()).toBe('v1\n');
+    // The definition's environment, its secret (an SSM parameter held by name) and the task's own PORT.
+    const port = task.containers[0].hostPort;
+    expect(described.tasks?.[0].containers?.[0].networkBindings).toEqual([
+      { bindIP: '127.0.0.1', containerPort: port, hostPort: port, protocol: 'tcp' },
+    ]);
+    expect(await (await fetch(`${url}/cgi-bin/env`)).text()).toBe(`hello tok3n ${port}\n`);
 
     // The container really is a container of the pushed image, pulled by digest.
     const container = (await mustDocker(['ps', '--quiet', '--filter', `label=${TASK_LABEL}=${task.taskArn}`])).trim();
