@@ -333,4 +333,17 @@ describeWithRegistry('ECS tasks as local processes (tasks.runtime: process)', ()
       await other.close();
     }
   });
+
+  test('tasks.runtime docker without an engine fails at start with the reason and the way out', async () => {
+    const saved = process.env.SHIPYARD_DOCKER_CLI;
+    process.env.SHIPYARD_DOCKER_CLI = '/bin/false';
+    try {
+      await expect(startAwsEmulator({ tasks: { runtime: 'docker' } })).rejects.toThrow(
+        /^tasks\.runtime 'docker' needs a Docker engine, and none answers \(\/bin\/false version failed\); run \.ci\/docker-setup\.sh, or use tasks\.runtime 'process'$/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SHIPYARD_DOCKER_CLI;
+      else process.env.SHIPYARD_DOCKER_CLI = saved;
+    }
+  });
 });

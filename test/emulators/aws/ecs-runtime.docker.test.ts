@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAwsEmulator, type AwsEmulator } from './index.js';
 import { registryUnavailableReason } from './registry.js';
-import { defaultDockerCli, TASK_LABEL } from './ecs/runtime-docker.js';
+import { defaultDockerCli, EMULATOR_LABEL, PID_LABEL, TASK_LABEL } from './ecs/runtime-docker.js';
 import type { TaskRecord } from './ecs/model.js';
 
 /**
@@ -314,5 +314,32 @@ describeWithDocker('ECS tasks as Docker containers (tasks.runtime: docker)', () 
     expect(stopped.stopCode).toBe('ServiceSchedulerInitiated');
     // The image's shell answers docker stop's SIGTERM by stopping httpd and exiting 0.
     expect(stopped.containers[0].exitCode).toBe(0);
+  });
+
+  test('a container left by an emulator whose process died is removed when the next docker emulator starts', async () => {
+    const dead = spawnSync('true');
+    const name = `shipyard-ecs-orphan-${process.pid}`;
+    await mustDocker([
+      'run',
+      '--detach',
+      '--network',
+      'host',
+      '--name',
+      name,
+      '--label',
+      `${EMULATOR_LABEL}=shipyard-ecs-${dead.pid}-orphan`,
+      '--label',
+      `${PID_LABEL}=${dead.pid}`,
+      BUSYBOX_IMAGE,
+      'sleep',
+      '600',
+    ]);
+    const next = await startAwsEmulator({ tasks: { runtime: 'docker' } });
+    try {
+      expect((await mustDocker(['ps', '--all', '--quiet', '--filter', `name=^${name}$`])).trim()).toBe('');
+    } finally {
+      await next.close();
+      await docker(['rm', '--force', name]);
+    }
   });
 });

@@ -849,7 +849,16 @@ export function createEcsService(environment: AwsEmulatorEnvironment, options: E
 
     taskRuntime: runtimeKind,
 
-    prepare: () => listeners.fill(),
+    async prepare() {
+      try {
+        await controller?.init();
+      } catch (error) {
+        await controller?.close();
+        await listeners.close();
+        throw error;
+      }
+      await listeners.fill();
+    },
 
     async close() {
       engine.dispose();

@@ -89,6 +89,8 @@ export interface StartedContainer {
 
 export interface ContainerDriver {
   readonly kind: 'docker' | 'process';
+  /** Check what the runtime needs before the emulator answers (throws with the reason). */
+  init?(): Promise<void>;
   /** Pull (docker) or read (process) the image; throws `TaskStartFailure` (CannotPullContainerError). */
   prepare(image: ResolvedImage): Promise<ImageConfig>;
   /** Start it; output lines go to `onLine`. Throws `TaskStartFailure` (CannotStartContainerError). */
@@ -327,6 +329,10 @@ export class TaskRuntimeController {
 
   get kind(): 'docker' | 'process' {
     return this.deps.driver.kind;
+  }
+
+  init(): Promise<void> {
+    return this.deps.driver.init?.() ?? Promise.resolve();
   }
 
   /** Whether the runtime holds the task (it started it and it has not finished). */
