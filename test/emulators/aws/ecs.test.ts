@@ -409,7 +409,7 @@ describe('the load balancer of a service with the simulated runtime', () => {
   test('has a stable loopback URL and answers 503: simulated tasks have no address to send requests to', async () => {
     const emulator = await startAwsEmulator({ clock: new ManualClock() });
     try {
-      const revision = emulator.ecs.seedTaskDefinition(fargate('nginx:1'));
+      const revision = emulator.ecs.seedTaskDefinition({ ...fargate('nginx:1') });
       emulator.ecs.seedService({ serviceName: 'web', taskDefinition: revision.arn });
       expect(emulator.ecs.taskRuntime).toBe('simulated');
       const url = emulator.ecs.serviceUrl('default', 'web');
