@@ -1,5 +1,4 @@
 import { createServer } from 'node:net';
-import type { LogStore } from '../logs-store.js';
 import type { Json, TaskRecord } from './model.js';
 
 /**
@@ -121,10 +120,15 @@ export interface RuntimeEvents {
   failedToStart(task: TaskRecord, failure: TaskStartFailure): void;
 }
 
+/** Where container output goes: any log store with `put` (logs-store.ts's, or another CloudWatch Logs store). */
+export interface LogSink {
+  put(group: string, stream: string, events: { timestamp: number; message: string }[]): void;
+}
+
 export interface RuntimeDependencies {
   driver: ContainerDriver;
   events: RuntimeEvents;
-  logs: LogStore;
+  logs: LogSink;
   secrets: Map<string, string>;
   resolveImage(image: string): Promise<ResolvedImage>;
 }
@@ -447,7 +451,6 @@ export class TaskRuntimeController {
 
     for (const [index, plan] of plans.entries()) {
       const destination = awslogsDestination(containers[index], task.taskId);
-      if (destination) this.deps.logs.createGroup(destination.group);
       const onLine = (line: string, timestamp: number) => {
         if (destination) this.deps.logs.put(destination.group, destination.stream, [{ timestamp, message: line }]);
       };
