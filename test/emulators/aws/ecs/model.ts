@@ -234,6 +234,10 @@ export interface ContainerRecord {
   essential: boolean;
   /** The container's awslogs destination, when its logConfiguration uses the awslogs driver. */
   logs?: { group: string; stream: string };
+  /** With a real task runtime: the host port the OS picked for it (the app is told with PORT). */
+  hostPort?: number;
+  /** The definition's first containerPort, reported beside the host port. */
+  containerPort?: number;
 }
 
 export interface TaskRecord {
@@ -270,6 +274,8 @@ export interface TaskRecord {
   cpu?: string;
   memory?: string;
   version: number;
+  /** With a real task runtime: how the task is to read once its containers have stopped. */
+  pendingStop?: { stopCode: string; stoppedReason: string };
 }
 
 export function clusterArn(region: string, account: string, name: string): string {
