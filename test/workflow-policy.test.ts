@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
-import { createApp } from '../demo-app/src/app.js';
-import { resolveScenario } from './emulators/aws/scenario.js';
-import { repoRoot, runAction } from './harness/run-action.js';
+import { createApp } from '@shipyard/demo-app/app';
+import { resolveScenario } from '@shipyard/emulators/aws/scenario';
+import { listenOnLoopback } from '@shipyard/harness/listen';
+import { actionRunner, repoRoot } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import {
   actionContractsFrom,
   checkWorkflow,
@@ -148,16 +147,9 @@ describe("this repository's workflows", () => {
 
 describe('the smoke test staging and production run', () => {
   const commit = '0123456789abcdef0123456789abcdef01234567';
-  const serve = (handler: RequestListener) =>
-    new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
-      const server = createServer(handler).listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as AddressInfo;
-        resolve({
-          url: `http://127.0.0.1:${port}`,
-          close: () => new Promise((done) => server.close(() => done())),
-        });
-      });
-    });
+  const serve = listenOnLoopback;
+  // The workflows run it from the repository's root, where the checks file they name lives.
+  const smokeTest = actionRunner('smoke-test', { workspace: repoRoot });
   const demoApp = () => createApp({ version: '1.0.0', commit, environment: 'staging', logger: false }).callback();
 
   /** The `with:` of staging's smoke step, its expressions replaced by the local app's values. */
@@ -177,7 +169,7 @@ describe('the smoke test staging and production run', () => {
   test('passes against the demo app with the checks file the workflows use', async () => {
     const app = await serve(demoApp());
     try {
-      const run = await runAction('smoke-test', { inputs: stagingSmokeInputs(app.url), workspace: repoRoot });
+      const run = await smokeTest(stagingSmokeInputs(app.url));
       expect(run.errors).toEqual([]);
       expect(run.outputs.passed).toBe('true');
       expect(JSON.parse(run.outputs.results).length).toBeGreaterThanOrEqual(4);
@@ -196,7 +188,7 @@ describe('the smoke test staging and production run', () => {
     try {
       // A failing check is retried until the deadline; keep it short.
       const inputs = { ...stagingSmokeInputs(app.url), 'timeout-seconds': '2', 'interval-seconds': '1' };
-      const run = await runAction('smoke-test', { inputs, workspace: repoRoot });
+      const run = await smokeTest(inputs);
       expect(run.exitCode).toBe(1);
       expect(run.outputs.passed).toBe('false');
       expect(run.errors.join('\n')).toMatch(/health/);
@@ -207,8 +199,7 @@ describe('the smoke test staging and production run', () => {
 });
 
 describe('the scripts and files the workflows run', () => {
-  const temp = mkdtempSync(join(tmpdir(), 'shipyard-scripts-'));
-  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+  const temp = temporaryFolder('shipyard-scripts-');
   const script = (name: string, args: string[], env: Record<string, string>) => {
     const summary = join(mkdtempSync(join(temp, 'run-')), 'summary.md');
     writeFileSync(summary, '');
@@ -661,8 +652,7 @@ describe('each rule catches a bad example', () => {
 });
 
 describe('action contracts come from action.yml', () => {
-  const root = mkdtempSync(join(tmpdir(), 'shipyard-policy-'));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const root = temporaryFolder('shipyard-policy-');
   mkdirSync(join(root, 'actions', 'example'), { recursive: true });
   writeFileSync(
     join(root, 'actions', 'example', 'action.yml'),
