@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { RealClock, type Clock } from './clock.js';
 import { createEcrService } from './ecr.js';
 import { createEcsService } from './ecs/index.js';
+import { createElbv2Service } from './elbv2.js';
 import { FaultInjector, IdSource } from './faults.js';
 import { resolveScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import { createAwsServer, serverUrl, type AwsModelProblem } from './server.js';
@@ -43,6 +44,7 @@ function createServices(
       registryHosts: options.registryHosts,
       hostsFile: options.hostsFile,
     }),
+    elbv2: createElbv2Service(environment),
   } satisfies Record<string, AwsService>;
 }
 
@@ -115,6 +117,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     recordCall: (call) => {
       callLog.push({ sequence: callLog.length + 1, ...call });
     },
+    recordProblem: (problem) => problems.push(problem),
   };
   // ECR hands out the emulator's own address as its registry endpoint, known once it listens.
   let url = '';
