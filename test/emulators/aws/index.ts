@@ -3,6 +3,7 @@ import { RealClock, type Clock } from './clock.js';
 import { createEcrService } from './ecr.js';
 import { createEcsService } from './ecs/index.js';
 import { createElbv2Service } from './elbv2.js';
+import { createLogsService, LogStore } from './logs.js';
 import { FaultInjector, IdSource } from './faults.js';
 import { resolveScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import { createAwsServer, serverUrl, type AwsModelProblem } from './server.js';
@@ -37,8 +38,11 @@ function createServices(
   ownUrl: () => string,
   options: Pick<AwsEmulatorOptions, 'registryHosts' | 'hostsFile'> = {},
 ) {
+  const logStore = new LogStore(() => environment.clock.now());
+  const ecs = createEcsService(environment, logStore);
   return {
-    ecs: createEcsService(environment),
+    ecs,
+    logs: createLogsService(environment, logStore, () => ecs.settle()),
     ecr: createEcrService(environment, {
       proxyEndpoint: ownUrl,
       registryHosts: options.registryHosts,
