@@ -10,7 +10,6 @@ import { InputError } from '@shipyard/shared/errors';
 import { readEnum, readInteger, readString, type Env } from '@shipyard/shared/inputs';
 import { shown } from '@shipyard/shared/text';
 import { SMOKE_OUTCOMES, type SmokeOutcome } from './comment.js';
-import { previewNames } from './naming.js';
 
 /** Input names, in step with action.yml. */
 export const INPUT = {
@@ -161,17 +160,10 @@ export function getInputs(env: Env = process.env): Inputs {
   }
 
   const listenerArn = readString(INPUT.listenerArn, {}, env);
-  if (listenerArn !== undefined) checkArn(INPUT.listenerArn, listenerArn, LISTENER, arnContext);
+  if (listenerArn !== undefined && command !== 'report') checkArn(INPUT.listenerArn, listenerArn, LISTENER, arnContext);
 
   const previewDomain = readString(INPUT.previewDomain, {}, env)?.toLowerCase();
   if (previewDomain !== undefined) checkDomain(previewDomain);
-  if (previewDomain !== undefined && pr !== undefined) {
-    const host = previewNames({ pr, repository, service }, previewDomain).host ?? '';
-    if (host.length > 128) {
-      throw new InputError(INPUT.previewDomain, `makes the host name ${shown(host)} longer than 128 characters`);
-    }
-  }
-
   const priorities = readPriorities(env);
   const token = readString(INPUT.token, {}, env);
   const sha = readString(INPUT.sha, {}, env) ?? env.GITHUB_SHA;
@@ -205,6 +197,7 @@ function checkDomain(domain: string): void {
   const labels = domain.split('.');
   const fix =
     'Give a domain such as preview.example.com whose wildcard (*.preview.example.com) points at the load balancer';
+  // At most 110, so that `pr-<9 digits>.` in front stays within the 128 characters of an ELBv2 host condition.
   if (domain.length > 110 || labels.length < 2 || !labels.every((label) => LABEL.test(label))) {
     throw new InputError(INPUT.previewDomain, `is not a DNS domain: ${shown(domain)}`, fix);
   }

@@ -80,16 +80,22 @@ const REGISTERABLE = [
   'enableFaultInjection',
 ] as const;
 
+/** What registering this definition again would send. */
+export function registerable(definition: TaskDefinition): RegisterTaskDefinitionCommandInput {
+  const input: Record<string, unknown> = {};
+  for (const key of REGISTERABLE) {
+    const value = (definition as Record<string, unknown>)[key];
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) input[key] = value;
+  }
+  return input as unknown as RegisterTaskDefinitionCommandInput;
+}
+
 /** The staging definition as the preview's: its family, and the image in the one container. */
 export function previewDefinition(
   staging: TaskDefinition,
   { family, container, image }: { family: string; container: string; image: string },
 ): RegisterTaskDefinitionCommandInput {
-  const input: Record<string, unknown> = {};
-  for (const key of REGISTERABLE) {
-    const value = (staging as Record<string, unknown>)[key];
-    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) input[key] = value;
-  }
+  const input = registerable(staging) as unknown as Record<string, unknown>;
   input.family = family;
   input.containerDefinitions = (staging.containerDefinitions ?? []).map((definition) =>
     definition.name === container ? { ...definition, image } : definition,
@@ -177,6 +183,11 @@ export async function up(clients: Clients, request: UpRequest): Promise<UpResult
 
   const existingService = await ecs.describeService(cluster, names.service);
   if (existingService && !isPreview(existingService.tags, identity)) refuseForeign('The ECS service', names.service);
+  if (existingService?.service.status === 'DRAINING') {
+    throw new ActionFailure(
+      `The preview service ${names.service} is still being deleted (DRAINING, until its tasks have stopped); rerun the job in a few minutes`,
+    );
+  }
   const existingGroup = await elb.targetGroupNamed(names.targetGroup);
   if (existingGroup) {
     const tags = (await elb.tags([existingGroup.TargetGroupArn ?? ''])).get(existingGroup.TargetGroupArn ?? '');
@@ -212,7 +223,7 @@ export async function up(clients: Clients, request: UpRequest): Promise<UpResult
   let ruleArn = rules.find(({ tags: ruleTags }) => isPreview(ruleTags, identity))?.rule.RuleArn;
   const ours = rules.find(({ rule }) => rule.RuleArn === ruleArn)?.rule;
   if (ours && ruleArn) {
-    if (ruleHosts(ours).join() !== host || ruleTargets(ours).join() !== groupArn) {
+    if (ruleHosts(ours).join() !== host || [...new Set(ruleTargets(ours))].join() !== groupArn) {
       await elb.pointRule(ruleArn, host, groupArn);
       log(`Pointed rule ${ruleArn} at ${host} -> ${names.targetGroup}`);
     } else log(`Rule for ${host} exists (priority ${ours.Priority})`);
@@ -252,7 +263,7 @@ export async function up(clients: Clients, request: UpRequest): Promise<UpResult
     latest &&
     latest.definition.status === 'ACTIVE' &&
     isPreview(latest.tags, identity) &&
-    sameDefinition(previewDefinition(latest.definition, { family, container, image: request.image }), wanted)
+    sameDefinition(registerable(latest.definition), wanted)
   ) {
     taskDefinitionArn = latest.definition.taskDefinitionArn ?? '';
     log(`Task definition unchanged: ${taskDefinitionArn}`);
@@ -369,13 +380,17 @@ export async function down(clients: Clients, request: DownRequest): Promise<Down
   const service = await ecs.describeService(cluster, names.service);
   if (service && isPreview(service.tags, identity)) {
     family = familyOf(service.service.taskDefinition);
-    if ((service.service.desiredCount ?? 0) > 0) {
-      await ecs.scaleToZero(cluster, names.service);
-      log(`Scaled service ${names.service} to 0`);
+    if (service.service.status === 'DRAINING') {
+      log(`Service ${names.service} is already being deleted (DRAINING)`);
+    } else {
+      if ((service.service.desiredCount ?? 0) > 0) {
+        await ecs.scaleToZero(cluster, names.service);
+        log(`Scaled service ${names.service} to 0`);
+      }
+      await ecs.deleteService(cluster, names.service);
+      removed.push(`service ${names.service}`);
+      log(`Deleted service ${names.service}`);
     }
-    await ecs.deleteService(cluster, names.service);
-    removed.push(`service ${names.service}`);
-    log(`Deleted service ${names.service}`);
   } else if (service) leave(`service ${names.service} (no preview tags)`);
   if (!family) {
     const staging = await ecs.describeService(cluster, identity.service);

@@ -536,7 +536,13 @@ export function createElbv2Service(environment: AwsEmulatorEnvironment): Elbv2Se
     const arns = body.ResourceArns as string[];
     if (arns.length > 20) throw validation('ResourceArns can have at most 20 items');
     for (const arn of arns) requireResource(arn);
-    return { TagDescriptions: arns.map((arn) => ({ ResourceArn: arn, Tags: tags.get(arn) ?? [] })) };
+    // An untagged resource is described without a Tags member (the model's TagList has at least one).
+    return {
+      TagDescriptions: arns.map((arn) => {
+        const list = tags.get(arn) ?? [];
+        return list.length > 0 ? { ResourceArn: arn, Tags: list } : { ResourceArn: arn };
+      }),
+    };
   }
 
   const operations: Record<string, (body: Json, context: AwsRequestContext) => Json> = {
