@@ -31,7 +31,12 @@ const PREVIEW_TAGS = (pr: number) => ({
 
 describe('up', () => {
   test('creates the target group, the host rule, the revision and the service, copied from staging', async () => {
-    const run = await preview(world, { command: 'up', 'pr-number': 7, image: IMAGE('pr-7') });
+    const run = await preview(world, {
+      command: 'up',
+      'pr-number': 7,
+      image: IMAGE('pr-7'),
+      'environment-variables': 'GIT_SHA=0123abc\nDEPLOY_ENV=preview',
+    });
     expect(run.errors).toEqual([]);
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({
@@ -63,7 +68,15 @@ describe('up', () => {
     expect(revision.definition).toMatchObject({
       executionRoleArn: EXECUTION_ROLE,
       containerDefinitions: [
-        { name: 'app', image: IMAGE('pr-7'), logConfiguration: { options: { 'awslogs-group': '/ecs/shipyard-demo' } } },
+        {
+          name: 'app',
+          image: IMAGE('pr-7'),
+          environment: [
+            { name: 'GIT_SHA', value: '0123abc' },
+            { name: 'DEPLOY_ENV', value: 'preview' },
+          ],
+          logConfiguration: { options: { 'awslogs-group': '/ecs/shipyard-demo' } },
+        },
       ],
     });
     const service = world.aws.ecs.service('web-pr-7', CLUSTER)!;

@@ -7,7 +7,7 @@ import {
   type ArnRule,
 } from '@shipyard/shared/arn';
 import { InputError } from '@shipyard/shared/errors';
-import { readEnum, readInteger, readString, type Env } from '@shipyard/shared/inputs';
+import { readEnum, readInteger, readKeyValues, readString, type Env } from '@shipyard/shared/inputs';
 import { shown } from '@shipyard/shared/text';
 import { SMOKE_OUTCOMES, type SmokeOutcome } from './comment.js';
 
@@ -19,6 +19,7 @@ export const INPUT = {
   prNumber: 'pr-number',
   image: 'image',
   containerName: 'container-name',
+  environmentVariables: 'environment-variables',
   listenerArn: 'listener-arn',
   previewDomain: 'preview-domain',
   urlScheme: 'url-scheme',
@@ -58,6 +59,8 @@ export interface Inputs {
   pr?: number;
   image?: string;
   containerName?: string;
+  /** Set in the container's environment (a key already there gets the new value). */
+  environment: Map<string, string>;
   listenerArn?: string;
   previewDomain?: string;
   urlScheme: 'https' | 'http';
@@ -180,6 +183,10 @@ export function getInputs(env: Env = process.env): Inputs {
     pr,
     image,
     containerName,
+    environment: readKeyValues(INPUT.environmentVariables, env, {
+      keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+      keyDescription: 'Variable names start with a letter or underscore and hold letters, digits and underscores',
+    }),
     listenerArn,
     previewDomain,
     urlScheme: readEnum(INPUT.urlScheme, ['https', 'http'] as const, 'https', env),

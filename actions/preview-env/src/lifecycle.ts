@@ -42,6 +42,8 @@ export interface UpRequest {
   scheme: 'https' | 'http';
   image: string;
   containerName?: string;
+  /** Set in the container's environment. */
+  environment?: ReadonlyMap<string, string>;
   desiredCount: number;
   maxPreviews: number;
   priorities: { from: number; to: number };
@@ -93,13 +95,25 @@ export function registerable(definition: TaskDefinition): RegisterTaskDefinition
 /** The staging definition as the preview's: its family, and the image in the one container. */
 export function previewDefinition(
   staging: TaskDefinition,
-  { family, container, image }: { family: string; container: string; image: string },
+  {
+    family,
+    container,
+    image,
+    environment = new Map(),
+  }: { family: string; container: string; image: string; environment?: ReadonlyMap<string, string> },
 ): RegisterTaskDefinitionCommandInput {
   const input = registerable(staging) as unknown as Record<string, unknown>;
   input.family = family;
-  input.containerDefinitions = (staging.containerDefinitions ?? []).map((definition) =>
-    definition.name === container ? { ...definition, image } : definition,
-  );
+  input.containerDefinitions = (staging.containerDefinitions ?? []).map((definition) => {
+    if (definition.name !== container) return definition;
+    const merged = new Map((definition.environment ?? []).map(({ name, value }) => [name ?? '', value ?? '']));
+    for (const [name, value] of environment) merged.set(name, value);
+    return {
+      ...definition,
+      image,
+      ...(merged.size > 0 ? { environment: [...merged].map(([name, value]) => ({ name, value })) } : {}),
+    };
+  });
   return input as unknown as RegisterTaskDefinitionCommandInput;
 }
 
@@ -256,7 +270,12 @@ export async function up(clients: Clients, request: UpRequest): Promise<UpResult
   }
   if (!ruleArn) throw new ActionFailure('Could not find a free listener rule priority after 5 attempts; rerun the job');
 
-  const wanted = previewDefinition(stagingDefinition.definition, { family, container, image: request.image });
+  const wanted = previewDefinition(stagingDefinition.definition, {
+    family,
+    container,
+    image: request.image,
+    environment: request.environment,
+  });
   const latest = await ecs.describeTaskDefinition(family);
   let taskDefinitionArn: string;
   if (

@@ -71,6 +71,7 @@ export async function main(inputs: Inputs): Promise<void> {
             scheme: inputs.urlScheme,
             image: inputs.image!,
             containerName: inputs.containerName,
+            environment: inputs.environment,
             desiredCount: inputs.desiredCount,
             maxPreviews: inputs.maxPreviews,
             priorities: inputs.priorities,
