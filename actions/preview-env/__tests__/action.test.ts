@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
+import { runAction } from '../../../test/harness/run-action.js';
 import {
   CLUSTER,
   DOMAIN,
@@ -117,6 +118,33 @@ describe('up', () => {
     // The live ones still update under the cap.
     const update = await preview(world, { command: 'up', 'pr-number': 8, image: IMAGE('b2'), 'max-previews': 2 });
     expect(update.exitCode).toBe(0);
+  });
+});
+
+describe('the hand-off to deploy-ecs', () => {
+  test("deploy-ecs rolls the preview service out to up's revision without registering another", async () => {
+    const first = await preview(world, { command: 'up', 'pr-number': 7, image: IMAGE('a') });
+    const pushed = await preview(world, { command: 'up', 'pr-number': 7, image: IMAGE('b') });
+    expect(pushed.outputs['task-definition-arn']).not.toBe(first.outputs['task-definition-arn']);
+    const registered = world.aws.ecs.taskDefinitions('shipyard-demo-pr-7').length;
+    const deploy = await runAction('deploy-ecs', {
+      timeoutMs: 25_000,
+      inputs: {
+        'task-definition-arn': pushed.outputs['task-definition-arn'],
+        cluster: CLUSTER,
+        service: pushed.outputs.service,
+        'poll-interval-seconds': 1,
+        'timeout-minutes': 1,
+      },
+      env: world.aws.clientEnv(),
+    });
+    expect(deploy.errors).toEqual([]);
+    expect(deploy.outputs).toMatchObject({
+      'task-definition-arn': pushed.outputs['task-definition-arn'],
+      'rollout-state': 'COMPLETED',
+    });
+    expect(world.aws.ecs.taskDefinitions('shipyard-demo-pr-7')).toHaveLength(registered);
+    expect(world.aws.ecs.service('web-pr-7', CLUSTER)?.taskDefinition).toBe(pushed.outputs['task-definition-arn']);
   });
 });
 
