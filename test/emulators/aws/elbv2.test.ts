@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   AddTagsCommand,
   CreateRuleCommand,
@@ -154,5 +159,82 @@ describe('ELBv2 in the AWS emulator (through the AWS SDK)', () => {
       elb.send(new DescribeListenersCommand({ ListenerArns: [`${listenerArn.slice(0, -4)}ffff`] })),
     ).rejects.toMatchObject({ name: 'ListenerNotFoundException' });
     expect(emulator.calls({ service: 'elbv2', mutating: true }).map((call) => call.operation)).toEqual(['AddTags']);
+  });
+});
+
+/**
+ * The same operations through a client this project did not write: the AWS CLI, whose botocore
+ * serialises the query form and parses the XML answers with the elbv2 model.
+ */
+describe('ELBv2 in the AWS emulator (through the AWS CLI)', () => {
+  const cli = (() => {
+    try {
+      execFileSync('aws', ['--version'], { stdio: 'ignore' });
+      return test;
+    } catch {
+      console.warn('ELBv2 CLI conformance skipped: no `aws` on PATH');
+      return test.skip;
+    }
+  })();
+  let emulator: AwsEmulator;
+  let home: string;
+  beforeAll(async () => {
+    emulator = await startAwsEmulator();
+    home = mkdtempSync(join(tmpdir(), 'shipyard-elbv2-cli-'));
+  });
+  afterAll(async () => {
+    await emulator.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  // Asynchronous: the emulator answers from this process, so the CLI must not block it.
+  const aws = async (...args: string[]): Promise<unknown> => {
+    const env = emulator.clientEnv();
+    const { stdout: out } = await promisify(execFile)(
+      'aws',
+      ['elbv2', ...args, '--endpoint-url', emulator.url, '--output', 'json'],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HOME: home,
+          AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+          AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+          AWS_DEFAULT_REGION: env.AWS_REGION,
+          AWS_CONFIG_FILE: join(home, 'no-config'),
+          AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
+          AWS_MAX_ATTEMPTS: '1',
+          AWS_PAGER: '',
+        },
+      },
+    );
+    return out.trim() ? JSON.parse(out) : {};
+  };
+
+  cli('target group, host rule, tags, describe, delete', async () => {
+    const { listenerArns } = emulator.elbv2.seedLoadBalancer({ name: 'staging' });
+    const group = (await aws(
+      'create-target-group',
+      ...['--name', 'web-pr-3', '--protocol', 'HTTP', '--port', '3000', '--vpc-id', 'vpc-0a1b2c3d4e5f60718'],
+      ...['--target-type', 'ip', '--tags', 'Key=shipyard:preview,Value=pr-3'],
+    )) as { TargetGroups: { TargetGroupArn: string }[] };
+    const groupArn = group.TargetGroups[0].TargetGroupArn;
+    const rule = (await aws(
+      'create-rule',
+      ...['--listener-arn', listenerArns[0], '--priority', '7'],
+      ...['--conditions', 'Field=host-header,HostHeaderConfig={Values=[pr-3.preview.example.com]}'],
+      ...['--actions', `Type=forward,TargetGroupArn=${groupArn}`],
+    )) as { Rules: { RuleArn: string; Priority: string }[] };
+    expect(rule.Rules[0].Priority).toBe('7');
+    const tags = (await aws('describe-tags', '--resource-arns', groupArn, rule.Rules[0].RuleArn)) as {
+      TagDescriptions: { Tags?: unknown[] }[];
+    };
+    expect(tags.TagDescriptions.map((d) => d.Tags ?? [])).toEqual([[{ Key: 'shipyard:preview', Value: 'pr-3' }], []]);
+    const rules = (await aws('describe-rules', '--listener-arn', listenerArns[0])) as { Rules: { Priority: string }[] };
+    expect(rules.Rules.map((r) => r.Priority)).toEqual(['7', 'default']);
+    await aws('delete-rule', '--rule-arn', rule.Rules[0].RuleArn);
+    await aws('delete-target-group', '--target-group-arn', groupArn);
+    expect(emulator.elbv2.targetGroups()).toEqual([]);
+    expect(emulator.problems()).toEqual([]);
   });
 });
