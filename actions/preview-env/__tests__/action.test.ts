@@ -115,6 +115,8 @@ describe('up', () => {
       expect.stringMatching(/max-previews is 2 and 2 previews are live \(#7, #8\): no preview for #9/),
     ]);
     expect(mutations(world).slice(before)).toEqual([]);
+    // The summary says how far the step got, even when it fails.
+    expect(third.summary).toMatch(/\*\*Stopped:\*\* max-previews is 2/);
     // The live ones still update under the cap.
     const update = await preview(world, { command: 'up', 'pr-number': 8, image: IMAGE('b2'), 'max-previews': 2 });
     expect(update.exitCode).toBe(0);

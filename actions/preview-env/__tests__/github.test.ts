@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { DOMAIN, IMAGE, mutations, preview, REPOSITORY, worldForSuite } from './helpers.js';
+import { DOMAIN, IMAGE, mutations, preview, REPOSITORY, TOKEN, worldForSuite } from './helpers.js';
 
 /**
  * The pull request's side, at the wire: the sticky comment (URL, commit, smoke result; "removed" on
@@ -29,6 +29,7 @@ describe('report', () => {
       'smoke-outcome': 'success',
     });
     expect(first.errors).toEqual([]);
+    expect(first.masked).toContain(TOKEN);
     expect(first.outputs.url).toBe(`https://pr-${pull.number}.${DOMAIN}`);
     expect(comments(pull.number)).toHaveLength(1);
     expect(comments(pull.number)[0].body).toContain(`https://pr-${pull.number}.${DOMAIN}`);
