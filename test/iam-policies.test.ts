@@ -19,17 +19,27 @@ const readPolicy = (file: string): unknown => JSON.parse(readFileSync(join(iamDi
 
 /** The policies each environment's role has attached, as docs/aws-setup.md tells the reader. */
 const roles = {
-  staging: { trust: 'trust-policy.staging.json', permissions: ['build-push-ecr.json', 'deploy-ecs.staging.json'] },
+  staging: {
+    trust: 'trust-policy.staging.json',
+    permissions: ['build-push-ecr.json', 'deploy-ecs.staging.json'],
+    actions: ['build-push-ecr', 'deploy-ecs'],
+  },
   production: {
     trust: 'trust-policy.production.json',
     permissions: ['build-push-ecr.json', 'deploy-ecs.production.json'],
+    actions: ['build-push-ecr', 'deploy-ecs'],
+  },
+  preview: {
+    trust: 'trust-policy.preview.json',
+    permissions: ['build-push-ecr.json', 'deploy-ecs.preview.json', 'preview-env.json'],
+    actions: ['build-push-ecr', 'deploy-ecs', 'preview-env'],
   },
 } as const;
 type Environment = keyof typeof roles;
 
 /** AWS CLI calls in the run steps of jobs that hold real AWS credentials, per environment. */
 function workflowCliCalls(): Record<Environment, CalledAction[]> {
-  const calls: Record<Environment, CalledAction[]> = { staging: [], production: [] };
+  const calls: Record<Environment, CalledAction[]> = { staging: [], production: [], preview: [] };
   const dir = join(repoRoot, '.github', 'workflows');
   for (const file of readdirSync(dir).filter((name) => /\.ya?ml$/.test(name))) {
     const { workflow } = parseWorkflow(file, readFileSync(join(dir, file), 'utf8'));
@@ -37,8 +47,10 @@ function workflowCliCalls(): Record<Environment, CalledAction[]> {
       const steps = job.steps ?? [];
       if (!steps.some((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'))) continue;
       const environment = typeof job.environment === 'string' ? job.environment : job.environment?.name;
-      if (environment !== 'staging' && environment !== 'production') {
-        throw new Error(`${file} job ${jobId} assumes an AWS role outside the staging and production environments`);
+      if (environment !== 'staging' && environment !== 'production' && environment !== 'preview') {
+        throw new Error(
+          `${file} job ${jobId} assumes an AWS role outside the staging, production and preview environments`,
+        );
       }
       for (const step of steps) {
         if (step.run) calls[environment].push(...cliActionsCalled(step.run, `${file} (job ${jobId})`));
@@ -50,7 +62,7 @@ function workflowCliCalls(): Record<Environment, CalledAction[]> {
 
 const sdkCalls = sdkActionsCalled(repoRoot);
 const cliCalls = workflowCliCalls();
-const allowed = allowedActions([...sdkCalls, ...cliCalls.staging, ...cliCalls.production]);
+const allowed = allowedActions([...sdkCalls, ...cliCalls.staging, ...cliCalls.production, ...cliCalls.preview]);
 
 describe('what the actions and workflows call, read from their code', () => {
   test('the SDK commands of deploy-ecs and build-push-ecr are found', () => {
@@ -61,6 +73,9 @@ describe('what the actions and workflows call, read from their code', () => {
     );
     expect(bySource('actions/build-push-ecr/')).toEqual(
       expect.arrayContaining(['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:PutImage']),
+    );
+    expect(bySource('actions/preview-env/')).toEqual(
+      expect.arrayContaining(['ecs:CreateService', 'ecs:DeleteService', 'elasticloadbalancing:CreateRule']),
     );
     // smoke-test and pr-comment speak HTTP and GitHub, never AWS.
     expect(bySource('actions/smoke-test/')).toEqual([]);
@@ -151,7 +166,11 @@ describe('docs/iam', () => {
     );
     // CreateRepository only runs with `create-repository: true`, which the deploy workflows never
     // set: the repository is created once, by whoever sets up AWS.
-    const needed = allowedActions([...sdkCalls, ...cliCalls[environment]]);
+    // What the actions its jobs run call: only the preview role runs preview-env.
+    const used = sdkCalls.filter((call) =>
+      (roles[environment].actions as readonly string[]).some((action) => call.source.startsWith(`actions/${action}/`)),
+    );
+    const needed = allowedActions([...used, ...cliCalls[environment]]);
     needed.delete('ecr:CreateRepository');
     expect([...needed].filter((action) => !granted.has(action)).sort()).toEqual([]);
   });
@@ -200,7 +219,7 @@ describe('each check catches a bad policy', () => {
   test.each<[string, unknown, RegExp]>([
     ['a wildcard action', allow({ Action: 'ecs:*', Resource: serviceArn }), /not one action/],
     ['a prefix wildcard', allow({ Action: 'ecr:Describe*', Resource: '*' }), /not one action/],
-    ['an action nothing calls', allow({ Action: 'ecs:DeleteService', Resource: serviceArn }), /not called/],
+    ['an action nothing calls', allow({ Action: 'ecs:DeleteCluster', Resource: serviceArn }), /not called/],
     ['a scopable action on *', allow({ Action: 'ecs:UpdateService', Resource: '*' }), /scope it/],
     ['PassRole on *', allow({ ...passRole, Resource: '*' }), /task roles' ARNs/],
     [

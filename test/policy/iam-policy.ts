@@ -12,6 +12,7 @@ import { join } from 'node:path';
 const clientServices: Record<string, string> = {
   '@aws-sdk/client-ecs': 'ecs',
   '@aws-sdk/client-ecr': 'ecr',
+  '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
 };
 
 export interface CalledAction {
@@ -85,6 +86,18 @@ export const impliedPermissions: Record<string, { actions: string[]; why: string
     actions: ['iam:PassRole', 'ecs:TagResource'],
     why: 'a task definition passes its task and execution roles to ECS, and tags on registration need ecs:TagResource',
   },
+  'ecs:CreateService': {
+    actions: ['ecs:TagResource'],
+    why: 'preview-env creates the preview service with its tags, and tags on creation need ecs:TagResource',
+  },
+  'elasticloadbalancing:CreateTargetGroup': {
+    actions: ['elasticloadbalancing:AddTags'],
+    why: 'preview-env creates target groups with their tags, and tags on creation need AddTags',
+  },
+  'elasticloadbalancing:CreateRule': {
+    actions: ['elasticloadbalancing:AddTags'],
+    why: 'preview-env creates listener rules with their tags, and tags on creation need AddTags',
+  },
   // build-push-ecr logs Docker in with the token and pushes and pulls through the registry API.
   'ecr:GetAuthorizationToken': {
     actions: [
@@ -125,6 +138,12 @@ export const actionsWithoutResourceScope = new Set([
   'ecs:DeregisterTaskDefinition',
   'ecs:ListTasks',
   'ecs:TagResource',
+  // Scoped by the ecs:cluster condition instead.
+  'ecs:ListServices',
+  'elasticloadbalancing:DescribeListeners',
+  'elasticloadbalancing:DescribeTargetGroups',
+  'elasticloadbalancing:DescribeRules',
+  'elasticloadbalancing:DescribeTags',
 ]);
 
 function documentShape(document: unknown): { statements: Statement[]; problems: string[] } {

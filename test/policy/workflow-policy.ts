@@ -217,18 +217,21 @@ const writeScopeJustifications: Record<string, { why: string; justified: (job: J
       justified: (job) => stepsOf(job).some(({ step }) => isConfigureAwsCredentials(step.uses)),
     },
     'pull-requests': {
-      why: 'only the job that runs ./actions/pr-comment writes to pull requests',
-      justified: (job) => stepsOf(job).some(({ step }) => localActionName(step.uses) === 'pr-comment'),
+      why: 'only a job that runs ./actions/pr-comment or ./actions/preview-env writes to pull requests',
+      justified: (job) => stepsOf(job).some(({ step }) => writesToPullRequests(localActionName(step.uses))),
     },
     deployments: {
-      why: 'only the job that runs ./actions/pr-comment records GitHub deployments',
-      justified: (job) => stepsOf(job).some(({ step }) => localActionName(step.uses) === 'pr-comment'),
+      why: 'only a job that runs ./actions/pr-comment or ./actions/preview-env records GitHub deployments',
+      justified: (job) => stepsOf(job).some(({ step }) => writesToPullRequests(localActionName(step.uses))),
     },
     contents: {
       why: 'only a release workflow, started by a version tag alone, writes releases and tags',
       justified: (_job, workflow) => triggeredOnlyByTags(workflow),
     },
   };
+
+/** The actions that comment on pull requests and record deployments. */
+const writesToPullRequests = (action: string | undefined) => action === 'pr-comment' || action === 'preview-env';
 
 function triggeredOnlyByTags(workflow: Workflow): boolean {
   const on = workflow.on;

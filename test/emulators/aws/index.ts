@@ -3,6 +3,7 @@ import { RealClock, type Clock } from './clock.js';
 import { createEcrService } from './ecr.js';
 import { createEcsService } from './ecs/index.js';
 import type { TaskRuntimeOptions } from './ecs/runtime.js';
+import { createElbv2Service } from './elbv2.js';
 import { createLogsService, LogStore } from './logs.js';
 import { FaultInjector, IdSource } from './faults.js';
 import { resolveScenario, type Scenario, type ScenarioInput } from './scenario.js';
@@ -60,6 +61,7 @@ function createServices(
     ecs,
     ecr,
     logs: createLogsService(environment, logStore, () => ecs.settle()),
+    elbv2: createElbv2Service(environment),
   } satisfies Record<string, AwsService>;
 }
 
@@ -138,6 +140,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     recordCall: (call) => {
       callLog.push({ sequence: callLog.length + 1, ...call });
     },
+    recordProblem: (problem) => problems.push(problem),
   };
   // ECR hands out the emulator's own address as its registry endpoint, known once it listens.
   let url = '';

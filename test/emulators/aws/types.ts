@@ -78,4 +78,6 @@ export interface AwsEmulatorEnvironment {
   scenario(): Scenario;
   ids: IdSource;
   recordCall(call: Omit<RecordedCall, 'sequence'>): void;
+  /** An answer of the emulator's own that AWS's model forbids, from a service that judges itself (ELBv2). */
+  recordProblem?(problem: { service: string; operation: string; message: string }): void;
 }
