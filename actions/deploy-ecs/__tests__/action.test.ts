@@ -25,10 +25,7 @@ describe('deploy-ecs against the emulator: rollouts that succeed', () => {
   test('renders the image, registers, rolls out and reports', async () => {
     const previous = seedWebService(emulator());
     const run = await deploy(emulator(), {
-      'task-definition': 'task-definition.json',
-      'container-name': 'app',
-      image: 'nginx:2',
-      service: 'web',
+      ...WEB_DEPLOY_INPUTS,
       'environment-variables': 'LOG_LEVEL=debug\nNODE_ENV=staging',
     });
     expect(run.errors).toEqual([]);
@@ -83,12 +80,7 @@ describe('deploy-ecs against the emulator: rollouts that succeed', () => {
 
   test('ends at the first poll after the rollout completed', async () => {
     seedWebService(emulator());
-    const run = await deploy(emulator(), {
-      'task-definition': 'task-definition.json',
-      'container-name': 'app',
-      image: 'nginx:3',
-      service: 'web',
-    });
+    const run = await deploy(emulator(), { ...WEB_DEPLOY_INPUTS, image: 'nginx:3' });
     expect(run.exitCode).toBe(0);
     const completedAt = emulator().ecs.service('web')?.deployments[0].rolloutStateChangedAt ?? 0;
     const polls = emulator()
@@ -104,12 +96,7 @@ describe('deploy-ecs against the emulator: rollouts that succeed', () => {
     ['server errors', { serverErrorRate: 0.3 }],
   ])('still deploys with 30%% %s', async (_name, faults) => {
     seedWebService(emulator(), { scenario: { seed: 11, faults } });
-    const run = await deploy(emulator(), {
-      'task-definition': 'task-definition.json',
-      'container-name': 'app',
-      image: 'nginx:2',
-      service: 'web',
-    });
+    const run = await deploy(emulator(), WEB_DEPLOY_INPUTS);
     expect(run.errors).toEqual([]);
     expect(run.exitCode).toBe(0);
     expect(run.outputs['rollout-state']).toBe('COMPLETED');

@@ -1,5 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
-import { deploy, emulatorForSuite, fargateDefinition, seedWebService, workspaceWith } from './helpers.js';
+import {
+  deploy,
+  emulatorForSuite,
+  fargateDefinition,
+  seedWebService,
+  WEB_DEPLOY_INPUTS,
+  workspaceWith,
+} from './helpers.js';
 
 // The update step at the wire: what reaches UpdateService, and the deployment it started.
 describe('deploy-ecs updates the service', () => {
@@ -56,13 +63,7 @@ describe('deploy-ecs updates the service', () => {
 
   test('wait: false returns once the deployment has started', async () => {
     seedWebService(emulator());
-    const run = await deploy(emulator(), {
-      'task-definition': 'task-definition.json',
-      'container-name': 'app',
-      image: 'nginx:2',
-      service: 'web',
-      wait: false,
-    });
+    const run = await deploy(emulator(), { ...WEB_DEPLOY_INPUTS, wait: false });
     expect(run.exitCode).toBe(0);
     expect(run.outputs['rollout-state']).toBe('IN_PROGRESS');
     expect(run.outputs['deployment-id']).toMatch(/^ecs-svc\/\d{19}$/);

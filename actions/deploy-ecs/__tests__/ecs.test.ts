@@ -4,6 +4,7 @@ import {
   deploy,
   emulatorForSuite,
   fargateDefinition,
+  revisionNumbers,
   seedWebService,
   WEB_DEPLOY_INPUTS,
   workspaceWith,
@@ -58,11 +59,7 @@ describe('deploy-ecs applies each change once', () => {
     expect(emulator().calls({ operation: 'RegisterTaskDefinition' })).toEqual([
       expect.objectContaining({ fault: 'lost-answer', status: 200 }),
     ]);
-    expect(
-      emulator()
-        .ecs.taskDefinitions('web')
-        .map((revision) => revision.revision),
-    ).toEqual([1, 2]);
+    expect(revisionNumbers(emulator())).toEqual([1, 2]);
     expect(run.outputs['task-definition-arn']).toBe('arn:aws:ecs:us-east-1:123456789012:task-definition/web:2');
     expect(emulator().ecs.service('web')?.deployments[0]).toMatchObject({
       taskDefinition: run.outputs['task-definition-arn'],
@@ -81,11 +78,7 @@ describe('deploy-ecs applies each change once', () => {
     expect(run.exitCode).toBe(1);
     expect(run.errors).toHaveLength(1);
     expect(emulator().calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(2);
-    expect(
-      emulator()
-        .ecs.taskDefinitions('web')
-        .map((revision) => revision.revision),
-    ).toEqual([1]);
+    expect(revisionNumbers(emulator())).toEqual([1]);
   });
 
   test.each([

@@ -107,6 +107,11 @@ export async function deploy(
   });
 }
 
+/** The revision numbers of family `web`, ACTIVE or not, oldest first. */
+export function revisionNumbers(emulator: AwsEmulator): number[] {
+  return emulator.ecs.taskDefinitions('web').map((revision) => revision.revision);
+}
+
 export function mutatingCalls(emulator: AwsEmulator) {
   return emulator.calls({ mutating: true });
 }

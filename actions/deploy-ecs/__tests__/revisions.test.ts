@@ -1,5 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
-import { deploy, emulatorForSuite, fargateDefinition, seedWebService, workspaceWith } from './helpers.js';
+import {
+  deploy,
+  emulatorForSuite,
+  fargateDefinition,
+  revisionNumbers,
+  seedWebService,
+  WEB_DEPLOY_INPUTS,
+  workspaceWith,
+} from './helpers.js';
 
 // Registering (or reusing) a revision and cleaning up old ones, at the wire.
 describe('deploy-ecs registers a revision only when the definition changed, and cleans up', () => {
@@ -7,12 +15,7 @@ describe('deploy-ecs registers a revision only when the definition changed, and 
 
   test('a rerun with an unchanged definition registers nothing and starts no deployment', async () => {
     seedWebService(emulator());
-    const inputs = {
-      'task-definition': 'task-definition.json',
-      'container-name': 'app',
-      image: 'nginx:2',
-      service: 'web',
-    };
+    const inputs = WEB_DEPLOY_INPUTS;
     const first = await deploy(emulator(), inputs);
     expect(first.exitCode).toBe(0);
     const deploymentsBefore = emulator()
@@ -23,11 +26,7 @@ describe('deploy-ecs registers a revision only when the definition changed, and 
     expect(second.outputs['task-definition-arn']).toBe(first.outputs['task-definition-arn']);
     expect(second.outputs['rollout-state']).toBe('COMPLETED');
     expect(emulator().calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(1);
-    expect(
-      emulator()
-        .ecs.taskDefinitions('web')
-        .map((r) => r.revision),
-    ).toEqual([1, 2]);
+    expect(revisionNumbers(emulator())).toEqual([1, 2]);
     expect(
       emulator()
         .ecs.service('web')
@@ -46,14 +45,7 @@ describe('deploy-ecs registers a revision only when the definition changed, and 
       const workspace = workspaceWith({
         'task-definition.json': JSON.stringify({ ...fargateDefinition('nginx:1'), ...inFile }),
       });
-      const inputs = {
-        'task-definition': 'task-definition.json',
-        'container-name': 'app',
-        image: 'nginx:2',
-        service: 'web',
-        'skip-unchanged': true,
-        ...overrides,
-      };
+      const inputs = { ...WEB_DEPLOY_INPUTS, 'skip-unchanged': true, ...overrides };
       const first = await deploy(emulator(), inputs, { workspace });
       expect(first.errors).toEqual([]);
       expect(first.outputs['rollout-state']).toBe('COMPLETED');
@@ -78,11 +70,7 @@ describe('deploy-ecs registers a revision only when the definition changed, and 
       expect(second.outputs.diff).toBe('');
       expect(second.stdout).toContain('reusing it');
       expect(emulator().calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(1);
-      expect(
-        emulator()
-          .ecs.taskDefinitions('web')
-          .map((r) => r.revision),
-      ).toEqual([1, 2]);
+      expect(revisionNumbers(emulator())).toEqual([1, 2]);
       expect(second.outputs['deployment-id']).toBe(first.outputs['deployment-id']);
       expect(
         emulator()
@@ -94,14 +82,7 @@ describe('deploy-ecs registers a revision only when the definition changed, and 
 
   test('cpu written as vCPU that differs from what ECS stores is a change: a new revision, diffed in units', async () => {
     seedWebService(emulator());
-    const run = await deploy(emulator(), {
-      'task-definition': 'task-definition.json',
-      'container-name': 'app',
-      image: 'nginx:1',
-      service: 'web',
-      cpu: '0.5 vCPU',
-      memory: '1 GB',
-    });
+    const run = await deploy(emulator(), { ...WEB_DEPLOY_INPUTS, image: 'nginx:1', cpu: '0.5 vCPU', memory: '1 GB' });
     expect(run.errors).toEqual([]);
     expect(emulator().calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(1);
     expect(run.outputs.diff).toContain('-  "cpu": "256",');
@@ -111,12 +92,7 @@ describe('deploy-ecs registers a revision only when the definition changed, and 
 
   test('a rollback to task-definition-arn puts back that very revision, not a copy of it', async () => {
     const previous = seedWebService(emulator());
-    const release = await deploy(emulator(), {
-      'task-definition': 'task-definition.json',
-      'container-name': 'app',
-      image: 'nginx:2',
-      service: 'web',
-    });
+    const release = await deploy(emulator(), WEB_DEPLOY_INPUTS);
     expect(release.exitCode).toBe(0);
     expect(release.outputs['previous-task-definition-arn']).toBe(previous.arn);
     // What production.yml does when the smoke test fails: deploy the previous revision by ARN.
@@ -127,11 +103,7 @@ describe('deploy-ecs registers a revision only when the definition changed, and 
     expect(rollback.exitCode).toBe(0);
     expect(rollback.outputs['task-definition-arn']).toBe(previous.arn);
     expect(emulator().ecs.service('web')?.taskDefinition).toBe(previous.arn);
-    expect(
-      emulator()
-        .ecs.taskDefinitions('web')
-        .map((r) => r.revision),
-    ).toEqual([1, 2]);
+    expect(revisionNumbers(emulator())).toEqual([1, 2]);
     expect(emulator().calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(1);
   });
 
@@ -139,13 +111,7 @@ describe('deploy-ecs registers a revision only when the definition changed, and 
     seedWebService(emulator());
     for (let i = 2; i <= 5; i += 1) emulator().ecs.seedTaskDefinition(fargateDefinition(`nginx:${i}`));
     // The service still runs web:1, so web:1 is the previous revision and must survive.
-    const run = await deploy(emulator(), {
-      'task-definition': 'task-definition.json',
-      'container-name': 'app',
-      image: 'nginx:6',
-      service: 'web',
-      'keep-revisions': 2,
-    });
+    const run = await deploy(emulator(), { ...WEB_DEPLOY_INPUTS, image: 'nginx:6', 'keep-revisions': 2 });
     expect(run.exitCode).toBe(0);
     const status = Object.fromEntries(
       emulator()

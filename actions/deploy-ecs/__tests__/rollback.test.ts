@@ -1,17 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
-import { deploy, emulatorForSuite, FAST_ECS, seedWebService } from './helpers.js';
+import { deploy, emulatorForSuite, FAST_ECS, seedWebService, WEB_DEPLOY_INPUTS } from './helpers.js';
 
 // After a rollout that did not complete, at the wire: why its tasks stopped, ECS's own rollback
 // followed to its end, the action's rollback, and when it does not roll back.
 describe('deploy-ecs against the emulator: rollouts that fail', () => {
   const emulator = emulatorForSuite();
 
-  const crashing = {
-    'task-definition': 'task-definition.json',
-    'container-name': 'app',
-    image: 'nginx:crash',
-    service: 'web',
-  };
+  const crashing = { ...WEB_DEPLOY_INPUTS, image: 'nginx:crash' };
 
   test('the circuit breaker rolls back: the action says so, explains the stopped tasks, and does not roll back again', async () => {
     const previous = seedWebService(emulator(), { circuitBreaker: { enable: true, rollback: true } });
