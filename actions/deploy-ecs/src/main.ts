@@ -1,3 +1,5 @@
+import { formatDuration } from '@shipyard/shared/duration';
+import { taskDefinitionRevision } from '@shipyard/shared/arn';
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
 import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
@@ -8,11 +10,11 @@ import { compare } from './compare.js';
 import { startDeployment } from './deployment.js';
 import { Ecs } from './ecs.js';
 import { INPUT, OUTPUT, type Inputs } from './inputs.js';
-import { renderToFile, taskDefinitionRevision } from './render.js';
+import { renderToFile } from './render.js';
 import { failureMessage, renderSummary, type RolloutReport } from './report.js';
 import { deregisterOld, registerOrReuse } from './revisions.js';
 import { explainStoppedTasks, rollBack } from './rollback.js';
-import { formatDuration, watchDeployment, type WatchResult } from './watch.js';
+import { watchDeployment, type WatchResult } from './watch.js';
 
 /**
  * The deployment, step by step: render, compare, register, update, watch, explain, roll back, clean
