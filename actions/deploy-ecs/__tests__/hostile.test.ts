@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
+import type { AwsEmulator } from '@shipyard/emulators/aws';
 import { deploy, fargateDefinition, seedWebService, startEmulator, workspaceWith } from './helpers.js';
 
 /**
@@ -14,7 +14,8 @@ import { deploy, fargateDefinition, seedWebService, startEmulator, workspaceWith
  */
 
 type Definition = ReturnType<typeof fargateDefinition> & Record<string, unknown>;
-type Container = Definition['containerDefinitions'][number] & Record<string, unknown>;
+type Container = Definition['containerDefinitions'][number] &
+  Record<string, unknown> & { environment: { name: string; value: string }[] };
 
 interface HostileCase {
   /** What the error must name: `Input 'x'` for an input, the variable's name otherwise. */
