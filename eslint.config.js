@@ -64,15 +64,4 @@ export default tseslint.config(
     ],
     rules: { 'import-x/no-relative-packages': 'off' },
   },
-  // TODO(issue 18): domain modules that still import inputs.ts; each leaves this list when fixed.
-  {
-    files: [
-      'actions/build-push-ecr/src/docker.ts',
-      'actions/deploy-ecs/src/ecs.ts',
-      'actions/deploy-ecs/src/render.ts',
-      'actions/pr-comment/src/comments.ts',
-      'actions/pr-comment/src/deployment.ts',
-    ],
-    rules: { 'import-x/no-restricted-paths': 'off' },
-  },
 );

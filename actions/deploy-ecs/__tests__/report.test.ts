@@ -1,6 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { consoleUrl, describeStoppedTasks, renderSummary, shortRevision, type RolloutReport } from '../src/report.js';
-import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
+import { consoleUrl, describeStoppedTasks, failureMessage, renderSummary, type RolloutReport } from '../src/report.js';
 
 const report: RolloutReport = {
   title: 'deploy-ecs',
@@ -85,10 +84,23 @@ describe('report', () => {
   });
 
   test.each([
-    ['arn:aws:ecs:us-east-1:123456789012:task-definition/web:3', 'web:3'],
-    [undefined, '—'],
-  ])('shortRevision(%s) = %s', (arn, short) => {
-    expect(shortRevision(arn)).toBe(short);
+    [
+      'with a stopped task',
+      report,
+      'Deployment ecs-svc/123 of web:8 FAILED: tasks failed to start.. First stopped task: Task abc123 stopped (EssentialContainerExited): Essential container in task exited; container app: exit code 137, OutOfMemoryError; container proxy: exit code 0. Rolled back to web:7.',
+    ],
+    [
+      'without stopped tasks',
+      { ...report, stoppedTasks: [], outcome: 'TIMED_OUT', reason: 'timed out after 2.4 s' },
+      'Deployment ecs-svc/123 of web:8 TIMED_OUT: timed out after 2.4 s. Rolled back to web:7.',
+    ],
+    [
+      'without a revision or a rollback note',
+      { ...report, newArn: undefined, stoppedTasks: [], rollbackNote: undefined },
+      'Deployment ecs-svc/123 of — FAILED: tasks failed to start..',
+    ],
+  ])('the failure message %s', (_name, given, message) => {
+    expect(failureMessage(given)).toBe(message);
   });
 
   test('the console link takes names from ARNs', () => {
@@ -99,12 +111,5 @@ describe('report', () => {
         'arn:aws:ecs:us-east-1:123456789012:service/prod/web',
       ),
     ).toBe('https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/prod/services/web/deployments?region=us-east-1');
-  });
-});
-
-describe('README', () => {
-  test.each(['Inputs', 'Outputs'] as const)('its %s table lists exactly what action.yml declares', (heading) => {
-    const kind = heading === 'Inputs' ? 'inputs' : 'outputs';
-    expect(readmeTableNames('deploy-ecs', heading)).toEqual(manifestNames('deploy-ecs', kind));
   });
 });

@@ -14,11 +14,10 @@ import {
 } from '@aws-sdk/client-ecs';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
-import { explainAwsError } from '@shipyard/shared/aws-errors';
+import { awsCall } from '@shipyard/shared/aws-call';
 import { awsRequestHandlerOptions } from '@shipyard/shared/aws-client';
 import { shown } from '@shipyard/shared/text';
-import type { PropagateTags } from './inputs.js';
-import { familyOf, sameTaskDefinition, type Json } from './render.js';
+import { familyOf, revisionOf, sameTaskDefinition, type Json, type RegisteredTaskDefinition } from './render.js';
 
 /**
  * Everything the action asks of ECS, over the AWS SDK. The endpoint comes from the SDK's standard
@@ -27,12 +26,8 @@ import { familyOf, sameTaskDefinition, type Json } from './render.js';
  * inputs have been validated.
  */
 
-export interface RegisteredTaskDefinition {
-  arn: string;
-  family: string;
-  revision: number;
-  definition: Json;
-}
+/** How a service passes tags on to its tasks (UpdateService's `propagateTags`). */
+export type PropagateTags = 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
 
 export interface StoppedTask {
   taskArn: string;
@@ -114,18 +109,10 @@ export class Ecs {
     this.maxAttempts = maxAttempts;
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw explainAwsError(error, 'ecs', operation);
-    }
-  }
-
   /** A revision by ARN or `family:revision`, or a family's latest ACTIVE revision; undefined if none. */
   async findTaskDefinition(reference: string): Promise<RegisteredTaskDefinition | undefined> {
     try {
-      const { taskDefinition, tags } = await this.call('DescribeTaskDefinition', () =>
+      const { taskDefinition, tags } = await awsCall('ecs', 'DescribeTaskDefinition', () =>
         this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: reference, include: ['TAGS'] })),
       );
       if (!taskDefinition?.taskDefinitionArn) return undefined;
@@ -217,7 +204,7 @@ export class Ecs {
   }
 
   private async registerTaskDefinition(definition: Json): Promise<RegisteredTaskDefinition> {
-    const { taskDefinition } = await this.call('RegisterTaskDefinition', () =>
+    const { taskDefinition } = await awsCall('ecs', 'RegisterTaskDefinition', () =>
       this.mutatingClient.send(
         new RegisterTaskDefinitionCommand(definition as unknown as RegisterTaskDefinitionCommandInput),
       ),
@@ -228,7 +215,7 @@ export class Ecs {
   }
 
   async describeService(cluster: string, service: string): Promise<Service> {
-    const result = await this.call('DescribeServices', () =>
+    const result = await awsCall('ecs', 'DescribeServices', () =>
       this.client.send(new DescribeServicesCommand({ cluster, services: [service] })),
     );
     const found = result.services?.[0];
@@ -274,7 +261,7 @@ export class Ecs {
   }
 
   private async updateService(request: UpdateServiceRequest): Promise<Service> {
-    const result = await this.call('UpdateService', () =>
+    const result = await awsCall('ecs', 'UpdateService', () =>
       this.mutatingClient.send(
         new UpdateServiceCommand({
           cluster: request.cluster,
@@ -296,7 +283,7 @@ export class Ecs {
     const arns: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call('ListTaskDefinitions', () =>
+      const page = await awsCall('ecs', 'ListTaskDefinitions', () =>
         this.client.send(
           new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', nextToken }),
         ),
@@ -310,20 +297,20 @@ export class Ecs {
 
   async deregisterTaskDefinition(arn: string): Promise<void> {
     // Deregistering twice is harmless (an INACTIVE revision stays INACTIVE), so the SDK may retry it.
-    await this.call('DeregisterTaskDefinition', () =>
+    await awsCall('ecs', 'DeregisterTaskDefinition', () =>
       this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })),
     );
   }
 
   /** The service's stopped tasks of one task definition, newest first, at most `limit`. */
   async stoppedTasks(cluster: string, service: string, taskDefinitionArn: string, limit = 10): Promise<StoppedTask[]> {
-    const { taskArns = [] } = await this.call('ListTasks', () =>
+    const { taskArns = [] } = await awsCall('ecs', 'ListTasks', () =>
       this.client.send(
         new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED', maxResults: 100 }),
       ),
     );
     if (taskArns.length === 0) return [];
-    const { tasks = [] } = await this.call('DescribeTasks', () =>
+    const { tasks = [] } = await awsCall('ecs', 'DescribeTasks', () =>
       this.client.send(new DescribeTasksCommand({ cluster, tasks: taskArns })),
     );
     return tasks
@@ -332,11 +319,6 @@ export class Ecs {
       .slice(0, limit)
       .map(toStoppedTask);
   }
-}
-
-/** The revision number at the end of a task definition ARN (`…/web:12` is 12). */
-function revisionOf(arn: string): number {
-  return Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
 }
 
 function showsUpdate(service: Service, request: UpdateServiceRequest, before: Service | undefined): boolean {
