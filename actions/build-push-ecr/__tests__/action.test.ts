@@ -8,12 +8,19 @@ import {
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
-import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
-import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../../../test/emulators/aws/registry-fixtures.js';
-import { DEFAULT_SHA, runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
-import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
-import { dockerShim, filesContaining, workspaceWithDockerfile, type DockerShim, ecrSuite } from './helpers.js';
+import type { AwsEmulator } from '@shipyard/emulators/aws';
+import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
+import { basicAuth, credentialsFromToken, pushSyntheticImage } from '@shipyard/emulators/aws/registry-fixtures';
+import { DEFAULT_SHA } from '@shipyard/harness/run-action';
+import { manifestNames, readmeTableNames } from '@shipyard/harness/manifest';
+import {
+  dockerShim,
+  filesContaining,
+  workspaceWithDockerfile,
+  type DockerShim,
+  ecrSuite,
+  ecrRunner,
+} from './helpers.js';
 
 /**
  * The bundled action, run as the runner runs it, against the AWS emulator (ECR in front of a real
@@ -33,14 +40,7 @@ ecrSuite((suite) => ({ emulator, ecr, shim } = suite));
 
 const registryHost = () => emulator.ecr.registryHost();
 
-function run(inputs: RunActionOptions['inputs'], options: Omit<RunActionOptions, 'inputs'> = {}) {
-  return runAction('build-push-ecr', {
-    workspace: options.workspace ?? workspaceWithDockerfile(),
-    ...options,
-    inputs,
-    env: { ...emulator.clientEnv(), ...shim.env, ...options.env },
-  });
-}
+const run = ecrRunner(() => ({ emulator, shim }));
 
 async function createRepository(name: string, mutability: 'MUTABLE' | 'IMMUTABLE' = 'MUTABLE') {
   await ecr.send(new CreateRepositoryCommand({ repositoryName: name, imageTagMutability: mutability }));

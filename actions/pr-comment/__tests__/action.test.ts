@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
-import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
+import { temporaryFolder } from '@shipyard/harness/temp';
+import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
 import { marker, notifiedLine } from '../src/body.js';
+import { prCommentAgainst } from './fixtures/run.js';
 
 /**
  * The bundled action run as the runner runs it, against the GitHub emulator (which holds every
@@ -47,22 +47,7 @@ afterEach(() => {
   expect(github.problems()).toEqual([]);
 });
 
-function prComment(inputs: RunActionOptions['inputs'], options: Omit<RunActionOptions, 'inputs'> = {}) {
-  return runAction('pr-comment', {
-    timeoutMs: 25_000,
-    githubToken: TOKEN,
-    ...options,
-    inputs,
-    env: {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: REPOSITORY,
-      GITHUB_REPOSITORY_OWNER: REPOSITORY.split('/')[0],
-      GITHUB_REF: `refs/heads/${BRANCH}`,
-      GITHUB_REF_NAME: BRANCH,
-      ...options.env,
-    },
-  });
-}
+const prComment = prCommentAgainst(() => github, { repository: REPOSITORY, branch: BRANCH });
 
 /** The recorded push payload, its `after` being the commit the emulator merged. */
 function pushEvent(after: string) {
@@ -299,7 +284,7 @@ describe('pull requests from forks, modes and pr-number', () => {
 
   test('a template file with placeholders, and a huge smoke report cut to the limit', async () => {
     const pull = github.state.mergePullRequest(REPOSITORY, { title: 'Big one', author: 'Codertocat' });
-    const workspace = mkdtempSync(join(tmpdir(), 'pr-comment-'));
+    const workspace = temporaryFolder('pr-comment-');
     writeFileSync(
       join(workspace, 'comment.md'),
       '{{status_emoji}} #{{pr_number}} ({{pr_title}}) is in {{environment}} {{author_mention}}\n\n{{smoke_report}}',

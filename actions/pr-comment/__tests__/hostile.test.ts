@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
+import { temporaryFolder } from '@shipyard/harness/temp';
+import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
 import { FAKE } from './fixtures/credentials.js';
 import { BRANCH, prCommentAgainst, REPOSITORY, TOKEN } from './fixtures/run.js';
 
@@ -20,8 +20,8 @@ const SECRET_CONTENT = 'OUTSIDE-THE-WORKSPACE-5f2b9c';
 
 beforeAll(async () => {
   github = await startGitHubEmulator({ tokens: [TOKEN] });
-  workspace = mkdtempSync(join(tmpdir(), 'pr-comment-hostile-ws-'));
-  outside = mkdtempSync(join(tmpdir(), 'pr-comment-hostile-out-'));
+  workspace = temporaryFolder('pr-comment-hostile-ws-');
+  outside = temporaryFolder('pr-comment-hostile-out-');
   writeFileSync(join(outside, 'secret.md'), SECRET_CONTENT);
   writeFileSync(join(outside, 'template.txt'), `${SECRET_CONTENT} {{status}}`);
   symlinkSync(join(outside, 'secret.md'), join(workspace, 'linked.md'));
@@ -36,8 +36,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await github.close();
-  rmSync(workspace, { recursive: true, force: true });
-  rmSync(outside, { recursive: true, force: true });
 });
 beforeEach(() => {
   github.reset();

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
-import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
-import { readActionManifest } from '../../../test/harness/run-action.js';
+import { manifestNames, readmeTableNames } from '@shipyard/harness/manifest';
+import { readActionManifest } from '@shipyard/harness/run-action';
 import { commentBody, PLACEHOLDERS } from '../src/body.js';
 import { INPUT } from '../src/inputs.js';
 

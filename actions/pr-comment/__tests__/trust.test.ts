@@ -1,9 +1,9 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
-import type { ActionRun } from '../../../test/harness/run-action.js';
+import { temporaryFolder } from '@shipyard/harness/temp';
+import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
+import type { ActionRun } from '@shipyard/harness/run-action';
 import { marker, notifiedLine } from '../src/body.js';
 import { ECHOED, ECHOING_SMOKE_REPORT, FAKE } from './fixtures/credentials.js';
 import { BRANCH, prCommentAgainst, REPOSITORY, TOKEN } from './fixtures/run.js';
@@ -57,7 +57,7 @@ describe('the secret-echo chain: a smoke report that copied credentials', () => 
         author: 'Codertocat',
       });
       const sha = pull.mergeCommitSha as string;
-      const workspace = mkdtempSync(join(tmpdir(), 'pr-comment-chain-'));
+      const workspace = temporaryFolder('pr-comment-chain-');
       writeFileSync(join(workspace, 'smoke-report.md'), ECHOING_SMOKE_REPORT);
       const run = await prComment(
         {
