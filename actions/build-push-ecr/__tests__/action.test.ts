@@ -12,7 +12,6 @@ import type { AwsEmulator } from '@shipyard/emulators/aws';
 import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
 import { basicAuth, credentialsFromToken, pushSyntheticImage } from '@shipyard/emulators/aws/registry-fixtures';
 import { DEFAULT_SHA } from '@shipyard/harness/run-action';
-import { manifestNames, readmeTableNames } from '@shipyard/harness/manifest';
 import {
   dockerShim,
   filesContaining,
@@ -708,9 +707,4 @@ describe('AWS failures', () => {
       expect(emulator.calls().filter((call) => call.fault !== undefined).length).toBeGreaterThan(0);
     },
   );
-});
-
-test('the README documents every input and output of action.yml', () => {
-  expect(readmeTableNames('build-push-ecr', 'Inputs')).toEqual(manifestNames('build-push-ecr', 'inputs'));
-  expect(readmeTableNames('build-push-ecr', 'Outputs')).toEqual(manifestNames('build-push-ecr', 'outputs'));
 });
