@@ -4,7 +4,10 @@ import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'actions/*/dist/**', 'demo-app/dist/**', 'coverage/**'] },
+  // test/lint-fixtures holds code that breaks the rules on purpose: test/lint-rules.test.ts lints it.
+  {
+    ignores: ['**/node_modules/**', 'actions/*/dist/**', 'demo-app/dist/**', 'coverage/**', 'test/lint-fixtures/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,7 +22,14 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })] },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+      // Without these, import-x reads no imported .ts file (its default extensions are .js ones), so
+      // no-cycle never saw an edge between two TypeScript modules and passed whatever the code did;
+      // test/lint-rules.test.ts now holds it to firing on a cycle.
+      'import-x/extensions': ['.ts', '.js', '.mjs', '.cjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
     rules: {
       'import-x/no-cycle': 'error',
       'import-x/no-relative-packages': 'error',

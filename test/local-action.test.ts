@@ -25,7 +25,10 @@ interface LocalRun {
 function localAction(args: string[]): Promise<LocalRun> {
   // Only what npm and node need from the developer's shell; the rest comes from the .env file.
   const env: Record<string, string> = { NO_COLOR: '1' };
-  for (const key of ['HOME', 'LANG', 'TZ', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key] as string;
+  for (const key of ['HOME', 'LANG', 'TZ']) if (process.env[key]) env[key] = process.env[key] as string;
+  // local-action sets no RUNNER_TEMP, so what the action writes there (deploy-ecs's rendered task
+  // definition) goes to the OS's temporary folder: this one, removed with the test file's folders.
+  env.TMPDIR = temporaryFolder('local-action-tmp-');
   env.PATH = [join(repoRoot, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter);
   const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

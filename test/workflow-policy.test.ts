@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createApp } from '@shipyard/demo-app/app';
 import { resolveScenario } from '@shipyard/emulators/aws/scenario';
 import { listenOnLoopback } from '@shipyard/harness/listen';
-import { repoRoot, runAction } from '@shipyard/harness/run-action';
+import { actionRunner, repoRoot } from '@shipyard/harness/run-action';
 import { temporaryFolder } from '@shipyard/harness/temp';
 import {
   actionContractsFrom,
@@ -148,6 +148,8 @@ describe("this repository's workflows", () => {
 describe('the smoke test staging and production run', () => {
   const commit = '0123456789abcdef0123456789abcdef01234567';
   const serve = listenOnLoopback;
+  // The workflows run it from the repository's root, where the checks file they name lives.
+  const smokeTest = actionRunner('smoke-test', { workspace: repoRoot });
   const demoApp = () => createApp({ version: '1.0.0', commit, environment: 'staging', logger: false }).callback();
 
   /** The `with:` of staging's smoke step, its expressions replaced by the local app's values. */
@@ -167,7 +169,7 @@ describe('the smoke test staging and production run', () => {
   test('passes against the demo app with the checks file the workflows use', async () => {
     const app = await serve(demoApp());
     try {
-      const run = await runAction('smoke-test', { inputs: stagingSmokeInputs(app.url), workspace: repoRoot });
+      const run = await smokeTest(stagingSmokeInputs(app.url));
       expect(run.errors).toEqual([]);
       expect(run.outputs.passed).toBe('true');
       expect(JSON.parse(run.outputs.results).length).toBeGreaterThanOrEqual(4);
@@ -186,7 +188,7 @@ describe('the smoke test staging and production run', () => {
     try {
       // A failing check is retried until the deadline; keep it short.
       const inputs = { ...stagingSmokeInputs(app.url), 'timeout-seconds': '2', 'interval-seconds': '1' };
-      const run = await runAction('smoke-test', { inputs, workspace: repoRoot });
+      const run = await smokeTest(inputs);
       expect(run.exitCode).toBe(1);
       expect(run.outputs.passed).toBe('false');
       expect(run.errors.join('\n')).toMatch(/health/);

@@ -1,14 +1,14 @@
+import { inputVariable } from '@shipyard/shared/inputs';
+
 /**
- * The runner's naming rule for inputs, in one place: input `dockerfile-path` reaches the action as
- * the variable `INPUT_DOCKERFILE-PATH` (spaces become `_`, the name is upper-cased, hyphens kept),
- * which is what `@actions/core`'s `getInput` reads.
+ * The runner's naming rule for inputs: input `dockerfile-path` reaches the action as the variable
+ * `INPUT_DOCKERFILE-PATH` (spaces become `_`, the name is upper-cased, hyphens kept). The one
+ * definition is the one the actions' readers use (`@shipyard/shared/inputs`), so a test sets inputs
+ * exactly where the action reads them.
  */
+export { inputVariable };
 
 export type InputValue = string | number | boolean | undefined;
-
-export function inputVariable(name: string): string {
-  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-}
 
 /**
  * The `INPUT_*` variables for `inputs` (an `undefined` value sets nothing), then `extra` on top:
