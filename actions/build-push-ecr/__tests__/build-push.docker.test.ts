@@ -3,9 +3,10 @@ import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
-import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
-import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
+import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
+import { unusedPort } from '@shipyard/harness/listen';
+import { runAction, type RunActionOptions } from '@shipyard/harness/run-action';
 import {
   NODE_IMAGE,
   containerLogs,
@@ -13,11 +14,11 @@ import {
   docker,
   dockerCli,
   dockerUnavailableReason,
-  freePort,
   runContainer,
   waitForHttp,
 } from './docker-engine.js';
-import { dockerShim, filesContaining, removeTemporaryFolders, temporaryFolder, type DockerShim } from './helpers.js';
+import { temporaryFolder } from '@shipyard/harness/temp';
+import { dockerShim, filesContaining, type DockerShim } from './helpers.js';
 
 /**
  * The action with a real Docker engine: it builds, pushes through the emulated ECR into a real
@@ -70,7 +71,6 @@ describeWithDocker('build-push-ecr with a real Docker engine', () => {
     }
     ecr?.destroy();
     await emulator?.close();
-    removeTemporaryFolders();
   });
   beforeEach(() => {
     shim = dockerShim({ real: dockerCli() });
@@ -154,7 +154,7 @@ describeWithDocker('build-push-ecr with a real Docker engine', () => {
       expect(pulled.status).toBe(0);
       await docker(['logout', registry()], { env: pullConfig });
 
-      const port = await freePort();
+      const port = await unusedPort();
       const container = await runContainer(imageUri, { PORT: String(port), HOST: '127.0.0.1' });
       try {
         const response = await waitForHttp(`http://127.0.0.1:${port}/version`).catch(async (error: Error) => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, type Listening } from '@shipyard/harness/listen';
 import { buildCommand, type BuildPlan } from '../src/docker.js';
-import { removeTemporaryFolders, temporaryFolder, workspaceWithDockerfile } from './helpers.js';
+import { temporaryFolder } from '@shipyard/harness/temp';
+import { workspaceWithDockerfile } from './helpers.js';
 
 /**
  * The build-argument contract the action relies on, checked against the real Docker CLI: given
@@ -18,12 +18,12 @@ const noCli = cli.error || cli.status !== 0 ? 'no docker CLI on PATH' : undefine
 if (noCli) console.warn(`build-push-ecr Docker CLI test skipped: ${noCli}`);
 const withCli = noCli ? test.skip : test;
 
-let engine: Server;
+let engine: Listening;
 let engineUrl: string;
 const received: Record<string, string | null>[] = [];
 
 beforeAll(async () => {
-  engine = createServer((request, response) => {
+  engine = await listenOnLoopback((request, response) => {
     request.resume();
     request.on('end', () => {
       const url = new URL(request.url ?? '/', 'http://engine');
@@ -40,12 +40,10 @@ beforeAll(async () => {
       }
     });
   });
-  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
-  engineUrl = `tcp://127.0.0.1:${(engine.address() as AddressInfo).port}`;
+  engineUrl = `tcp://127.0.0.1:${engine.port}`;
 });
 afterAll(async () => {
-  await new Promise((resolve) => engine.close(resolve));
-  removeTemporaryFolders();
+  await engine.close();
 });
 
 function runDocker(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; output: string }> {

@@ -1,9 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { repoRoot } from '../../../test/harness/run-action.js';
-import { temporaryFolder } from './helpers.js';
+import { repoRoot } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
 
 /**
  * What the Docker suite (and the benchmark) need from a real engine: which CLI to use, whether an
@@ -62,17 +61,6 @@ export function docker(
       }),
     );
     child.stdin.end(options.input ?? '');
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
-import { ecrHostName } from '../../../test/emulators/aws/ecr.js';
-import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
-import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../../../test/emulators/aws/registry-fixtures.js';
-import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
+import { ecrHostName } from '@shipyard/emulators/aws/ecr';
+import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
+import { basicAuth, credentialsFromToken, pushSyntheticImage } from '@shipyard/emulators/aws/registry-fixtures';
+import { listenOnLoopback, type Listening } from '@shipyard/harness/listen';
+import { runAction } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { describeReference, registryHost } from '../src/ecr.js';
-import { dockerShim, removeTemporaryFolders, workspaceWithDockerfile, type DockerShim } from './helpers.js';
+import { dockerShim, type DockerShim, ecrRunner } from './helpers.js';
 
 describe('registry names', () => {
   test.each([
@@ -42,33 +41,23 @@ const US = ecrHostName('123456789012', 'us-east-1');
 const EU = ecrHostName('123456789012', 'eu-west-1');
 
 describe('build-push-ecr with real-shaped ECR hosts', () => {
-  let folder: string;
   let emulator: AwsEmulator;
   let shim: DockerShim;
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'ecr-hosts-'));
-    const hostsFile = join(folder, 'hosts');
+    const hostsFile = join(temporaryFolder('ecr-hosts-'), 'hosts');
     writeFileSync(hostsFile, `127.0.0.1 ${US}\n127.0.0.1 ${EU}\n`);
     emulator = await startAwsEmulator({ hostsFile });
   });
   afterAll(async () => {
     await emulator?.close();
-    rmSync(folder, { recursive: true, force: true });
-    removeTemporaryFolders();
   });
   beforeEach(() => {
     emulator.reset();
     shim = dockerShim();
   });
 
-  function run(inputs: RunActionOptions['inputs'], env: Record<string, string> = {}) {
-    return runAction('build-push-ecr', {
-      workspace: workspaceWithDockerfile(),
-      inputs,
-      env: { ...emulator.clientEnv(), ...shim.env, ...env },
-    });
-  }
+  const run = ecrRunner(() => ({ emulator, shim }));
 
   /** A repository with a staged image, in `region` (ECR is regional; the emulator's state is not). */
   async function stage(region: string) {
@@ -103,7 +92,7 @@ describe('build-push-ecr with real-shaped ECR hosts', () => {
     const registry = `${EU}:${emulator.port}`;
     const result = await run(
       { repository: 'web', 'source-tag': 'candidate', tags: 'release', registry },
-      { AWS_REGION: 'us-east-1' },
+      { env: { AWS_REGION: 'us-east-1' } },
     );
     expect(result.errors).toEqual([]);
     expect(result.exitCode).toBe(0);
@@ -121,25 +110,20 @@ describe('build-push-ecr with real-shaped ECR hosts', () => {
  */
 
 describe('the region of the calls to ECR', () => {
-  let server: Server;
-  let url: string;
+  let server: Listening;
   const scopes: string[] = [];
 
   beforeAll(async () => {
-    server = createServer((request, response) => {
+    server = await listenOnLoopback((request, response) => {
       const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\//.exec(request.headers.authorization ?? '');
       scopes.push(scope ? `${scope[2]} ${scope[1]}` : 'unsigned');
       request.resume();
       response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
       response.end(JSON.stringify({ __type: 'AccessDeniedException', message: 'recorded' }));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => server.close());
 
   test.each([
     ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'ecr eu-west-1'],
@@ -149,7 +133,7 @@ describe('the region of the calls to ECR', () => {
     const result = await runAction('build-push-ecr', {
       inputs: { repository: 'web', registry, 'source-tag': 'candidate', tags: 'production', 'max-attempts': 1 },
       env: {
-        AWS_ENDPOINT_URL: url,
+        AWS_ENDPOINT_URL: server.url,
         AWS_REGION: 'us-east-1',
         AWS_DEFAULT_REGION: undefined,
         AWS_ACCESS_KEY_ID: 'AKIAREGIONTEST000000',

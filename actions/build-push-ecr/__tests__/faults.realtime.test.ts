@@ -1,11 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
 import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
-import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
-import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../../../test/emulators/aws/registry-fixtures.js';
-import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
+import type { AwsEmulator } from '@shipyard/emulators/aws';
+import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
+import { basicAuth, credentialsFromToken, pushSyntheticImage } from '@shipyard/emulators/aws/registry-fixtures';
 import { AWS_REQUEST_TIMEOUT_MS } from '@shipyard/shared/aws-client';
-import { workspaceWithDockerfile, type DockerShim, ecrSuite } from './helpers.js';
+import { type DockerShim, ecrSuite, ecrRunner } from './helpers.js';
 
 // Faults ECR really produces: an answer slower than the SDK's request timeout (the emulator applies
 // the call and holds the answer for 10 minutes) and a burst of consecutive ThrottlingExceptions.
@@ -24,13 +23,7 @@ describe('build-push-ecr survives slow answers and throttling bursts', () => {
 
   ecrSuite((suite) => ({ emulator, ecr, shim } = suite), { freshScenario: true });
 
-  function run(inputs: RunActionOptions['inputs']) {
-    return runAction('build-push-ecr', {
-      workspace: workspaceWithDockerfile(),
-      inputs,
-      env: { ...emulator.clientEnv(), ...shim.env },
-    });
-  }
+  const run = ecrRunner(() => ({ emulator, shim }));
 
   async function stage() {
     await ecr.send(new CreateRepositoryCommand({ repositoryName: 'web' }));

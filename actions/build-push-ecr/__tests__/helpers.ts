@@ -1,40 +1,13 @@
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import { ECRClient } from '@aws-sdk/client-ecr';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
+import { actionRunner, mergeRunOptions, type ActionRunner, type RunActionOptions } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-const temporary: string[] = [];
-
-/**
- * Remove every folder `temporaryFolder` made. Test files call it in `afterAll`: jest's sandboxed
- * `process` does not reliably run exit listeners. A plain process (the benchmark) also cleans at exit.
- */
-export function removeTemporaryFolders(): void {
-  for (const path of temporary.splice(0)) rmSync(path, { recursive: true, force: true });
-}
-process.once('exit', removeTemporaryFolders);
-
-/** A temporary folder, removed by `removeTemporaryFolders`. */
-export function temporaryFolder(prefix: string): string {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  temporary.push(path);
-  return path;
-}
 
 export interface ShimCall {
   args: string[];
@@ -143,12 +116,29 @@ export function ecrSuite(use: (suite: EcrSuite) => void, { freshScenario = false
   afterAll(async () => {
     ecr?.destroy();
     await emulator?.close();
-    removeTemporaryFolders();
   });
   beforeEach(() => {
     if (!emulator || !ecr) throw new Error('the emulator did not start');
     if (freshScenario) emulator.setScenario({});
     emulator.reset();
     use({ emulator, ecr, shim: dockerShim() });
+  });
+}
+
+/**
+ * The bundle, run as the runner runs it against a suite's emulator with its docker shim first on
+ * PATH, in a fresh workspace holding a Dockerfile (and `files`) unless the call names its own: the
+ * one runner of every build-push-ecr suite at the wire. `defaults` go under each call's options.
+ */
+export function ecrRunner(
+  suite: () => { emulator: AwsEmulator; shim: DockerShim },
+  { files, ...defaults }: RunActionOptions & { files?: Record<string, string> } = {},
+): ActionRunner {
+  return actionRunner('build-push-ecr', (call) => {
+    const { emulator, shim } = suite();
+    return mergeRunOptions(
+      { workspace: call.workspace ?? workspaceWithDockerfile(files), env: { ...emulator.clientEnv(), ...shim.env } },
+      defaults,
+    );
   });
 }

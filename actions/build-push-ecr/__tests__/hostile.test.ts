@@ -2,9 +2,10 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
-import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
-import { temporaryFolder, workspaceWithDockerfile, type DockerShim, ecrSuite } from './helpers.js';
+import type { AwsEmulator } from '@shipyard/emulators/aws';
+import { type RunActionOptions } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
+import { workspaceWithDockerfile, type DockerShim, ecrSuite, ecrRunner } from './helpers.js';
 
 /**
  * Inputs written to break the action, each run through the bundle as the runner runs it, against
@@ -19,6 +20,7 @@ let ecr: ECRClient;
 let shim: DockerShim;
 
 ecrSuite((suite) => ({ emulator, ecr, shim } = suite));
+const run = ecrRunner(() => ({ emulator, shim }));
 
 /** Folders for one case: a workspace with a Dockerfile, and a folder outside every allowed root. */
 interface Places {
@@ -453,12 +455,7 @@ describe('hostile inputs: one error naming the input, nothing echoed whole, noth
     const places: Places = { workspace: workspaceWithDockerfile(), outside: temporaryFolder('bpe-outside-') };
     hostile.setup?.(places);
     const inputs = { ...hostile.inputs, ...pathInputs[_]?.(places) };
-    const result = await runAction('build-push-ecr', {
-      workspace: places.workspace,
-      inputs,
-      event: hostile.event,
-      env: { ...emulator.clientEnv(), ...shim.env, ...hostile.env },
-    });
+    const result = await run(inputs, { workspace: places.workspace, event: hostile.event, env: hostile.env });
 
     expect(result.exitCode).toBe(1);
     const commands = result.stdout.split('\n').filter((line) => line.startsWith('::'));
@@ -498,11 +495,10 @@ describe('links that stay inside the workspace are followed as before', () => {
     });
     symlinkSync(join(workspace, 'real', 'app'), join(workspace, 'app'));
     symlinkSync(join(workspace, 'real', 'Dockerfile.prod'), join(workspace, 'Dockerfile.prod'));
-    const result = await runAction('build-push-ecr', {
-      workspace,
-      inputs: { repository: 'web', context: 'app', dockerfile: 'Dockerfile.prod', push: false },
-      env: { ...emulator.clientEnv(), ...shim.env },
-    });
+    const result = await run(
+      { repository: 'web', context: 'app', dockerfile: 'Dockerfile.prod', push: false },
+      { workspace },
+    );
     expect(result.errors).toEqual([]);
     expect(result.exitCode).toBe(0);
     const build = shim.calls().find((call) => call.args[0] === 'build');

@@ -1,22 +1,20 @@
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { InputError } from '@shipyard/shared/errors';
+import { inputEnv } from '@shipyard/harness/inputs';
 import { getInputs } from '../src/inputs.js';
-import { removeTemporaryFolders, workspaceWithDockerfile } from './helpers.js';
+import { workspaceWithDockerfile } from './helpers.js';
 
 const workspace = workspaceWithDockerfile({ 'app/Dockerfile.prod': 'FROM scratch\n' });
-afterAll(removeTemporaryFolders);
 
 function env(inputs: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
-  const variables: Record<string, string> = {
+  return inputEnv(inputs, {
     GITHUB_WORKSPACE: workspace,
     GITHUB_SHA: 'abcdef0123456789abcdef0123456789abcdef01',
     GITHUB_REF: 'refs/heads/main',
     GITHUB_EVENT_NAME: 'push',
     GITHUB_RUN_NUMBER: '5',
     ...extra,
-  };
-  for (const [name, value] of Object.entries(inputs)) variables[`INPUT_${name.toUpperCase()}`] = value;
-  return variables;
+  });
 }
 
 describe('valid inputs', () => {

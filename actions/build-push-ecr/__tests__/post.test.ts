@@ -1,17 +1,14 @@
-import { afterAll, describe, expect, test } from '@jest/globals';
-import { runAction } from '../../../test/harness/run-action.js';
-import { dockerShim, removeTemporaryFolders, type DockerShim } from './helpers.js';
+import { describe, expect, test } from '@jest/globals';
+import { actionRunner } from '@shipyard/harness/run-action';
+import { dockerShim, type DockerShim } from './helpers.js';
 
 /**
  * The post step, run as the runner runs it (the bundle again, with the state main saved): Docker
  * logs out of the registry main logged in to; a logout that fails is a warning, not a failed step.
  */
 
-afterAll(removeTemporaryFolders);
-
-function post(shim: DockerShim, state: Record<string, string>) {
-  return runAction('build-push-ecr', { inputs: { repository: 'web' }, phase: 'post', state, env: shim.env });
-}
+const run = actionRunner('build-push-ecr', { inputs: { repository: 'web' }, phase: 'post' });
+const post = (shim: DockerShim, state: Record<string, string>) => run({}, { state, env: shim.env });
 
 describe('post', () => {
   test('main never logged in: nothing to do, docker is not run', async () => {

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { InputError } from '@shipyard/shared/errors';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
-import { registryUnavailableReason } from '../../../test/emulators/aws/registry.js';
-import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
+import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
+import { inputEnv } from '@shipyard/harness/inputs';
 import { buildCommand, secretSpec, secretsUnsupported, type BuildPlan, type Builder } from '../src/docker.js';
 import { getInputs, type BuildInputs } from '../src/inputs.js';
 import { renderSummary } from '../src/report.js';
-import { dockerShim, removeTemporaryFolders, workspaceWithDockerfile, type DockerShim } from './helpers.js';
+import { dockerShim, workspaceWithDockerfile, type DockerShim, ecrRunner } from './helpers.js';
 
 /**
  * BuildKit secrets (`secrets`, `secret-files`): parsed and refused up front without echoing a
@@ -17,8 +17,6 @@ import { dockerShim, removeTemporaryFolders, workspaceWithDockerfile, type Docke
  * The last part runs the bundled action against the AWS emulator with the recording docker shim.
  */
 
-afterAll(removeTemporaryFolders);
-
 const workspace = workspaceWithDockerfile({
   'ci/netrc': 'machine example.com login x password y\n',
   // One byte over BuildKit's 500 KiB limit for a secret.
@@ -26,14 +24,12 @@ const workspace = workspaceWithDockerfile({
 });
 
 function env(inputs: Record<string, string>): Record<string, string> {
-  const variables: Record<string, string> = {
+  return inputEnv(inputs, {
     GITHUB_WORKSPACE: workspace,
     GITHUB_SHA: 'abcdef0123456789abcdef0123456789abcdef01',
     GITHUB_REF: 'refs/heads/main',
     GITHUB_EVENT_NAME: 'push',
-  };
-  for (const [name, value] of Object.entries(inputs)) variables[`INPUT_${name.toUpperCase()}`] = value;
-  return variables;
+  });
 }
 
 function buildInputs(inputs: Record<string, string>): BuildInputs {
@@ -251,14 +247,7 @@ describe('the bundled action with secrets', () => {
     shim = dockerShim({ watch: VARIABLES });
   });
 
-  function run(inputs: RunActionOptions['inputs'], options: Omit<RunActionOptions, 'inputs'> = {}) {
-    return runAction('build-push-ecr', {
-      ...options,
-      workspace: options.workspace ?? workspaceWithDockerfile({ 'ci/netrc': 'machine x\n' }),
-      inputs,
-      env: { ...emulator.clientEnv(), ...shim.env, ...options.env },
-    });
-  }
+  const run = ecrRunner(() => ({ emulator, shim }), { files: { 'ci/netrc': 'machine x\n' } });
 
   /** Everything the step showed, but the runner's own `::add-mask::` commands, which it swallows. */
   const shown = (result: { stdout: string; stderr: string }) =>

@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { isPost, markPostStep, readPostState, STATE } from '../src/state.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'build-push-ecr-state-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = temporaryFolder('build-push-ecr-state-');
 
 describe('the state main leaves for post', () => {
   test('markPostStep appends isPost=true to the file GITHUB_STATE names', () => {

@@ -1,4 +1,4 @@
-import type { Builder } from './docker.js';
+import type { Builder, EffectiveCache } from './docker.js';
 
 /**
  * Which build cache a build gets: the one the `cache` input asks for, or the best this runner's
@@ -7,9 +7,6 @@ import type { Builder } from './docker.js';
 
 export const CACHE_MODES = ['registry', 'inline', 'none'] as const;
 export type CacheMode = (typeof CACHE_MODES)[number];
-
-/** What the cache will really be, given what was asked and what the builder can do. */
-export type EffectiveCache = 'registry' | 'inline' | 'local' | 'none';
 
 export interface CacheDecision {
   mode: EffectiveCache;

@@ -1,6 +1,5 @@
 import * as exec from '@actions/exec';
 import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
-import type { EffectiveCache } from './cache.js';
 
 /**
  * The Docker CLI, through `@actions/exec`. Argument lists are built by pure functions (tested
@@ -21,6 +20,9 @@ export type Builder =
   /** `clientVersion`: the CLI's, such as `20.10.24`, where it could be read. */
   | { kind: 'buildkit'; clientVersion?: string }
   | { kind: 'legacy' };
+
+/** The cache a build really uses, given what was asked and what the builder can do (cache.ts decides). */
+export type EffectiveCache = 'registry' | 'inline' | 'local' | 'none';
 
 export interface BuildPlan {
   context: string;

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
-import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
+import { describe, expect, test } from '@jest/globals';
+import { temporaryFolder } from '@shipyard/harness/temp';
+import { startGitHubEmulator } from '@shipyard/emulators/github';
 import { marker, notifiedLine } from '../src/body.js';
+import { prCommentSuite } from './fixtures/run.js';
 
 /**
  * The bundled action run as the runner runs it, against the GitHub emulator (which holds every
@@ -33,36 +33,8 @@ const REPOSITORY = pushExample.repository.full_name;
 const BRANCH = pushExample.repository.default_branch;
 const TOKEN = 'ghs_emulatortoken0000000000000000000000';
 
-let github: GitHubEmulator;
-beforeAll(async () => {
-  github = await startGitHubEmulator({ tokens: [TOKEN] });
-});
-afterAll(() => github.close());
-beforeEach(() => {
-  github.reset();
-  github.state.createRepository(REPOSITORY, { defaultBranch: BRANCH });
-});
-afterEach(() => {
-  // Whatever a test checks, nothing the action sent or the emulator answered may break the API description.
-  expect(github.problems()).toEqual([]);
-});
-
-function prComment(inputs: RunActionOptions['inputs'], options: Omit<RunActionOptions, 'inputs'> = {}) {
-  return runAction('pr-comment', {
-    timeoutMs: 25_000,
-    githubToken: TOKEN,
-    ...options,
-    inputs,
-    env: {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: REPOSITORY,
-      GITHUB_REPOSITORY_OWNER: REPOSITORY.split('/')[0],
-      GITHUB_REF: `refs/heads/${BRANCH}`,
-      GITHUB_REF_NAME: BRANCH,
-      ...options.env,
-    },
-  });
-}
+// Whatever a test checks, nothing the action sent or the emulator answered may break the API description.
+const { github, prComment } = prCommentSuite({ repository: REPOSITORY, branch: BRANCH });
 
 /** The recorded push payload, its `after` being the commit the emulator merged. */
 function pushEvent(after: string) {
@@ -72,11 +44,14 @@ function pushEvent(after: string) {
   };
 }
 
-const operations = () => github.calls().map((call) => `${call.operationId} ${call.status}`);
+const operations = () =>
+  github()
+    .calls()
+    .map((call) => `${call.operationId} ${call.status}`);
 
 describe('a push to the default branch after a merge', () => {
   test('comments on the merged pull request with three requests, then a rerun updates the same comment', async () => {
-    const pull = github.state.mergePullRequest(REPOSITORY, { title: 'Add the health check', author: 'Codertocat' });
+    const pull = github().state.mergePullRequest(REPOSITORY, { title: 'Add the health check', author: 'Codertocat' });
     const sha = pull.mergeCommitSha as string;
     const first = await prComment(
       { status: 'failure', 'environment-url': 'https://app.example.com', image: 'app@sha256:' + 'a'.repeat(64) },
@@ -89,7 +64,7 @@ describe('a push to the default branch after a merge', () => {
       'issues/list-comments 200',
       'issues/create-comment 201',
     ]);
-    const [comment] = github.state.comments(REPOSITORY, pull.number);
+    const [comment] = github().state.comments(REPOSITORY, pull.number);
     expect(comment.body.split('\n')[0]).toBe(marker('production'));
     expect(comment.body).toContain('Deployment to production failed');
     expect(comment.body).toContain('cc @Codertocat');
@@ -101,11 +76,11 @@ describe('a push to the default branch after a merge', () => {
     });
     expect(first.summary).toContain(`#${pull.number}`);
 
-    github.reset();
-    github.state.createRepository(REPOSITORY, { defaultBranch: BRANCH });
-    const again = github.state.mergePullRequest(REPOSITORY, { title: 'Add the health check', author: 'Codertocat' });
-    github.state.addComment(REPOSITORY, again.number, { body: 'Looks good', author: 'hubot' });
-    const earlier = github.state.addComment(REPOSITORY, again.number, { body: comment.body });
+    github().reset();
+    github().state.createRepository(REPOSITORY, { defaultBranch: BRANCH });
+    const again = github().state.mergePullRequest(REPOSITORY, { title: 'Add the health check', author: 'Codertocat' });
+    github().state.addComment(REPOSITORY, again.number, { body: 'Looks good', author: 'hubot' });
+    const earlier = github().state.addComment(REPOSITORY, again.number, { body: comment.body });
     const rerun = await prComment(
       { status: 'success', 'environment-url': 'https://app.example.com' },
       {
@@ -119,40 +94,42 @@ describe('a push to the default branch after a merge', () => {
       'issues/list-comments 200',
       'issues/update-comment 200',
     ]);
-    const comments = github.state.comments(REPOSITORY, again.number);
+    const comments = github().state.comments(REPOSITORY, again.number);
     expect(comments.map((c) => c.id)).toEqual([comments[0].id, earlier.id]);
     expect(comments[1].body).toContain('Deployed to production');
     expect(rerun.outputs['comment-ids']).toBe(String(earlier.id));
   });
 
   test('a rerun with nothing new leaves the comment alone: two reads, no write', async () => {
-    const pull = github.state.mergePullRequest(REPOSITORY, { author: 'Codertocat' });
+    const pull = github().state.mergePullRequest(REPOSITORY, { author: 'Codertocat' });
     const sha = pull.mergeCommitSha as string;
     const options = { event: pushEvent(sha), env: { GITHUB_SHA: sha } };
     expect((await prComment({}, options)).exitCode).toBe(0);
-    const writesAfterFirst = github.writes().length;
+    const writesAfterFirst = github().writes().length;
     const rerun = await prComment({}, options);
     expect(rerun.exitCode).toBe(0);
-    expect(github.writes()).toHaveLength(writesAfterFirst);
-    expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+    expect(github().writes()).toHaveLength(writesAfterFirst);
+    expect(github().state.comments(REPOSITORY, pull.number)).toHaveLength(1);
   });
 
   test('GitHub Enterprise Server: the API below /api/v3 of GITHUB_API_URL', async () => {
-    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    const pull = github().state.mergePullRequest(REPOSITORY, {});
     const sha = pull.mergeCommitSha as string;
     const run = await prComment(
       {},
-      { event: pushEvent(sha), env: { GITHUB_SHA: sha, GITHUB_API_URL: `${github.url}/api/v3` } },
+      { event: pushEvent(sha), env: { GITHUB_SHA: sha, GITHUB_API_URL: `${github().url}/api/v3` } },
     );
     expect(run.exitCode).toBe(0);
-    expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
-    expect(github.calls().map((call) => call.path.split('/').slice(0, 4).join('/'))).toEqual(
-      Array(3).fill('/api/v3/repos'),
-    );
+    expect(github().state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+    expect(
+      github()
+        .calls()
+        .map((call) => call.path.split('/').slice(0, 4).join('/')),
+    ).toEqual(Array(3).fill('/api/v3/repos'));
   });
 
   test('a commit with no merged pull request: nothing to comment on, and the step still succeeds', async () => {
-    const sha = github.state.commit(REPOSITORY, { message: 'Direct push' });
+    const sha = github().state.commit(REPOSITORY, { message: 'Direct push' });
     const run = await prComment({}, { event: pushEvent(sha), env: { GITHUB_SHA: sha } });
     expect(run.exitCode).toBe(0);
     expect(operations()).toEqual(['repos/list-pull-requests-associated-with-commit 200']);
@@ -162,8 +139,8 @@ describe('a push to the default branch after a merge', () => {
 
 describe('a merged pull_request event', () => {
   test('comments on the pull request the event names, without looking it up', async () => {
-    github.state.mergePullRequest(REPOSITORY, { author: 'someone' });
-    const pull = github.state.mergePullRequest(REPOSITORY, { title: 'Update the README', author: 'Codertocat' });
+    github().state.mergePullRequest(REPOSITORY, { author: 'someone' });
+    const pull = github().state.mergePullRequest(REPOSITORY, { title: 'Update the README', author: 'Codertocat' });
     const payload = structuredClone(closedPullExample) as Payload & { pull_request: Record<string, unknown> };
     expect(payload.pull_request.number).toBe(pull.number);
     Object.assign(payload.pull_request, {
@@ -180,7 +157,7 @@ describe('a merged pull_request event', () => {
     );
     expect(run.errors).toEqual([]);
     expect(operations()).toEqual(['issues/list-comments 200', 'issues/create-comment 201']);
-    expect(github.state.comments(REPOSITORY, pull.number)[0].body).toContain(
+    expect(github().state.comments(REPOSITORY, pull.number)[0].body).toContain(
       (pull.mergeCommitSha as string).slice(0, 7),
     );
   });
@@ -188,19 +165,19 @@ describe('a merged pull_request event', () => {
 
 describe('since-last-deployment', () => {
   test('every pull request merged since the last successful deployment gets its own comment', async () => {
-    const shipped = github.state.mergePullRequest(REPOSITORY, { title: 'Already live' });
-    github.state.createDeployment(REPOSITORY, {
+    const shipped = github().state.mergePullRequest(REPOSITORY, { title: 'Already live' });
+    github().state.createDeployment(REPOSITORY, {
       sha: shipped.mergeCommitSha as string,
       statuses: ['in_progress', 'success'],
     });
-    const first = github.state.mergePullRequest(REPOSITORY, { title: 'First', author: 'alice', commits: 3 });
-    github.state.createDeployment(REPOSITORY, { sha: first.mergeCommitSha as string, statuses: ['failure'] });
-    const second = github.state.mergePullRequest(REPOSITORY, { title: 'Second', author: 'bob', method: 'squash' });
-    github.state.commit(REPOSITORY, { message: 'Direct push without a pull request' });
-    const third = github.state.mergePullRequest(REPOSITORY, { title: 'Third', author: 'carol' });
+    const first = github().state.mergePullRequest(REPOSITORY, { title: 'First', author: 'alice', commits: 3 });
+    github().state.createDeployment(REPOSITORY, { sha: first.mergeCommitSha as string, statuses: ['failure'] });
+    const second = github().state.mergePullRequest(REPOSITORY, { title: 'Second', author: 'bob', method: 'squash' });
+    github().state.commit(REPOSITORY, { message: 'Direct push without a pull request' });
+    const third = github().state.mergePullRequest(REPOSITORY, { title: 'Third', author: 'carol' });
     const sha = third.mergeCommitSha as string;
     // Slow answers would make overlapping requests visible: the action must wait for each one.
-    github.setLatency(15);
+    github().setLatency(15);
 
     const run = await prComment(
       { 'since-last-deployment': true, 'create-deployment': true, 'environment-url': 'https://app.example.com' },
@@ -209,8 +186,8 @@ describe('since-last-deployment', () => {
     expect(run.errors).toEqual([]);
     expect(run.exitCode).toBe(0);
     expect(run.outputs['pr-numbers']).toBe([first, second, third].map((pull) => pull.number).join(','));
-    for (const pull of [first, second, third]) expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
-    expect(github.state.comments(REPOSITORY, shipped.number)).toHaveLength(0);
+    for (const pull of [first, second, third]) expect(github().state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+    expect(github().state.comments(REPOSITORY, shipped.number)).toHaveLength(0);
     expect(operations()).toEqual([
       'repos/list-deployments 200',
       'repos/list-deployment-statuses 200',
@@ -225,8 +202,8 @@ describe('since-last-deployment', () => {
       ...Array(3).fill('issues/list-comments 200'),
       ...Array(3).fill('issues/create-comment 201'),
     ]);
-    expect(github.peakConcurrency()).toBe(1);
-    const [deployment] = github.state.deployments(REPOSITORY);
+    expect(github().peakConcurrency()).toBe(1);
+    const [deployment] = github().state.deployments(REPOSITORY);
     expect(run.outputs['deployment-id']).toBe(String(deployment.id));
     expect(deployment).toMatchObject({ sha, environment: 'production', productionEnvironment: true });
     expect(deployment.statuses).toEqual([
@@ -245,14 +222,18 @@ describe('since-last-deployment', () => {
     );
     expect(rerun.exitCode).toBe(0);
     expect(rerun.outputs['deployment-id']).toBe(String(deployment.id));
-    expect(github.state.deployments(REPOSITORY).filter((d) => d.sha === sha)).toHaveLength(1);
-    expect(github.state.deployment(deployment.id)?.statuses).toHaveLength(1);
+    expect(
+      github()
+        .state.deployments(REPOSITORY)
+        .filter((d) => d.sha === sha),
+    ).toHaveLength(1);
+    expect(github().state.deployment(deployment.id)?.statuses).toHaveLength(1);
     expect(rerun.stdout).toContain(`Deployment ${deployment.id} is 'success' already; no status added`);
-    for (const pull of [first, second, third]) expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+    for (const pull of [first, second, third]) expect(github().state.comments(REPOSITORY, pull.number)).toHaveLength(1);
   });
 
   test('with no earlier successful deployment, the pull requests of the commit are used', async () => {
-    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    const pull = github().state.mergePullRequest(REPOSITORY, {});
     const sha = pull.mergeCommitSha as string;
     const run = await prComment({ 'since-last-deployment': true }, { event: pushEvent(sha), env: { GITHUB_SHA: sha } });
     expect(run.exitCode).toBe(0);
@@ -266,12 +247,12 @@ describe('since-last-deployment', () => {
 
 describe('pull requests from forks, modes and pr-number', () => {
   test('a pull request from a fork is commented on in the base repository', async () => {
-    const pull = github.state.mergePullRequest(REPOSITORY, { author: 'outsider', fork: 'outsider/Hello-World' });
+    const pull = github().state.mergePullRequest(REPOSITORY, { author: 'outsider', fork: 'outsider/Hello-World' });
     const sha = pull.mergeCommitSha as string;
     const run = await prComment({}, { event: pushEvent(sha), env: { GITHUB_SHA: sha } });
     expect(run.exitCode).toBe(0);
-    expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
-    expect(github.state.comments('outsider/Hello-World')).toHaveLength(0);
+    expect(github().state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+    expect(github().state.comments('outsider/Hello-World')).toHaveLength(0);
     expect(run.summary).toContain('outsider (fork)');
   });
 
@@ -279,27 +260,29 @@ describe('pull requests from forks, modes and pr-number', () => {
     ['create', 2, ['issues/create-comment 201']],
     ['skip-if-exists', 1, ['issues/list-comments 200']],
   ])('mode %s with an earlier comment: %i comments in the end', async (mode, count, calls) => {
-    const pull = github.state.mergePullRequest(REPOSITORY, {});
-    const earlier = github.state.addComment(REPOSITORY, pull.number, { body: `${marker('production')}\nold` });
+    const pull = github().state.mergePullRequest(REPOSITORY, {});
+    const earlier = github().state.addComment(REPOSITORY, pull.number, { body: `${marker('production')}\nold` });
     const run = await prComment({ mode, 'pr-number': pull.number });
     expect(run.exitCode).toBe(0);
     expect(operations()).toEqual(['pulls/get 200', ...calls]);
-    expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(count);
+    expect(github().state.comments(REPOSITORY, pull.number)).toHaveLength(count);
     if (mode === 'skip-if-exists') expect(run.outputs['comment-ids']).toBe(String(earlier.id));
   });
 
   test('another environment keeps its own comment', async () => {
-    const pull = github.state.mergePullRequest(REPOSITORY, {});
-    github.state.addComment(REPOSITORY, pull.number, { body: `${marker('production')}\nprod` });
+    const pull = github().state.mergePullRequest(REPOSITORY, {});
+    github().state.addComment(REPOSITORY, pull.number, { body: `${marker('production')}\nprod` });
     const run = await prComment({ environment: 'staging', 'pr-number': `#${pull.number}` });
     expect(run.exitCode).toBe(0);
-    const bodies = github.state.comments(REPOSITORY, pull.number).map((c) => c.body.split('\n')[0]);
+    const bodies = github()
+      .state.comments(REPOSITORY, pull.number)
+      .map((c) => c.body.split('\n')[0]);
     expect(bodies).toEqual([marker('production'), marker('staging')]);
   });
 
   test('a template file with placeholders, and a huge smoke report cut to the limit', async () => {
-    const pull = github.state.mergePullRequest(REPOSITORY, { title: 'Big one', author: 'Codertocat' });
-    const workspace = mkdtempSync(join(tmpdir(), 'pr-comment-'));
+    const pull = github().state.mergePullRequest(REPOSITORY, { title: 'Big one', author: 'Codertocat' });
+    const workspace = temporaryFolder('pr-comment-');
     writeFileSync(
       join(workspace, 'comment.md'),
       '{{status_emoji}} #{{pr_number}} ({{pr_title}}) is in {{environment}} {{author_mention}}\n\n{{smoke_report}}',
@@ -310,7 +293,7 @@ describe('pull requests from forks, modes and pr-number', () => {
       { workspace },
     );
     expect(run.errors).toEqual([]);
-    const [comment] = github.state.comments(REPOSITORY, pull.number);
+    const [comment] = github().state.comments(REPOSITORY, pull.number);
     expect(comment.body).toContain(`✅ #${pull.number} (Big one) is in production @Codertocat`);
     expect(comment.body.length).toBeLessThanOrEqual(65_536);
     expect(comment.body).toContain("cut to GitHub's limit of 65,536 characters");
@@ -319,9 +302,9 @@ describe('pull requests from forks, modes and pr-number', () => {
 
 describe('GitHub misbehaving', () => {
   test('a secondary rate limit and 502s are waited out and retried', async () => {
-    const pull = github.state.mergePullRequest(REPOSITORY, {});
-    github.injectFaults([{ kind: 'server-error' }], { operationId: 'issues/list-comments' });
-    github.injectFaults([{ kind: 'secondary-rate-limit', retryAfterSeconds: 1 }], {
+    const pull = github().state.mergePullRequest(REPOSITORY, {});
+    github().injectFaults([{ kind: 'server-error' }], { operationId: 'issues/list-comments' });
+    github().injectFaults([{ kind: 'secondary-rate-limit', retryAfterSeconds: 1 }], {
       operationId: 'issues/create-comment',
     });
     const run = await prComment({ 'pr-number': pull.number });
@@ -335,7 +318,7 @@ describe('GitHub misbehaving', () => {
       'issues/create-comment 201',
     ]);
     expect(run.warnings.join('\n')).toMatch(/secondary rate limit/);
-    expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+    expect(github().state.comments(REPOSITORY, pull.number)).toHaveLength(1);
   });
 
   test('the primary rate limit reached with a near reset: waited out (honouring x-ratelimit-reset) and completed', async () => {
@@ -389,11 +372,11 @@ describe('GitHub misbehaving', () => {
   ])(
     'the primary rate limit with a far reset and %d requests left: one clear error, nothing half-done, and a rerun after the reset completes once',
     async (remaining, stopped, seen) => {
-      const pull = github.state.mergePullRequest(REPOSITORY, {});
+      const pull = github().state.mergePullRequest(REPOSITORY, {});
       const sha = pull.mergeCommitSha as string;
       const reset = Math.floor(Date.now() / 1000) + 3600;
-      github.setRateLimit({ remaining, reset }, TOKEN);
-      const inputs = { 'slack-webhook-url': github.slackWebhookUrl };
+      github().setRateLimit({ remaining, reset }, TOKEN);
+      const inputs = { 'slack-webhook-url': github().slackWebhookUrl };
       const options = { event: pushEvent(sha), env: { GITHUB_SHA: sha } };
       const run = await prComment(inputs, options);
       const until = new Date(reset * 1000).toISOString().replace('.000Z', 'Z');
@@ -407,24 +390,24 @@ describe('GitHub misbehaving', () => {
           )}, rather than wait longer than 120 s. Nothing was left half-done: rerun the job after ${until} (it updates the comments and deployment this run may have written instead of adding new ones)`,
       ]);
       expect(operations()).toEqual(seen);
-      expect(github.writes()).toEqual([]);
+      expect(github().writes()).toEqual([]);
 
       // The window resets: the rerun tells Slack and comments, once.
-      github.setRateLimit({ remaining: 1000 }, TOKEN);
+      github().setRateLimit({ remaining: 1000 }, TOKEN);
       const rerun = await prComment(inputs, options);
       expect(rerun.errors).toEqual([]);
-      expect(github.slackMessages()).toHaveLength(1);
-      expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+      expect(github().slackMessages()).toHaveLength(1);
+      expect(github().state.comments(REPOSITORY, pull.number)).toHaveLength(1);
     },
   );
 
   test('the limit spent by another job between the deployment and its status: the rerun gives that deployment its status, no second one', async () => {
-    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    const pull = github().state.mergePullRequest(REPOSITORY, {});
     const sha = pull.mergeCommitSha as string;
     const reset = Math.floor(Date.now() / 1000) + 7200;
     // The token's budget is shared (GITHUB_TOKEN's by every job of the repository): GitHub's answer
     // to the status is the exhausted limit, though this step's own count said enough remained.
-    github.injectFaults(
+    github().injectFaults(
       [
         {
           kind: 'answer',
@@ -444,31 +427,32 @@ describe('GitHub misbehaving', () => {
     const options = { event: pushEvent(sha), env: { GITHUB_SHA: sha } };
     const run = await prComment(inputs, options);
     expect(run.exitCode).toBe(1);
-    const [deployment] = github.state.deployments(REPOSITORY);
+    const [deployment] = github().state.deployments(REPOSITORY);
     expect(run.errors).toEqual([
       expect.stringContaining(
         `the step stopped at POST /repos/${REPOSITORY}/deployments/${deployment.id}/statuses, after 4 requests to GitHub, rather than wait longer than 120 s. Deployment ${deployment.id}, created by this run, has no status yet; the rerun gives it one: rerun the job after`,
       ),
     ]);
-    expect(github.writes().map((call) => `${call.operationId} ${call.status}`)).toEqual([
-      'repos/create-deployment 201',
-      'repos/create-deployment-status 403',
-    ]);
+    expect(
+      github()
+        .writes()
+        .map((call) => `${call.operationId} ${call.status}`),
+    ).toEqual(['repos/create-deployment 201', 'repos/create-deployment-status 403']);
 
     const rerun = await prComment(inputs, options);
     expect(rerun.errors).toEqual([]);
-    expect(github.state.deployments(REPOSITORY)).toEqual([
+    expect(github().state.deployments(REPOSITORY)).toEqual([
       expect.objectContaining({ id: deployment.id, statuses: [expect.objectContaining({ state: 'success' })] }),
     ]);
   });
 
   test('the limit met while comparing since the last deployment: the one error, no fallback warning, nothing written', async () => {
-    const first = github.state.mergePullRequest(REPOSITORY, {});
-    github.state.createDeployment(REPOSITORY, { sha: first.mergeCommitSha as string, statuses: ['success'] });
-    const second = github.state.mergePullRequest(REPOSITORY, {});
+    const first = github().state.mergePullRequest(REPOSITORY, {});
+    github().state.createDeployment(REPOSITORY, { sha: first.mergeCommitSha as string, statuses: ['success'] });
+    const second = github().state.mergePullRequest(REPOSITORY, {});
     const sha = second.mergeCommitSha as string;
     const reset = Math.floor(Date.now() / 1000) + 3600;
-    github.injectFaults(
+    github().injectFaults(
       [
         {
           kind: 'answer',
@@ -484,7 +468,7 @@ describe('GitHub misbehaving', () => {
       { operationId: 'repos/compare-commits-with-basehead' },
     );
     const run = await prComment(
-      { 'since-last-deployment': 'true', 'slack-webhook-url': github.slackWebhookUrl },
+      { 'since-last-deployment': 'true', 'slack-webhook-url': github().slackWebhookUrl },
       { event: pushEvent(sha), env: { GITHUB_SHA: sha } },
     );
     expect(run.exitCode).toBe(1);
@@ -494,7 +478,7 @@ describe('GitHub misbehaving', () => {
       ),
     ]);
     expect(run.warnings).toEqual([]);
-    expect(github.writes()).toEqual([]);
+    expect(github().writes()).toEqual([]);
   });
 
   test('faults at a seeded rate are survived', async () => {
@@ -529,9 +513,9 @@ describe('GitHub misbehaving', () => {
   ])(
     'a 403 names the missing permission (%j), and nothing more is tried',
     async (permissions, deploy, needed, refused) => {
-      github.setPermissions(permissions);
-      const pull = github.state.mergePullRequest(REPOSITORY, {});
-      const other = github.state.mergePullRequest(REPOSITORY, {});
+      github().setPermissions(permissions);
+      const pull = github().state.mergePullRequest(REPOSITORY, {});
+      const other = github().state.mergePullRequest(REPOSITORY, {});
       const run = await prComment(
         { 'pr-number': `${pull.number}, ${other.number}`, 'create-deployment': deploy },
         { env: { GITHUB_SHA: other.mergeCommitSha as string } },
@@ -540,7 +524,7 @@ describe('GitHub misbehaving', () => {
       expect(run.errors).toHaveLength(1);
       expect(run.errors[0]).toContain(`'${needed}'`);
       expect(run.errors[0]).toContain('Resource not accessible by integration');
-      expect(github.calls().at(-1)).toMatchObject({ operationId: refused, status: 403 });
+      expect(github().calls().at(-1)).toMatchObject({ operationId: refused, status: 403 });
     },
   );
 });
@@ -558,16 +542,16 @@ describe('a commit GitHub does not know', () => {
 
 describe('one pull request that cannot take a comment', () => {
   test('a locked conversation: the others are still told, then the step fails naming it', async () => {
-    const locked = github.state.mergePullRequest(REPOSITORY, {});
-    const open = github.state.mergePullRequest(REPOSITORY, {});
-    github.state.lockConversation(REPOSITORY, locked.number);
+    const locked = github().state.mergePullRequest(REPOSITORY, {});
+    const open = github().state.mergePullRequest(REPOSITORY, {});
+    github().state.lockConversation(REPOSITORY, locked.number);
     const run = await prComment({ 'pr-number': `${locked.number}, ${open.number}` });
     expect(run.exitCode).toBe(1);
     expect(run.errors).toEqual([
       `Could not comment on pull request #${locked.number}: the conversation is locked (403 Unable to create comment because issue is locked.)`,
       `Could not comment on #${locked.number} (see the errors above)`,
     ]);
-    expect(github.state.comments(REPOSITORY, open.number)).toHaveLength(1);
+    expect(github().state.comments(REPOSITORY, open.number)).toHaveLength(1);
     expect(run.outputs['pr-numbers']).toBe(String(open.number));
     expect(run.summary).toContain(`Not commented on: #${locked.number}`);
   });
@@ -575,15 +559,18 @@ describe('one pull request that cannot take a comment', () => {
 
 describe('Slack', () => {
   test('one Block Kit message lists the pull requests with mapped authors as mentions', async () => {
-    const alice = github.state.mergePullRequest(REPOSITORY, { title: 'Faster <builds> & more', author: 'alice' });
+    const alice = github().state.mergePullRequest(REPOSITORY, { title: 'Faster <builds> & more', author: 'alice' });
     const run = await prComment({
       'pr-number': alice.number,
-      'slack-webhook-url': github.slackWebhookUrl,
+      'slack-webhook-url': github().slackWebhookUrl,
       'slack-user-map': 'Alice=U024BE7LH\nbob=U0B0B0B0B',
     });
     expect(run.exitCode).toBe(0);
-    expect(run.masked).toContain(github.slackWebhookUrl);
-    const [message] = github.slackMessages() as { text: string; blocks: { type: string; text?: { text: string } }[] }[];
+    expect(run.masked).toContain(github().slackWebhookUrl);
+    const [message] = github().slackMessages() as {
+      text: string;
+      blocks: { type: string; text?: { text: string } }[];
+    }[];
     expect(message.blocks[0]).toEqual({
       type: 'header',
       text: { type: 'plain_text', text: '✅ Deployed to production', emoji: true },
@@ -597,11 +584,11 @@ describe('Slack', () => {
     [false, 0],
     [true, 1],
   ])('a Slack failure with fail-on-notify-error %s: exit code %i, comments still made', async (fail, exitCode) => {
-    github.failSlack({ status: 500, body: 'internal_error' });
-    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    github().failSlack({ status: 500, body: 'internal_error' });
+    const pull = github().state.mergePullRequest(REPOSITORY, {});
     const run = await prComment({
       'pr-number': pull.number,
-      'slack-webhook-url': github.slackWebhookUrl,
+      'slack-webhook-url': github().slackWebhookUrl,
       'fail-on-notify-error': fail,
     });
     expect(run.exitCode).toBe(exitCode);
@@ -610,8 +597,8 @@ describe('Slack', () => {
     const said = fail ? run.errors : run.warnings;
     expect(said.join('\n')).toContain('Slack refused the message: 500 internal_error');
     const logged = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
-    expect(logged.join('\n')).not.toContain(github.slackWebhookUrl);
-    expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+    expect(logged.join('\n')).not.toContain(github().slackWebhookUrl);
+    expect(github().state.comments(REPOSITORY, pull.number)).toHaveLength(1);
   });
 });
 
@@ -620,11 +607,11 @@ describe('Slack out of reach', () => {
     const closed = await startGitHubEmulator();
     const unreachable = closed.slackWebhookUrl;
     await closed.close();
-    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    const pull = github().state.mergePullRequest(REPOSITORY, {});
     const run = await prComment({ 'pr-number': pull.number, 'slack-webhook-url': unreachable });
     expect(run.exitCode).toBe(0);
     expect(run.warnings.join('\n')).toMatch(/^Slack could not be reached: connect ECONNREFUSED/);
-    expect(github.state.comments(REPOSITORY, pull.number)).toHaveLength(1);
+    expect(github().state.comments(REPOSITORY, pull.number)).toHaveLength(1);
   });
 });
 
@@ -643,33 +630,33 @@ describe('bad input fails before any request', () => {
     ['a bad Slack member ID', { 'slack-user-map': 'alice=alice' }, "Input 'slack-user-map' maps 'alice'"],
     ['a short sha', { sha: 'abc1234' }, "Input 'sha' must be a full commit SHA"],
   ])('%s', async (_, inputs, message) => {
-    github.state.mergePullRequest(REPOSITORY, {});
+    github().state.mergePullRequest(REPOSITORY, {});
     const run = await prComment({ 'pr-number': 1, ...inputs });
     expect(run.exitCode).toBe(1);
     expect(run.errors).toHaveLength(1);
     expect(run.errors[0]).toContain(message);
-    expect(github.calls()).toEqual([]);
+    expect(github().calls()).toEqual([]);
     expect(run.stdout).not.toContain('services/T/B/secret');
   });
 });
 
 describe('the sticky comment is only ever the token identity’s own', () => {
   test('a marker pasted into a participant’s comment is left untouched and does not stand for the record of Slack', async () => {
-    const pull = github.state.mergePullRequest(REPOSITORY, { author: 'mallory' });
+    const pull = github().state.mergePullRequest(REPOSITORY, { author: 'mallory' });
     const sha = pull.mergeCommitSha as string;
     // The marker and a record that says Slack was told already, pasted by a participant.
     const pasted = `${marker('production')}\n${notifiedLine(`${sha}:success`)}\nnothing to see here`;
-    const stranger = github.state.addComment(REPOSITORY, pull.number, { body: pasted, author: 'mallory' });
+    const stranger = github().state.addComment(REPOSITORY, pull.number, { body: pasted, author: 'mallory' });
     const run = await prComment(
-      { 'slack-webhook-url': github.slackWebhookUrl },
+      { 'slack-webhook-url': github().slackWebhookUrl },
       { event: pushEvent(sha), env: { GITHUB_SHA: sha } },
     );
     expect(run.errors).toEqual([]);
-    expect(github.state.comment(stranger.id)?.body).toBe(pasted);
-    const comments = github.state.comments(REPOSITORY, pull.number);
+    expect(github().state.comment(stranger.id)?.body).toBe(pasted);
+    const comments = github().state.comments(REPOSITORY, pull.number);
     expect(comments.map((comment) => comment.author)).toEqual(['mallory', 'github-actions[bot]']);
     expect(comments[1].body.split('\n')[0]).toBe(marker('production'));
-    expect(github.slackMessages()).toHaveLength(1);
+    expect(github().slackMessages()).toHaveLength(1);
     expect(operations()).toEqual([
       'repos/list-pull-requests-associated-with-commit 200',
       'issues/list-comments 200',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
-import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
+import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
 import { createOctokit, type Octokit } from '../src/github.js';
 
 /** The repository every suite here works in. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
-import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
+import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
 import {
   acceptedPermissions,
   createOctokit,

@@ -1,10 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { FAKE } from './fixtures/credentials.js';
-import { BRANCH, prCommentAgainst, REPOSITORY, TOKEN } from './fixtures/run.js';
+import { prCommentSuite, REPOSITORY } from './fixtures/run.js';
 
 /**
  * Inputs written to break pr-comment, each run through the bundle against the GitHub emulator and
@@ -13,15 +12,13 @@ import { BRANCH, prCommentAgainst, REPOSITORY, TOKEN } from './fixtures/run.js';
  * request reaching GitHub or Slack.
  */
 
-let github: GitHubEmulator;
 let workspace: string;
 let outside: string;
 const SECRET_CONTENT = 'OUTSIDE-THE-WORKSPACE-5f2b9c';
 
 beforeAll(async () => {
-  github = await startGitHubEmulator({ tokens: [TOKEN] });
-  workspace = mkdtempSync(join(tmpdir(), 'pr-comment-hostile-ws-'));
-  outside = mkdtempSync(join(tmpdir(), 'pr-comment-hostile-out-'));
+  workspace = temporaryFolder('pr-comment-hostile-ws-');
+  outside = temporaryFolder('pr-comment-hostile-out-');
   writeFileSync(join(outside, 'secret.md'), SECRET_CONTENT);
   writeFileSync(join(outside, 'template.txt'), `${SECRET_CONTENT} {{status}}`);
   symlinkSync(join(outside, 'secret.md'), join(workspace, 'linked.md'));
@@ -34,17 +31,7 @@ beforeAll(async () => {
   writeFileSync(join(workspace, 'huge.txt'), `${SECRET_CONTENT} {{status}} ${'y'.repeat(70_000)}`);
   mkdirSync(join(workspace, 'folder.md'));
 });
-afterAll(async () => {
-  await github.close();
-  rmSync(workspace, { recursive: true, force: true });
-  rmSync(outside, { recursive: true, force: true });
-});
-beforeEach(() => {
-  github.reset();
-  github.state.createRepository(REPOSITORY, { defaultBranch: BRANCH });
-});
-
-const prComment = prCommentAgainst(() => github);
+const { github, prComment } = prCommentSuite({ checkProblems: false });
 const long = (seed: string, length = 120) => seed.repeat(Math.ceil(length / seed.length)).slice(0, length);
 const WEBHOOK_SECRET = 'Zq8wWebhookSecretPart3x';
 const webhook = (prefix: string) => `${prefix}/services/T0000/B0000/${WEBHOOK_SECRET}`;
@@ -224,11 +211,11 @@ describe('hostile inputs', () => {
   test.each(cases)('%s', async (name, given) => {
     tried.push(name);
     const value = valueOf(name, given);
-    const pull = github.state.mergePullRequest(REPOSITORY, {});
+    const pull = github().state.mergePullRequest(REPOSITORY, {});
     const run = await prComment(
       {
         'pr-number': given.input === 'pr-number' ? undefined : pull.number,
-        'slack-webhook-url': github.slackWebhookUrl,
+        'slack-webhook-url': github().slackWebhookUrl,
         'create-deployment': 'true',
         ...given.with,
         [given.input]: value,
@@ -242,8 +229,8 @@ describe('hostile inputs', () => {
     expect(run.errors[0]).toContain(`Input '${given.input}'`);
     expect(output).not.toContain(value);
     expect(output).not.toContain(given.hidden ?? value);
-    expect(github.calls()).toEqual([]);
-    expect(github.writes()).toEqual([]);
+    expect(github().calls()).toEqual([]);
+    expect(github().writes()).toEqual([]);
     clean.push(name);
   });
 

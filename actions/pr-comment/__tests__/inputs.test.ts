@@ -1,34 +1,26 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
+import { inputEnv } from '@shipyard/harness/inputs';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { InputError } from '@shipyard/shared/errors';
 import { getInputs } from '../src/inputs.js';
 
 const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
-const workspace = mkdtempSync(join(tmpdir(), 'pr-comment-inputs-'));
+const workspace = temporaryFolder('pr-comment-inputs-');
 writeFileSync(join(workspace, 'comment.md'), 'Shipped {{pr_number}}');
 writeFileSync(join(workspace, 'report.md'), '### Smoke test passed');
 writeFileSync(join(workspace, 'bad.md'), 'Shipped {{number}}');
 // RUNNER_TEMP, where an earlier step (smoke-test) writes its report for a later one, and links that
 // stay inside the allowed folders.
-const runnerTemp = mkdtempSync(join(tmpdir(), 'pr-comment-inputs-temp-'));
+const runnerTemp = temporaryFolder('pr-comment-inputs-temp-');
 writeFileSync(join(runnerTemp, 'smoke.md'), '### From RUNNER_TEMP');
 mkdirSync(join(workspace, 'reports'));
 symlinkSync(join(workspace, 'report.md'), join(workspace, 'reports', 'latest.md'));
 symlinkSync(join(runnerTemp, 'smoke.md'), join(workspace, 'temp-link.md'));
-afterAll(() => {
-  rmSync(workspace, { recursive: true, force: true });
-  rmSync(runnerTemp, { recursive: true, force: true });
-});
 
-const env = (inputs: Record<string, string>, extra: Record<string, string> = {}) => ({
-  GITHUB_SHA: SHA,
-  GITHUB_WORKSPACE: workspace,
-  INPUT_TOKEN: 'ghs_x',
-  ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
-  ...extra,
-});
+const env = (inputs: Record<string, string>, extra: Record<string, string> = {}) =>
+  inputEnv({ token: 'ghs_x', ...inputs }, { GITHUB_SHA: SHA, GITHUB_WORKSPACE: workspace, ...extra });
 
 describe('getInputs', () => {
   test('defaults', () => {

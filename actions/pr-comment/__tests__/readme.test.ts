@@ -1,36 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
-import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
-import { readActionManifest } from '../../../test/harness/run-action.js';
 import { commentBody, PLACEHOLDERS } from '../src/body.js';
-import { INPUT } from '../src/inputs.js';
 
 const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
 const section = (name: string) => readme.split(/^## /m).find((part) => part.startsWith(`${name}\n`)) ?? '';
-/** A table row under `## <section>` whose first cell is the name in backticks (prettier pads cells). */
-const row = (name: string, key: string) =>
-  section(name)
-    .split('\n')
-    .find((line) => new RegExp(`^\\|\\s*\`${key.replace(/[$()]/g, '\\$&')}\`\\s*\\|`).test(line));
 
-describe('README and action.yml stay in step', () => {
-  test.each(['Inputs', 'Outputs'] as const)('%s table lists exactly what action.yml declares', (heading) => {
-    const kind = heading === 'Inputs' ? 'inputs' : 'outputs';
-    expect(readmeTableNames('pr-comment', heading)).toEqual(manifestNames('pr-comment', kind));
-  });
-
-  test('the input names in the code are the ones action.yml declares', () => {
-    expect(Object.values(INPUT).sort()).toEqual(manifestNames('pr-comment', 'inputs').sort());
-  });
-
-  test('the defaults in the README are the ones action.yml declares', () => {
-    for (const [name, spec] of Object.entries(readActionManifest('pr-comment').inputs ?? {})) {
-      const shown = String(spec.default) === '' ? "''" : String(spec.default);
-      expect(row('Inputs', name)?.split('|').at(-2)?.trim()).toBe(`\`${shown}\``);
-    }
-  });
-
+// README, action.yml, INPUT and OUTPUT (tables, names, defaults, runs) are checked for every action
+// in test/manifests.test.ts; what only this README says is checked here.
+describe('README says what the action does', () => {
   test('every placeholder is documented', () => {
     for (const name of PLACEHOLDERS) expect(section('Placeholders')).toContain(`{{${name}}}`);
   });
@@ -70,9 +48,5 @@ describe('README and action.yml stay in step', () => {
         .filter((line) => line !== '');
     const picture = squeeze(section('The comment it writes').split(/^---$/m)[1]);
     expect(picture).toEqual(squeeze(body).slice(1));
-  });
-
-  test('runs on node24 from the committed bundle', () => {
-    expect(readActionManifest('pr-comment').runs).toEqual({ using: 'node24', main: 'dist/index.js' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { blocksProblem } from '../../../test/emulators/github/slack.js';
+import { blocksProblem } from '@shipyard/emulators/github/slack';
 import { escapeMrkdwn, slackAuthor, slackMessage, type SlackFacts } from '../src/slack.js';
 
 const pull = (number: number, author = 'octocat', title = `Change ${number}`) => ({

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { readRunContext, runUrl } from '../src/context.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'shared-context-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = temporaryFolder('shared-context-');
 
 const runner = {
   GITHUB_SHA: '3f786850e387550fdab836ed7e6dc881de23001b',

@@ -1,13 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { InputError } from '../src/errors.js';
 import { readInputFile, readTextOrFile } from '../src/files.js';
 import { inputVariable } from '../src/inputs.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'shared-files-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = temporaryFolder('shared-files-');
 writeFileSync(join(dir, 'report.md'), '### Smoke test passed\n');
 writeFileSync(join(dir, 'big.md'), 'x'.repeat(101));
 writeFileSync(join(dir, 'hidden.md'), 'fine\u202Etxt');

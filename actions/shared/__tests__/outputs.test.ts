@@ -1,23 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@jest/globals';
 import { OUTPUT_BYTES } from '../src/limits.js';
 import { setOutputs } from '../src/outputs.js';
+import { runnerFile } from './runner-file.js';
 
 // @actions/core writes outputs to the file GITHUB_OUTPUT names, as `name<<delimiter` blocks.
-const dir = mkdtempSync(join(tmpdir(), 'shared-outputs-'));
-const file = join(dir, 'output');
-const saved = process.env.GITHUB_OUTPUT;
-beforeEach(() => {
-  writeFileSync(file, '');
-  process.env.GITHUB_OUTPUT = file;
-});
-afterEach(() => {
-  if (saved === undefined) delete process.env.GITHUB_OUTPUT;
-  else process.env.GITHUB_OUTPUT = saved;
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = runnerFile('GITHUB_OUTPUT');
 
 /** The outputs as the runner reads them back from the file. */
 function written(): Record<string, string> {

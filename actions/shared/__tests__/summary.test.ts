@@ -1,22 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, expect, test } from '@jest/globals';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { expect, test } from '@jest/globals';
 import { STEP_SUMMARY_BYTES } from '../src/limits.js';
 import { appendSummary } from '../src/summary.js';
+import { runnerFile } from './runner-file.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'shared-summary-'));
-const file = join(dir, 'summary.md');
-const saved = process.env.GITHUB_STEP_SUMMARY;
-beforeEach(() => {
-  writeFileSync(file, '');
-  process.env.GITHUB_STEP_SUMMARY = file;
-});
-afterEach(() => {
-  if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
-  else process.env.GITHUB_STEP_SUMMARY = saved;
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = runnerFile('GITHUB_STEP_SUMMARY');
 
 test('appends the markdown to the step summary file', async () => {
   await appendSummary('### one');

@@ -88,10 +88,7 @@ export function readInteger(
   bounds: IntegerBounds = {},
   env: Env = process.env,
 ): number | undefined {
-  const value = readRaw(name, env);
-  if (value === undefined) return fallback;
-  if (!/^[+-]?\d+$/.test(value)) throw new InputError(name, `must be a whole number, got ${shown(value)}`);
-  return checkBounds(name, Number(value), bounds);
+  return readNumeric(name, fallback, bounds, env, WHOLE_NUMBER, 'a whole number');
 }
 
 /** A number that may have a fraction (seconds, milliseconds), with the same bounds as integers. */
@@ -103,9 +100,23 @@ export function readNumber(
   bounds: IntegerBounds = {},
   env: Env = process.env,
 ): number | undefined {
+  return readNumeric(name, fallback, bounds, env, NUMBER, 'a number');
+}
+
+const WHOLE_NUMBER = /^[+-]?\d+$/;
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+function readNumeric(
+  name: string,
+  fallback: number | undefined,
+  bounds: IntegerBounds,
+  env: Env,
+  pattern: RegExp,
+  what: string,
+): number | undefined {
   const value = readRaw(name, env);
   if (value === undefined) return fallback;
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(value)) throw new InputError(name, `must be a number, got ${shown(value)}`);
+  if (!pattern.test(value)) throw new InputError(name, `must be ${what}, got ${shown(value)}`);
   return checkBounds(name, Number(value), bounds);
 }
 

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestListener } from 'node:http';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { repoRoot, runAction, type ActionRun, type RunActionOptions } from '../../../test/harness/run-action.js';
+import { temporaryFolder } from '@shipyard/harness/temp';
+import { actionRunner, repoRoot, type ActionRun } from '@shipyard/harness/run-action';
 import type { CheckResult } from '../src/run-checks.js';
 import { demoApp, recordingServer, refusingPort, switchingDeploy, withDelay } from './servers.js';
 
@@ -28,9 +28,7 @@ async function track<T extends { close(): Promise<void> }>(server: Promise<T>): 
 
 const fast = { 'interval-seconds': 0.1, 'timeout-seconds': 10, 'request-timeout-seconds': 2 };
 
-function smokeTest(inputs: RunActionOptions['inputs'], options: Omit<RunActionOptions, 'inputs'> = {}) {
-  return runAction('smoke-test', { timeoutMs: 20_000, ...options, inputs: { ...fast, ...inputs } });
-}
+const smokeTest = actionRunner('smoke-test', { timeoutMs: 20_000, inputs: fast });
 
 const results = (run: ActionRun) => JSON.parse(run.outputs.results) as CheckResult[];
 
@@ -206,8 +204,7 @@ describe('smoke-test against the demo app', () => {
         else app(req, res);
       }),
     );
-    const dir = mkdtempSync(join(tmpdir(), 'smoke-workspace-'));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const dir = temporaryFolder('smoke-workspace-');
     mkdirSync(join(dir, '.github'));
     writeFileSync(
       join(dir, '.github', 'smoke.yml'),

@@ -1,7 +1,15 @@
 import { describe, expect, test } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '@shipyard/shared/errors';
-import { defaultCheck, parseChecks, parseStatusExpectation, statusMatches } from '../src/checks.js';
+import {
+  cut,
+  defaultCheck,
+  matcherText,
+  parseChecks,
+  parseStatusExpectation,
+  quoted,
+  statusMatches,
+} from '../src/checks.js';
 
 const fromYaml = (text: string) => parseChecks(parseYaml(text), 'inline');
 const failWith = (problem: string): never => {
@@ -167,5 +175,25 @@ describe('expect-status', () => {
     ['5xx', 503, true],
   ])('%j accepts %d: %s', (expectation, status, accepted) => {
     expect(statusMatches(parseStatusExpectation(expectation, failWith), status)).toBe(accepted);
+  });
+});
+
+describe('how the values of a check read in a failure or the report', () => {
+  test.each([
+    ['short', 'ok', '"ok"'],
+    ['with a quote, JSON-escaped', 'say "hi"', '"say \\"hi\\""'],
+    ['past the limit, cut with a note', 'x'.repeat(85), `"${'x'.repeat(80)}"… (5 more characters not shown)`],
+  ])('quoted: %s', (_, text, shown) => {
+    expect(quoted(text)).toBe(shown);
+  });
+  test.each([
+    ['short', 'text', 'text'],
+    ['past the limit', 'y'.repeat(90), `${'y'.repeat(80)}… (10 more characters not shown)`],
+  ])('cut: %s', (_, text, shown) => {
+    expect(cut(text)).toBe(shown);
+  });
+  test('matcherText: an exact value quoted, an absent header named', () => {
+    expect(matcherText({ kind: 'exact', value: 'application/json' })).toBe('"application/json"');
+    expect(matcherText({ kind: 'absent' })).toBe('absent');
   });
 });

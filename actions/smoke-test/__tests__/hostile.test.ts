@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { encodedForms } from '@shipyard/shared/redact';
 import { findInvisible } from '@shipyard/shared/text';
-import { runAction, type ActionRun, type RunActionOptions } from '../../../test/harness/run-action.js';
+import { actionRunner, type ActionRun } from '@shipyard/harness/run-action';
 import { recordingServer } from './servers.js';
 
 /**
@@ -20,9 +20,7 @@ import { recordingServer } from './servers.js';
 
 const fast = { 'interval-seconds': 0.1, 'timeout-seconds': 5, 'request-timeout-seconds': 2 };
 
-function smokeTest(inputs: RunActionOptions['inputs'], options: Omit<RunActionOptions, 'inputs'> = {}) {
-  return runAction('smoke-test', { timeoutMs: 20_000, ...options, inputs: { ...fast, ...inputs } });
-}
+const smokeTest = actionRunner('smoke-test', { timeoutMs: 20_000, inputs: fast });
 
 const SECRET = 'ghp_S3cr3tT0kenThatMustNeverLeave0123456789';
 const LONG = `x${'y'.repeat(300)}z`;
@@ -39,8 +37,8 @@ let app: Awaited<ReturnType<typeof recordingServer>>;
 
 beforeAll(async () => {
   app = await recordingServer((_, res) => res.end('ok'));
-  outside = mkdtempSync(join(tmpdir(), 'smoke-outside-'));
-  workspace = mkdtempSync(join(tmpdir(), 'smoke-hostile-workspace-'));
+  outside = temporaryFolder('smoke-outside-');
+  workspace = temporaryFolder('smoke-hostile-workspace-');
   writeFileSync(join(outside, 'checks.yml'), '- path: /health\n');
   mkdirSync(join(workspace, '.github'));
   symlinkSync(join(outside, 'checks.yml'), join(workspace, '.github', 'link.yml'));
@@ -62,8 +60,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.close();
-  rmSync(outside, { recursive: true, force: true });
-  rmSync(workspace, { recursive: true, force: true });
 });
 
 interface HostileCase {

@@ -1,18 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
+import { inputEnv } from '@shipyard/harness/inputs';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { defaultCheck } from '../src/checks.js';
 import { getInputs, secretsOf } from '../src/inputs.js';
 
-const env = (inputs: Record<string, string>, extra: Record<string, string> = {}) => ({
-  ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
-  ...extra,
-});
-
 describe('getInputs', () => {
   test('defaults: one GET /health check, 300 s every 5 s, 10 s per request', () => {
-    const inputs = getInputs(env({ url: 'https://app.example.com' }));
+    const inputs = getInputs(inputEnv({ url: 'https://app.example.com' }));
     expect(inputs).toEqual({
       baseUrl: new URL('https://app.example.com'),
       expectVersion: undefined,
@@ -35,7 +31,7 @@ describe('getInputs', () => {
 
   test('every input given', () => {
     const inputs = getInputs(
-      env({
+      inputEnv({
         url: 'http://127.0.0.1:8080/app/',
         'expect-version': ' 3f78685 ',
         'version-path': '/meta/version',
@@ -69,13 +65,15 @@ describe('getInputs', () => {
   });
 
   test('every headers value is a secret, and so is the credential after its scheme', () => {
-    const inputs = getInputs(env({ url: 'https://x.test', headers: 'Authorization: Bearer abc.def\nX-Env: staging' }));
+    const inputs = getInputs(
+      inputEnv({ url: 'https://x.test', headers: 'Authorization: Bearer abc.def\nX-Env: staging' }),
+    );
     expect(inputs.secrets).toEqual(['Bearer abc.def', 'abc.def', 'staging']);
   });
 
   test("credential-like headers in a check's own headers are secrets too, others are not", () => {
     const inputs = getInputs(
-      env({
+      inputEnv({
         url: 'https://x.test',
         checks: '- path: /\n  headers: { X-Api-Key: k-123, Accept: text/html, Cookie: "session=s1" }',
       }),
@@ -84,9 +82,9 @@ describe('getInputs', () => {
   });
 
   test('checks from a YAML file in the workspace', () => {
-    const workspace = mkdtempSync(join(tmpdir(), 'smoke-inputs-'));
+    const workspace = temporaryFolder('smoke-inputs-');
     writeFileSync(join(workspace, 'smoke.yml'), '- path: /from-file\n  expect-status: 204\n');
-    const inputs = getInputs(env({ url: 'https://x.test', checks: 'smoke.yml' }, { GITHUB_WORKSPACE: workspace }));
+    const inputs = getInputs(inputEnv({ url: 'https://x.test', checks: 'smoke.yml' }, { GITHUB_WORKSPACE: workspace }));
     expect(inputs.checks[0]).toMatchObject({ path: '/from-file', expectStatus: { codes: [204] } });
   });
 
@@ -116,7 +114,7 @@ describe('getInputs', () => {
     [{ checks: '- path: [' }, /Input 'checks' is not valid JSON or YAML \(inline\)/],
     [{ checks: 'missing.yml' }, /Input 'checks' names a file that cannot be read: .*missing.yml \(ENOENT\)/],
   ])('%j: %s', (given, message) => {
-    expect(() => getInputs(env({ url: 'https://x.test', ...given }))).toThrow(message);
+    expect(() => getInputs(inputEnv({ url: 'https://x.test', ...given }))).toThrow(message);
   });
 
   test.each([
@@ -147,7 +145,7 @@ describe('getInputs', () => {
 
   test('secrets come from the headers input and from every check', () => {
     const inputs = getInputs(
-      env({
+      inputEnv({
         url: 'https://x.test',
         headers: 'X-Session: sess-123456',
         checks: '- { path: /a, headers: { X-Request-Tag: smoke-run } }\n- { path: /b, headers: { Accept: text/html } }',
@@ -157,7 +155,7 @@ describe('getInputs', () => {
   });
 
   test('a header line that is wrong is not echoed: it may hold a token', () => {
-    expect(() => getInputs(env({ url: 'https://x.test', headers: 'Authorization Bearer s3cr3t' }))).toThrow(
+    expect(() => getInputs(inputEnv({ url: 'https://x.test', headers: 'Authorization Bearer s3cr3t' }))).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('s3cr3t') }),
     );
   });

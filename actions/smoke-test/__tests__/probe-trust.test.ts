@@ -6,7 +6,7 @@ import { deadlineIn } from '@shipyard/shared/poll';
 import { parseChecks } from '../src/checks.js';
 import { BODY_LIMIT_BYTES, probe, type ProbeRequest } from '../src/probe.js';
 import { runChecks } from '../src/run-checks.js';
-import { listen, type RunningServer } from './servers.js';
+import { listenOnLoopback, type Listening } from '@shipyard/harness/listen';
 
 /**
  * What probe() does at the wire with what the user trusted it with: headers only to the origin
@@ -33,13 +33,13 @@ interface Seen {
 }
 
 describe('redirects', () => {
-  let app: RunningServer;
-  let other: RunningServer;
+  let app: Listening;
+  let other: Listening;
   const atApp: Seen[] = [];
   const atOther: Seen[] = [];
 
   beforeAll(async () => {
-    other = await listen((req, res) => {
+    other = await listenOnLoopback((req, res) => {
       let body = '';
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
@@ -48,7 +48,7 @@ describe('redirects', () => {
         else res.writeHead(200).end('elsewhere');
       });
     });
-    app = await listen((req, res) => {
+    app = await listenOnLoopback((req, res) => {
       let body = '';
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
@@ -152,9 +152,9 @@ describe('redirects', () => {
 });
 
 describe('every wait is bounded by the request timeout', () => {
-  let server: RunningServer;
+  let server: Listening;
   beforeAll(async () => {
-    server = await listen((req, res) => {
+    server = await listenOnLoopback((req, res) => {
       if (req.url === '/trickle') {
         // Headers at once, then one byte every 20 ms, forever: the socket is never idle.
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -206,9 +206,9 @@ describe('every wait is bounded by the request timeout', () => {
 });
 
 describe('what the app echoes is redacted before anyone sees it', () => {
-  let server: RunningServer;
+  let server: Listening;
   beforeAll(async () => {
-    server = await listen((req, res) => {
+    server = await listenOnLoopback((req, res) => {
       const auth = String(req.headers.authorization ?? '');
       res.writeHead(500, {
         'x-echo-raw': auth,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { describeFetchError, probe, retryAfterMs, type ProbeOutcome, type ProbeRequest } from '../src/probe.js';
-import { listen, refusingPort, type RunningServer } from './servers.js';
+import { listenOnLoopback, type Listening } from '@shipyard/harness/listen';
+import { refusingPort } from './servers.js';
 
 const request = (url: string, overrides: Partial<ProbeRequest> = {}): ProbeRequest => ({
   url,
@@ -12,11 +13,11 @@ const request = (url: string, overrides: Partial<ProbeRequest> = {}): ProbeReque
 });
 
 describe('probe', () => {
-  let server: RunningServer;
+  let server: Listening;
   const seen: { method?: string; url?: string; headers: Record<string, unknown>; body: string }[] = [];
 
   beforeAll(async () => {
-    server = await listen((req, res) => {
+    server = await listenOnLoopback((req, res) => {
       let body = '';
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {

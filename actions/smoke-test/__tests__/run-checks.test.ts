@@ -4,18 +4,19 @@ import { parse as parseYaml } from 'yaml';
 import { deadlineIn } from '@shipyard/shared/poll';
 import { parseChecks } from '../src/checks.js';
 import { checkUrl, mapWithConcurrency, runChecks, type CheckRunOptions } from '../src/run-checks.js';
-import { demoApp, listen, withDelay, type RunningServer } from './servers.js';
+import { listenOnLoopback, type Listening } from '@shipyard/harness/listen';
+import { demoApp, withDelay } from './servers.js';
 
 const checks = (yaml: string) => parseChecks(parseYaml(yaml), 'inline');
 
-let running: RunningServer[] = [];
+let running: Listening[] = [];
 afterEach(async () => {
   await Promise.all(running.map((server) => server.close()));
   running = [];
 });
 
 async function serve(handler: RequestListener) {
-  const server = await listen(handler);
+  const server = await listenOnLoopback(handler);
   running.push(server);
   return server;
 }

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createApp, type AppOptions } from '../../../demo-app/src/app.js';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { createApp, type AppOptions } from '@shipyard/demo-app/app';
+import { listenOnLoopback, unusedPort, type Listening } from '@shipyard/harness/listen';
 
 /**
  * Servers for the smoke-test suites, all on 127.0.0.1 with a port the OS picks. The deploy
@@ -8,36 +8,10 @@ import { createApp, type AppOptions } from '../../../demo-app/src/app.js';
  * another (Koa's `app.callback()`), which is what a load balancer does during a rollout.
  */
 
-export interface RunningServer {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
-
 export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingMessage['headers'];
-}
-
-export function listen(handler: RequestListener, port = 0): Promise<RunningServer & { server: Server }> {
-  const server = createServer(handler);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const { port: actual } = server.address() as AddressInfo;
-      resolve({
-        server,
-        port: actual,
-        url: `http://127.0.0.1:${actual}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
 }
 
 export function demoApp(overrides: Partial<AppOptions> = {}): RequestListener {
@@ -53,7 +27,7 @@ export function demoApp(overrides: Partial<AppOptions> = {}): RequestListener {
 /** Every request is recorded before the handler sees it, so a test can prove none was sent. */
 export async function recordingServer(handler: RequestListener = demoApp()) {
   const requests: RecordedRequest[] = [];
-  const running = await listen((req, res) => {
+  const running = await listenOnLoopback((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     handler(req, res);
   });
@@ -96,12 +70,10 @@ export function withDelay(handler: RequestListener, delays: Record<string, numbe
  * released, so a client meets ECONNREFUSED (nobody else binds it in the meantime on a test box).
  */
 export async function refusingPort() {
-  const probe = await listen(() => undefined);
-  const { port } = probe;
-  await probe.close();
+  const port = await unusedPort();
   return {
     port,
     url: `http://127.0.0.1:${port}`,
-    listen: (handler: RequestListener) => listen(handler, port),
+    listen: (handler: RequestListener): Promise<Listening> => listenOnLoopback(handler, { port }),
   };
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { runAction, type ActionRun, type RunActionOptions } from '../../../test/harness/run-action.js';
+import { actionRunner, type ActionRun } from '@shipyard/harness/run-action';
 import type { CheckResult } from '../src/run-checks.js';
 import { recordingServer } from './servers.js';
 
@@ -20,13 +20,11 @@ async function server(...args: Parameters<typeof recordingServer>) {
   return running;
 }
 
-function smokeTest(inputs: RunActionOptions['inputs']) {
-  return runAction('smoke-test', {
-    // Far beyond what these runs need; a run the harness has to kill reports exit code null.
-    timeoutMs: 30_000,
-    inputs: { 'interval-seconds': 0.1, 'timeout-seconds': 0, 'request-timeout-seconds': 5, ...inputs },
-  });
-}
+const smokeTest = actionRunner('smoke-test', {
+  // Far beyond what these runs need; a run the harness has to kill reports exit code null.
+  timeoutMs: 30_000,
+  inputs: { 'interval-seconds': 0.1, 'timeout-seconds': 0, 'request-timeout-seconds': 5 },
+});
 
 const results = (run: ActionRun) => JSON.parse(run.outputs.results) as CheckResult[];
 

@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
+import { listenOnLoopback } from '@shipyard/harness/listen';
+import { parseJsonPath, type JsonPath } from '../src/json-path.js';
 import type { ProbeOutcome } from '../src/probe.js';
-import { readVersion, versionMatches } from '../src/version.js';
+import { readCurrentVersion, readVersion, versionMatches, waitForVersion } from '../src/version.js';
 
 describe('versionMatches', () => {
   const sha = '3f786850e387550fdab836ed7e6dc881de23001b';
@@ -51,5 +53,62 @@ describe('readVersion', () => {
     ],
   ])('answer %#', (outcome, field, reading) => {
     expect(readVersion(outcome, field, field.join('.'))).toEqual(reading);
+  });
+});
+
+describe('the version gate against a server', () => {
+  const field = (parseJsonPath('commit') as { path: JsonPath }).path;
+  const source = (url: string) => ({
+    url: `${url}/version`,
+    field,
+    fieldText: 'commit',
+    headers: {},
+    requestTimeoutMs: 2000,
+    followRedirects: true,
+  });
+  /** The old commit for the first `switchAfter` answers, then the new one. */
+  const rollout = (switchAfter: number) => {
+    let answers = 0;
+    return listenOnLoopback((_, res) => {
+      answers += 1;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ commit: answers > switchAfter ? 'new1234' : 'old1234' }));
+    });
+  };
+
+  test('waits until the app reports the expected version, counting attempts and logging each one', async () => {
+    const app = await rollout(2);
+    const lines: string[] = [];
+    const result = await waitForVersion({
+      ...source(app.url),
+      expected: 'new1234',
+      intervalMs: 10,
+      timeoutMs: 10_000,
+      log: (line) => lines.push(line),
+    });
+    expect(result).toMatchObject({
+      live: true,
+      reported: 'new1234',
+      lastSeen: 'reports commit "new1234"',
+      attempts: 3,
+    });
+    expect(lines).toEqual([
+      'Attempt 1: reports commit "old1234"; waiting for "new1234"',
+      'Attempt 2: reports commit "old1234"; waiting for "new1234"',
+    ]);
+  });
+
+  test('a version that never comes: not live, with the last answer and version seen', async () => {
+    const app = await rollout(Number.POSITIVE_INFINITY);
+    const result = await waitForVersion({ ...source(app.url), expected: 'new1234', intervalMs: 10, timeoutMs: 50 });
+    expect(result).toMatchObject({ live: false, reported: 'old1234', lastSeen: 'reports commit "old1234"' });
+    expect(result.attempts).toBeGreaterThanOrEqual(2);
+  });
+
+  test('readCurrentVersion asks once: the version, or why there is none', async () => {
+    const app = await rollout(0);
+    expect(await readCurrentVersion(source(app.url))).toEqual({ version: 'new1234' });
+    const empty = await listenOnLoopback((_, res) => res.writeHead(404).end('gone'));
+    expect(await readCurrentVersion(source(empty.url))).toEqual({ problem: 'HTTP 404: gone' });
   });
 });
