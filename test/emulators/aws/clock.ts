@@ -41,9 +41,12 @@ interface Scheduled {
 export class Scheduler {
   private queue: Scheduled[] = [];
   private sequence = 0;
+  /** Told of every action scheduled (an engine driving real containers arms a timer for it). */
+  onSchedule?: (at: number) => void;
 
   schedule(at: number, action: (at: number) => void): void {
     this.queue.push({ at, sequence: this.sequence++, action });
+    this.onSchedule?.(at);
   }
 
   runUntil(now: number): void {

@@ -96,6 +96,11 @@ export interface EcrService extends AwsService {
    * real-shaped when the hosts file allows, else the emulator's own `127.0.0.1:PORT`.
    */
   registryHost(region?: string): string;
+  /**
+   * A registry password (user `AWS`) as GetAuthorizationToken issues one, valid for the token's
+   * lifetime from `now` (emulator clock): the emulator's own pulls (ECS tasks on a real runtime) use it.
+   */
+  issueRegistryPassword(now: number): string;
 }
 
 /** ECR's registry host name for an account in a region. */
@@ -593,6 +598,11 @@ export function createEcrService(
     },
     routeHttp,
     registry,
+    issueRegistryPassword(now) {
+      const password = randomBytes(48).toString('base64');
+      passwords.set(password, now + tokenTtlMs);
+      return password;
+    },
     registryHost(region) {
       const scenario = environment.scenario?.();
       return registryHost({

@@ -2,6 +2,9 @@ import type { Server } from 'node:http';
 import { RealClock, type Clock } from './clock.js';
 import { createEcrService } from './ecr.js';
 import { createEcsService } from './ecs/index.js';
+import type { TaskRuntimeOptions } from './ecs/runtime.js';
+import { createLogsService } from './logs.js';
+import { LogStore } from './logs-store.js';
 import { FaultInjector, IdSource } from './faults.js';
 import { resolveScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import { createAwsServer, serverUrl, type AwsModelProblem } from './server.js';
@@ -10,6 +13,8 @@ import type { AwsEmulatorEnvironment, AwsService, RecordedCall } from './types.j
 export { ManualClock, RealClock, type Clock } from './clock.js';
 export type { Scenario, ScenarioInput, FailingImage } from './scenario.js';
 export type { RecordedCall } from './types.js';
+export type { TaskRuntimeKind, TaskRuntimeOptions } from './ecs/runtime.js';
+export { LogStore, type LogEvent } from './logs-store.js';
 export type { AwsModelProblem } from './server.js';
 
 interface WatchedEmulator {
@@ -34,15 +39,27 @@ export const openEmulatorProblems: Set<WatchedEmulator> =
 function createServices(
   environment: AwsEmulatorEnvironment,
   ownUrl: () => string,
-  options: Pick<AwsEmulatorOptions, 'registryHosts' | 'hostsFile'> = {},
+  options: Pick<AwsEmulatorOptions, 'registryHosts' | 'hostsFile' | 'tasks'> = {},
 ) {
+  const logStore = new LogStore(() => environment.clock.now());
+  const ecr = createEcrService(environment, {
+    proxyEndpoint: ownUrl,
+    registryHosts: options.registryHosts,
+    hostsFile: options.hostsFile,
+  });
   return {
-    ecs: createEcsService(environment),
-    ecr: createEcrService(environment, {
-      proxyEndpoint: ownUrl,
-      registryHosts: options.registryHosts,
-      hostsFile: options.hostsFile,
+    ecs: createEcsService(environment, {
+      tasks: options.tasks,
+      logs: logStore,
+      ecr: {
+        registry: () => ecr.registry(),
+        registryHost: (region) => ecr.registryHost(region),
+        issueRegistryPassword: (now) => ecr.issueRegistryPassword(now),
+        ownUrl,
+      },
     }),
+    ecr,
+    logs: Object.assign(createLogsService(logStore), { store: logStore }),
   } satisfies Record<string, AwsService>;
 }
 
@@ -63,6 +80,12 @@ export interface AwsEmulatorOptions {
   registryHosts?: 'auto' | 'loopback';
   /** The hosts file `auto` reads (default /etc/hosts). */
   hostsFile?: string;
+  /**
+   * Where ECS tasks run: `simulated` (default; the time model), `docker` (real containers of the
+   * task definition's image, pulled from the emulated ECR) or `process` (local processes); and the
+   * secrets tasks can read. See test/emulators/README.md ("Task runtimes").
+   */
+  tasks?: TaskRuntimeOptions;
 }
 
 export type AwsEmulator = AwsServices & {
@@ -143,6 +166,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     faults: () => faults,
     recordProblem: (problem) => problems.push(problem),
   });
+  await services.ecs.prepare();
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

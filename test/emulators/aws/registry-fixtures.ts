@@ -54,7 +54,15 @@ export async function pushSyntheticImage(
     repository,
     tag,
     content = 'hello',
-  }: { authorization: string; repository: string; tag: string; content?: string },
+    config: imageConfig = {},
+  }: {
+    authorization: string;
+    repository: string;
+    tag: string;
+    content?: string;
+    /** The image's config (Entrypoint, Cmd, Env, Labels, Healthcheck...), as `docker image inspect` shows `.Config`. */
+    config?: Record<string, unknown>;
+  },
 ): Promise<PushedImage> {
   const layer = Buffer.from(content);
   const config = Buffer.from(
@@ -62,7 +70,7 @@ export async function pushSyntheticImage(
       architecture: 'amd64',
       os: 'linux',
       rootfs: { type: 'layers', diff_ids: [sha256(layer)] },
-      config: {},
+      config: imageConfig,
     }),
   );
   const layerDigest = await uploadBlob(baseUrl, authorization, repository, layer);

@@ -27,14 +27,62 @@ import type {
  * calls before answering any request, so state is exact at the time of each call.
  */
 
+/**
+ * A real task runtime (docker or process, runtime.ts) as the engine drives it: the engine starts a
+ * task's containers once it is PENDING and stops them once it is STOPPING; the runtime reports
+ * back through the engine's `runtime*` methods at the real moments things happen.
+ */
+export interface EngineRuntimeHooks {
+  start(task: TaskRecord, definition: Json): void;
+  /** Stop it gracefully (after the load balancer drained it); false when the runtime never started it. */
+  stop(task: TaskRecord): boolean;
+  kill(task: TaskRecord): void;
+}
+
 export class DeploymentEngine {
   readonly scheduler = new Scheduler();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  /** Told after the timer or a real runtime changed state (what `until` waits on). */
+  onChange?: () => void;
 
   constructor(
     private readonly environment: AwsEmulatorEnvironment,
     private readonly tasks: Map<string, TaskRecord>,
     private readonly taskDefinitionByArn: (arn: string) => TaskDefinitionRecord | undefined,
-  ) {}
+    /** With a real runtime, start/health/exit follow the containers; the rest keeps the time model. */
+    private readonly real?: EngineRuntimeHooks,
+  ) {
+    // Real containers must start and stop when their moment comes even if nobody looks: a timer
+    // settles the engine at the next scheduled instant.
+    if (real) this.scheduler.onSchedule = () => this.arm();
+  }
+
+  private arm(): void {
+    const next = this.scheduler.nextAt();
+    if (next === undefined) return;
+    if (this.timer && this.timerAt <= next) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.settle();
+        this.onChange?.();
+      },
+      Math.max(0, next - this.environment.clock.now()),
+    );
+    this.timer.unref();
+  }
+
+  /** Stop the timer (the emulator closes). */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.scheduler.onSchedule = undefined;
+  }
 
   private get ecs() {
     return this.environment.scenario().ecs;
@@ -49,6 +97,7 @@ export class DeploymentEngine {
 
   settle(): void {
     this.scheduler.runUntil(this.environment.clock.now());
+    if (this.real) this.arm();
   }
 
   reset(): void {
@@ -90,6 +139,11 @@ export class DeploymentEngine {
     deployment.rolloutStateReason = `ECS deployment ${deployment.id} completed.`;
     service.deployments = [deployment];
     service.lastCompleted = { deploymentId: deployment.id, taskDefinition: deployment.taskDefinition };
+    if (this.real) {
+      // Real containers cannot be already running: they start now, under a deployment that reads COMPLETED.
+      this.launchTasks(service, deployment, deployment.desiredCount, at);
+      return;
+    }
     for (let i = 0; i < deployment.desiredCount; i += 1) {
       const task = this.createTask(service, deployment, at);
       task.lastStatus = 'RUNNING';
@@ -166,8 +220,20 @@ export class DeploymentEngine {
     for (let i = 0; i < count; i += 1) {
       const task = this.createTask(service, deployment, at);
       launched.push(task);
-      const failing = this.failingImageFor(task);
       const times = this.times;
+      if (this.real) {
+        const real = this.real;
+        // Provisioning stays simulated (the time model); the pull, the start, the health and the
+        // exit are the runtime's.
+        this.scheduler.schedule(at + times.provisioningMs, () => {
+          if (task.lastStatus !== 'PROVISIONING' || task.desiredStatus !== 'RUNNING') return;
+          task.lastStatus = 'PENDING';
+          task.version += 1;
+          real.start(task, this.taskDefinitionByArn(task.taskDefinitionArn)?.definition ?? {});
+        });
+        continue;
+      }
+      const failing = this.failingImageFor(task);
       if (times.provisioningMs > 0) {
         this.scheduler.schedule(at + times.provisioningMs, () => {
           if (task.lastStatus !== 'PROVISIONING') return;
@@ -258,7 +324,7 @@ export class DeploymentEngine {
       );
       return;
     }
-    if (task.hasHealthCheck) {
+    if (task.hasHealthCheck && !this.real) {
       this.scheduler.schedule(at + times.containerHealthyMs(task.healthCheck?.interval), (when) => {
         if (task.lastStatus !== 'RUNNING') return;
         task.healthStatus = 'HEALTHY';
@@ -321,10 +387,12 @@ export class DeploymentEngine {
       if (container.name === failing.container) {
         if (failing.exitCode !== undefined) container.exitCode = failing.exitCode;
         if (failing.reason) container.reason = failing.reason;
-      } else if (!neverStarted) {
+      } else if (!neverStarted && !this.real) {
         container.exitCode = 143;
       }
     }
+    // A real task's containers are killed now; their exit codes arrive with `runtimeStopped`.
+    this.real?.kill(task);
     const deployment = service.deployments.find((candidate) => candidate.id === task.startedBy);
     // Once the circuit breaker has failed a deployment it counts no more of its failures.
     if (!deployment || deployment.rolloutState === 'FAILED') return;
@@ -354,6 +422,15 @@ export class DeploymentEngine {
       const backoff = Math.min(2 ** Math.min(deployment.failedTasks - 1, 5), 32);
       deployment.nextLaunchAt = at + this.times.restartMs * backoff;
       this.scheduler.schedule(deployment.nextLaunchAt, (when) => this.checkProgress(service, when));
+    } else if (deployment.status === 'PRIMARY' && deployment.rolloutState === 'COMPLETED') {
+      // A steady service keeps its desired count: a task that failed (a real container that
+      // exited or turned unhealthy) is replaced, with the same backoff.
+      const backoff = Math.min(2 ** Math.min(deployment.failedTasks - 1, 5), 32);
+      this.scheduler.schedule(at + this.times.restartMs * backoff, (when) => {
+        if (deployment.status !== 'PRIMARY' || deployment.rolloutState !== 'COMPLETED') return;
+        const missing = deployment.desiredCount - this.liveTasks(deployment).length;
+        if (missing > 0) this.launchTasks(service, deployment, missing, when);
+      });
     }
   }
 
@@ -384,6 +461,11 @@ export class DeploymentEngine {
     };
     this.writeEvent(service, at, `(service ${service.serviceName}) rolling back to deployment ${rollback.id}.`);
     this.startDeployment(service, rollback, at);
+  }
+
+  /** Ready for traffic: RUNNING, HEALTHY when checked, its target healthy when load-balanced. */
+  isReady(task: TaskRecord, service: ServiceRecord): boolean {
+    return this.ready(task, service);
   }
 
   private ready(task: TaskRecord, service: ServiceRecord): boolean {
@@ -448,6 +530,21 @@ export class DeploymentEngine {
       task.version += 1;
       // DEACTIVATING while the target drains, then STOPPING (with a fixed taskStopDelayMs it stays
       // DEACTIVATING until STOPPED, as before the time model).
+      if (this.real) {
+        const real = this.real;
+        task.pendingStop = {
+          stopCode: 'ServiceSchedulerInitiated',
+          stoppedReason: `Scaling activity initiated by (deployment ${by.id})`,
+        };
+        // The deregistration delay stays simulated; then SIGTERM, and STOPPED when the containers are gone.
+        this.scheduler.schedule(at + drainMs, (when) => {
+          if (task.lastStatus === 'STOPPED') return;
+          task.lastStatus = 'STOPPING';
+          task.version += 1;
+          if (!real.stop(task)) this.runtimeStopped(service, task, {}, when);
+        });
+        continue;
+      }
       if (!times.fixedStop) {
         this.scheduler.schedule(at + drainMs, () => {
           if (task.lastStatus === 'STOPPED') return;
@@ -496,6 +593,148 @@ export class DeploymentEngine {
     deployment.rolloutStateReason = reason;
     deployment.rolloutStateChangedAt = at;
     deployment.updatedAt = at;
+  }
+
+  // ---- what a real runtime reports (runtime.ts), each at the moment it happened --------------
+
+  /** Every container of the task started. */
+  runtimeRunning(
+    service: ServiceRecord,
+    task: TaskRecord,
+    info: { ports: Record<string, number>; healthChecked: string[] },
+  ): void {
+    this.settle();
+    if (task.lastStatus === 'STOPPED' || task.desiredStatus !== 'RUNNING') return;
+    for (const container of task.containers) {
+      if (info.ports[container.name] !== undefined) container.hostPort = info.ports[container.name];
+      // The image's own HEALTHCHECK counts too, where the definition has none.
+      if (info.healthChecked.includes(container.name)) container.healthStatus ??= 'UNKNOWN';
+    }
+    if (info.healthChecked.length > 0) task.hasHealthCheck = true;
+    this.taskRunning(service, task, undefined, this.environment.clock.now());
+  }
+
+  runtimeHealth(
+    service: ServiceRecord,
+    task: TaskRecord,
+    containerName: string,
+    status: 'HEALTHY' | 'UNHEALTHY',
+  ): void {
+    this.settle();
+    if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') return;
+    const at = this.environment.clock.now();
+    const container = task.containers.find((candidate) => candidate.name === containerName);
+    if (!container) return;
+    container.healthStatus = status;
+    const checked = task.containers.filter((candidate) => candidate.healthStatus !== undefined);
+    const taskHealth = checked.some((candidate) => candidate.essential && candidate.healthStatus === 'UNHEALTHY')
+      ? 'UNHEALTHY'
+      : checked.every((candidate) => candidate.healthStatus === 'HEALTHY')
+        ? 'HEALTHY'
+        : 'UNKNOWN';
+    const changed = taskHealth !== task.healthStatus;
+    task.healthStatus = taskHealth;
+    task.version += 1;
+    if (!changed) return;
+    if (taskHealth === 'HEALTHY') this.taskReady(service, task, at);
+    if (taskHealth === 'UNHEALTHY') {
+      // The scheduler replaces it, but not before the service's health-check grace period is over.
+      const graceEnds = (task.startedAt ?? at) + this.times.seconds(service.healthCheckGracePeriodSeconds ?? 0);
+      this.scheduler.schedule(Math.max(at, graceEnds), (when) => {
+        if (task.healthStatus !== 'UNHEALTHY' || task.lastStatus !== 'RUNNING') return;
+        this.failTask(
+          service,
+          task,
+          {
+            pattern: '',
+            container: containerName,
+            stopCode: 'ServiceSchedulerInitiated',
+            stoppedReason: 'Task failed container health checks',
+          },
+          when,
+        );
+      });
+    }
+  }
+
+  /** A container exited on its own. */
+  runtimeExited(
+    service: ServiceRecord,
+    task: TaskRecord,
+    containerName: string,
+    exitCode: number,
+    essential: boolean,
+  ): void {
+    this.settle();
+    const at = this.environment.clock.now();
+    const container = task.containers.find((candidate) => candidate.name === containerName);
+    if (container && container.exitCode === undefined) {
+      container.exitCode = exitCode;
+      container.lastStatus = 'STOPPED';
+    }
+    if (!essential || task.lastStatus === 'STOPPED') {
+      task.version += 1;
+      return;
+    }
+    if (task.desiredStatus === 'STOPPED') {
+      // It was being stopped anyway: it is STOPPED now, as the scheduler meant it.
+      this.runtimeStopped(service, task, {}, at);
+      return;
+    }
+    this.failTask(
+      service,
+      task,
+      {
+        pattern: '',
+        container: containerName,
+        exitCode,
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+      },
+      at,
+    );
+  }
+
+  /** Every container is gone (after a stop, a kill, or an essential container's exit). */
+  runtimeStopped(service: ServiceRecord, task: TaskRecord, exitCodes: Record<string, number>, at?: number): void {
+    if (at === undefined) this.settle();
+    const when = at ?? this.environment.clock.now();
+    for (const container of task.containers) {
+      if (container.exitCode === undefined && exitCodes[container.name] !== undefined) {
+        container.exitCode = exitCodes[container.name];
+      }
+      container.lastStatus = 'STOPPED';
+    }
+    task.version += 1;
+    if (task.lastStatus === 'STOPPED') return;
+    task.lastStatus = 'STOPPED';
+    task.desiredStatus = 'STOPPED';
+    task.stoppedAt = when;
+    task.stoppingAt ??= when;
+    task.stopCode = task.pendingStop?.stopCode ?? 'ServiceSchedulerInitiated';
+    task.stoppedReason = task.pendingStop?.stoppedReason ?? 'Task stopped by the emulator';
+    this.requestProgress(service, when);
+  }
+
+  /** The task never ran: secrets, the pull, or the start failed. */
+  runtimeFailedToStart(
+    service: ServiceRecord,
+    task: TaskRecord,
+    failure: { stoppedReason: string; containerReason?: string; container?: string },
+  ): void {
+    this.settle();
+    this.failTask(
+      service,
+      task,
+      {
+        pattern: '',
+        container: failure.container ?? task.containers[0]?.name ?? '',
+        reason: failure.containerReason,
+        stoppedReason: failure.stoppedReason,
+        stopCode: 'TaskFailedToStart',
+      },
+      this.environment.clock.now(),
+    );
   }
 
   writeEvent(service: ServiceRecord, at: number, message: string): void {

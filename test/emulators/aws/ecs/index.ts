@@ -1,5 +1,16 @@
+import { LogStore } from '../logs-store.js';
 import { AwsServiceError, type AwsEmulatorEnvironment, type AwsRequestContext, type AwsService } from '../types.js';
-import { DeploymentEngine, primaryOf } from './engine.js';
+import { DeploymentEngine, primaryOf, type EngineRuntimeHooks } from './engine.js';
+import { readImageConfig, resolveImage, type EcrAccess } from './images.js';
+import { ListenerPool, ServiceLoadBalancer } from './load-balancer.js';
+import { createDockerDriver } from './runtime-docker.js';
+import { createProcessDriver } from './runtime-process.js';
+import {
+  TaskRuntimeController,
+  type ContainerDriver,
+  type TaskRuntimeKind,
+  type TaskRuntimeOptions,
+} from './runtime.js';
 import {
   type CircuitBreakerConfiguration,
   clusterArn,
@@ -27,6 +38,8 @@ import {
 } from './validation.js';
 
 export { DeploymentEngine } from './engine.js';
+export { ServiceLoadBalancer } from './load-balancer.js';
+export type { TaskRuntimeKind, TaskRuntimeOptions } from './runtime.js';
 export type * from './model.js';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
@@ -54,7 +67,37 @@ export interface SeedServiceOptions {
   loadBalancers?: Json[];
 }
 
+export interface EcsServiceOptions {
+  /** Where tasks run: simulated (default), docker or process; and the secrets tasks can read. */
+  tasks?: TaskRuntimeOptions;
+  /** Where the runtimes keep the containers' output (the awslogs driver's destination). */
+  logs?: LogStore;
+  /** The emulated ECR, from which a real runtime pulls. */
+  ecr?: EcrAccess & { issueRegistryPassword(now: number): string };
+}
+
 export interface EcsService extends AwsService {
+  /** Where tasks run (startAwsEmulator's `tasks.runtime`). */
+  readonly taskRuntime: TaskRuntimeKind;
+  /** Bind what must be ready before the emulator answers (the load balancers' spare listeners). */
+  prepare(): Promise<void>;
+  /**
+   * The service's local load balancer: `http://127.0.0.1:PORT` (OS-chosen, the same for the life
+   * of the service) sending each request to the next healthy running task (round robin), 503 when
+   * there is none. Throws when the service does not exist.
+   */
+  serviceUrl(cluster: string, serviceName: string): string;
+  /** The load balancer itself (what it routed, what is in flight), once `serviceUrl` made it. */
+  serviceLoadBalancer(cluster: string, serviceName: string): ServiceLoadBalancer | undefined;
+  /** A running task's own address (`http://127.0.0.1:<its PORT>`), with a real runtime. */
+  taskEndpoint(task: string): string | undefined;
+  /** A secret a container definition's `secrets[].valueFrom` can name (ARN, or an SSM parameter name). */
+  putSecret(valueFrom: string, value: string): void;
+  /**
+   * Resolves with the first truthy value of `check`, evaluated now and again after every change a
+   * real runtime or the engine's timer makes (no polling); rejects after `timeoutMs` with `what`.
+   */
+  until<T>(check: () => T | undefined | null | false, what: string, timeoutMs?: number): Promise<T>;
   /** Apply every transition due by now; direct reads call it themselves. */
   settle(): void;
   /** Direct set-up for tests, without HTTP: these do not appear in the call log. */
@@ -72,12 +115,70 @@ export interface EcsService extends AwsService {
   ): number;
 }
 
-export function createEcsService(environment: AwsEmulatorEnvironment): EcsService {
+export function createEcsService(environment: AwsEmulatorEnvironment, options: EcsServiceOptions = {}): EcsService {
   const clusters = new Map<string, ClusterRecord>();
   const taskDefinitions = new Map<string, TaskDefinitionRecord>();
   const services = new Map<string, ServiceRecord>();
   const tasks = new Map<string, TaskRecord>();
-  const engine = new DeploymentEngine(environment, tasks, (arn) => taskDefinitions.get(arn));
+  const runtimeKind: TaskRuntimeKind = options.tasks?.runtime ?? 'simulated';
+  const secrets = new Map(Object.entries(options.tasks?.secrets ?? {}));
+  const logs = options.logs ?? new LogStore();
+  const balancers = new Map<string, ServiceLoadBalancer>();
+  const listeners = new ListenerPool();
+  const serviceOfTask = (task: TaskRecord) =>
+    [...services.values()].find(
+      (service) => service.clusterArn === task.clusterArn && service.serviceName === task.serviceName,
+    );
+  let controller: TaskRuntimeController | undefined;
+  const hooks: EngineRuntimeHooks | undefined =
+    runtimeKind === 'simulated'
+      ? undefined
+      : {
+          start: (task, definition) => controller?.start(task, definition),
+          stop: (task) => {
+            if (!controller?.has(task.taskArn)) return false;
+            const balancer = balancers.get(`${task.clusterArn}/${task.serviceName}`);
+            // In-flight requests finish first (bounded by the deregistration delay's real default, 300 s).
+            void controller.stop(task.taskArn, balancer?.drained(task.taskId, 300_000));
+            return true;
+          },
+          kill: (task) => void controller?.kill(task.taskArn),
+        };
+  const engine = new DeploymentEngine(environment, tasks, (arn) => taskDefinitions.get(arn), hooks);
+  const watchers = new Set<() => void>();
+  const notify = () => {
+    for (const watcher of [...watchers]) watcher();
+  };
+  engine.onChange = notify;
+  if (runtimeKind !== 'simulated') {
+    const ecr = options.ecr;
+    if (!ecr) throw new Error(`the ${runtimeKind} task runtime needs the emulated ECR`);
+    const driver: ContainerDriver =
+      runtimeKind === 'docker'
+        ? createDockerDriver({ registryPassword: () => ecr.issueRegistryPassword(environment.clock.now()) })
+        : createProcessDriver({ readImageConfig: (image) => readImageConfig(image, ecr) });
+    const withService = (task: TaskRecord, act: (service: ServiceRecord) => void) => {
+      const service = serviceOfTask(task);
+      if (service) act(service);
+      notify();
+    };
+    controller = new TaskRuntimeController({
+      driver,
+      logs,
+      secrets,
+      resolveImage: (image) => resolveImage(image, ecr),
+      events: {
+        running: (task, info) => withService(task, (service) => engine.runtimeRunning(service, task, info)),
+        health: (task, container, status) =>
+          withService(task, (service) => engine.runtimeHealth(service, task, container, status)),
+        exited: (task, container, exitCode, essential) =>
+          withService(task, (service) => engine.runtimeExited(service, task, container, exitCode, essential)),
+        stopped: (task, exitCodes) => withService(task, (service) => engine.runtimeStopped(service, task, exitCodes)),
+        failedToStart: (task, failure) =>
+          withService(task, (service) => engine.runtimeFailedToStart(service, task, failure)),
+      },
+    });
+  }
   const now = () => environment.clock.now();
   const defaultContext = (): AwsRequestContext => ({
     region: environment.scenario().region,
@@ -247,6 +348,18 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
         ...(container.exitCode !== undefined ? { exitCode: container.exitCode } : {}),
         ...(container.reason ? { reason: container.reason } : {}),
         ...(container.healthStatus ? { healthStatus: container.healthStatus } : {}),
+        ...(container.hostPort !== undefined
+          ? {
+              networkBindings: [
+                {
+                  bindIP: '127.0.0.1',
+                  containerPort: container.hostPort,
+                  hostPort: container.hostPort,
+                  protocol: 'tcp',
+                },
+              ],
+            }
+          : {}),
         networkInterfaces: [],
       })),
       createdAt: epochSeconds(task.createdAt),
@@ -724,11 +837,98 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
     },
 
     reset() {
+      void controller?.killAll();
+      for (const balancer of balancers.values()) void balancer.close();
+      balancers.clear();
       clusters.clear();
       taskDefinitions.clear();
       services.clear();
       tasks.clear();
       engine.reset();
+    },
+
+    taskRuntime: runtimeKind,
+
+    prepare: () => listeners.fill(),
+
+    async close() {
+      engine.dispose();
+      await controller?.close();
+      await Promise.all([...balancers.values()].map((balancer) => balancer.close()));
+      balancers.clear();
+      await listeners.close();
+    },
+
+    serviceUrl(cluster, serviceName) {
+      engine.settle();
+      const clusterName = nameFromArnOrName(cluster || 'default', 'cluster');
+      const service = services.get(serviceKey(clusterName, nameFromArnOrName(serviceName, 'service')));
+      if (!service) throw new Error(`serviceUrl: no service '${serviceName}' in cluster '${clusterName}'`);
+      const key = `${service.clusterArn}/${service.serviceName}`;
+      let balancer = balancers.get(key);
+      if (!balancer) {
+        balancer = new ServiceLoadBalancer(listeners.take(), () => {
+          engine.settle();
+          return [...tasks.values()]
+            .filter(
+              (task) =>
+                task.clusterArn === service.clusterArn &&
+                task.serviceName === service.serviceName &&
+                engine.isReady(task, service),
+            )
+            .flatMap((task) => {
+              const port = controller?.endpoint(task.taskArn);
+              return port === undefined ? [] : [{ taskId: task.taskId, port }];
+            });
+        });
+        balancers.set(key, balancer);
+      }
+      return balancer.url;
+    },
+
+    serviceLoadBalancer(cluster, serviceName) {
+      const clusterName = nameFromArnOrName(cluster || 'default', 'cluster');
+      const service = services.get(serviceKey(clusterName, nameFromArnOrName(serviceName, 'service')));
+      return service ? balancers.get(`${service.clusterArn}/${service.serviceName}`) : undefined;
+    },
+
+    taskEndpoint(task) {
+      engine.settle();
+      const id = task.split('/').pop() ?? task;
+      const record = [...tasks.values()].find((candidate) => candidate.taskId === id);
+      const port = record ? controller?.endpoint(record.taskArn) : undefined;
+      return port === undefined ? undefined : `http://127.0.0.1:${port}`;
+    },
+
+    putSecret(valueFrom, value) {
+      secrets.set(valueFrom, value);
+    },
+
+    until(check, what, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const watcher = () => {
+          engine.settle();
+          let value;
+          try {
+            value = check();
+          } catch (error) {
+            watchers.delete(watcher);
+            clearTimeout(timer);
+            reject(error as Error);
+            return;
+          }
+          if (!value) return;
+          watchers.delete(watcher);
+          clearTimeout(timer);
+          resolve(value);
+        };
+        const timer = setTimeout(() => {
+          watchers.delete(watcher);
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+        }, timeoutMs);
+        watchers.add(watcher);
+        watcher();
+      });
     },
 
     settle: () => engine.settle(),

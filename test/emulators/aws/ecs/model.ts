@@ -103,6 +103,10 @@ export interface ContainerRecord {
   reason?: string;
   healthStatus?: string;
   essential: boolean;
+  /** With a real task runtime: the host port the OS picked for it (the app is told with PORT). */
+  hostPort?: number;
+  /** The definition's first containerPort, reported beside the host port. */
+  containerPort?: number;
 }
 
 export interface TaskRecord {
@@ -131,6 +135,8 @@ export interface TaskRecord {
   cpu?: string;
   memory?: string;
   version: number;
+  /** With a real task runtime: how the task is to read once its containers have stopped. */
+  pendingStop?: { stopCode: string; stoppedReason: string };
 }
 
 export function clusterArn(region: string, account: string, name: string): string {

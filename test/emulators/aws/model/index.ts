@@ -19,7 +19,7 @@ import { gunzipSync } from 'node:zlib';
  * lengths or patterns, and `aws-sdk` v2's `apis/*.min.json` keep only member names and types.
  */
 
-export type ServiceName = 'ecs' | 'ecr';
+export type ServiceName = 'ecs' | 'ecr' | 'logs';
 
 interface ShapeRef {
   shape: string;
@@ -69,7 +69,7 @@ export interface ServiceModel {
   shapes: Readonly<Record<string, Shape>>;
 }
 
-const API_VERSIONS: Record<ServiceName, string> = { ecs: '2014-11-13', ecr: '2015-09-21' };
+const API_VERSIONS: Record<ServiceName, string> = { ecs: '2014-11-13', ecr: '2015-09-21', logs: '2014-03-28' };
 /** Debian's python3-botocore, and the botocore that Debian's awscli (v2) carries inside it. */
 const DEBIAN_BOTOCORE = ['/usr/lib/python3/dist-packages/botocore', '/usr/lib/python3/dist-packages/awscli/botocore'];
 

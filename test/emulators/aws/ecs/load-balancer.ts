@@ -1,0 +1,197 @@
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+
+/**
+ * A service's local load balancer: an HTTP server on loopback (port chosen by the OS) that sends
+ * each request to the next of the service's healthy running tasks (round robin), as an ALB sends
+ * to its healthy targets. A task that starts draining or stopping gets no new request; the
+ * requests it is serving finish, and `drained(task)` resolves when none is left, so the runtime
+ * stops the task only then. With no healthy task it answers 503, as an ALB with no healthy target
+ * does; a task that cannot be reached is a 502. Each answer names the task that served it in
+ * `x-shipyard-task` (its id).
+ */
+
+/**
+ * HTTP servers already listening on 127.0.0.1 (OS-chosen ports), so a load balancer's URL can be
+ * handed out synchronously (binding to an address is asynchronous in Node). Taking one starts
+ * binding a replacement; if several are taken within one tick and none is left, the next is bound
+ * to every interface (which binds at once) and refuses any connection not from loopback.
+ */
+export class ListenerPool {
+  private readonly spares: Server[] = [];
+  private refilling: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly size = 2) {}
+
+  /** Bind spares until there are `size` of them. */
+  fill(): Promise<void> {
+    this.refilling ??= (async () => {
+      while (!this.closed && this.spares.length < this.size) {
+        const server = createServer();
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        if (this.closed) server.close();
+        else this.spares.push(server);
+      }
+    })().finally(() => {
+      this.refilling = undefined;
+    });
+    return this.refilling;
+  }
+
+  take(): Server {
+    const spare = this.spares.shift();
+    void this.fill().catch(() => undefined);
+    if (spare) return spare;
+    const server = createServer();
+    server.on('connection', (socket) => {
+      const remote = socket.remoteAddress ?? '';
+      if (!(remote.startsWith('127.') || remote === '::1' || remote.startsWith('::ffff:127.'))) socket.destroy();
+    });
+    server.listen(0);
+    return server;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.refilling?.catch(() => undefined);
+    await Promise.all(
+      this.spares.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
+  }
+}
+
+export interface LoadBalancerTarget {
+  taskId: string;
+  port: number;
+}
+
+export interface RoutedRequest {
+  taskId: string;
+  method: string;
+  path: string;
+  status: number;
+}
+
+export class ServiceLoadBalancer {
+  private readonly server: Server;
+  private next = 0;
+  private readonly inFlight = new Map<string, number>();
+  private readonly waiters = new Map<string, (() => void)[]>();
+  private readonly log: RoutedRequest[] = [];
+  readonly url: string;
+
+  /** `server`: one already listening on loopback (from a `ListenerPool`); its requests come here from now on. */
+  constructor(
+    server: Server,
+    private readonly targets: () => LoadBalancerTarget[],
+  ) {
+    this.server = server;
+    this.server.on('request', (request: IncomingMessage, response: ServerResponse) => this.route(request, response));
+    const address = this.server.address();
+    if (!address || typeof address === 'string') throw new Error('the load balancer has no port');
+    this.url = `http://127.0.0.1:${address.port}`;
+  }
+
+  /** The requests routed so far, oldest first: which task served each, and the status it answered. */
+  routed(): RoutedRequest[] {
+    return [...this.log];
+  }
+
+  private route(request: IncomingMessage, response: ServerResponse): void {
+    const healthy = this.targets();
+    if (healthy.length === 0) {
+      request.resume();
+      response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      response.end('503 Service Temporarily Unavailable: no healthy task\n');
+      return;
+    }
+    const target = healthy[this.next % healthy.length];
+    this.next = (this.next + 1) % Math.max(1, healthy.length);
+    this.begin(target.taskId);
+    let done = false;
+    const finish = (status: number) => {
+      if (done) return;
+      done = true;
+      this.log.push({ taskId: target.taskId, method: request.method ?? 'GET', path: request.url ?? '/', status });
+      this.end(target.taskId);
+    };
+    const headers = { ...request.headers, 'x-forwarded-for': request.socket.remoteAddress ?? '127.0.0.1' };
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: target.port, method: request.method, path: request.url, headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-shipyard-task': target.taskId });
+        answer.pipe(response);
+        answer.once('end', () => finish(answer.statusCode ?? 502));
+        answer.once('error', () => finish(502));
+      },
+    );
+    upstream.once('error', () => {
+      if (!response.headersSent) {
+        response.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', 'x-shipyard-task': target.taskId });
+        response.end('502 Bad Gateway: the task did not answer\n');
+      } else {
+        response.destroy();
+      }
+      finish(502);
+    });
+    response.once('close', () => {
+      if (!done) upstream.destroy();
+      finish(response.statusCode);
+    });
+    request.pipe(upstream);
+  }
+
+  private begin(taskId: string): void {
+    this.inFlight.set(taskId, (this.inFlight.get(taskId) ?? 0) + 1);
+  }
+
+  private end(taskId: string): void {
+    const left = (this.inFlight.get(taskId) ?? 1) - 1;
+    if (left > 0) {
+      this.inFlight.set(taskId, left);
+      return;
+    }
+    this.inFlight.delete(taskId);
+    for (const resolve of this.waiters.get(taskId) ?? []) resolve();
+    this.waiters.delete(taskId);
+  }
+
+  /** Requests being served by a task now. */
+  inFlightTo(taskId: string): number {
+    return this.inFlight.get(taskId) ?? 0;
+  }
+
+  /** Resolves once the task serves no request (at once when it serves none), or after `timeoutMs`. */
+  drained(taskId: string, timeoutMs: number): Promise<void> {
+    if (!this.inFlight.has(taskId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+      const list = this.waiters.get(taskId) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.waiters.set(taskId, list);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const list of this.waiters.values()) for (const resolve of list) resolve();
+    this.waiters.clear();
+  }
+}
