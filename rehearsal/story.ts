@@ -8,12 +8,7 @@ import {
   ECRClient,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
-import {
-  startAwsEmulator,
-  type AwsEmulator,
-  type AwsEmulatorOptions,
-  type ScenarioInput,
-} from '../test/emulators/aws/index.js';
+import { startAwsEmulator, type ScenarioInput } from '../test/emulators/aws/index.js';
 import { credentialsFromToken } from '../test/emulators/aws/registry-fixtures.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../test/emulators/github/index.js';
 import { installBuilder, shellQuote, type BuilderStandIn } from './engine/builder.js';
@@ -106,6 +101,11 @@ export interface StoryOptions {
   reportPath?: string;
   /** Force the machine kind (default: docker where an engine and the base image are there). */
   machine?: MachineKind;
+  /**
+   * How ECS tasks run: by default as the machine can (containers, or processes); `simulated` keeps
+   * the emulator's time model with no process behind a task (quick, for trying the workflows).
+   */
+  tasks?: TaskRuntime;
 }
 
 function git(cwd: string, args: string[]): string {
@@ -120,15 +120,11 @@ const APP_VERSION = (
   JSON.parse(readFileSync(join(repoRoot, 'demo-app', 'package.json'), 'utf8')) as { version: string }
 ).version;
 
-/** The emulator's ECS with the real-task option of the h/ecs-containers work, where it is there. */
-type TaskAwareEcs = AwsEmulator['ecs'] & { serviceUrl?: (cluster: string, service: string) => string };
-
 function standIns(machine: Machine, runtime: TaskRuntime): string[] {
   const tasks: Record<TaskRuntime, string> = {
     docker: 'ECS tasks: containers of the pushed image on this Docker engine (host network, a port per task);',
     process: 'ECS tasks: local processes of the built app (the image names its folder), one port per task;',
-    simulated:
-      "ECS tasks: the AWS emulator's simulated tasks (this emulator cannot run tasks for real yet); each service's",
+    simulated: "ECS tasks: the AWS emulator's simulated tasks (asked for: nothing runs behind a task); each service's",
   };
   const balancer: Record<TaskRuntime, string> = {
     docker: "  each service's load balancer is the emulator's, sending requests to healthy tasks only.",
@@ -258,11 +254,8 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
   const builder = machine.builder(work);
 
   const scenario: ScenarioInput = { accountId: ACCOUNT_ID, ecs: FAST_ECS };
-  // The runtime option of the emulator's real tasks; an emulator without it ignores it (simulated).
-  const emulatorOptions = { scenario, tasks: { runtime: machine.kind } } as AwsEmulatorOptions;
-  const aws = await startAwsEmulator(emulatorOptions);
-  const ecs = aws.ecs as TaskAwareEcs;
-  const runtime: TaskRuntime = typeof ecs.serviceUrl === 'function' ? machine.kind : 'simulated';
+  const runtime: TaskRuntime = options.tasks ?? machine.kind;
+  const aws = await startAwsEmulator({ scenario, tasks: { runtime } });
   const github: GitHubEmulator = await startGitHubEmulator({ tokens: [TOKEN] });
   const ecr = new ECRClient(aws.clientConfig());
   const closers: (() => Promise<void>)[] = [];
@@ -334,11 +327,22 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       });
     }
     const urlOf = async (service: string) => {
-      if (ecs.serviceUrl) return ecs.serviceUrl(CLUSTER, service);
+      if (runtime !== 'simulated') return aws.ecs.serviceUrl(CLUSTER, service);
       const balancer = await simulatedLoadBalancer(aws, service, APP_VERSION);
       closers.push(() => balancer.close());
       return balancer.url;
     };
+    if (runtime !== 'simulated') {
+      const started = Date.now();
+      await aws.ecs.until(
+        () =>
+          aws.ecs.tasks().filter((task) => task.lastStatus === 'RUNNING' && task.healthStatus === 'HEALTHY').length >=
+          3,
+        'the services to run the release before A',
+        120_000,
+      );
+      say(`Staging and production run the release before A (${seconds(Date.now() - started)}).\n`);
+    }
     const stagingUrl = await urlOf(STAGING_SERVICE);
     const productionUrl = await urlOf(PRODUCTION_SERVICE);
     say(`Staging serves ${stagingUrl}, production ${productionUrl}.\n`);

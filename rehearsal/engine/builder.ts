@@ -16,7 +16,12 @@ import { fileURLToPath } from 'node:url';
  *   emulator's process runtime runs.
  */
 export type BuilderStandIn =
-  | { kind: 'docker'; nodeImage: string }
+  | {
+      kind: 'docker';
+      nodeImage: string;
+      /** The docker CLI commands are handed to; the one on PATH by default. */
+      realDocker?: string;
+    }
   | {
       kind: 'process';
       /** Where built image folders go; they must outlive the job (tasks run from them). */
@@ -60,7 +65,7 @@ export function installBuilder(folder: string, standIn: BuilderStandIn): string[
   mkdirSync(folder, { recursive: true });
   const path = join(folder, 'docker');
   if (standIn.kind === 'docker') {
-    const real = realDocker();
+    const real = standIn.realDocker ?? realDocker();
     if (!real) throw new Error('no docker CLI on PATH, so there is no classic builder to fall back to');
     const extra = `--build-arg NODE_IMAGE=${shellQuote(standIn.nodeImage)} --network host`;
     writeFileSync(

@@ -93,6 +93,7 @@ function readDockerfile(path: string, buildArgs: Record<string, string>) {
   let cmd: string[] | undefined;
   let entrypoint: string[] | undefined;
   let workdir = '/';
+  let healthcheck: Record<string, unknown> | undefined;
   for (const { name, rest } of instructions.slice(lastFrom + 1)) {
     if (name === 'ARG') {
       const [key, ...value] = rest.split('=');
@@ -104,8 +105,29 @@ function readDockerfile(path: string, buildArgs: Record<string, string>) {
       if (name === 'CMD') cmd = form;
       else entrypoint = form;
     } else if (name === 'WORKDIR') workdir = expand(rest);
+    else if (name === 'HEALTHCHECK') healthcheck = readHealthcheck(rest);
   }
-  return { workspace, env, cmd, entrypoint, workdir };
+  return { workspace, env, cmd, entrypoint, workdir, healthcheck };
+}
+
+const NANOSECONDS: Record<string, number> = { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** `HEALTHCHECK [--interval=15s ...] CMD ...` as the image config's Healthcheck (durations in nanoseconds). */
+function readHealthcheck(rest: string): Record<string, unknown> {
+  if (/^NONE\b/i.test(rest)) return { Test: ['NONE'] };
+  const check: Record<string, unknown> = {};
+  const options = /^((?:--[\w-]+=\S+\s+)*)CMD\s+(.*)$/i.exec(rest);
+  if (!options) fail(`docker build (rehearsal stand-in): cannot read HEALTHCHECK ${rest}`);
+  for (const [, key, amount, unit] of options[1].matchAll(/--([\w-]+)=(\d+(?:\.\d+)?)(ms|s|m|h)?/g)) {
+    const value = unit ? Number(amount) * NANOSECONDS[unit] : Number(amount);
+    if (key === 'interval') check.Interval = value;
+    else if (key === 'timeout') check.Timeout = value;
+    else if (key === 'start-period') check.StartPeriod = value;
+    else if (key === 'retries') check.Retries = value;
+  }
+  const command = options[2].trim();
+  check.Test = command.startsWith('[') ? ['CMD', ...(JSON.parse(command) as string[])] : ['CMD-SHELL', command];
+  return check;
 }
 
 function build(args: string[]): void {
@@ -167,6 +189,7 @@ function build(args: string[]): void {
       ...(recipe.cmd ? { Cmd: recipe.cmd } : {}),
       ...(recipe.entrypoint ? { Entrypoint: recipe.entrypoint } : {}),
       WorkingDir: recipe.workdir,
+      ...(recipe.healthcheck ? { Healthcheck: recipe.healthcheck } : {}),
       Labels: { ...labels, [SOURCE_LABEL]: folder },
     },
     rootfs: { type: 'layers', diff_ids: [sha256(gunzipSync(layer))] },

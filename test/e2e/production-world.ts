@@ -227,7 +227,6 @@ export async function startProductionWorld({
     });
     const appUrl = await listen(appServer);
 
-
     return {
       aws,
       github,
