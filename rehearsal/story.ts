@@ -428,16 +428,13 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       );
 
     let gateAEnd = 0;
-    const stagingA = await staging(pullA, 'A', (job, step) => {
+    const stagingA = await staging(pullA, 'A', (job) => {
       if (job.id === 'gate') gateAEnd = Date.now();
-      void step;
     });
     const jobOf = (run: RunRecord, id: string) => run.jobs.find((job) => job.id === id);
     const stepOf = (job: JobRecord | undefined, id: string) => job?.steps.find((s) => s.id === id && !s.post);
     const stagingDigestA = stepOf(jobOf(stagingA.run, 'deploy'), 'image')?.outputs.digest;
-    const stagingTaskDefinitionA =
-      jobOf(stagingA.run, 'deploy')?.outputs['task-definition-arn'] ??
-      stepOf(jobOf(stagingA.run, 'deploy'), 'deploy')?.outputs['task-definition-arn'];
+    const stagingTaskDefinitionA = stepOf(jobOf(stagingA.run, 'deploy'), 'deploy')?.outputs['task-definition-arn'];
 
     let bPushed = 0;
     let gateBEnd = 0;
