@@ -78,8 +78,6 @@ export interface ProductionWorld {
   /** What the service ran before the run. */
   previousImage: string;
   previousTaskDefinitionArn: string;
-  /** How many AWS calls setting the world up made: the run's own calls come after. */
-  callsAtStart: number;
   close(): Promise<void>;
 }
 
@@ -240,7 +238,6 @@ export async function startProductionWorld({
       staged,
       previousImage,
       previousTaskDefinitionArn: revision.arn,
-      callsAtStart: aws.calls().length,
       close,
     };
   } catch (error) {
