@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { registryUnavailableReason } from '../test/emulators/aws/registry.js';
 import type { BuilderStandIn } from './engine/builder.js';
 import { repoRoot } from './paths.js';
 
@@ -63,4 +64,17 @@ export function detectMachine(wanted = process.env.SHIPYARD_REHEARSAL_MACHINE as
       nodeModules: join(repoRoot, 'node_modules'),
     }),
   };
+}
+
+/**
+ * What the story needs on any machine, or why it cannot run: the real registry behind the emulated
+ * ECR (images are really pushed and pulled) and the AWS CLI (production.yml runs `aws ecr
+ * describe-images` to find the image staging tested).
+ */
+export function storyUnavailable(): string | undefined {
+  const registry = registryUnavailableReason();
+  if (registry) return `${registry}: the emulated ECR keeps images in it (.ci/docker-setup.sh installs it)`;
+  if (quietly('aws', ['--version']) === undefined)
+    return 'the AWS CLI is not installed (pip install awscli, or apt-get install awscli): production.yml runs `aws ecr describe-images`';
+  return undefined;
 }

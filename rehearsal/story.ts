@@ -17,7 +17,7 @@ import { consoleReporter, renderMarkdown, runMarkdown, seconds } from './engine/
 import { tokenPermissions } from './engine/permissions.js';
 import { runWorkflow, type JobRecord, type Reporter, type RunRecord, type StepRecord } from './engine/run.js';
 import { simulatedLoadBalancer } from './load-balancer.js';
-import { detectMachine, type Machine, type MachineKind } from './machine.js';
+import { detectMachine, storyUnavailable, type Machine, type MachineKind } from './machine.js';
 import { repoRoot } from './paths.js';
 
 /**
@@ -247,10 +247,12 @@ async function buildRelease(options: {
 
 export async function playStory(options: StoryOptions = {}): Promise<StoryResult> {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
+  const missing = storyUnavailable();
+  if (missing) throw new Error(`The rehearsal cannot run on this machine: ${missing}`);
+  const machine = detectMachine(options.machine);
   const work = mkdtempSync(join(tmpdir(), 'shipyard-rehearse-'));
   const reportPath = options.reportPath ?? join(work, 'report.md');
   const report: string[] = ['# Shipyard rehearsal', ''];
-  const machine = detectMachine(options.machine);
   const builder = machine.builder(work);
 
   const scenario: ScenarioInput = { accountId: ACCOUNT_ID, ecs: FAST_ECS };

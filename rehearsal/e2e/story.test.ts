@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { registryUnavailableReason } from '../../test/emulators/aws/registry.js';
 import type { StepRecord } from '../engine/run.js';
-import { dockerUnavailable } from '../machine.js';
+import { dockerUnavailable, storyUnavailable } from '../machine.js';
 import { playStory, type StoryResult } from '../story.js';
 
 /**
@@ -14,16 +12,7 @@ import { playStory, type StoryResult } from '../story.js';
  * the tasks local processes). Figures are printed by the story, never asserted.
  */
 
-const noRegistry = registryUnavailableReason();
-const noAwsCli = (() => {
-  try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'the aws CLI is not installed';
-  }
-})();
-const skipAll = noRegistry ?? noAwsCli;
+const skipAll = storyUnavailable();
 const noDocker = dockerUnavailable();
 if (skipAll) console.warn(`the rehearsal story skipped: ${skipAll}`);
 else if (noDocker) console.warn(`the rehearsal story on a Docker machine skipped: ${noDocker}`);
