@@ -78,3 +78,33 @@ export function storyUnavailable(): string | undefined {
     return 'the AWS CLI is not installed (pip install awscli, or apt-get install awscli): production.yml runs `aws ecr describe-images`';
   return undefined;
 }
+
+/** The local tag that keeps the layers of the newest release-before-A build as the next run's cache. */
+export const BUILD_CACHE_TAG = 'shipyard-rehearsal/build-cache:latest';
+
+/**
+ * Keeps `image`'s layers as the build cache of the next run (the classic builder reuses local
+ * layers only): tags it BUILD_CACHE_TAG, and removes the image that tag named before, if another.
+ */
+export function keepAsBuildCache(image: string): void {
+  const before = quietly('docker', ['image', 'inspect', '--format', '{{.Id}}', BUILD_CACHE_TAG]);
+  quietly('docker', ['tag', image, BUILD_CACHE_TAG]);
+  const now = quietly('docker', ['image', 'inspect', '--format', '{{.Id}}', BUILD_CACHE_TAG]);
+  if (before && now && before !== now) quietly('docker', ['rmi', before]);
+}
+
+/**
+ * Removes from the Docker engine every image this run built or pulled under the emulated
+ * registry's host (its port is this run's alone), with their layers no other image holds: on an
+ * engine with the vfs storage driver each layer is a whole copy of the file system.
+ */
+export function forgetImages(registryHost: string): number {
+  const listed = quietly('docker', ['image', 'ls', '--digests', '--format', '{{.Repository}}|{{.Tag}}|{{.Digest}}']);
+  const references = (listed ?? '')
+    .split('\n')
+    .map((line) => line.split('|'))
+    .filter(([repository]) => repository?.startsWith(`${registryHost}/`))
+    .map(([repository, tag, digest]) => (tag && tag !== '<none>' ? `${repository}:${tag}` : `${repository}@${digest}`));
+  if (references.length > 0) quietly('docker', ['rmi', ...references]);
+  return references.length;
+}

@@ -17,7 +17,14 @@ import { consoleReporter, renderMarkdown, runMarkdown, seconds } from './engine/
 import { tokenPermissions } from './engine/permissions.js';
 import { runWorkflow, type JobRecord, type Reporter, type RunRecord, type StepRecord } from './engine/run.js';
 import { simulatedLoadBalancer } from './load-balancer.js';
-import { detectMachine, storyUnavailable, type Machine, type MachineKind } from './machine.js';
+import {
+  detectMachine,
+  forgetImages,
+  keepAsBuildCache,
+  storyUnavailable,
+  type Machine,
+  type MachineKind,
+} from './machine.js';
 import { repoRoot } from './paths.js';
 
 /**
@@ -63,6 +70,8 @@ export interface Check {
 }
 
 export interface StageRecord {
+  /** Short: `staging A`, `staging B`, `production`, `production rerun`. */
+  key: string;
   name: string;
   run: RunRecord;
   githubRequests: number;
@@ -236,6 +245,7 @@ async function buildRelease(options: {
       `--build-arg APP_VERSION=${shellQuote(APP_VERSION)} --tag ${shellQuote(image)} .`,
   );
   await run(`docker push ${shellQuote(image)}`);
+  if (builder.kind === 'docker') keepAsBuildCache(image);
   const described = await ecr.send(
     new DescribeImagesCommand({ repositoryName: ECR_REPOSITORY, imageIds: [{ imageTag: 'main' }] }),
   );
@@ -260,6 +270,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
   const aws = await startAwsEmulator({ scenario, tasks: { runtime } });
   const github: GitHubEmulator = await startGitHubEmulator({ tokens: [TOKEN] });
   const ecr = new ECRClient(aws.clientConfig());
+  const registryHost = aws.ecr.registryHost();
   const closers: (() => Promise<void>)[] = [];
   const clone = join(work, 'repository');
 
@@ -297,7 +308,6 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
     await ecr.send(
       new CreateRepositoryCommand({ repositoryName: ECR_REPOSITORY, imageScanningConfiguration: { scanOnPush: true } }),
     );
-    const registryHost = aws.ecr.registryHost();
     say('\n');
     const earlier = await buildRelease({
       builder,
@@ -362,6 +372,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       beforeJob: (job: JobRecord) => github.setPermissions(tokenPermissions(job.permissions) ?? {}),
     };
     const stage = async (
+      key: string,
       name: string,
       play: (reporter: Reporter) => Promise<RunRecord>,
       onStepEnd: (job: JobRecord, step: StepRecord) => void = () => {},
@@ -371,6 +382,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       say(`\n━━ ${name}\n`);
       const run = await play(withHooks(consoleReporter(write), onStepEnd));
       const record = {
+        key,
         name,
         run,
         awsCalls: aws.calls().length - awsBefore,
@@ -402,6 +414,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
     );
     const staging = (pull: typeof pullA, label: string, onStepEnd?: (job: JobRecord, step: StepRecord) => void) =>
       stage(
+        `staging ${label}`,
         `staging.yml for pull request #${pull.number} (${label})`,
         (reporter) =>
           runWorkflow({
@@ -486,6 +499,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
         reporter,
       });
     const productionRun = await stage(
+      'production',
       `production.yml for the merge of #${pullA.number}`,
       (reporter) => production(1, reporter),
       (job, step) => {
@@ -494,7 +508,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
     );
     const revisionsBefore = aws.ecs.taskDefinitions(PRODUCTION_SERVICE).length;
     const deploymentsBefore = aws.ecs.service(PRODUCTION_SERVICE, CLUSTER)?.deployments.length ?? 0;
-    const rerun = await stage(`production.yml again ("re-run all jobs", attempt 2)`, (reporter) =>
+    const rerun = await stage('production rerun', `production.yml again ("re-run all jobs", attempt 2)`, (reporter) =>
       production(2, reporter),
     );
     const revisionsAfter = aws.ecs.taskDefinitions(PRODUCTION_SERVICE).length;
@@ -573,8 +587,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       'broken image -> red (s)': bPushed && gateBEnd ? ((gateBEnd - bPushed) / 1000).toFixed(1) : 'not reached',
       'digest in production = digest staging tested': digestEqual ? 'yes' : 'no',
     };
-    for (const { name, githubRequests, awsCalls, run } of stages) {
-      const short = name.replace(/ \(.*$/, '').replace(/ for (the merge of |pull request )/, ' ');
+    for (const { key: short, githubRequests, awsCalls, run } of stages) {
       figures[`${short}: time (s)`] = (run.durationMs / 1000).toFixed(1);
       figures[`${short}: GitHub requests`] = String(githubRequests);
       figures[`${short}: AWS calls`] = String(awsCalls);
@@ -635,6 +648,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
     ecr.destroy();
     for (const close of closers) await close();
     await Promise.all([aws.close(), github.close()]);
+    if (machine.kind === 'docker') forgetImages(registryHost);
     // The report stays (its path was printed); everything else goes.
     if (options.reportPath) rmSync(work, { recursive: true, force: true });
     else
