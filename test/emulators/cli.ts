@@ -1,5 +1,5 @@
 // Start an emulator from the command line:
-//   npm run emulator -- aws --port 4566 [--scenario FILE] [--time-scale 1]
+//   npm run emulator -- aws --port 4566 [--scenario FILE] [--time-scale 1] [--task-runtime docker|process|simulated]
 //   npm run emulator -- github --port 4567
 // It runs until interrupted and prints the URL it listens on.
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ const { positionals, values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     scenario: { type: 'string' },
     'time-scale': { type: 'string' },
+    'task-runtime': { type: 'string' },
   },
 });
 
@@ -34,6 +35,15 @@ if (timeScale !== undefined && (kind !== 'aws' || !(timeScale > 0) || !Number.is
   process.exit(2);
 }
 
+// --task-runtime (aws only): where ECS tasks run (test/emulators/README.md, "Task runtimes").
+const taskRuntime = values['task-runtime'];
+if (taskRuntime !== undefined && (kind !== 'aws' || !['docker', 'process', 'simulated'].includes(taskRuntime))) {
+  console.error(
+    `--task-runtime is for the aws emulator and must be docker, process or simulated, got '${taskRuntime}'`,
+  );
+  process.exit(2);
+}
+
 // Each emulator's index exports start<Name>Emulator(options) resolving to { url, close() }.
 interface StartedEmulator {
   url: string;
@@ -45,7 +55,12 @@ const module = (await import(modulePath)) as Record<string, (options: object) =>
 const fromFile = values.scenario ? (JSON.parse(readFileSync(values.scenario, 'utf8')) as object) : undefined;
 const scenario = timeScale === undefined ? fromFile : { ...(fromFile ?? {}), timeScale };
 const start = kind === 'aws' ? module.startAwsEmulator : module.startGitHubEmulator;
-const emulator = await start({ port, host: values.host, scenario });
+const emulator = await start({
+  port,
+  host: values.host,
+  scenario,
+  ...(taskRuntime ? { tasks: { runtime: taskRuntime } } : {}),
+});
 console.log(`${kind} emulator listening on ${emulator.url}`);
 if (emulator.slackWebhookUrl) console.log(`Slack webhook receiver at ${emulator.slackWebhookUrl}`);
 const close = () => emulator.close();

@@ -162,6 +162,26 @@ describeWithRegistry('ECS tasks as local processes (tasks.runtime: process)', ()
     expect(events.events?.map((event) => event.message)).toEqual([`listening on ${port}`]);
   });
 
+  test('the load balancer sends requests round robin to the healthy tasks, each on its own port', async () => {
+    const revision = taskDefinition('pair', await pushImage('v1'), { VERSION: 'pair' });
+    aws.ecs.seedService({ cluster: 'apps', serviceName: 'pair', taskDefinition: revision.arn, desiredCount: 2 });
+    const url = aws.ecs.serviceUrl('apps', 'pair');
+    const healthy = await aws.ecs.until(() => {
+      const ready = tasksOf('pair').filter((task) => task.healthStatus === 'HEALTHY');
+      return ready.length === 2 ? ready : undefined;
+    }, 'two HEALTHY tasks');
+    expect(new Set(healthy.map((task) => task.containers[0].hostPort)).size).toBe(2);
+    const servedBy: (string | null)[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const answer = await fetch(url);
+      expect(await answer.text()).toBe('pair token=set');
+      servedBy.push(answer.headers.get('x-shipyard-task'));
+    }
+    expect(servedBy[0]).not.toBe(servedBy[1]);
+    expect(servedBy.slice(2)).toEqual(servedBy.slice(0, 2));
+    expect(new Set(servedBy)).toEqual(new Set(healthy.map((task) => task.taskId)));
+  });
+
   test('a crashing image: STOPPED with the real exit code, the stopped reason ECS gives, and its output in CloudWatch Logs', async () => {
     const revision = taskDefinition('crash', await pushImage('v1'), { VERSION: 'v1', CRASH: '1' });
     aws.ecs.seedService({ cluster: 'apps', serviceName: 'crash', taskDefinition: revision.arn, desiredCount: 1 });
@@ -311,6 +331,19 @@ describeWithRegistry('ECS tasks as local processes (tasks.runtime: process)', ()
       await expect(fetch(url)).rejects.toThrow();
     } finally {
       await other.close();
+    }
+  });
+
+  test('tasks.runtime docker without an engine fails at start with the reason and the way out', async () => {
+    const saved = process.env.SHIPYARD_DOCKER_CLI;
+    process.env.SHIPYARD_DOCKER_CLI = '/bin/false';
+    try {
+      await expect(startAwsEmulator({ tasks: { runtime: 'docker' } })).rejects.toThrow(
+        /^tasks\.runtime 'docker' needs a Docker engine, and none answers \(\/bin\/false version failed\); run \.ci\/docker-setup\.sh, or use tasks\.runtime 'process'$/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SHIPYARD_DOCKER_CLI;
+      else process.env.SHIPYARD_DOCKER_CLI = saved;
     }
   });
 });

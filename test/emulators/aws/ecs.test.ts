@@ -404,3 +404,25 @@ describe('ECS in the AWS emulator (through the AWS SDK)', () => {
     });
   });
 });
+
+describe('the load balancer of a service with the simulated runtime', () => {
+  test('has a stable loopback URL and answers 503: simulated tasks have no address to send requests to', async () => {
+    const emulator = await startAwsEmulator({ clock: new ManualClock() });
+    try {
+      const revision = emulator.ecs.seedTaskDefinition({ ...fargate('nginx:1') });
+      emulator.ecs.seedService({ serviceName: 'web', taskDefinition: revision.arn });
+      expect(emulator.ecs.taskRuntime).toBe('simulated');
+      const url = emulator.ecs.serviceUrl('default', 'web');
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(emulator.ecs.serviceUrl('default', 'web')).toBe(url);
+      expect(emulator.ecs.tasks({ serviceName: 'web' })[0].lastStatus).toBe('RUNNING');
+      const answer = await fetch(url);
+      expect(answer.status).toBe(503);
+      expect(() => emulator.ecs.serviceUrl('default', 'ghost')).toThrow(
+        "serviceUrl: no service 'ghost' in cluster 'default'",
+      );
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -46,16 +46,21 @@ export class DeploymentEngine {
   /** Told after the timer or a real runtime changed state (what `until` waits on). */
   onChange?: () => void;
 
+  /** With a real runtime, start/health/exit follow the containers; the rest keeps the time model. */
+  private real: EngineRuntimeHooks | undefined;
+
   constructor(
     private readonly environment: AwsEmulatorEnvironment,
     private readonly tasks: Map<string, TaskRecord>,
     private readonly taskDefinitionByArn: (arn: string) => TaskDefinitionRecord | undefined,
-    /** With a real runtime, start/health/exit follow the containers; the rest keeps the time model. */
-    private readonly real?: EngineRuntimeHooks,
-  ) {
+  ) {}
+
+  /** Drive tasks with a real runtime (before any task exists). */
+  attachRuntime(hooks: EngineRuntimeHooks): void {
+    this.real = hooks;
     // Real containers must start and stop when their moment comes even if nobody looks: a timer
     // settles the engine at the next scheduled instant.
-    if (real) this.scheduler.onSchedule = () => this.arm();
+    this.scheduler.onSchedule = () => this.arm();
   }
 
   private arm(): void {

@@ -144,7 +144,8 @@ export function createEcsService(environment: AwsEmulatorEnvironment, options: E
           },
           kill: (task) => void controller?.kill(task.taskArn),
         };
-  const engine = new DeploymentEngine(environment, tasks, (arn) => taskDefinitions.get(arn), hooks);
+  const engine = new DeploymentEngine(environment, tasks, (arn) => taskDefinitions.get(arn));
+  if (hooks) engine.attachRuntime(hooks);
   const watchers = new Set<() => void>();
   const notify = () => {
     for (const watcher of [...watchers]) watcher();
@@ -849,7 +850,16 @@ export function createEcsService(environment: AwsEmulatorEnvironment, options: E
 
     taskRuntime: runtimeKind,
 
-    prepare: () => listeners.fill(),
+    async prepare() {
+      try {
+        await controller?.init();
+      } catch (error) {
+        await controller?.close();
+        await listeners.close();
+        throw error;
+      }
+      await listeners.fill();
+    },
 
     async close() {
       engine.dispose();

@@ -41,6 +41,8 @@ export class ListenerPool {
             resolve();
           });
         });
+        // A spare (and the load balancer it becomes) never keeps the process alive by itself.
+        server.unref();
         if (this.closed) server.close();
         else this.spares.push(server);
       }
@@ -60,6 +62,7 @@ export class ListenerPool {
       if (!(remote.startsWith('127.') || remote === '::1' || remote.startsWith('::ffff:127.'))) socket.destroy();
     });
     server.listen(0);
+    server.unref();
     return server;
   }
 
@@ -71,6 +74,9 @@ export class ListenerPool {
     );
   }
 }
+
+/** How many routed requests `routed()` remembers (the newest). */
+export const ROUTED_LOG_LIMIT = 10_000;
 
 export interface LoadBalancerTarget {
   taskId: string;
@@ -104,7 +110,7 @@ export class ServiceLoadBalancer {
     this.url = `http://127.0.0.1:${address.port}`;
   }
 
-  /** The requests routed so far, oldest first: which task served each, and the status it answered. */
+  /** The requests routed so far (the newest ROUTED_LOG_LIMIT), oldest first: which task served each, and its status. */
   routed(): RoutedRequest[] {
     return [...this.log];
   }
@@ -125,6 +131,8 @@ export class ServiceLoadBalancer {
       if (done) return;
       done = true;
       this.log.push({ taskId: target.taskId, method: request.method ?? 'GET', path: request.url ?? '/', status });
+      // A load test through it must not grow the log without bound: the newest entries are kept.
+      if (this.log.length > ROUTED_LOG_LIMIT) this.log.splice(0, this.log.length - ROUTED_LOG_LIMIT);
       this.end(target.taskId);
     };
     const headers = { ...request.headers, 'x-forwarded-for': request.socket.remoteAddress ?? '127.0.0.1' };

@@ -25,6 +25,8 @@ import {
 
 export const EMULATOR_LABEL = 'org.shipyard.emulator';
 export const TASK_LABEL = 'org.shipyard.ecs-task';
+/** The pid of the process whose emulator ran the container: a later emulator removes those of dead processes. */
+export const PID_LABEL = 'org.shipyard.emulator-pid';
 
 export interface DockerDriverOptions {
   /** The docker CLI (default /usr/bin/docker, else `docker` on PATH). */
@@ -36,6 +38,16 @@ export interface DockerDriverOptions {
 export function defaultDockerCli(): string {
   if (process.env.SHIPYARD_DOCKER_CLI) return process.env.SHIPYARD_DOCKER_CLI;
   return existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, it is someone else's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 interface Ran {
@@ -60,6 +72,8 @@ export function dockerRunArguments(plan: ContainerPlan, name: string, prefix: st
     `${EMULATOR_LABEL}=${prefix}`,
     '--label',
     `${TASK_LABEL}=${plan.taskArn}`,
+    '--label',
+    `${PID_LABEL}=${process.pid}`,
     '--network',
     'host',
     '--no-healthcheck',
@@ -142,6 +156,30 @@ export function createDockerDriver(options: DockerDriverOptions): ContainerDrive
 
   return {
     kind: 'docker',
+
+    async init() {
+      const version = await docker(['version', '--format', '{{.Server.Version}}'], undefined, undefined, 30_000);
+      if (version.status !== 0) {
+        throw new Error(
+          `tasks.runtime 'docker' needs a Docker engine, and none answers (${lastLine(version.stderr) || `${cli} version failed`}); run .ci/docker-setup.sh, or use tasks.runtime 'process'`,
+        );
+      }
+      // Containers left by an emulator whose process died without its exit hook (SIGKILL): theirs to remove.
+      const listed = await docker([
+        'ps',
+        '--all',
+        '--filter',
+        `label=${PID_LABEL}`,
+        '--format',
+        `{{.ID}} {{.Label "${PID_LABEL}"}}`,
+      ]);
+      const orphans = listed.stdout
+        .split('\n')
+        .map((line) => line.trim().split(' '))
+        .filter(([id, pid]) => id && /^\d+$/.test(pid ?? '') && !processAlive(Number(pid)))
+        .map(([id]) => id);
+      if (orphans.length > 0) await docker(['rm', '--force', ...orphans]);
+    },
 
     async prepare(image) {
       if (!image.ecr) {

@@ -1,5 +1,4 @@
 import { createServer } from 'node:net';
-import type { LogStore } from '../logs-store.js';
 import type { Json, TaskRecord } from './model.js';
 
 /**
@@ -89,6 +88,8 @@ export interface StartedContainer {
 
 export interface ContainerDriver {
   readonly kind: 'docker' | 'process';
+  /** Check what the runtime needs before the emulator answers (throws with the reason). */
+  init?(): Promise<void>;
   /** Pull (docker) or read (process) the image; throws `TaskStartFailure` (CannotPullContainerError). */
   prepare(image: ResolvedImage): Promise<ImageConfig>;
   /** Start it; output lines go to `onLine`. Throws `TaskStartFailure` (CannotStartContainerError). */
@@ -119,10 +120,15 @@ export interface RuntimeEvents {
   failedToStart(task: TaskRecord, failure: TaskStartFailure): void;
 }
 
+/** Where container output goes: any log store with `put` (logs-store.ts's, or another CloudWatch Logs store). */
+export interface LogSink {
+  put(group: string, stream: string, events: { timestamp: number; message: string }[]): void;
+}
+
 export interface RuntimeDependencies {
   driver: ContainerDriver;
   events: RuntimeEvents;
-  logs: LogStore;
+  logs: LogSink;
   secrets: Map<string, string>;
   resolveImage(image: string): Promise<ResolvedImage>;
 }
@@ -329,6 +335,10 @@ export class TaskRuntimeController {
     return this.deps.driver.kind;
   }
 
+  init(): Promise<void> {
+    return this.deps.driver.init?.() ?? Promise.resolve();
+  }
+
   /** Whether the runtime holds the task (it started it and it has not finished). */
   has(taskArn: string): boolean {
     return this.tasks.has(taskArn);
@@ -441,7 +451,6 @@ export class TaskRuntimeController {
 
     for (const [index, plan] of plans.entries()) {
       const destination = awslogsDestination(containers[index], task.taskId);
-      if (destination) this.deps.logs.createGroup(destination.group);
       const onLine = (line: string, timestamp: number) => {
         if (destination) this.deps.logs.put(destination.group, destination.stream, [{ timestamp, message: line }]);
       };
