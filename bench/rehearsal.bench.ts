@@ -1,6 +1,9 @@
 // The rehearsal's figures (issue 14): `npm run rehearse`'s story played on each kind of machine
 // this one can be, a Docker machine (where an engine and the local base image answer) and one
 // without an engine (the process builder), with each run's figures side by side.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dockerUnavailable, type MachineKind } from '../rehearsal/machine.js';
 import { playStory, type StoryResult } from '../rehearsal/story.js';
 import { notMeasured, type BenchSection } from './lib.js';
@@ -8,17 +11,20 @@ import { notMeasured, type BenchSection } from './lib.js';
 export default async function rehearsalBenchmark(): Promise<BenchSection> {
   const noDocker = dockerUnavailable();
   const results = new Map<MachineKind, StoryResult | string>();
+  // The reports go here and with it (the figures are what the benchmark keeps).
+  const folder = mkdtempSync(join(tmpdir(), 'bench-rehearsal-'));
   for (const machine of ['docker', 'process'] as const) {
     if (machine === 'docker' && noDocker) {
       results.set(machine, notMeasured(noDocker));
       continue;
     }
     try {
-      results.set(machine, await playStory({ machine, write: () => {} }));
+      results.set(machine, await playStory({ machine, write: () => {}, reportPath: join(folder, `${machine}.md`) }));
     } catch (error) {
       results.set(machine, notMeasured(error instanceof Error ? error.message : String(error)));
     }
   }
+  rmSync(folder, { recursive: true, force: true });
   const names = new Set<string>();
   for (const result of results.values())
     if (typeof result !== 'string') Object.keys(result.figures).forEach((n) => names.add(n));

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -649,8 +649,9 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
     for (const close of closers) await close();
     await Promise.all([aws.close(), github.close()]);
     if (machine.kind === 'docker') forgetImages(registryHost);
-    // The report stays (its path was printed); everything else goes.
-    if (options.reportPath) rmSync(work, { recursive: true, force: true });
+    // The report stays (its path was printed); everything else goes, and all of it when the report
+    // was written elsewhere or never written (the story failed before its end).
+    if (options.reportPath || !existsSync(reportPath)) rmSync(work, { recursive: true, force: true });
     else
       for (const name of ['repository', 'runs', 'seed', 'images'])
         rmSync(join(work, name), { recursive: true, force: true });
