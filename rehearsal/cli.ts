@@ -1,11 +1,19 @@
-import { playStory } from './story.js';
+import { playStory, type TaskRuntime } from './story.js';
 
-/** `npm run rehearse [-- --report PATH]`: plays the story and exits non-zero when it did not end well. */
+/**
+ * `npm run rehearse [-- --report PATH] [--tasks docker|process|simulated]`: plays the story and
+ * exits non-zero when it did not end as it must.
+ */
 const args = process.argv.slice(2);
-const reportIndex = args.indexOf('--report');
-const reportPath = reportIndex >= 0 ? args[reportIndex + 1] : undefined;
+const value = (name: string) => {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+};
+const tasks = value('--tasks');
 try {
-  const result = await playStory({ reportPath });
+  if (tasks !== undefined && !['docker', 'process', 'simulated'].includes(tasks))
+    throw new Error(`--tasks is docker, process or simulated, not '${tasks}'`);
+  const result = await playStory({ reportPath: value('--report'), tasks: tasks as TaskRuntime | undefined });
   process.exitCode = result.exitCode;
 } catch (error) {
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));

@@ -9,6 +9,7 @@ describe('a step summary for a terminal', () => {
     ['| check | p95 |\n|:--|--:|\n| /health | 12 ms |', 'check    p95\n/health  12 ms'],
     ['See [the docs](https://example.com/x).', 'See the docs <https://example.com/x>.'],
     ['<details><summary>Log</summary>\n\n```\nline\n```\n</details>', 'Log\n\nline'],
+    ['<!-- shipyard:pr-comment environment=production -->\n## Deployed', 'Deployed\n========'],
   ])('%j', (markdown, text) => {
     expect(renderMarkdown(markdown)).toBe(text);
   });

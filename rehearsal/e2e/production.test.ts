@@ -51,11 +51,19 @@ interface Shipped {
   folder: string;
   tree: string;
   run: (attempt?: number) => Promise<RunRecord>;
+  /** The AWS calls made before production.yml first runs (the world's and the tested tag's). */
+  callsBeforeRun: number;
 }
 
 /** A production world whose staged image is also tagged for the local tree, and a way to run production.yml in it. */
-async function world(release: Release): Promise<Shipped> {
-  const world = await startProductionWorld({ release });
+async function world({
+  release,
+  earlierUnshippedPulls = 0,
+}: {
+  release: Release;
+  earlierUnshippedPulls?: number;
+}): Promise<Shipped> {
+  const world = await startProductionWorld({ release, earlierUnshippedPulls });
   const folder = mkdtempSync(join(tmpdir(), 'rehearsal-production-'));
   const clone = join(folder, 'repository');
   git(tmpdir(), ['clone', '--quiet', '--shared', repoRoot, clone]);
@@ -93,7 +101,7 @@ async function world(release: Release): Promise<Shipped> {
         'deploy.rollback': { 'poll-interval-seconds': '1' },
       },
     });
-  return { world, folder, tree, run };
+  return { world, folder, tree, run, callsBeforeRun: world.aws.calls().length };
 }
 
 const outcomes = (job: JobRecord) => job.steps.filter((s) => !s.post).map((s) => [s.id, s.outcome]);
@@ -105,14 +113,25 @@ describeIfPossible('production.yml through the engine', () => {
   let rerun: RunRecord;
   let crashLoop: RunRecord;
   let failingHealth: RunRecord;
+  let superseding: RunRecord;
+  let goodCallsAfterRun = 0;
 
   beforeAll(async () => {
-    const made = await Promise.all((['good', 'crash-loop', 'failing-health'] as Release[]).map(world));
+    const made = await Promise.all(
+      [
+        { release: 'good' as Release },
+        { release: 'crash-loop' as Release },
+        { release: 'failing-health' as Release },
+        // One run after superseded runs: GitHub kept only the newest queued run of the group.
+        { release: 'good' as Release, earlierUnshippedPulls: 2 },
+      ].map(world),
+    );
     worlds.push(...made);
     [good] = made;
-    [goodRun, crashLoop, failingHealth] = await Promise.all(made.map((shipped) => shipped.run()));
+    [goodRun, crashLoop, failingHealth, superseding] = await Promise.all(made.map((shipped) => shipped.run()));
+    goodCallsAfterRun = good.world.aws.calls().length;
     rerun = await good.run(2);
-  }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     for (const shipped of worlds) {
@@ -149,6 +168,42 @@ describeIfPossible('production.yml through the engine', () => {
     expect(goodRun.conclusion).toBe('success');
   });
 
+  test('promotion copies the manifest: two tags put, no layer uploaded, the image handed to deploy-ecs', async () => {
+    const { world } = good;
+    const runCalls = world.aws.calls().slice(good.callsBeforeRun, goodCallsAfterRun);
+    expect(runCalls.filter((call) => call.operation === 'PutImage')).toHaveLength(2);
+    expect(runCalls.filter((call) => /^registry (POST|PUT|PATCH) blobs/.test(call.operation))).toEqual([]);
+    const deploy = goodRun.jobs[0];
+    const imageUri = `${world.registryHost}/${ECR_REPOSITORY}@${world.staged.digest}`;
+    expect(deploy.steps.find((s) => s.id === 'deploy')?.inputs.image).toBe(imageUri);
+    expect(await tagDigests(world, [`tested-${good.tree}`, world.sha])).toEqual({
+      [`tested-${good.tree}`]: world.staged.digest,
+      [world.sha]: world.staged.digest,
+    });
+    const running = world.aws.ecs.tasks({ serviceName: SERVICE }).filter((task) => task.lastStatus === 'RUNNING');
+    expect(running.map((task) => task.taskDefinitionArn)).toEqual(
+      running.map(() => deploy.outputs['task-definition-arn']),
+    );
+    expect(running).toHaveLength(2);
+  });
+
+  test('pr-comment tells the pull request (digest, revision, smoke report), records a deployment and tells Slack', () => {
+    const { world } = good;
+    const deploy = goodRun.jobs[0];
+    const comments = world.github.state.comments(REPOSITORY, world.pull.number);
+    expect(comments).toHaveLength(1);
+    expect(comments[0].body).toContain(world.staged.digest);
+    expect(comments[0].body).toContain(deploy.outputs['task-definition-arn'].split('/').at(-1));
+    expect(comments[0].body).toContain('Smoke test passed');
+    expect(comments[0].body).toContain(`| Expected version | \`${world.sha}\` |`);
+    const deployments = world.github.state.deployments(REPOSITORY).filter((d) => d.sha === world.sha);
+    expect(deployments.map((d) => [d.environment, d.statuses.at(-1)?.state])).toEqual([['production', 'success']]);
+    const slack = world.github.slackMessages();
+    expect(slack).toHaveLength(1);
+    expect(JSON.stringify(slack[0])).toContain(`/pull/${world.pull.number}`);
+    expect(world.github.problems()).toEqual([]);
+  });
+
   test('a rerun (attempt 2) changes nothing: same task definition, still one comment', () => {
     expect(rerun.conclusion).toBe('success');
     expect(rerun.jobs[0].outputs['task-definition-arn']).toBe(goodRun.jobs[0].outputs['task-definition-arn']);
@@ -170,7 +225,36 @@ describeIfPossible('production.yml through the engine', () => {
       'failure',
     );
     const shipped = worlds[1];
-    expect(shipped.world.github.state.comments(REPOSITORY, shipped.world.pull.number)).toHaveLength(1);
+    const comments = shipped.world.github.state.comments(REPOSITORY, shipped.world.pull.number);
+    expect(comments).toHaveLength(1);
+    expect(comments[0].body).toContain('Deployment to production failed');
+    expect(shipped.world.github.state.deployments(REPOSITORY).map((d) => d.statuses.at(-1)?.state)).toEqual([
+      'failure',
+    ]);
+    const deployStep = deploy.steps.find((s) => s.id === 'deploy');
+    expect(deployStep?.outputs).toMatchObject({ 'rollout-state': 'FAILED', 'rolled-back': 'true' });
+    expect(deployStep?.log.join('\n')).toContain('Cannot find module /app/server.js');
+    expect(shipped.world.aws.ecs.service(SERVICE, CLUSTER)?.taskDefinition).toBe(
+      shipped.world.previousTaskDefinitionArn,
+    );
+  });
+
+  test('one run after superseded runs: each pull request merged since the last deployment is told once, one Slack message names them all', () => {
+    const shipped = worlds[3];
+    expect(superseding.conclusion).toBe('success');
+    expect(shipped.world.shipped).toHaveLength(3);
+    const notify = superseding.jobs[1].steps.find((s) => s.label === 'Comment on the pull requests that shipped');
+    expect(notify?.outputs['pr-numbers']).toBe(shipped.world.shipped.map((pull) => pull.number).join(','));
+    for (const pull of shipped.world.shipped) {
+      const comments = shipped.world.github.state.comments(REPOSITORY, pull.number);
+      expect(comments).toHaveLength(1);
+      expect(comments[0].body).toContain(shipped.world.staged.digest);
+    }
+    const deployments = shipped.world.github.state.deployments(REPOSITORY).filter((d) => d.sha === shipped.world.sha);
+    expect(deployments.map((d) => d.statuses.at(-1)?.state)).toEqual(['success']);
+    const slack = shipped.world.github.slackMessages();
+    expect(slack).toHaveLength(1);
+    for (const pull of shipped.world.shipped) expect(JSON.stringify(slack[0])).toContain(`/pull/${pull.number}`);
   });
 
   test("a release whose /health fails: the smoke test fails and the workflow's own rollback puts the previous revision back", () => {

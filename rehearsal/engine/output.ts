@@ -31,7 +31,11 @@ function inline(text: string): string {
  */
 export function renderMarkdown(markdown: string): string {
   const out: string[] = [];
-  const lines = markdown.replace(/\r\n/g, '\n').split('\n');
+  // HTML comments (the markers an action keeps in a comment it edits later) are not shown.
+  const lines = markdown
+    .replace(/\r\n/g, '\n')
+    .replace(/<!--[\s\S]*?-->\n?/g, '')
+    .split('\n');
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i];
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);

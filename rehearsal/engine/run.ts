@@ -14,6 +14,7 @@ import {
   type Annotation,
 } from './commands.js';
 import { evaluate, interpolate, isTruthy, type Plain, type Status } from './expressions.js';
+import { buildxVersion, installBuilder, type BuilderStandIn } from './builder.js';
 import { resolveUses, type ThirdPartyAction } from './third-party.js';
 import {
   evaluateMapping,
@@ -68,6 +69,11 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** What configure-aws-credentials stands for; without it, that step fails saying so. */
   aws?: AwsStandIn;
+  /**
+   * What docker/setup-buildx-action sets up where the machine has no `docker buildx`
+   * (engine/builder.ts); without it, that step fails there, saying so.
+   */
+  builder?: BuilderStandIn;
   /** Extra inputs by `<job>.<step id>` (knobs that make a run fast, never a value a step hands on). */
   inputOverrides?: Record<string, Record<string, string>>;
   /** Where jobs get their workspace and temp folders; a fresh temp folder (removed after) by default. */
@@ -910,15 +916,25 @@ class Runner {
         return;
       }
       case 'docker/setup-buildx-action': {
-        try {
-          const version = execFileSync('docker', ['buildx', 'version'], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
-          say(version.trim());
-        } catch {
-          fail('docker buildx is not installed on this machine (the Docker CLI plugin `docker-buildx`)');
+        const builder = this.options.builder;
+        const version = buildxVersion();
+        if (version && !builder) {
+          say(version);
+          return;
         }
+        if (!builder) {
+          fail('docker buildx is not installed on this machine (the Docker CLI plugin `docker-buildx`)');
+          return;
+        }
+        if (version) say(version);
+        const folder = join(state.temp, '_builder');
+        try {
+          for (const line of installBuilder(folder, builder)) say(line);
+        } catch (error) {
+          fail(`No builder could be set up: ${error instanceof Error ? error.message : String(error)}`);
+          return;
+        }
+        state.path.unshift(folder);
         return;
       }
       case 'aws-actions/configure-aws-credentials': {

@@ -50,7 +50,8 @@ export const THIRD_PARTY: ThirdPartyAction[] = [
     name: 'docker/setup-buildx-action',
     version: 'v4.3.0',
     commit: '37fe631027851001ddb9b187196cc803df7f5f0e',
-    meaning: "the machine's own `docker buildx` (the step fails when it is not installed)",
+    meaning:
+      "the machine's own `docker buildx`; where it is missing, the classic builder (real docker with the local base image, or the process builder without an engine)",
     inputs: ['driver', 'install', 'version'],
   },
 ];

@@ -1,8 +1,7 @@
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateRepositoryCommand,
@@ -15,7 +14,6 @@ import { startAwsEmulator, type AwsEmulator, type ScenarioInput } from '../emula
 import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../emulators/aws/registry-fixtures.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
 import { repoRoot } from '../harness/run-action.js';
-import { readWorkflow, runJob, type JobResult } from './workflow-runner.js';
 
 /**
  * The world production.yml runs in, on loopback: an AWS emulator whose ECR already holds the image
@@ -80,10 +78,6 @@ export interface ProductionWorld {
   /** What the service ran before the run. */
   previousImage: string;
   previousTaskDefinitionArn: string;
-  /** A checkout holding the files production.yml's steps read (`.github/smoke/checks.yml`). */
-  workspace: string;
-  /** How many AWS calls setting the world up made: the run's own calls come after. */
-  callsAtStart: number;
   close(): Promise<void>;
 }
 
@@ -160,13 +154,11 @@ export async function startProductionWorld({
   const github = await startGitHubEmulator({ tokens: [TOKEN] });
   const ecr = new ECRClient(aws.clientConfig());
   const appServer = createServer();
-  const workspace = mkdtempSync(join(tmpdir(), 'shipyard-e2e-'));
   const close = async () => {
     ecr.destroy();
     appServer.closeAllConnections();
     if (appServer.listening) await new Promise<void>((resolve) => appServer.close(() => resolve()));
     await Promise.all([aws.close(), github.close()]);
-    rmSync(workspace, { recursive: true, force: true });
   };
   try {
     // GitHub: main has one earlier release, then the pull request being shipped is merged.
@@ -233,9 +225,6 @@ export async function startProductionWorld({
     });
     const appUrl = await listen(appServer);
 
-    mkdirSync(join(workspace, '.github', 'smoke'), { recursive: true });
-    copyFileSync(join(repoRoot, '.github', 'smoke', 'checks.yml'), join(workspace, '.github', 'smoke', 'checks.yml'));
-
     return {
       aws,
       github,
@@ -249,93 +238,12 @@ export async function startProductionWorld({
       staged,
       previousImage,
       previousTaskDefinitionArn: revision.arn,
-      workspace,
-      callsAtStart: aws.calls().length,
       close,
     };
   } catch (error) {
     await close();
     throw error;
   }
-}
-
-export interface PipelineRun {
-  deploy: JobResult;
-  notify: JobResult;
-}
-
-/**
- * One run of production.yml for the push of `world.sha`: the `deploy` job, then `notify` with the
- * deploy job's outputs as `needs.deploy.outputs`. `attempt` is GITHUB_RUN_ATTEMPT ("re-run all jobs"
- * keeps the run id and the commit, and counts attempts).
- */
-export async function runProductionPipeline(world: ProductionWorld, { attempt = 1 } = {}): Promise<PipelineRun> {
-  const workflow = readWorkflow('production.yml');
-  const github = {
-    sha: world.sha,
-    ref: 'refs/heads/main',
-    repository: REPOSITORY,
-    run_id: '7000000001',
-    run_attempt: String(attempt),
-    token: TOKEN,
-  };
-  const common = {
-    workflow,
-    contexts: {
-      github,
-      vars: {
-        AWS_ACCOUNT_ID: ACCOUNT_ID,
-        AWS_ROLE_ARN_PRODUCTION: `arn:aws:iam::${ACCOUNT_ID}:role/shipyard-production`,
-        PRODUCTION_URL: world.appUrl,
-      },
-      secrets: { SLACK_WEBHOOK_URL: world.github.slackWebhookUrl },
-    },
-    env: {
-      ...world.aws.clientEnv(),
-      GITHUB_API_URL: world.github.url,
-      GITHUB_REPOSITORY: REPOSITORY,
-      GITHUB_SHA: world.sha,
-      GITHUB_RUN_ATTEMPT: String(attempt),
-    },
-    event: {
-      name: 'push',
-      payload: {
-        ref: 'refs/heads/main',
-        after: world.sha,
-        head_commit: { id: world.sha },
-        repository: { full_name: REPOSITORY, name: 'shipyard-demo', default_branch: 'main' },
-      },
-    },
-    workspace: world.workspace,
-    githubToken: TOKEN,
-  };
-  const deploy = await runJob({
-    ...common,
-    job: 'deploy',
-    standIns: {
-      // `git rev-parse HEAD^{tree}` and the demo app's package.json version.
-      source: async () => ({ tree: world.tree, 'app-version': APP_VERSION }),
-      // `aws ecr describe-images --image-ids imageTag=$TESTED_TAG`: the digest, or no output when missing.
-      tested: async (stepEnv): Promise<Record<string, string>> => {
-        try {
-          const answer = await world.ecr.send(
-            new DescribeImagesCommand({
-              repositoryName: stepEnv.ECR_REPOSITORY,
-              imageIds: [{ imageTag: stepEnv.TESTED_TAG }],
-            }),
-          );
-          return { digest: answer.imageDetails?.[0]?.imageDigest ?? '' };
-        } catch (error) {
-          if ((error as { name?: string }).name === 'ImageNotFoundException') return {};
-          throw error;
-        }
-      },
-    },
-    // The default 10 s between looks at the service would make the suite wait for nothing.
-    overrides: { deploy: { 'poll-interval-seconds': '1' }, rollback: { 'poll-interval-seconds': '1' } },
-  });
-  const notify = await runJob({ ...common, job: 'notify', needs: { deploy } });
-  return { deploy, notify };
 }
 
 /** The digest each tag names in the repository. */

@@ -189,6 +189,17 @@ export class GitHubState {
   /** A pull request merged into `base`, with the merge commit (or squash commit) as the branch head. */
   mergePullRequest(fullName: string, options: MergeOptions = {}): PullRecord {
     const pull = this.openPullRequest(fullName, options);
+    return this.mergeOpenPullRequest(fullName, pull.number, options);
+  }
+
+  /** Merges a pull request that is open (as the merge button does), with `options.method` and `mergedBy`. */
+  mergeOpenPullRequest(
+    fullName: string,
+    number: number,
+    options: Pick<MergeOptions, 'method' | 'mergedBy' | 'mergeCommitSha'> = {},
+  ): PullRecord {
+    const pull = this.pull(fullName, number);
+    if (!pull || pull.state !== 'open') throw new Error(`${fullName} has no open pull request #${number}`);
     const repo = this.requireRepository(fullName);
     const baseHead = repo.branches.get(pull.baseRef) as string;
     const method = options.method ?? 'merge';
