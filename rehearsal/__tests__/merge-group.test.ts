@@ -354,6 +354,35 @@ describe('staging.yml run by the engine for a merge group (no AWS given: it stop
     expect(run.conclusion).toBe('failure');
   });
 
+  test("production.yml, on the queue's push of that commit to main, looks for the very tag staging marks", async () => {
+    // The queue pushes the merge group's head commit to main as it is: the push's `after` is it.
+    const push = pushEvent({ repository, before: queue.mainNow, after: queue.groupHead });
+    expect(githubContext(push).sha).toBe(queue.groupHead);
+    const production = await loadWorkflow(workflowFile('production.yml'));
+    const staging = await loadWorkflow(workflowFile('staging.yml'));
+    // Both name the tree with the same command, run in a checkout of the same commit.
+    const sourceScript = (workflow: WorkflowModel) => {
+      const step = workflow.jobs
+        .find((job) => job.id === 'deploy')
+        ?.steps.find((candidate) => candidate.id === 'source');
+      return step?.run ? evaluateToken(step.run, {}, { file: workflow.file }) : undefined;
+    };
+    expect(sourceScript(production)).toContain("git rev-parse 'HEAD^{tree}'");
+    expect(sourceScript(production)).toEqual(sourceScript(staging));
+    const stagedTree = runs.merge_group.jobs[0].steps.find((step) => step.id === 'source')?.outputs.tree ?? '';
+    const evaluatedProduction = evaluateWorkflow(production, push, { source: { tree: queue.tree(queue.groupHead) } });
+    const evaluatedStaging = evaluateWorkflow(staging, mergeGroup(), {
+      source: { tree: stagedTree },
+      image: { digest: 'sha256:1' },
+    });
+    const marked = Object.values(evaluatedStaging.deploy.steps).find((step) => step.with['source-digest'] !== undefined)
+      ?.with.tags;
+    const looked = evaluatedProduction.deploy.steps.tested;
+    expect(looked.if).toBe(true);
+    expect(looked.env.TESTED_TAG).toBe(`tested-${queue.tree(queue.groupHead)}`);
+    expect(looked.env.TESTED_TAG).toBe(marked);
+  });
+
   test("the same workflow for the pull request still checks out the pull request's head", () => {
     const [deploy] = runs.pull_request.jobs;
     expect(deploy.steps.find((step) => step.id.includes('checkout'))?.log.join('\n')).toContain(
