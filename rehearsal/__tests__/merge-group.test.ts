@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -392,5 +392,48 @@ describe('staging.yml run by the engine for a merge group (no AWS given: it stop
     expect(deploy.steps.find((step) => step.summary.includes('## Staging'))?.summary).toContain(
       '## Staging: pull request #9',
     );
+  });
+});
+
+describe("staging-passed's script says what to do for a merge group", () => {
+  let script = '';
+  const folder = mkdtempSync(join(tmpdir(), 'rehearsal-gate-'));
+  beforeAll(async () => {
+    const staging = await loadWorkflow(workflowFile('staging.yml'));
+    const step = staging.jobs.find((job) => job.id === 'gate')?.steps[0];
+    script = String(step?.run ? evaluateToken(step.run, {}, { file: staging.file }) : '');
+  });
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  test.each([
+    ['success', 'merge_group', 'alice', 0, /Staging deployed and smoke-tested this commit/],
+    ['cancelled', 'merge_group', 'alice', 1, /::error title=Staging was cancelled::.*add it to the queue again/],
+    [
+      'cancelled',
+      'pull_request',
+      'alice',
+      1,
+      /::error title=Staging was cancelled::.*Re-run this workflow, or push again/,
+    ],
+    ['skipped', 'merge_group', 'dependabot[bot]', 1, /::notice title=Staging skipped: started by Dependabot/],
+    ['failure', 'merge_group', 'alice', 1, /::error title=Staging did not pass::.*'failure'/],
+  ])('deploy %s on %s started by %s: exit %d', (result, event, startedBy, status, said) => {
+    const summary = join(folder, `${result}-${event}.md`);
+    writeFileSync(summary, '');
+    const run = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        GITHUB_STEP_SUMMARY: summary,
+        DEPLOY_RESULT: result,
+        FROM_FORK: 'false',
+        STARTED_BY: startedBy,
+        EVENT: event,
+      },
+    });
+    expect(run.status).toBe(status);
+    expect(run.stdout).toMatch(said);
+    expect(run.stdout).not.toContain('fork');
+    expect(readFileSync(summary, 'utf8')).not.toContain('fork');
   });
 });
