@@ -70,6 +70,28 @@ describe("this repository's workflows", () => {
     expect(readDoc('docs/github-setup.md')).toContain(`\`${gate.name}\``);
   });
 
+  test('every workflow with a required check also runs on merge_group, so the merge queue gets its checks', () => {
+    const setup = readDoc('docs/github-setup.md');
+    const protection = setup.slice(
+      setup.indexOf('## Branch protection'),
+      setup.indexOf('\n## ', setup.indexOf('## Branch protection') + 1),
+    );
+    const required = workflowFiles.filter((file) =>
+      Object.values(workflowNamed(file).jobs ?? {}).some((job) => job.name && protection.includes(`\`${job.name}\``)),
+    );
+    expect(required.sort()).toEqual(['ci.yml', 'staging.yml']);
+    for (const file of required) {
+      const on = workflowNamed(file).on as Record<string, { types?: string[]; branches?: string[] } | null>;
+      expect({ file, pullRequest: on.pull_request?.branches, mergeGroup: on.merge_group?.types }).toEqual({
+        file,
+        pullRequest: ['main'],
+        mergeGroup: ['checks_requested'],
+      });
+    }
+    expect(setup).toContain('## The merge queue');
+    expect(setup).toContain('**Require merge queue**');
+  });
+
   test('the branch protection docs name every ci check', () => {
     const setup = readDoc('docs/github-setup.md');
     const names = Object.values(workflowNamed('ci.yml').jobs ?? {}).map((job) => job.name);

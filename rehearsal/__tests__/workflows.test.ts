@@ -20,7 +20,7 @@ function outline(workflow: Awaited<ReturnType<typeof loadWorkflow>>) {
 describe("the repository's workflows, read with GitHub's parser", () => {
   test('staging.yml: deploy, then the staging-passed gate', async () => {
     const workflow = await loadWorkflow(workflowFile('staging.yml'));
-    expect(workflow.events).toEqual(['pull_request']);
+    expect(workflow.events).toEqual(['pull_request', 'merge_group']);
     expect(workflow.shell).toBe('bash');
     expect(() => validateUses(workflow)).not.toThrow();
     const jobs = outline(workflow);
@@ -28,7 +28,7 @@ describe("the repository's workflows, read with GitHub's parser", () => {
       [
         'deploy',
         [],
-        "success() && (github.event.pull_request.head.repo.full_name == github.repository && github.triggering_actor != 'dependabot[bot]')",
+        "success() && ((github.event_name == 'merge_group' || github.event.pull_request.head.repo.full_name == github.repository) && github.triggering_actor != 'dependabot[bot]')",
       ],
       ['gate', ['deploy'], 'always()'],
     ]);

@@ -150,6 +150,10 @@ export interface MergeGroupShape {
   headSha: string;
   baseSha: string;
   pullNumber: number;
+  /** The tree of the head commit (`merge_group.head_commit.tree_id`); the example's when not given. */
+  tree?: string;
+  /** Who added the pull request to the queue (github.actor and triggering_actor); the example's when not given. */
+  sender?: string;
 }
 
 export function mergeGroupEvent(shape: MergeGroupShape): EventSpec {
@@ -162,7 +166,12 @@ export function mergeGroupEvent(shape: MergeGroupShape): EventSpec {
     head_ref: `refs/heads/gh-readonly-queue/${base}/pr-${shape.pullNumber}-${shape.baseSha}`,
     base_sha: shape.baseSha,
     base_ref: `refs/heads/${base}`,
-    head_commit: { ...payload.merge_group.head_commit, id: shape.headSha },
+    head_commit: {
+      ...payload.merge_group.head_commit,
+      id: shape.headSha,
+      tree_id: shape.tree ?? payload.merge_group.head_commit.tree_id,
+    },
   };
+  if (shape.sender) payload.sender = user(payload.sender, shape.sender);
   return { name: 'merge_group', payload };
 }
