@@ -374,6 +374,31 @@ describeWithRegistry('preview host names routed to their own tasks (tasks.runtim
     expect(fixed.headers['content-type']).toBe('text/plain');
   });
 
+  test("a forward to several target groups splits requests by the groups' weights", async () => {
+    await elb.send(
+      new CreateRuleCommand({
+        ListenerArn: listenerArn,
+        Priority: 50,
+        Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['split.preview.example'] } }],
+        Actions: [
+          {
+            Type: 'forward',
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: groups[1], Weight: 3 },
+                { TargetGroupArn: groups[2], Weight: 1 },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    const previews: string[] = [];
+    for (let i = 0; i < 8; i += 1) previews.push((await get(url, 'split.preview.example')).body.split(' ')[0]);
+    expect(previews.filter((name) => name === 'pr-1')).toHaveLength(6);
+    expect(previews.filter((name) => name === 'pr-2')).toHaveLength(2);
+  });
+
   test('a request in flight holds its task while it drains; a service scaled to zero answers 503', async () => {
     const slow = get(url, 'pr-1.preview.example', '/slow');
     const servedBy = await aws.ecs.until(
