@@ -8,6 +8,8 @@ import {
   responseXml,
   type QueryServiceModel,
 } from './model/query.js';
+import { ListenerPool } from './ecs/load-balancer.js';
+import { ListenerFrontDoor, type TargetGroupMember } from './elbv2-routing.js';
 import { verifySignature } from './sigv4.js';
 import { AwsServiceError, type AwsEmulatorEnvironment, type AwsRequestContext, type AwsService } from './types.js';
 
@@ -86,7 +88,25 @@ export interface SeedTargetGroupOptions {
   tags?: Tag[];
 }
 
+export interface Elbv2Options {
+  /**
+   * The members of a target group now: the ECS services whose `loadBalancers` name it, each with
+   * its local load balancer (index.ts wires ECS in). Without it every target group is empty.
+   */
+  targets?: (targetGroupArn: string) => TargetGroupMember[];
+}
+
 export interface Elbv2Service extends AwsService {
+  /** Bind the spare listener the first `listenerUrl` takes (so the URL is handed out at once). */
+  prepare(): Promise<void>;
+  /**
+   * The listener's loopback front door: `http://127.0.0.1:PORT` (OS-chosen, the same for the
+   * listener's life) that evaluates the listener's rules as ELBv2 does and forwards to the matching
+   * target group's ECS services (elbv2-routing.ts). Throws when the listener does not exist.
+   */
+  listenerUrl(listenerArn: string): string;
+  /** The front door itself (what it routed), once `listenerUrl` made it. */
+  listenerFrontDoor(listenerArn: string): ListenerFrontDoor | undefined;
   seedLoadBalancer(options: SeedLoadBalancerOptions): { loadBalancerArn: string; listenerArns: string[] };
   seedTargetGroup(options: SeedTargetGroupOptions): string;
   /** Add a rule as someone else would (for tests of what the action must leave alone). */
@@ -119,8 +139,10 @@ const COMMON_QUERY_ERRORS = new Set([
 
 const validation = (message: string) => new AwsServiceError('ValidationError', message);
 
-export function createElbv2Service(environment: AwsEmulatorEnvironment): Elbv2Service {
+export function createElbv2Service(environment: AwsEmulatorEnvironment, options: Elbv2Options = {}): Elbv2Service {
   const loadBalancers = new Map<string, LoadBalancerRecord>();
+  const frontDoors = new Map<string, ListenerFrontDoor>();
+  const spareServers = new ListenerPool(1);
   const listeners = new Map<string, ListenerRecord>();
   const targetGroups = new Map<string, TargetGroupRecord>();
   const rules = new Map<string, RuleRecord>();
@@ -210,12 +232,14 @@ export function createElbv2Service(environment: AwsEmulatorEnvironment): Elbv2Se
     return actions.map((action, index) => {
       const type = action.Type as string;
       if (type === 'forward') {
-        const arns = [
-          ...(action.TargetGroupArn ? [action.TargetGroupArn as string] : []),
-          ...(((action.ForwardConfig as Json | undefined)?.TargetGroups as Json[] | undefined) ?? []).map(
-            (tuple) => tuple.TargetGroupArn as string,
-          ),
-        ];
+        const tuples = ((action.ForwardConfig as Json | undefined)?.TargetGroups as Json[] | undefined) ?? [];
+        // Each group's weight as given (the router splits traffic by it), 1 when none is.
+        const weights = new Map<string, number>();
+        if (action.TargetGroupArn) weights.set(action.TargetGroupArn as string, 1);
+        for (const tuple of tuples) {
+          weights.set(tuple.TargetGroupArn as string, typeof tuple.Weight === 'number' ? tuple.Weight : 1);
+        }
+        const arns = [...weights.keys()];
         if (arns.length === 0) throw validation(`A target group ARN must be specified for action ${index + 1}`);
         for (const arn of arns) {
           if (!targetGroups.has(arn)) {
@@ -226,7 +250,7 @@ export function createElbv2Service(environment: AwsEmulatorEnvironment): Elbv2Se
           Type: 'forward',
           ...(action.TargetGroupArn ? { TargetGroupArn: action.TargetGroupArn } : {}),
           ForwardConfig: {
-            TargetGroups: arns.map((arn) => ({ TargetGroupArn: arn, Weight: 1 })),
+            TargetGroups: arns.map((arn) => ({ TargetGroupArn: arn, Weight: weights.get(arn) ?? 1 })),
             TargetGroupStickinessConfig: { Enabled: false },
           },
           ...(action.Order !== undefined ? { Order: action.Order } : {}),
@@ -704,7 +728,34 @@ export function createElbv2Service(environment: AwsEmulatorEnvironment): Elbv2Se
       throw new AwsServiceError('UnknownOperationException', `elbv2 speaks the query protocol, not JSON: ${operation}`);
     },
     routeHttp,
+    prepare: () => spareServers.fill(),
+    async close() {
+      await Promise.all([...frontDoors.values()].map((door) => door.close()));
+      frontDoors.clear();
+      await spareServers.close();
+    },
+    listenerUrl(listenerArn) {
+      const listener = listeners.get(listenerArn);
+      if (!listener) throw new Error(`listenerUrl: no listener '${listenerArn}'`);
+      let door = frontDoors.get(listenerArn);
+      if (!door) {
+        door = new ListenerFrontDoor({
+          server: spareServers.take(),
+          port: listener.port,
+          protocol: listener.protocol,
+          // Read at every request: rules created, modified or deleted apply to the next one.
+          rules: () => [...rules.values()].filter((rule) => rule.listenerArn === listenerArn),
+          members: (targetGroupArn) =>
+            targetGroups.has(targetGroupArn) ? (options.targets?.(targetGroupArn) ?? []) : [],
+        });
+        frontDoors.set(listenerArn, door);
+      }
+      return door.url;
+    },
+    listenerFrontDoor: (listenerArn) => frontDoors.get(listenerArn),
     reset() {
+      for (const door of frontDoors.values()) void door.close();
+      frontDoors.clear();
       loadBalancers.clear();
       listeners.clear();
       targetGroups.clear();

@@ -61,7 +61,8 @@ function createServices(
     ecs,
     ecr,
     logs: createLogsService(environment, logStore, () => ecs.settle()),
-    elbv2: createElbv2Service(environment),
+    // A listener's forward action reaches the ECS services whose loadBalancers name the target group.
+    elbv2: createElbv2Service(environment, { targets: (targetGroupArn) => ecs.targetGroupMembers(targetGroupArn) }),
   } satisfies Record<string, AwsService>;
 }
 
@@ -170,6 +171,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     recordProblem: (problem) => problems.push(problem),
   });
   await services.ecs.prepare();
+  await services.elbv2.prepare();
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

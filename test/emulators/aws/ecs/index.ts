@@ -3,6 +3,7 @@ import { AwsServiceError, type AwsEmulatorEnvironment, type AwsRequestContext, t
 import { DeploymentEngine, primaryOf, type EngineRuntimeHooks } from './engine.js';
 import { readImageConfig, resolveImage, type EcrAccess } from './images.js';
 import { ListenerPool, ServiceLoadBalancer } from './load-balancer.js';
+import type { TargetGroupMember } from '../elbv2-routing.js';
 import { createDockerDriver } from './runtime-docker.js';
 import { createProcessDriver } from './runtime-process.js';
 import {
@@ -98,6 +99,12 @@ export interface EcsService extends AwsService {
   serviceUrl(cluster: string, serviceName: string): string;
   /** The load balancer itself (what it routed, what is in flight), once `serviceUrl` made it. */
   serviceLoadBalancer(cluster: string, serviceName: string): ServiceLoadBalancer | undefined;
+  /**
+   * The services (not INACTIVE) whose `loadBalancers` name the target group, each with its local
+   * load balancer's URL (made if need be) and how many healthy tasks it has now: the targets of an
+   * ELBv2 listener's forward action (elbv2-routing.ts).
+   */
+  targetGroupMembers(targetGroupArn: string): TargetGroupMember[];
   /** A running task's own address (`http://127.0.0.1:<its PORT>`), with a real runtime. */
   taskEndpoint(task: string): string | undefined;
   /** A secret a container definition's `secrets[].valueFrom` can name (ARN, or an SSM parameter name). */
@@ -1103,23 +1110,48 @@ export function createEcsService(environment: AwsEmulatorEnvironment, options: E
       const key = `${service.clusterArn}/${service.serviceName}`;
       let balancer = balancers.get(key);
       if (!balancer) {
-        balancer = new ServiceLoadBalancer(listeners.take(), () => {
-          engine.settle();
-          return [...tasks.values()]
-            .filter(
-              (task) =>
-                task.clusterArn === service.clusterArn &&
-                task.serviceName === service.serviceName &&
-                engine.isReady(task, service),
-            )
-            .flatMap((task) => {
-              const port = controller?.endpoint(task.taskArn);
-              return port === undefined ? [] : [{ taskId: task.taskId, port }];
-            });
-        });
+        balancer = new ServiceLoadBalancer(
+          listeners.take(),
+          () => {
+            engine.settle();
+            return [...tasks.values()]
+              .filter(
+                (task) =>
+                  task.clusterArn === service.clusterArn &&
+                  task.serviceName === service.serviceName &&
+                  engine.isReady(task, service),
+              )
+              .flatMap((task) => {
+                const port = controller?.endpoint(task.taskArn);
+                return port === undefined ? [] : [{ taskId: task.taskId, port }];
+              });
+          },
+          // Requests beginning and ending are changes `until` re-checks on (after the current step).
+          () => queueMicrotask(notify),
+        );
         balancers.set(key, balancer);
       }
       return balancer.url;
+    },
+
+    targetGroupMembers(targetGroupArn) {
+      engine.settle();
+      return [...services.values()]
+        .filter(
+          (service) =>
+            service.status !== 'INACTIVE' &&
+            (service.loadBalancers ?? []).some((entry) => entry.targetGroupArn === targetGroupArn),
+        )
+        .map((service) => {
+          const url = this.serviceUrl(service.clusterName, service.serviceName);
+          const balancer = balancers.get(`${service.clusterArn}/${service.serviceName}`);
+          return {
+            cluster: service.clusterName,
+            serviceName: service.serviceName,
+            url,
+            healthy: balancer?.healthyTargets().length ?? 0,
+          };
+        });
     },
 
     serviceLoadBalancer(cluster, serviceName) {

@@ -99,15 +99,22 @@ export class ServiceLoadBalancer {
   readonly url: string;
 
   /** `server`: one already listening on loopback (from a `ListenerPool`); its requests come here from now on. */
+  /** `onChange`: told whenever a request to a task begins or ends (so waits on `inFlightTo` need no polling). */
   constructor(
     server: Server,
     private readonly targets: () => LoadBalancerTarget[],
+    private readonly onChange: () => void = () => undefined,
   ) {
     this.server = server;
     this.server.on('request', (request: IncomingMessage, response: ServerResponse) => this.route(request, response));
     const address = this.server.address();
     if (!address || typeof address === 'string') throw new Error('the load balancer has no port');
     this.url = `http://127.0.0.1:${address.port}`;
+  }
+
+  /** The tasks that would be sent a request now (healthy, running, not draining). */
+  healthyTargets(): LoadBalancerTarget[] {
+    return this.targets();
   }
 
   /** The requests routed so far (the newest ROUTED_LOG_LIMIT), oldest first: which task served each, and its status. */
@@ -163,17 +170,20 @@ export class ServiceLoadBalancer {
 
   private begin(taskId: string): void {
     this.inFlight.set(taskId, (this.inFlight.get(taskId) ?? 0) + 1);
+    this.onChange();
   }
 
   private end(taskId: string): void {
     const left = (this.inFlight.get(taskId) ?? 1) - 1;
     if (left > 0) {
       this.inFlight.set(taskId, left);
+      this.onChange();
       return;
     }
     this.inFlight.delete(taskId);
     for (const resolve of this.waiters.get(taskId) ?? []) resolve();
     this.waiters.delete(taskId);
+    this.onChange();
   }
 
   /** Requests being served by a task now. */

@@ -1,0 +1,276 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { CreateServiceCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  DeleteRuleCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAwsEmulator, type AwsEmulator } from './index.js';
+import { registryUnavailableReason } from './registry.js';
+import { defaultDockerCli, TASK_LABEL } from './ecs/runtime-docker.js';
+
+/**
+ * Issue 16's "with Docker, its local load balancer routes each preview's host name to that
+ * preview's tasks": one busybox image pushed to the emulated ECR runs as two preview services'
+ * containers (each told its preview by its task definition's environment), and the staging
+ * listener's front door sends `pr-1.…` to preview 1's container and `pr-2.…` to preview 2's.
+ * Skips with the reason where no engine answers (.ci/docker-setup.sh starts one).
+ */
+
+const cli = defaultDockerCli();
+const BUSYBOX_IMAGE = 'shipyard/busybox:local';
+
+function dockerUnavailable(): string | undefined {
+  const info = spawnSync(cli, ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 15_000 });
+  if (info.status !== 0) return `no Docker engine answers (run .ci/docker-setup.sh)`;
+  if (!existsSync('/bin/busybox')) return '/bin/busybox is missing (apt-get install busybox-static)';
+  return undefined;
+}
+
+const unavailable = dockerUnavailable() ?? registryUnavailableReason();
+if (unavailable) console.warn(`docker listener routing suite skipped: ${unavailable}`);
+const describeWithDocker = unavailable ? describe.skip : describe;
+
+function docker(args: string[], input = '') {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(cli, args, { stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.on('error', () => undefined);
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+async function mustDocker(args: string[], input = ''): Promise<string> {
+  const result = await docker(args, input);
+  if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}${result.stdout}`);
+  return result.stdout;
+}
+
+/** A base image of the host's static busybox (no base image can be pulled here); the same as ecs-runtime.docker.test.ts builds. */
+async function ensureBusyboxImage(): Promise<void> {
+  if ((await docker(['image', 'inspect', BUSYBOX_IMAGE])).status === 0) return;
+  const root = mkdtempSync(join(tmpdir(), 'shipyard-busybox-'));
+  try {
+    chmodSync(root, 0o755);
+    for (const dir of ['bin', 'tmp', 'www', 'etc']) mkdirSync(join(root, dir));
+    chmodSync(join(root, 'tmp'), 0o1777);
+    copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
+    chmodSync(join(root, 'bin/busybox'), 0o755);
+    const applets = spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    for (const applet of applets) if (applet !== 'busybox') symlinkSync('busybox', join(root, 'bin', applet));
+    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+    const tar = spawnSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 64 * 1024 * 1024 });
+    const imported = spawnSync(cli, ['import', '--change', 'ENV PATH=/bin', '-', BUSYBOX_IMAGE], { input: tar.stdout });
+    if (imported.status !== 0) throw new Error(`docker import failed: ${imported.stderr.toString()}`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const FILES: Record<string, string> = {
+  Dockerfile: `FROM ${BUSYBOX_IMAGE}
+COPY www /www
+COPY serve.sh /serve.sh
+HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD wget -q -O /dev/null http://127.0.0.1:$PORT/ || exit 1
+CMD ["sh", "/serve.sh"]
+`,
+  'serve.sh': 'httpd -f -p "127.0.0.1:$PORT" -h /www &\ntrap \'kill $!; exit 0\' TERM\nwait\n',
+  'www/index.html': 'ok\n',
+  'www/cgi-bin/who': '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s %s\\n" "$PREVIEW" "$HTTP_HOST"\n',
+};
+
+interface Answer {
+  status: number;
+  task?: string;
+  body: string;
+}
+
+function get(url: string, host: string, path = '/cgi-bin/who'): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const sent = request({ host: target.hostname, port: target.port, path, headers: { host } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          task: response.headers['x-shipyard-task'] as string | undefined,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      response.on('error', reject);
+    });
+    sent.on('error', reject);
+    sent.end();
+  });
+}
+
+describeWithDocker('preview host names routed to their own containers (tasks.runtime: docker)', () => {
+  let aws: AwsEmulator;
+  let ecs: ECSClient;
+  let elb: ElasticLoadBalancingV2Client;
+  let dockerConfig: string;
+  let image: string;
+  let listenerArn: string;
+  const rules: Record<number, string> = {};
+  const seenTasks = new Set<string>();
+
+  const healthyTasks = (serviceName: string) => {
+    const tasks = aws.ecs.tasks({ serviceName });
+    for (const task of tasks) seenTasks.add(task.taskArn);
+    return tasks.filter(
+      (task) =>
+        task.lastStatus === 'RUNNING' &&
+        task.desiredStatus === 'RUNNING' &&
+        task.healthStatus === 'HEALTHY' &&
+        task.targetHealthy,
+    );
+  };
+
+  async function preview(number: number): Promise<void> {
+    const name = `web-pr-${number}`;
+    const group = await elb.send(
+      new CreateTargetGroupCommand({
+        Name: name,
+        Protocol: 'HTTP',
+        Port: 8080,
+        VpcId: 'vpc-0a1b2c3d4e5f60718',
+        TargetType: 'ip',
+      }),
+    );
+    const targetGroupArn = group.TargetGroups![0].TargetGroupArn!;
+    const rule = await elb.send(
+      new CreateRuleCommand({
+        ListenerArn: listenerArn,
+        Priority: number,
+        Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [`pr-${number}.preview.example`] } }],
+        Actions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+      }),
+    );
+    rules[number] = rule.Rules![0].RuleArn!;
+    const revision = aws.ecs.seedTaskDefinition({
+      family: name,
+      containerDefinitions: [
+        {
+          name: 'web',
+          image,
+          essential: true,
+          memory: 128,
+          portMappings: [{ containerPort: 8080 }],
+          environment: [{ name: 'PREVIEW', value: `pr-${number}` }],
+          stopTimeout: 5,
+        },
+      ],
+    });
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'staging',
+        serviceName: name,
+        taskDefinition: revision.arn,
+        desiredCount: 1,
+        loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
+      }),
+    );
+  }
+
+  beforeAll(async () => {
+    await ensureBusyboxImage();
+    aws = await startAwsEmulator({ scenario: { timeScale: 0.001 }, tasks: { runtime: 'docker' } });
+    await new ECRClient(aws.clientConfig()).send(new CreateRepositoryCommand({ repositoryName: 'web' }));
+    ecs = new ECSClient({ ...aws.clientConfig(), maxAttempts: 1 });
+    elb = new ElasticLoadBalancingV2Client({ ...aws.clientConfig(), maxAttempts: 1 });
+    dockerConfig = mkdtempSync(join(tmpdir(), 'shipyard-routing-docker-'));
+    await mustDocker(
+      ['--config', dockerConfig, 'login', '--username', 'AWS', '--password-stdin', aws.ecr.registryHost()],
+      aws.ecr.issueRegistryPassword(aws.clock.now()),
+    );
+    const context = mkdtempSync(join(tmpdir(), 'shipyard-routing-image-'));
+    try {
+      for (const [path, content] of Object.entries(FILES)) {
+        mkdirSync(join(context, path, '..'), { recursive: true });
+        writeFileSync(join(context, path), content);
+        if (path.includes('cgi-bin')) chmodSync(join(context, path), 0o755);
+      }
+      image = `${aws.ecr.registryHost()}/web:preview`;
+      await mustDocker(['build', '--network', 'host', '--quiet', '--tag', image, context]);
+      await mustDocker(['--config', dockerConfig, 'push', image]);
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
+    aws.ecs.seedCluster('staging');
+    ({
+      listenerArns: [listenerArn],
+    } = aws.elbv2.seedLoadBalancer({ name: 'staging', listeners: [{ port: 80 }] }));
+    await preview(1);
+    await preview(2);
+    await aws.ecs.until(
+      () => (healthyTasks('web-pr-1').length === 1 && healthyTasks('web-pr-2').length === 1) || undefined,
+      'a healthy container of each preview',
+      120_000,
+    );
+  });
+  afterAll(async () => {
+    ecs?.destroy();
+    elb?.destroy();
+    await aws?.close();
+    // Nothing the emulator ran is left behind.
+    for (const arn of seenTasks) {
+      expect((await mustDocker(['ps', '--all', '--quiet', '--filter', `label=${TASK_LABEL}=${arn}`])).trim()).toBe('');
+    }
+    if (image) await docker(['image', 'rm', '--force', image]);
+    if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    expect(aws.problems()).toEqual([]);
+  });
+
+  test("each preview's host name reaches its own container; the default action, a deleted rule and zero tasks answer as ALB does", async () => {
+    const url = aws.elbv2.listenerUrl(listenerArn);
+    const [task1] = healthyTasks('web-pr-1');
+    const [task2] = healthyTasks('web-pr-2');
+    expect(await get(url, 'pr-1.preview.example')).toEqual({
+      status: 200,
+      task: task1.taskId,
+      body: 'pr-1 pr-1.preview.example\n',
+    });
+    expect(await get(url, 'PR-2.preview.example:443')).toEqual({
+      status: 200,
+      task: task2.taskId,
+      body: 'pr-2 PR-2.preview.example:443\n',
+    });
+    expect(await get(url, 'pr-3.preview.example')).toMatchObject({ status: 404, body: '' });
+
+    await elb.send(new DeleteRuleCommand({ RuleArn: rules[2] }));
+    expect(await get(url, 'pr-2.preview.example')).toMatchObject({ status: 404, body: '' });
+
+    await ecs.send(new UpdateServiceCommand({ cluster: 'staging', service: 'web-pr-1', desiredCount: 0 }));
+    await aws.ecs.until(() => healthyTasks('web-pr-1').length === 0 || undefined, 'no healthy task of web-pr-1');
+    expect(await get(url, 'pr-1.preview.example')).toMatchObject({ status: 503 });
+    await aws.ecs.until(
+      () => aws.ecs.tasks({ serviceName: 'web-pr-1' }).every((task) => task.lastStatus === 'STOPPED') || undefined,
+      'the preview 1 container stopped',
+      60_000,
+    );
+  });
+});
