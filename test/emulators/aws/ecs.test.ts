@@ -363,7 +363,12 @@ describe('ECS in the AWS emulator (through the AWS SDK)', () => {
 
     test('CreateService rolls out its first deployment', async () => {
       const created = await ecs.send(
-        new CreateServiceCommand({ serviceName: 'api', taskDefinition: 'web', desiredCount: 1 }),
+        new CreateServiceCommand({
+          serviceName: 'api',
+          taskDefinition: 'web',
+          desiredCount: 1,
+          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0123456789abcdef0'] } },
+        }),
       );
       expect(created.service).toMatchObject({
         serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/default/api',

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { RealClock, type Clock } from './clock.js';
 import { createEcrService } from './ecr.js';
 import { createEcsService } from './ecs/index.js';
+import { createLogsService, LogStore } from './logs.js';
 import { FaultInjector, IdSource } from './faults.js';
 import { resolveScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import { createAwsServer, serverUrl, type AwsModelProblem } from './server.js';
@@ -36,8 +37,11 @@ function createServices(
   ownUrl: () => string,
   options: Pick<AwsEmulatorOptions, 'registryHosts' | 'hostsFile'> = {},
 ) {
+  const logStore = new LogStore(() => environment.clock.now());
+  const ecs = createEcsService(environment, logStore);
   return {
-    ecs: createEcsService(environment),
+    ecs,
+    logs: createLogsService(environment, logStore, () => ecs.settle()),
     ecr: createEcrService(environment, {
       proxyEndpoint: ownUrl,
       registryHosts: options.registryHosts,

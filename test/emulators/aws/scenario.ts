@@ -24,6 +24,64 @@ export interface FailingImage {
    * service's `healthCheckGracePeriodSeconds` has passed since it started.
    */
   unhealthy?: boolean;
+  /**
+   * The container's last log lines (`Error: listen EADDRINUSE :::3000`), written to its awslogs stream
+   * (`<awslogs-stream-prefix>/<container>/<task id>`) when it stops, if its logConfiguration uses awslogs.
+   */
+  logLines?: string[];
+}
+
+/** ServiceDeploymentLifecycleStage names (kept here so the scenario has no import cycle). */
+export type ScenarioStage =
+  | 'RECONCILE_SERVICE'
+  | 'PRE_SCALE_UP'
+  | 'SCALE_UP'
+  | 'POST_SCALE_UP'
+  | 'TEST_TRAFFIC_SHIFT'
+  | 'POST_TEST_TRAFFIC_SHIFT'
+  | 'PRODUCTION_TRAFFIC_SHIFT'
+  | 'POST_PRODUCTION_TRAFFIC_SHIFT'
+  | 'BAKE_TIME'
+  | 'CLEAN_UP';
+
+/**
+ * A CloudWatch alarm going into ALARM during a deployment. ECS reports it (triggeredAlarmNames) and
+ * acts on it only when the alarm is among the service's deploymentConfiguration.alarms.alarmNames.
+ */
+export interface AlarmTrigger {
+  alarmName: string;
+  /** Only deployments whose target revision has an image matching this (substring or /regex/). */
+  image?: string;
+  /** When the deployment enters this lifecycle stage (blue/green, linear, canary); absent: when the deployment starts. */
+  stage?: ScenarioStage;
+  /** Milliseconds on the emulator clock after that moment (not scaled); default 0. */
+  afterMs?: number;
+}
+
+/** What a lifecycle hook (a Lambda function) answers: the first matching rule wins; no rule: SUCCEEDED. */
+export interface HookResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  /** The hook stage (DeploymentLifecycleHookStage) it answers at; absent: every stage. */
+  stage?: string;
+  /** A substring or /regex/ of the hook's hookTargetArn. */
+  hookTargetArn?: string;
+  /** Only deployments whose target revision has an image matching this. */
+  image?: string;
+  /** How long the hook takes, ms on the emulator clock (not scaled); default the time model's hookSeconds. */
+  afterMs?: number;
+}
+
+/** How a one-off task (RunTask) ends: the first rule matching its command or image wins; none: exit 0. */
+export interface OneOffTaskRule {
+  /** A substring or /regex/ of the essential container's command (override or definition), joined by spaces. */
+  command?: string;
+  /** A substring or /regex/ of the essential container's image. */
+  image?: string;
+  exitCode: number;
+  /** Lines the container writes to its awslogs stream while it runs. */
+  logLines?: string[];
+  /** How long it runs, ms on the emulator clock (not scaled); default the time model's oneOffRunSeconds. */
+  runMs?: number;
 }
 
 /**
@@ -59,6 +117,12 @@ export interface EcsDurations {
   restartSeconds: number;
   /** The last old task STOPPED to the deployment COMPLETED and the steady-state event. */
   steadyStateSeconds: number;
+  /** A listener rule modified to move test or production traffic (one step of a blue/green, linear or canary shift). */
+  trafficShiftSeconds: number;
+  /** A lifecycle hook (Lambda function) answering, when the scenario's hookResults give no afterMs. */
+  hookSeconds: number;
+  /** A one-off task's essential container running (RunTask), when its oneOffTasks rule gives no runMs. */
+  oneOffRunSeconds: number;
 }
 
 export interface EcsScenario {
@@ -84,6 +148,12 @@ export interface EcsScenario {
   failingImages: FailingImage[];
   /** Images whose tasks take longer to start (a slow pull, a long boot): for timeout tests. */
   slowImages: { pattern: string; startDelayMs: number }[];
+  /** CloudWatch alarms going into ALARM during deployments. */
+  alarmTriggers: AlarmTrigger[];
+  /** What lifecycle hooks answer. */
+  hookResults: HookResult[];
+  /** How one-off tasks (RunTask) end and what they log. */
+  oneOffTasks: OneOffTaskRule[];
 }
 
 export const LEGACY_DELAY_KEYS = [
@@ -185,9 +255,15 @@ export const DEFAULT_SCENARIO: Scenario = {
       crashSeconds: 5,
       restartSeconds: 15,
       steadyStateSeconds: 15,
+      trafficShiftSeconds: 10,
+      hookSeconds: 10,
+      oneOffRunSeconds: 30,
     },
     failingImages: [],
     slowImages: [],
+    alarmTriggers: [],
+    hookResults: [],
+    oneOffTasks: [],
   },
   faults: {},
 };
@@ -219,7 +295,8 @@ export function resolveScenario(input: ScenarioInput = {}): Scenario {
     if (typeof value !== 'number' || !(value >= 0)) throw new Error(`ecs.durations.${key} must be a number >= 0`);
   }
   for (const [key, value] of Object.entries(scenario.ecs)) {
-    if (key === 'failingImages' || key === 'slowImages' || key === 'durations') continue;
+    if (['failingImages', 'slowImages', 'durations', 'alarmTriggers', 'hookResults', 'oneOffTasks'].includes(key))
+      continue;
     if (!(LEGACY_DELAY_KEYS as readonly string[]).includes(key))
       throw new Error(`ecs.${key} is not a setting this emulator knows`);
     if (typeof value !== 'number' || !(value >= 0)) throw new Error(`ecs.${key} must be a number of milliseconds >= 0`);
@@ -238,6 +315,28 @@ export function resolveScenario(input: ScenarioInput = {}): Scenario {
     }
     imageMatcher(slow.pattern);
   }
+  checkList(scenario.ecs.alarmTriggers, 'ecs.alarmTriggers', (entry) => {
+    if (typeof entry.alarmName !== 'string' || entry.alarmName === '') return 'needs an alarmName';
+    if (entry.stage !== undefined && !STAGES.includes(entry.stage)) return `stage must be one of ${STAGES.join(', ')}`;
+    return checkCommon(entry);
+  });
+  checkList(scenario.ecs.hookResults, 'ecs.hookResults', (entry) => {
+    if (entry.status !== 'SUCCEEDED' && entry.status !== 'FAILED') return 'status must be SUCCEEDED or FAILED';
+    if (entry.hookTargetArn !== undefined) imageMatcher(entry.hookTargetArn);
+    return checkCommon(entry);
+  });
+  checkList(scenario.ecs.oneOffTasks, 'ecs.oneOffTasks', (entry) => {
+    if (!Number.isInteger(entry.exitCode)) return 'needs an integer exitCode';
+    if (entry.command !== undefined) imageMatcher(entry.command);
+    if (
+      entry.logLines !== undefined &&
+      !(Array.isArray(entry.logLines) && entry.logLines.every((l) => typeof l === 'string'))
+    )
+      return 'logLines must be a list of strings';
+    if (entry.runMs !== undefined && !(typeof entry.runMs === 'number' && entry.runMs >= 0))
+      return 'runMs must be >= 0';
+    return checkCommon(entry);
+  });
   checkRates('faults', scenario.faults);
   for (const [operation, rates] of Object.entries(scenario.faults.operations ?? {})) {
     checkRates(`faults.operations.${operation}`, rates);
@@ -245,6 +344,35 @@ export function resolveScenario(input: ScenarioInput = {}): Scenario {
   if (!Number.isInteger(scenario.seed)) throw new Error('seed must be an integer');
   if (!/^\d{12}$/.test(scenario.accountId)) throw new Error('accountId must be 12 digits');
   return scenario;
+}
+
+const STAGES: readonly string[] = [
+  'RECONCILE_SERVICE',
+  'PRE_SCALE_UP',
+  'SCALE_UP',
+  'POST_SCALE_UP',
+  'TEST_TRAFFIC_SHIFT',
+  'POST_TEST_TRAFFIC_SHIFT',
+  'PRODUCTION_TRAFFIC_SHIFT',
+  'POST_PRODUCTION_TRAFFIC_SHIFT',
+  'BAKE_TIME',
+  'CLEAN_UP',
+];
+
+function checkCommon(entry: { image?: string; afterMs?: number }): string | undefined {
+  if (entry.image !== undefined) imageMatcher(entry.image);
+  if (entry.afterMs !== undefined && !(typeof entry.afterMs === 'number' && entry.afterMs >= 0))
+    return 'afterMs must be a number of milliseconds >= 0';
+  return undefined;
+}
+
+function checkList<T>(list: T[], where: string, check: (entry: T) => string | undefined): void {
+  if (!Array.isArray(list)) throw new Error(`${where} must be an array`);
+  list.forEach((entry, index) => {
+    if (typeof entry !== 'object' || entry === null) throw new Error(`${where}[${index}] must be an object`);
+    const problem = check(entry);
+    if (problem) throw new Error(`${where}[${index}] ${problem}`);
+  });
 }
 
 function checkRates(where: string, rates: FaultRates): void {
@@ -320,6 +448,9 @@ export interface EcsPhaseTimes {
   crashMs: number;
   restartMs: number;
   steadyStateMs: number;
+  trafficShiftMs: number;
+  hookMs: number;
+  oneOffRunMs: number;
   /** Seconds on the service's own clock (health-check grace period) to emulator milliseconds. */
   seconds(value: number): number;
 }
@@ -342,6 +473,9 @@ export function ecsPhaseTimes(scenario: Scenario): EcsPhaseTimes {
     crashMs: ecs.taskFailDelayMs ?? seconds(d.crashSeconds),
     restartMs: ecs.taskRestartDelayMs ?? seconds(d.restartSeconds),
     steadyStateMs: ecs.steadyStateDelayMs ?? seconds(d.steadyStateSeconds),
+    trafficShiftMs: seconds(d.trafficShiftSeconds),
+    hookMs: seconds(d.hookSeconds),
+    oneOffRunMs: seconds(d.oneOffRunSeconds),
     seconds,
   };
 }

@@ -1,3 +1,4 @@
+import type { LogStore } from '../logs.js';
 import { AwsServiceError, type AwsEmulatorEnvironment, type AwsRequestContext, type AwsService } from '../types.js';
 import { DeploymentEngine, primaryOf } from './engine.js';
 import {
@@ -10,10 +11,12 @@ import {
   type ClusterRecord,
   type DeploymentRecord,
   type Json,
+  type ServiceDeploymentRecord,
   type ServiceRecord,
   type TaskDefinitionRecord,
   type TaskRecord,
 } from './model.js';
+import { serviceDeploymentOperations, readDeploymentConfiguration } from './service-deployments.js';
 import {
   clientError,
   invalidParameter,
@@ -35,8 +38,12 @@ const MUTATING = new Set([
   'CreateCluster',
   'CreateService',
   'UpdateService',
+  'DeleteService',
   'RegisterTaskDefinition',
   'DeregisterTaskDefinition',
+  'RunTask',
+  'StopTask',
+  'StopServiceDeployment',
 ]);
 
 export interface SeedServiceOptions {
@@ -52,6 +59,9 @@ export interface SeedServiceOptions {
   healthCheckGracePeriodSeconds?: number;
   /** Load-balanced tasks wait for their target's health and drain for the deregistration delay. */
   loadBalancers?: Json[];
+  /** The rest of a deploymentConfiguration (strategy, bakeTimeInMinutes, alarms, lifecycleHooks, linear/canary), as CreateService takes it. */
+  deploymentConfiguration?: Json;
+  networkConfiguration?: Json;
 }
 
 export interface EcsService extends AwsService {
@@ -65,6 +75,8 @@ export interface EcsService extends AwsService {
   service(name: string, cluster?: string): ServiceRecord | undefined;
   taskDefinitions(family?: string): TaskDefinitionRecord[];
   tasks(filter?: { serviceName?: string; startedBy?: string }): TaskRecord[];
+  /** A service's service deployments, newest first. */
+  serviceDeployments(serviceName: string, cluster?: string): ServiceDeploymentRecord[];
   /** The circuit breaker's threshold for a desired count, as ECS computes it. */
   circuitBreakerThreshold(
     desiredCount: number,
@@ -72,12 +84,12 @@ export interface EcsService extends AwsService {
   ): number;
 }
 
-export function createEcsService(environment: AwsEmulatorEnvironment): EcsService {
+export function createEcsService(environment: AwsEmulatorEnvironment, logs?: LogStore): EcsService {
   const clusters = new Map<string, ClusterRecord>();
   const taskDefinitions = new Map<string, TaskDefinitionRecord>();
   const services = new Map<string, ServiceRecord>();
   const tasks = new Map<string, TaskRecord>();
-  const engine = new DeploymentEngine(environment, tasks, (arn) => taskDefinitions.get(arn));
+  const engine = new DeploymentEngine(environment, tasks, (arn) => taskDefinitions.get(arn), logs);
   const now = () => environment.clock.now();
   const defaultContext = (): AwsRequestContext => ({
     region: environment.scenario().region,
@@ -204,11 +216,19 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       desiredCount: service.desiredCount,
       runningCount: live.filter((t) => t.lastStatus === 'RUNNING').length,
       pendingCount: live.filter((t) => t.lastStatus === 'PROVISIONING' || t.lastStatus === 'PENDING').length,
-      ...(service.launchType ? { launchType: service.launchType } : {}),
-      ...(service.launchType === 'FARGATE' ? { platformVersion: 'LATEST', platformFamily: 'Linux' } : {}),
+      ...(service.capacityProviderStrategy?.length
+        ? { capacityProviderStrategy: service.capacityProviderStrategy }
+        : service.launchType
+          ? { launchType: service.launchType }
+          : {}),
+      ...(service.launchType === 'FARGATE' || service.capacityProviderStrategy?.length
+        ? { platformVersion: service.platformVersion ?? 'LATEST', platformFamily: 'Linux' }
+        : {}),
       taskDefinition: service.taskDefinition,
       deploymentConfiguration: service.deploymentConfiguration,
       deployments: service.deployments.map(describeDeployment),
+      ...currentServiceDeployment(service),
+      ...(service.roleArn ? { roleArn: service.roleArn } : {}),
       events: service.events.map((event) => ({
         id: event.id,
         createdAt: epochSeconds(event.createdAt),
@@ -219,12 +239,36 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       placementStrategy: [],
       ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
       schedulingStrategy: 'REPLICA',
-      deploymentController: { type: 'ECS' },
+      deploymentController: service.deploymentController ?? { type: 'ECS' },
+      ...(service.tags?.length ? { tags: service.tags } : {}),
       createdBy: `arn:aws:iam::${environment.scenario().accountId}:role/deployer`,
       enableECSManagedTags: service.enableECSManagedTags,
       propagateTags: service.propagateTags,
-      enableExecuteCommand: false,
+      enableExecuteCommand: service.enableExecuteCommand ?? false,
       availabilityZoneRebalancing: 'ENABLED',
+    };
+  }
+
+  /** The newest service deployment not superseded, and the revisions with tasks (DescribeServices). */
+  function currentServiceDeployment(service: ServiceRecord): Json {
+    const current = service.serviceDeployments.find(
+      (record) => record.status !== 'STOPPED' || record.stoppedAt === undefined,
+    );
+    const revisions = [
+      ...new Set(service.deployments.map((d) => d.serviceRevisionArn).filter((arn): arn is string => !!arn)),
+    ];
+    return {
+      ...(current ? { currentServiceDeployment: current.arn } : {}),
+      currentServiceRevisions: revisions.map((arn) => {
+        const deployment = service.deployments.find((d) => d.serviceRevisionArn === arn);
+        const counts = engine.revisionCounts(arn);
+        return {
+          arn,
+          requestedTaskCount: deployment?.desiredCount ?? counts.requested,
+          runningTaskCount: counts.running,
+          pendingTaskCount: counts.pending,
+        };
+      }),
     };
   }
 
@@ -233,7 +277,9 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       taskArn: task.taskArn,
       clusterArn: task.clusterArn,
       taskDefinitionArn: task.taskDefinitionArn,
-      group: `service:${task.serviceName}`,
+      group: task.group,
+      overrides: task.overrides ?? { containerOverrides: [], inferenceAcceleratorOverrides: [] },
+      ...(task.capacityProviderName ? { capacityProviderName: task.capacityProviderName } : {}),
       startedBy: task.startedBy,
       lastStatus: task.lastStatus,
       desiredStatus: task.desiredStatus,
@@ -377,6 +423,28 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
     return read;
   }
 
+  const PROPAGATE = ['TASK_DEFINITION', 'SERVICE', 'NONE'];
+
+  /** launchType and capacityProviderStrategy exclude each other, as ECS says. */
+  function readPlacement(body: Json): { launchType?: string; capacityProviderStrategy?: Json[] } {
+    const launchType = optionalString(body, 'launchType');
+    const strategy = body.capacityProviderStrategy as Json[] | undefined;
+    if (launchType !== undefined && strategy?.length) {
+      throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported.');
+    }
+    for (const item of strategy ?? []) {
+      if (!['FARGATE', 'FARGATE_SPOT'].includes(String(item.capacityProvider))) {
+        throw invalidParameter(
+          `The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.`,
+        );
+      }
+    }
+    return {
+      ...(launchType ? { launchType } : {}),
+      ...(strategy?.length ? { capacityProviderStrategy: strategy } : {}),
+    };
+  }
+
   function createService(body: Json, context: AwsRequestContext): Json {
     rejectUnknownKeys(body, SERVICE_KEYS, 'CreateServiceRequest');
     const cluster = findCluster(body.cluster, context);
@@ -388,14 +456,28 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
     }
     const existing = services.get(serviceKey(cluster.clusterName, name));
     if (existing && existing.status === 'ACTIVE') throw invalidParameter('Creation of service was not idempotent.');
+    if (existing && existing.status === 'DRAINING') {
+      throw invalidParameter('Unable to Start a service that is still Draining.');
+    }
     const taskDefinition = resolveTaskDefinition(body.taskDefinition);
     if (!taskDefinition || taskDefinition.status !== 'ACTIVE') {
       throw invalidParameter('TaskDefinition not found.');
     }
     const desiredCount = optionalInteger(body, 'desiredCount') ?? 0;
     if (desiredCount < 0) throw invalidParameter('Desired count must be >= 0.');
+    const propagate = optionalString(body, 'propagateTags') ?? 'NONE';
+    if (!PROPAGATE.includes(propagate)) throw invalidParameter(`Invalid propagateTags value '${propagate}'.`);
+    const placement = readPlacement(body);
+    const networkMode = taskDefinition.definition.networkMode;
+    if (networkMode === 'awsvpc' && body.networkConfiguration === undefined) {
+      throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+    }
     const at = context.now();
     const configuration = (body.deploymentConfiguration as Json | undefined) ?? {};
+    const loadBalancers = (body.loadBalancers as Json[] | undefined) ?? [];
+    const deploymentController = body.deploymentController as { type: string } | undefined;
+    const strategyPart = readDeploymentConfiguration(configuration, {}, { loadBalancers, deploymentController });
+    const role = optionalString(body, 'role');
     const service: ServiceRecord = {
       serviceArn: serviceArn(context.region, context.accountId, cluster.clusterName, name),
       serviceName: name,
@@ -404,20 +486,32 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       status: 'ACTIVE',
       desiredCount,
       taskDefinition: taskDefinition.arn,
-      launchType: optionalString(body, 'launchType') ?? 'FARGATE',
+      launchType: placement.capacityProviderStrategy ? undefined : (placement.launchType ?? 'FARGATE'),
+      ...(placement.capacityProviderStrategy ? { capacityProviderStrategy: placement.capacityProviderStrategy } : {}),
+      ...(optionalString(body, 'platformVersion') ? { platformVersion: optionalString(body, 'platformVersion') } : {}),
       deploymentConfiguration: {
         deploymentCircuitBreaker: readCircuitBreaker(body) ?? { enable: false, rollback: false },
         maximumPercent: (configuration.maximumPercent as number | undefined) ?? 200,
         minimumHealthyPercent: (configuration.minimumHealthyPercent as number | undefined) ?? 100,
+        ...strategyPart,
       },
       deployments: [],
+      serviceDeployments: [],
       events: [],
       createdAt: at,
       networkConfiguration: body.networkConfiguration as Json | undefined,
       healthCheckGracePeriodSeconds: optionalInteger(body, 'healthCheckGracePeriodSeconds'),
-      loadBalancers: (body.loadBalancers as Json[] | undefined) ?? [],
-      propagateTags: optionalString(body, 'propagateTags') ?? 'NONE',
+      loadBalancers,
+      propagateTags: propagate,
       enableECSManagedTags: optionalBoolean(body, 'enableECSManagedTags') ?? false,
+      enableExecuteCommand: optionalBoolean(body, 'enableExecuteCommand') ?? false,
+      ...(role
+        ? {
+            roleArn: role.startsWith('arn:') ? role : `arn:aws:iam::${context.accountId}:role/${role}`,
+          }
+        : {}),
+      ...(deploymentController ? { deploymentController } : {}),
+      tags: (body.tags as ServiceRecord['tags']) ?? [],
       extra: {},
     };
     services.set(serviceKey(cluster.clusterName, name), service);
@@ -495,23 +589,37 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       }
       taskDefinitionArnWanted = record.arn;
     }
+    const loadBalancers = Array.isArray(body.loadBalancers) ? (body.loadBalancers as Json[]) : service.loadBalancers;
+    // Validated before anything changes: a refused strategy leaves the service as it was.
+    const strategyPart = readDeploymentConfiguration(
+      body.deploymentConfiguration as Json | undefined,
+      service.deploymentConfiguration,
+      { loadBalancers, deploymentController: service.deploymentController },
+    );
+    const placement = body.capacityProviderStrategy !== undefined ? readPlacement(body) : undefined;
     const breaker = readCircuitBreaker(body);
     if (breaker) service.deploymentConfiguration.deploymentCircuitBreaker = breaker;
+    Object.assign(service.deploymentConfiguration, strategyPart);
     const configuration = (body.deploymentConfiguration as Json | undefined) ?? {};
     for (const key of ['maximumPercent', 'minimumHealthyPercent'] as const) {
       if (typeof configuration[key] === 'number') service.deploymentConfiguration[key] = configuration[key];
+    }
+    if (placement?.capacityProviderStrategy) {
+      service.capacityProviderStrategy = placement.capacityProviderStrategy;
+      service.launchType = undefined;
     }
     const grace = optionalInteger(body, 'healthCheckGracePeriodSeconds');
     if (grace !== undefined) service.healthCheckGracePeriodSeconds = grace;
     if (Array.isArray(body.loadBalancers)) service.loadBalancers = body.loadBalancers as Json[];
     const propagate = optionalString(body, 'propagateTags');
     if (propagate !== undefined) {
-      if (!['TASK_DEFINITION', 'SERVICE', 'NONE'].includes(propagate))
-        throw invalidParameter(`Invalid propagateTags value '${propagate}'.`);
+      if (!PROPAGATE.includes(propagate)) throw invalidParameter(`Invalid propagateTags value '${propagate}'.`);
       service.propagateTags = propagate;
     }
     const managedTags = optionalBoolean(body, 'enableECSManagedTags');
     if (managedTags !== undefined) service.enableECSManagedTags = managedTags;
+    const execute = optionalBoolean(body, 'enableExecuteCommand');
+    if (execute !== undefined) service.enableExecuteCommand = execute;
     if (body.networkConfiguration !== undefined) service.networkConfiguration = body.networkConfiguration as Json;
 
     const force = optionalBoolean(body, 'forceNewDeployment') ?? false;
@@ -522,6 +630,107 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       engine.scale(service, desiredCount, at);
     }
     return { service: describeService(service) };
+  }
+
+  function deleteService(body: Json, context: AwsRequestContext): Json {
+    const cluster = findCluster(body.cluster, context);
+    const service = findService(cluster, String(body.service));
+    if (!service || service.status === 'INACTIVE') {
+      throw new AwsServiceError('ServiceNotFoundException', 'Service not found.');
+    }
+    const force = optionalBoolean(body, 'force') ?? false;
+    if (service.status === 'ACTIVE' && service.desiredCount > 0 && !force) {
+      throw invalidParameter('The service cannot be stopped while it is scaled above 0.');
+    }
+    if (service.status === 'DRAINING') return { service: describeService(service) };
+    const at = context.now();
+    engine.deleteService(service, at);
+    return { service: describeService(service) };
+  }
+
+  function listServices(body: Json, context: AwsRequestContext): Json {
+    const cluster = findCluster(body.cluster, context);
+    const launchType = optionalString(body, 'launchType');
+    const matching = [...services.values()].filter(
+      (service) =>
+        service.clusterArn === cluster.clusterArn &&
+        service.status !== 'INACTIVE' &&
+        (launchType === undefined || service.launchType === launchType),
+    );
+    const { page, next } = paginate(
+      matching.map((service) => service.serviceArn),
+      body,
+      10,
+    ) as { page: string[]; next?: string };
+    return { serviceArns: page, ...(next ? { nextToken: next } : {}) };
+  }
+
+  function runTask(body: Json, context: AwsRequestContext): Json {
+    const cluster = findCluster(body.cluster, context);
+    const record = resolveTaskDefinition(body.taskDefinition);
+    if (!record) throw invalidParameter('TaskDefinition not found.');
+    if (record.status !== 'ACTIVE') throw clientError(`TaskDefinition is inactive: ${record.arn}`);
+    const count = optionalInteger(body, 'count') ?? 1;
+    if (count < 1 || count > 10) throw invalidParameter('count must be between 1 and 10.');
+    const placement = readPlacement(body);
+    if (record.definition.networkMode === 'awsvpc' && body.networkConfiguration === undefined) {
+      throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+    }
+    const launchType = placement.capacityProviderStrategy ? undefined : (placement.launchType ?? 'FARGATE');
+    if (
+      launchType === 'FARGATE' &&
+      !((record.definition.requiresCompatibilities as string[] | undefined) ?? []).includes('FARGATE')
+    ) {
+      throw clientError('Task definition does not support launch_type FARGATE.');
+    }
+    const overrides = body.overrides as Json | undefined;
+    const names = new Set(
+      ((record.definition.containerDefinitions as Json[] | undefined) ?? []).map((container) => container.name),
+    );
+    for (const override of (overrides?.containerOverrides as Json[] | undefined) ?? []) {
+      if (override.name === undefined || !names.has(override.name)) {
+        throw invalidParameter(
+          `Override for container named ${String(override.name)} is not a container in the TaskDefinition.`,
+        );
+      }
+    }
+    const at = context.now();
+    const started: TaskRecord[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const task = engine.createTaskRecord({
+        clusterArn: cluster.clusterArn,
+        serviceName: '',
+        taskDefinitionArn: record.arn,
+        startedBy: optionalString(body, 'startedBy') ?? '',
+        group: optionalString(body, 'group') ?? `family:${record.family}`,
+        launchType,
+        capacityProviderName: placement.capacityProviderStrategy?.[0]?.capacityProvider as string | undefined,
+        overrides: {
+          containerOverrides: (overrides?.containerOverrides as Json[] | undefined) ?? [],
+          inferenceAcceleratorOverrides: [],
+          ...Object.fromEntries(
+            Object.entries(overrides ?? {}).filter(([key]) => !['containerOverrides'].includes(key)),
+          ),
+        },
+        oneOff: true,
+        at,
+      });
+      engine.startOneOff(task, at);
+      started.push(task);
+    }
+    return { tasks: started.map(describeTask), failures: [] };
+  }
+
+  function stopTask(body: Json, context: AwsRequestContext): Json {
+    const cluster = findCluster(body.cluster, context);
+    const id = String(body.task).split('/').pop() ?? '';
+    const task = [...tasks.values()].find(
+      (candidate) => candidate.clusterArn === cluster.clusterArn && candidate.taskId === id,
+    );
+    if (!task) throw invalidParameter('The referenced task was not found.');
+    const service = task.serviceName ? findService(cluster, task.serviceName) : undefined;
+    engine.stopTask(task, optionalString(body, 'reason') ?? 'Task stopped by user', context.now(), service);
+    return { task: describeTask(task) };
   }
 
   function describeServices(body: Json, context: AwsRequestContext): Json {
@@ -704,6 +913,20 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
     ListTaskDefinitions: listTaskDefinitions,
     ListTasks: listTasks,
     DescribeTasks: describeTasks,
+    DeleteService: deleteService,
+    ListServices: listServices,
+    RunTask: runTask,
+    StopTask: stopTask,
+    ...serviceDeploymentOperations({
+      engine,
+      services: () => services.values(),
+      findService(body, context) {
+        const cluster = findCluster(body.cluster, context);
+        const service = findService(cluster, String(body.service));
+        if (!service) throw new AwsServiceError('ServiceNotFoundException', 'Service not found.');
+        return service;
+      },
+    }),
   };
 
   return {
@@ -729,6 +952,7 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       services.clear();
       tasks.clear();
       engine.reset();
+      logs?.clear();
     },
 
     settle: () => engine.settle(),
@@ -753,6 +977,8 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
       if (!taskDefinition) throw new Error(`seedService: no task definition '${options.taskDefinition}'`);
       const at = context.now();
       const desiredCount = options.desiredCount ?? 1;
+      const loadBalancers = options.loadBalancers ?? [];
+      const strategyPart = readDeploymentConfiguration(options.deploymentConfiguration, {}, { loadBalancers });
       const service: ServiceRecord = {
         serviceArn: serviceArn(context.region, context.accountId, clusterName, options.serviceName),
         serviceName: options.serviceName,
@@ -766,10 +992,13 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
           deploymentCircuitBreaker: options.circuitBreaker ?? { enable: false, rollback: false },
           maximumPercent: options.maximumPercent ?? 200,
           minimumHealthyPercent: options.minimumHealthyPercent ?? 100,
+          ...strategyPart,
         },
         healthCheckGracePeriodSeconds: options.healthCheckGracePeriodSeconds,
-        loadBalancers: options.loadBalancers ?? [],
+        loadBalancers,
+        ...(options.networkConfiguration ? { networkConfiguration: options.networkConfiguration } : {}),
         deployments: [],
+        serviceDeployments: [],
         events: [],
         createdAt: at,
         propagateTags: 'NONE',
@@ -799,6 +1028,11 @@ export function createEcsService(environment: AwsEmulatorEnvironment): EcsServic
           (filter.serviceName === undefined || task.serviceName === filter.serviceName) &&
           (filter.startedBy === undefined || task.startedBy === filter.startedBy),
       );
+    },
+
+    serviceDeployments(serviceName, cluster = 'default') {
+      engine.settle();
+      return services.get(serviceKey(cluster, serviceName))?.serviceDeployments ?? [];
     },
 
     circuitBreakerThreshold: (desiredCount, threshold) =>

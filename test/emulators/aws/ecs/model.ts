@@ -23,6 +23,117 @@ export interface TaskDefinitionRecord {
 
 export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 
+/** DeploymentConfiguration.strategy (botocore 1.43's ECS model). */
+export type DeploymentStrategy = 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+
+/** ServiceDeploymentStatus. */
+export type ServiceDeploymentStatus =
+  | 'PENDING'
+  | 'IN_PROGRESS'
+  | 'SUCCESSFUL'
+  | 'STOPPED'
+  | 'STOP_REQUESTED'
+  | 'ROLLBACK_REQUESTED'
+  | 'ROLLBACK_IN_PROGRESS'
+  | 'ROLLBACK_SUCCESSFUL'
+  | 'ROLLBACK_FAILED';
+
+/** ServiceDeploymentLifecycleStage, in the order a blue/green, linear or canary deployment goes through them. */
+export const LIFECYCLE_STAGES = [
+  'RECONCILE_SERVICE',
+  'PRE_SCALE_UP',
+  'SCALE_UP',
+  'POST_SCALE_UP',
+  'TEST_TRAFFIC_SHIFT',
+  'POST_TEST_TRAFFIC_SHIFT',
+  'PRODUCTION_TRAFFIC_SHIFT',
+  'POST_PRODUCTION_TRAFFIC_SHIFT',
+  'BAKE_TIME',
+  'CLEAN_UP',
+] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+
+/** DeploymentLifecycleHookStage: the stages a hook can run at (PRE_PRODUCTION_TRAFFIC_SHIFT is a hook stage only). */
+export const HOOK_STAGES = [
+  'RECONCILE_SERVICE',
+  'PRE_SCALE_UP',
+  'POST_SCALE_UP',
+  'TEST_TRAFFIC_SHIFT',
+  'POST_TEST_TRAFFIC_SHIFT',
+  'PRE_PRODUCTION_TRAFFIC_SHIFT',
+  'PRODUCTION_TRAFFIC_SHIFT',
+  'POST_PRODUCTION_TRAFFIC_SHIFT',
+] as const;
+export type HookStage = (typeof HOOK_STAGES)[number];
+
+export const FINISHED_STATUSES: ReadonlySet<ServiceDeploymentStatus> = new Set([
+  'SUCCESSFUL',
+  'STOPPED',
+  'ROLLBACK_SUCCESSFUL',
+  'ROLLBACK_FAILED',
+]);
+
+/** A service revision: the configuration one deployment rolls out (DescribeServiceRevisions). */
+export interface ServiceRevisionRecord {
+  arn: string;
+  serviceArn: string;
+  clusterArn: string;
+  taskDefinition: string;
+  launchType?: string;
+  capacityProviderStrategy?: Json[];
+  platformVersion?: string;
+  loadBalancers: Json[];
+  networkConfiguration?: Json;
+  containerImages: { containerName: string; image: string }[];
+  createdAt: number;
+}
+
+export interface HookDetailRecord {
+  hookId: string;
+  stage: HookStage;
+  targetType: string;
+  targetArn: string;
+  status: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+}
+
+/** A service deployment (ListServiceDeployments, DescribeServiceDeployments): one per deployment ECS starts. */
+export interface ServiceDeploymentRecord {
+  arn: string;
+  id: string;
+  serviceArn: string;
+  clusterArn: string;
+  serviceName: string;
+  clusterName: string;
+  strategy: DeploymentStrategy;
+  status: ServiceDeploymentStatus;
+  statusReason?: string;
+  lifecycleStage?: LifecycleStage;
+  /** Every stage entered, with when, for tests and the README's walk-throughs (not in the API). */
+  stageHistory: { stage: LifecycleStage; at: number }[];
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  stoppedAt?: number;
+  updatedAt: number;
+  sourceRevisionArns: string[];
+  targetRevisionArn: string;
+  /** The ecs-svc/ deployment (DescribeServices) rolling out the target revision, and the ones it replaces. */
+  deploymentId: string;
+  sourceDeploymentIds: string[];
+  /** The service's deploymentConfiguration when the deployment started. */
+  configuration: Json;
+  breaker: { enabled: boolean; failureCount: number; threshold: number; triggered: boolean };
+  alarms: { enabled: boolean; rollback: boolean; names: string[]; triggered: string[] };
+  rollback?: { reason: string; startedAt: number; serviceRevisionArn?: string };
+  hooks: HookDetailRecord[];
+  /** The traffic the target revision is asked to take, in percent (blue/green, linear, canary). */
+  weights: { production: number; test: number };
+  /** Every change of `weights`, with when (not in the API: ECS reports the current weights only). */
+  trafficHistory: { production: number; test: number; at: number }[];
+  /** The service revision's counts once the deployment has finished (ServiceRevisionSummary). */
+  finalCounts?: { requested: number; running: number; pending: number };
+}
+
 export interface DeploymentRecord {
   id: string;
   status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
@@ -41,6 +152,10 @@ export interface DeploymentRecord {
   /** The deployment this one rolls back from (the circuit breaker's rollback). */
   rollbackOf?: string;
   unstableEventWritten?: boolean;
+  /** The service deployment this deployment belongs to, and the revision it rolls out. */
+  serviceDeploymentArn?: string;
+  serviceRevisionArn?: string;
+  strategy?: DeploymentStrategy;
   /** Failures the circuit breaker counts: reset by a task turning healthy unless `resetOnHealthyTask` is false. */
   breakerFailures?: number;
   /** After a failure the scheduler launches no replacement before this time (its backoff). */
@@ -76,7 +191,21 @@ export interface ServiceRecord {
     deploymentCircuitBreaker: CircuitBreakerConfiguration;
     maximumPercent: number;
     minimumHealthyPercent: number;
+    strategy?: DeploymentStrategy;
+    bakeTimeInMinutes?: number;
+    alarms?: { alarmNames: string[]; enable: boolean; rollback: boolean };
+    lifecycleHooks?: Json[];
+    linearConfiguration?: { stepPercent?: number; stepBakeTimeInMinutes?: number };
+    canaryConfiguration?: { canaryPercent?: number; canaryBakeTimeInMinutes?: number };
   };
+  capacityProviderStrategy?: Json[];
+  platformVersion?: string;
+  roleArn?: string;
+  enableExecuteCommand?: boolean;
+  deploymentController?: { type: string };
+  tags?: { key: string; value: string }[];
+  /** Service deployments, newest first. */
+  serviceDeployments: ServiceDeploymentRecord[];
   /** The service's health-check grace period: an unhealthy task is not replaced before it has passed. */
   healthCheckGracePeriodSeconds?: number;
   /** The load balancers as given: a load-balanced task waits for its target's health and drains for the deregistration delay. */
@@ -103,6 +232,8 @@ export interface ContainerRecord {
   reason?: string;
   healthStatus?: string;
   essential: boolean;
+  /** The container's awslogs destination, when its logConfiguration uses the awslogs driver. */
+  logs?: { group: string; stream: string };
 }
 
 export interface TaskRecord {
@@ -112,6 +243,14 @@ export interface TaskRecord {
   serviceName: string;
   taskDefinitionArn: string;
   startedBy: string;
+  /** `service:<name>` for a service's task, else RunTask's group (default `family:<family>`). */
+  group: string;
+  /** A task RunTask started (not a service's): it runs to STOPPED with its essential container's exit code. */
+  oneOff?: boolean;
+  overrides?: Json;
+  capacityProviderName?: string;
+  /** The service revision the task runs (a service's task). */
+  revisionArn?: string;
   lastStatus: TaskStatus;
   desiredStatus: 'RUNNING' | 'STOPPED';
   healthStatus: 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY';

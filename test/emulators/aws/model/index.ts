@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 /**
- * AWS's own model of ECS and ECR as the judge of the emulator: botocore's `service-2.json` (the
+ * AWS's own model of ECS, ECR and CloudWatch Logs as the judge of the emulator: botocore's `service-2.json` (the
  * data the AWS CLI v1 and boto3 are generated from), read once per process. Every request the
  * emulator accepts and every response it gives is checked against the operation's input and
  * output shapes: member names, JSON types, required members, enum values, and the `min`/`max`
@@ -19,7 +19,7 @@ import { gunzipSync } from 'node:zlib';
  * lengths or patterns, and `aws-sdk` v2's `apis/*.min.json` keep only member names and types.
  */
 
-export type ServiceName = 'ecs' | 'ecr';
+export type ServiceName = 'ecs' | 'ecr' | 'logs';
 
 interface ShapeRef {
   shape: string;
@@ -69,7 +69,7 @@ export interface ServiceModel {
   shapes: Readonly<Record<string, Shape>>;
 }
 
-const API_VERSIONS: Record<ServiceName, string> = { ecs: '2014-11-13', ecr: '2015-09-21' };
+const API_VERSIONS: Record<ServiceName, string> = { ecs: '2014-11-13', ecr: '2015-09-21', logs: '2014-03-28' };
 /** Debian's python3-botocore, and the botocore that Debian's awscli (v2) carries inside it. */
 const DEBIAN_BOTOCORE = ['/usr/lib/python3/dist-packages/botocore', '/usr/lib/python3/dist-packages/awscli/botocore'];
 

@@ -24,10 +24,11 @@ import {
 const VALIDATION_ERROR: Record<ServiceName, string> = {
   ecs: 'ClientException',
   ecr: 'InvalidParameterException',
+  logs: 'InvalidParameterException',
 };
 
 function isModelled(name: string): name is ServiceName {
-  return name === 'ecs' || name === 'ecr';
+  return name === 'ecs' || name === 'ecr' || name === 'logs';
 }
 
 /** The model of a service the emulator speaks, loaded once per process. */
