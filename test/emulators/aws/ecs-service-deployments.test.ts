@@ -8,24 +8,15 @@ import {
   RegisterTaskDefinitionCommand,
   StopServiceDeploymentCommand,
   UpdateServiceCommand,
-  type RegisterTaskDefinitionCommandInput,
   type ServiceDeployment,
 } from '@aws-sdk/client-ecs';
 import { ManualClock, startAwsEmulator, type AwsEmulator, type ScenarioInput } from './index.js';
 import type { SeedServiceOptions } from './ecs/index.js';
+import { fargate } from './ecs-fixtures.js';
 
 // Service deployments for the rolling update (ECS API reference: ServiceDeployment; Developer
 // Guide "View service history using Amazon ECS service deployments"): every UpdateService that
 // starts a deployment makes one, consistent with DescribeServices' deployments.
-
-export const fargate = (image: string, family = 'web'): RegisterTaskDefinitionCommandInput => ({
-  family,
-  requiresCompatibilities: ['FARGATE'],
-  networkMode: 'awsvpc',
-  cpu: '256',
-  memory: '512',
-  containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 3000 }] }],
-});
 
 describe('service deployments of rolling updates', () => {
   let emulator: AwsEmulator;
