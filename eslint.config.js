@@ -49,8 +49,6 @@ export default tseslint.config(
   {
     files: [
       'actions/build-push-ecr/src/docker.ts',
-      'actions/deploy-ecs/src/ecs.ts',
-      'actions/deploy-ecs/src/render.ts',
       'actions/pr-comment/src/comments.ts',
       'actions/pr-comment/src/deployment.ts',
     ],

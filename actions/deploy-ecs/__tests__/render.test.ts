@@ -1,6 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
 import { InputError } from '@shipyard/shared/errors';
-import type { Overrides } from '../src/inputs.js';
 import {
   checkDefinitionContent,
   checkDefinitionFields,
@@ -9,6 +8,7 @@ import {
   ecsTaskSize,
   normalizeTaskDefinition,
   renderTaskDefinition,
+  type Overrides,
   sameTaskDefinition,
   toRegisterable,
   unwrapDescribeOutput,

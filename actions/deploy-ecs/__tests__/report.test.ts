@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { consoleUrl, describeStoppedTasks, renderSummary, shortRevision, type RolloutReport } from '../src/report.js';
+import { taskDefinitionRevision } from '../src/render.js';
+import { consoleUrl, describeStoppedTasks, renderSummary, type RolloutReport } from '../src/report.js';
 import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
 
 const report: RolloutReport = {
@@ -87,8 +88,8 @@ describe('report', () => {
   test.each([
     ['arn:aws:ecs:us-east-1:123456789012:task-definition/web:3', 'web:3'],
     [undefined, '—'],
-  ])('shortRevision(%s) = %s', (arn, short) => {
-    expect(shortRevision(arn)).toBe(short);
+  ])('taskDefinitionRevision(%s) = %s', (arn, short) => {
+    expect(taskDefinitionRevision(arn)).toBe(short);
   });
 
   test('the console link takes names from ARNs', () => {

@@ -17,8 +17,7 @@ import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
 import { explainAwsError } from '@shipyard/shared/aws-errors';
 import { awsRequestHandlerOptions } from '@shipyard/shared/aws-client';
 import { shown } from '@shipyard/shared/text';
-import type { PropagateTags } from './inputs.js';
-import { familyOf, sameTaskDefinition, type Json } from './render.js';
+import { familyOf, revisionOf, sameTaskDefinition, type Json, type RegisteredTaskDefinition } from './render.js';
 
 /**
  * Everything the action asks of ECS, over the AWS SDK. The endpoint comes from the SDK's standard
@@ -27,12 +26,8 @@ import { familyOf, sameTaskDefinition, type Json } from './render.js';
  * inputs have been validated.
  */
 
-export interface RegisteredTaskDefinition {
-  arn: string;
-  family: string;
-  revision: number;
-  definition: Json;
-}
+/** How a service passes tags on to its tasks (UpdateService's `propagateTags`). */
+export type PropagateTags = 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
 
 export interface StoppedTask {
   taskArn: string;
@@ -332,11 +327,6 @@ export class Ecs {
       .slice(0, limit)
       .map(toStoppedTask);
   }
-}
-
-/** The revision number at the end of a task definition ARN (`…/web:12` is 12). */
-function revisionOf(arn: string): number {
-  return Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
 }
 
 function showsUpdate(service: Service, request: UpdateServiceRequest, before: Service | undefined): boolean {

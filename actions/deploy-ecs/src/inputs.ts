@@ -21,18 +21,20 @@ import {
 } from '@shipyard/shared/inputs';
 import { readStructuredFile } from '@shipyard/shared/structured-inputs';
 import { shown } from '@shipyard/shared/text';
+import type { PropagateTags } from './ecs.js';
 import {
   checkDefinitionContent,
   checkDefinitionFields,
   checkDefinitionSize,
-  containerNames,
+  checkOverridesAgainst,
   ecsTaskSize,
   FAMILY_PATTERN,
   isImageReference,
   renderTaskDefinition,
   toRegisterable,
   unwrapDescribeOutput,
-  type Json,
+  type Overrides,
+  type TaskDefinitionSource,
 } from './render.js';
 
 /** Input names, in step with action.yml. */
@@ -65,27 +67,18 @@ export const INPUT = {
   maxAttempts: 'max-attempts',
 } as const;
 
+/** Output names, in step with action.yml. */
+export const OUTPUT = {
+  taskDefinitionArn: 'task-definition-arn',
+  previousTaskDefinitionArn: 'previous-task-definition-arn',
+  taskDefinition: 'task-definition',
+  deploymentId: 'deployment-id',
+  rolloutState: 'rollout-state',
+  rolledBack: 'rolled-back',
+  diff: 'diff',
+} as const;
+
 export { isImageReference };
-
-export type TaskDefinitionSource =
-  | { kind: 'file'; path: string; definition: Json; tags?: Json[] }
-  | { kind: 'family'; family: string }
-  | { kind: 'arn'; arn: string };
-
-export interface Overrides {
-  /** Container name to the image it should run. */
-  images: Map<string, string>;
-  /** The container that gets `environment` and `secrets`; undefined means "the only container". */
-  targetContainer?: string;
-  environment: Map<string, string>;
-  secrets: Map<string, string>;
-  cpu?: string;
-  memory?: string;
-  taskRoleArn?: string;
-  executionRoleArn?: string;
-}
-
-export type PropagateTags = 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
 
 export interface Inputs {
   region: string;
@@ -147,7 +140,7 @@ export function getInputs(env: Env = process.env): Inputs {
   const source = readSource(env, arnContext);
   const overrides = readOverrides(env, arnContext);
   if (source.kind === 'file') {
-    checkOverridesAgainst(source.definition, overrides, INPUT.taskDefinition);
+    checkOverridesAgainst(source.definition, overrides, INPUT.taskDefinition, INPUT);
     // What will be registered, checked whole before any call: ARNs, characters, ECS's 64 KiB.
     const rendered = renderTaskDefinition(toRegisterable(source.definition).definition, overrides);
     checkDefinitionContent(rendered, INPUT.taskDefinition, arnContext);
@@ -351,43 +344,4 @@ function readPropagateTags(env: Env): PropagateTags | undefined {
     throw new InputError(INPUT.propagateTags, `must be one of ${allowed.join(', ')}, got ${shown(value)}`);
   }
   return value as PropagateTags;
-}
-
-/**
- * The containers the overrides name must exist in the definition; checked for a file up front and,
- * for a family or ARN, as soon as the definition is read (still before anything changes).
- */
-export function checkOverridesAgainst(definition: Json, overrides: Overrides, origin: string): void {
-  const names = containerNames(definition);
-  const listed = names.slice(0, 10).map((n) => shown(n, 40));
-  const known = `${listed.join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''}`;
-  for (const container of overrides.images.keys()) {
-    if (!names.includes(container)) {
-      const input =
-        overrides.targetContainer === container && overrides.images.size === 1 ? INPUT.containerName : INPUT.images;
-      throw new InputError(
-        input,
-        `names container ${shown(container)}, which is not in the task definition (${origin})`,
-        `Its containers are ${known}`,
-      );
-    }
-  }
-  if (overrides.targetContainer !== undefined && !names.includes(overrides.targetContainer)) {
-    throw new InputError(
-      INPUT.containerName,
-      `names container ${shown(overrides.targetContainer)}, which is not in the task definition (${origin})`,
-      `Its containers are ${known}`,
-    );
-  }
-  if (
-    (overrides.environment.size > 0 || overrides.secrets.size > 0) &&
-    overrides.targetContainer === undefined &&
-    names.length > 1
-  ) {
-    throw new InputError(
-      overrides.environment.size > 0 ? INPUT.environmentVariables : INPUT.secrets,
-      `cannot tell which of ${names.length} containers to change`,
-      "Set 'container-name' to the container that gets them",
-    );
-  }
 }

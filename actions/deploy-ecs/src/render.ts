@@ -9,7 +9,8 @@ import {
 } from '@shipyard/shared/arn';
 import { InputError } from '@shipyard/shared/errors';
 import { findInvisible, shown } from '@shipyard/shared/text';
-import type { Overrides } from './inputs.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Task definitions as plain JSON: reading one that came from a file or from
@@ -18,6 +19,34 @@ import type { Overrides } from './inputs.js';
  */
 
 export type Json = Record<string, unknown>;
+
+/** Where the definition to deploy comes from: a file (read and checked with the inputs), a family's latest revision, or one revision. */
+export type TaskDefinitionSource =
+  | { kind: 'file'; path: string; definition: Json; tags?: Json[] }
+  | { kind: 'family'; family: string }
+  | { kind: 'arn'; arn: string };
+
+/** The step's changes to the definition. */
+export interface Overrides {
+  /** Container name to the image it should run. */
+  images: Map<string, string>;
+  /** The container that gets `environment` and `secrets`; undefined means "the only container". */
+  targetContainer?: string;
+  environment: Map<string, string>;
+  secrets: Map<string, string>;
+  cpu?: string;
+  memory?: string;
+  taskRoleArn?: string;
+  executionRoleArn?: string;
+}
+
+/** A revision as ECS holds it. */
+export interface RegisteredTaskDefinition {
+  arn: string;
+  family: string;
+  revision: number;
+  definition: Json;
+}
 
 /** What RegisterTaskDefinition accepts at the top level. */
 const REGISTER_FIELDS: ReadonlySet<string> = new Set([
@@ -109,6 +138,17 @@ export const FAMILY_PATTERN = /^[a-zA-Z0-9_-]{1,255}$/;
 /** The family of a task definition ARN (`…:task-definition/web:12` is `web`). */
 export function familyOf(arn: string): string {
   return arn.split('/').pop()?.split(':')[0] ?? '';
+}
+
+/** The revision number at the end of a task definition ARN (`…/web:12` is 12). */
+export function revisionOf(arn: string): number {
+  return Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
+}
+
+/** A task definition ARN as people name the revision (`…:task-definition/web:12` is `web:12`); no ARN is `—`. */
+export function taskDefinitionRevision(arn: string | undefined): string {
+  if (!arn) return '—';
+  return arn.split('/').pop() ?? arn;
 }
 
 /**
@@ -492,4 +532,125 @@ export function imagesByContainer(definition: Json | undefined): Map<string, str
     images.set(String(container.name), String(container.image));
   }
   return images;
+}
+
+/** The input names the overrides came from, for errors that point at them (inputs.ts's INPUT has them all). */
+export interface OverrideInputNames {
+  containerName: string;
+  images: string;
+  environmentVariables: string;
+  secrets: string;
+}
+
+/**
+ * The containers the overrides name must exist in the definition; checked for a file up front and,
+ * for a family or ARN, as soon as the definition is read (still before anything changes).
+ */
+export function checkOverridesAgainst(
+  definition: Json,
+  overrides: Overrides,
+  origin: string,
+  names: OverrideInputNames,
+): void {
+  const containers = containerNames(definition);
+  const listed = containers.slice(0, 10).map((n) => shown(n, 40));
+  const known = `${listed.join(', ')}${containers.length > 10 ? ` and ${containers.length - 10} more` : ''}`;
+  for (const container of overrides.images.keys()) {
+    if (!containers.includes(container)) {
+      const input =
+        overrides.targetContainer === container && overrides.images.size === 1 ? names.containerName : names.images;
+      throw new InputError(
+        input,
+        `names container ${shown(container)}, which is not in the task definition (${origin})`,
+        `Its containers are ${known}`,
+      );
+    }
+  }
+  if (overrides.targetContainer !== undefined && !containers.includes(overrides.targetContainer)) {
+    throw new InputError(
+      names.containerName,
+      `names container ${shown(overrides.targetContainer)}, which is not in the task definition (${origin})`,
+      `Its containers are ${known}`,
+    );
+  }
+  if (
+    (overrides.environment.size > 0 || overrides.secrets.size > 0) &&
+    overrides.targetContainer === undefined &&
+    containers.length > 1
+  ) {
+    throw new InputError(
+      overrides.environment.size > 0 ? names.environmentVariables : names.secrets,
+      `cannot tell which of ${containers.length} containers to change`,
+      "Set 'container-name' to the container that gets them",
+    );
+  }
+}
+
+export interface RenderedTaskDefinition {
+  definition: Json;
+  /** The file it was written to (the `task-definition` output). */
+  path: string;
+  family: string;
+  /** The registered revision it was rendered from (task-definition-arn or -family), if any. */
+  source?: RegisteredTaskDefinition;
+}
+
+export interface RenderToFileOptions {
+  source: TaskDefinitionSource;
+  overrides: Overrides;
+  /** The input names errors point at (inputs.ts's INPUT has them all). */
+  names: OverrideInputNames & { taskDefinitionFamily: string; taskDefinitionArn: string };
+  region: string;
+  /** A revision by ARN or `family:revision`, or a family's latest ACTIVE one (Ecs.findTaskDefinition). */
+  find: (reference: string) => Promise<RegisteredTaskDefinition | undefined>;
+  /** Where the file's own folder is made (RUNNER_TEMP on a runner). */
+  tempRoot: string;
+  log: { info: (text: string) => void; notice: (text: string) => void };
+}
+
+/**
+ * The render step: the base definition (the file's, or the revision a family or ARN names, read
+ * from ECS), made registerable, the overrides applied and checked, written to a file of its own.
+ */
+export async function renderToFile(options: RenderToFileOptions): Promise<RenderedTaskDefinition> {
+  const { source, overrides, names, log } = options;
+  let base: Json;
+  let origin: string;
+  let sourceRevision: RegisteredTaskDefinition | undefined;
+  if (source.kind === 'file') {
+    base = source.tags ? { ...source.definition, tags: source.tags } : source.definition;
+    origin = source.path;
+  } else {
+    const reference = source.kind === 'family' ? source.family : source.arn;
+    const input = source.kind === 'family' ? names.taskDefinitionFamily : names.taskDefinitionArn;
+    const found = await options.find(reference);
+    if (!found) {
+      throw new InputError(
+        input,
+        `names no ${source.kind === 'family' ? 'ACTIVE ' : ''}task definition in ${options.region}: ${shown(reference)}`,
+      );
+    }
+    base = found.definition;
+    origin = found.arn;
+    sourceRevision = found;
+    log.info(`Starting from ${found.arn}`);
+  }
+  const { definition, dropped } = toRegisterable(base);
+  if (dropped.length > 0) {
+    log.notice(
+      `Dropped fields that DescribeTaskDefinition returns but RegisterTaskDefinition refuses: ${dropped.join(', ')}`,
+    );
+  }
+  checkOverridesAgainst(definition, overrides, origin, names);
+  const rendered = renderTaskDefinition(definition, overrides);
+  // A file's rendering was checked whole with the inputs; one read from ECS is checked here, still before any change.
+  if (source.kind !== 'file') {
+    checkDefinitionSize(rendered, source.kind === 'family' ? names.taskDefinitionFamily : names.taskDefinitionArn);
+  }
+  const family = String(rendered.family);
+  const folder = mkdtempSync(join(options.tempRoot, 'deploy-ecs-'));
+  const path = join(folder, `task-definition-${family}.json`);
+  writeFileSync(path, `${JSON.stringify(rendered, null, 2)}\n`);
+  log.info(`Rendered ${family} to ${path}`);
+  return { definition: rendered, path, family, source: sourceRevision };
 }

@@ -1,5 +1,6 @@
 import { blocks, code, codeBlock, details, heading, keyValueTable, link, table } from '@shipyard/shared/markdown';
 import type { StoppedTask } from './ecs.js';
+import { taskDefinitionRevision } from './render.js';
 import { formatDuration, type EventLine, type TimelineEntry } from './watch.js';
 
 /**
@@ -13,6 +14,7 @@ export interface ImageChange {
   after: string;
 }
 
+/** What happened, as far as the step got: the job summary and the outputs are made from it. */
 export interface RolloutReport {
   title: string;
   region: string;
@@ -33,11 +35,10 @@ export interface RolloutReport {
   events: EventLine[];
   stoppedTasks: StoppedTask[];
   deregistered: string[];
-}
-
-export function shortRevision(arn: string | undefined): string {
-  if (!arn) return '—';
-  return arn.split('/').pop() ?? arn;
+  /** The rendered task definition file. */
+  renderedPath?: string;
+  /** COMPLETED, FAILED or TIMED_OUT once watched; the deployment's state then when not waited for. */
+  rolloutState?: string;
 }
 
 export function consoleUrl(region: string, cluster: string, service: string): string {
@@ -69,11 +70,11 @@ export function renderSummary(report: RolloutReport): string {
     [
       ['Cluster', code(report.cluster)],
       ['Service', report.service ? code(report.service) : 'none (register only)'],
-      ['Previous revision', report.previousArn ? code(shortRevision(report.previousArn)) : undefined],
+      ['Previous revision', report.previousArn ? code(taskDefinitionRevision(report.previousArn)) : undefined],
       [
         report.dryRun ? 'Would register' : 'New revision',
         report.newArn
-          ? `${code(shortRevision(report.newArn))}${report.reused ? ' (unchanged, reused)' : ''}`
+          ? `${code(taskDefinitionRevision(report.newArn))}${report.reused ? ' (unchanged, reused)' : ''}`
           : report.dryRun
             ? 'a new revision'
             : undefined,
@@ -159,7 +160,17 @@ export function renderSummary(report: RolloutReport): string {
     report.deregistered.length > 0 &&
       details(
         `Deregistered revisions (${report.deregistered.length})`,
-        report.deregistered.map((arn) => `- ${code(shortRevision(arn))}`).join('\n'),
+        report.deregistered.map((arn) => `- ${code(taskDefinitionRevision(arn))}`).join('\n'),
       ),
   );
+}
+
+/** The step's one error line when the rollout did not complete: how it ended, the first stopped task, the rollback. */
+export function failureMessage(report: RolloutReport): string {
+  const why = report.stoppedTasks[0]
+    ? ` First stopped task: ${describeStoppedTasks(report.stoppedTasks.slice(0, 1))
+        .map((line) => line.trim())
+        .join('; ')}.`
+    : '';
+  return `Deployment ${report.deploymentId} of ${taskDefinitionRevision(report.newArn)} ${report.outcome}: ${report.reason}.${why} ${report.rollbackNote ?? ''}`.trim();
 }
