@@ -169,7 +169,7 @@ describe('watchRollout at the wire', () => {
 
   test('DescribeServiceDeployments refused: DescribeServices alone, with a note', async () => {
     const { seen, log, watch } = await start('nginx:2', {
-      operations: { DescribeServiceDeployments: { accessDenied: 1 } },
+      operations: { DescribeServiceDeployments: { accessDenied: true } },
     });
     const result = await watch('rollout');
     expect(result.outcome).toBe('COMPLETED');

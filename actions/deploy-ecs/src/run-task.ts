@@ -1,25 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DescribeTasksCommand,
-  RunTaskCommand,
-  StopTaskCommand,
-  type CapacityProviderStrategyItem,
-  type ECSClient,
-  type LaunchType,
-  type NetworkConfiguration,
-  type RunTaskCommandInput,
-  type Service,
-  type Task,
+import type {
+  CapacityProviderStrategyItem,
+  LaunchType,
+  NetworkConfiguration,
+  RunTaskCommandInput,
+  Service,
+  Task,
 } from '@aws-sdk/client-ecs';
-import { explainAwsError, isTransient } from '@shipyard/shared/aws-errors';
-import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
-import { pollUntil } from '@shipyard/shared/poll';
 
 /**
  * A one-off task from the new revision before the rollout (a database migration, say), as the
  * official deploy action's `run-task` runs one, but waited for and judged: the service's network
  * configuration and launch type or capacity provider strategy unless given, a command override,
- * poll until STOPPED, and the verdict from the essential container's exit code.
+ * and the verdict from the essential container's exit code. Pure (SDK types only), so inputs.ts
+ * checks a one-off task before anything loads the SDK; one-off-task.ts runs it.
  */
 
 type Json = Record<string, unknown>;
@@ -199,73 +193,4 @@ export function taskVerdict(task: Task, definition: Json, decidingContainer?: st
     container: failed.name,
     reason: `${failed.name} exited with code ${failed.exitCode}${failed.reason ? ` (${failed.reason})` : ''}`,
   };
-}
-
-export interface OneOffRun {
-  taskArn: string;
-  task?: Task;
-  /** undefined when the task did not stop in time (it was then stopped). */
-  stopped: boolean;
-  polls: number;
-}
-
-/** RunTask, then DescribeTasks at a fixed interval until the task is STOPPED; StopTask at the timeout. */
-export async function runOneOffTask(
-  client: ECSClient,
-  request: RunTaskCommandInput,
-  {
-    intervalMs,
-    timeoutMs,
-    onWaiting,
-    onTransientError,
-  }: {
-    intervalMs: number;
-    timeoutMs: number;
-    onWaiting: (text: string) => void;
-    onTransientError: (text: string) => void;
-  },
-): Promise<OneOffRun> {
-  let started;
-  try {
-    // The client token makes RunTask idempotent: the SDK's retry sends the same one.
-    started = await client.send(new RunTaskCommand(request));
-  } catch (error) {
-    throw explainAwsError(error, 'ecs', 'RunTask');
-  }
-  const failure = started.failures?.[0];
-  const taskArn = started.tasks?.[0]?.taskArn;
-  if (!taskArn) {
-    throw new ActionFailure(
-      `RunTask started no task${failure ? `: ${failure.reason ?? 'no reason'}${failure.detail ? ` (${failure.detail})` : ''}` : ''}`,
-    );
-  }
-  let last: Task | undefined = started.tasks?.[0];
-  const result = await pollUntil<Task>({
-    intervalMs,
-    timeoutMs,
-    check: async () => {
-      try {
-        const { tasks = [] } = await client.send(
-          new DescribeTasksCommand({ cluster: request.cluster, tasks: [taskArn] }),
-        );
-        if (tasks[0]) last = tasks[0];
-      } catch (error) {
-        if (!isTransient(error)) throw explainAwsError(error, 'ecs', 'DescribeTasks');
-        onTransientError(`DescribeTasks failed (${errorMessage(error)}); polling again`);
-      }
-      if (last?.lastStatus === 'STOPPED') return { done: true, value: last };
-      const waitingFor = `task ${taskArn.split('/').pop()} is ${last?.lastStatus ?? 'PROVISIONING'}`;
-      onWaiting(`Waiting: ${waitingFor}`);
-      return { done: false, waitingFor };
-    },
-  });
-  if (result.done) return { taskArn, task: result.value, stopped: true, polls: result.attempts };
-  try {
-    await client.send(
-      new StopTaskCommand({ cluster: request.cluster, task: taskArn, reason: 'deploy-ecs: run-task timed out' }),
-    );
-  } catch (error) {
-    onTransientError(`Could not stop task ${taskArn} after the timeout: ${errorMessage(error)}`);
-  }
-  return { taskArn, task: last, stopped: false, polls: result.attempts };
 }

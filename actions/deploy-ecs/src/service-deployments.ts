@@ -9,7 +9,7 @@ import {
 import { classifyAwsError, explainAwsError, isTransient } from '@shipyard/shared/aws-errors';
 import { errorMessage } from '@shipyard/shared/errors';
 import { pollUntil } from '@shipyard/shared/poll';
-import { assess, newEvents, type EventLine, type Outcome, type TimelineEntry } from './watch.js';
+import { assess, formatDuration, newEvents, type EventLine, type Outcome, type TimelineEntry } from './watch.js';
 
 /**
  * Watching a rollout through ECS's service deployment objects (2025): each UpdateService that
@@ -409,21 +409,39 @@ export async function watchRollout(options: RolloutWatchOptions): Promise<Rollou
         return { done: false, waitingFor: lastReason };
       }
 
+      const fromService = service ? assess(service, options.deploymentId) : undefined;
       if (deployment) {
         const verdict = assessServiceDeployment(deployment);
-        lastReason = verdict.reason;
-        if (verdict.done && verdict.outcome) return finish(verdict.outcome, verdict.reason);
+        // DescribeServices words the tasks (running, pending, failed); the service deployment adds its stage.
+        lastReason =
+          fromService && !fromService.done
+            ? `${fromService.reason}; service deployment ${progress(deployment)}`
+            : verdict.reason;
+        if (verdict.done && verdict.outcome) {
+          // ECS's rollback runs on this same object; DescribeServices shows it as a new PRIMARY deployment.
+          const primary = service?.deployments?.find((candidate) => candidate.status === 'PRIMARY')?.id;
+          const rollingBack = verdict.outcome === 'ROLLED_BACK_BY_ECS';
+          const alarms = deployment.alarms?.triggeredAlarmNames ?? [];
+          const reason =
+            rollingBack && fromService?.outcome === 'ROLLED_BACK_BY_ECS'
+              ? `${fromService.reason}${alarms.length > 0 ? ` (alarms fired: ${alarms.join(', ')})` : ''}`
+              : verdict.reason;
+          return finish(verdict.outcome, reason, {
+            rollbackDeploymentId: rollingBack ? (primary ?? options.deploymentId) : undefined,
+          });
+        }
       }
-      if (service) {
-        const verdict = assess(service, options.deploymentId);
+      if (service && fromService) {
         // With a service deployment it decides; DescribeServices adds only our threshold for a service without a circuit breaker.
         const counts =
           !deployment ||
-          (verdict.outcome === 'FAILED' && !service.deploymentConfiguration?.deploymentCircuitBreaker?.enable);
+          (fromService.outcome === 'FAILED' && !service.deploymentConfiguration?.deploymentCircuitBreaker?.enable);
         if (counts) {
-          if (!deployment) lastReason = verdict.reason;
-          if (verdict.done && verdict.outcome) {
-            return finish(verdict.outcome, verdict.reason, { rollbackDeploymentId: verdict.rollbackDeploymentId });
+          if (!deployment) lastReason = fromService.reason;
+          if (fromService.done && fromService.outcome) {
+            return finish(fromService.outcome, fromService.reason, {
+              rollbackDeploymentId: fromService.rollbackDeploymentId,
+            });
           }
         }
       }
@@ -439,7 +457,7 @@ export async function watchRollout(options: RolloutWatchOptions): Promise<Rollou
   if (result.done) return result.value;
   return {
     outcome: 'TIMED_OUT',
-    reason: `timed out: ${result.waitingFor}`,
+    reason: `timed out after ${formatDuration(options.timeoutMs)}: ${result.waitingFor}`,
     timeline,
     startedAtMs,
     endedAtMs: now(),
@@ -447,4 +465,51 @@ export async function watchRollout(options: RolloutWatchOptions): Promise<Rollou
     firstFailurePoll,
     failedFast: false,
   };
+}
+
+/** Deployment states in which StopServiceDeployment can still roll back. */
+const STOPPABLE = new Set(['PENDING', 'IN_PROGRESS']);
+
+/**
+ * The action's own rollback through StopServiceDeployment (stopType ROLLBACK), the way ECS rolls
+ * back (for blue/green, production traffic goes back to the old revision at once), then followed
+ * to ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED. Undefined when the service deployment cannot be
+ * stopped this way (no object, already finished, or the call refused): the caller then updates the
+ * service to the previous revision.
+ */
+export async function rollBackServiceDeployment(
+  api: ServiceDeploymentApi | undefined,
+  facts: DeploymentFacts,
+  /** The revision it goes back to, as the note names it (`web:1`). */
+  previous: string,
+  watch: () => Promise<{ outcome: Outcome; reason: string }>,
+  log: { info: (text: string) => void; warning: (text: string) => void },
+): Promise<{ rolledBack: boolean; note: string } | undefined> {
+  if (!api || !facts.arn || facts.fallback) return undefined;
+  let now: ServiceDeployment | undefined;
+  try {
+    now = await api.describe(facts.arn);
+  } catch (error) {
+    log.warning(
+      `Could not read service deployment ${facts.arn} (${errorMessage(error)}); rolling back by updating the service`,
+    );
+    return undefined;
+  }
+  if (!now?.status || !STOPPABLE.has(now.status)) return undefined;
+  try {
+    log.warning(`Rolling back service deployment ${facts.arn} with StopServiceDeployment (ROLLBACK)`);
+    await api.rollBack(facts.arn);
+  } catch (error) {
+    log.warning(
+      `StopServiceDeployment refused the rollback (${errorMessage(error)}); rolling back by updating the service`,
+    );
+    return undefined;
+  }
+  const settled = await watch();
+  return settled.outcome === 'COMPLETED'
+    ? { rolledBack: true, note: `Rolled back to ${previous} by StopServiceDeployment (ROLLBACK): ${settled.reason}.` }
+    : {
+        rolledBack: false,
+        note: `StopServiceDeployment's rollback did not complete: ${settled.outcome} (${settled.reason}).`,
+      };
 }
