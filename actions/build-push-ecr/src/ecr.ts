@@ -1,5 +1,5 @@
 import type { ECRClient, Repository } from '@aws-sdk/client-ecr';
-import { explainAwsError } from '@shipyard/shared/aws-errors';
+import { awsCall } from '@shipyard/shared/aws-call';
 import { awsRequestHandlerOptions } from '@shipyard/shared/aws-client';
 import { ActionFailure } from '@shipyard/shared/errors';
 import { shown } from '@shipyard/shared/text';
@@ -259,12 +259,8 @@ export class EcrRegistry {
    * Run one SDK call (`operation` as ECR names it); a permission or credential error comes back
    * explained, with the IAM action named. Other errors pass through for the caller to match.
    */
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw explainAwsError(error, 'ecr', operation);
-    }
+  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return awsCall('ecr', operation, send);
   }
 }
 

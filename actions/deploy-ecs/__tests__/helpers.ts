@@ -107,6 +107,60 @@ export async function deploy(
   });
 }
 
+/** The revision numbers of family `web`, ACTIVE or not, oldest first. */
+export function revisionNumbers(emulator: AwsEmulator): number[] {
+  return emulator.ecs.taskDefinitions('web').map((revision) => revision.revision);
+}
+
 export function mutatingCalls(emulator: AwsEmulator) {
   return emulator.calls({ mutating: true });
 }
+
+/** A task definition as a user's file holds it (unit tests of rendering, comparing and diffing). */
+export const fileDefinition = {
+  family: 'web',
+  networkMode: 'awsvpc',
+  requiresCompatibilities: ['FARGATE'],
+  cpu: '256',
+  memory: '512',
+  containerDefinitions: [
+    {
+      name: 'app',
+      image: 'app:1',
+      portMappings: [{ containerPort: 3000 }],
+      environment: [
+        { name: 'B', value: '2' },
+        { name: 'A', value: '1' },
+      ],
+    },
+  ],
+};
+
+/** What DescribeTaskDefinition returns for the same registration: ECS's defaults and bookkeeping. */
+export const described = {
+  ...fileDefinition,
+  taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:4',
+  revision: 4,
+  status: 'ACTIVE',
+  compatibilities: ['EC2', 'FARGATE'],
+  requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.docker-remote-api.1.18' }],
+  registeredAt: new Date(0),
+  registeredBy: 'arn:aws:sts::123456789012:assumed-role/deployer/x',
+  volumes: [],
+  placementConstraints: [],
+  containerDefinitions: [
+    {
+      ...fileDefinition.containerDefinitions[0],
+      cpu: 0,
+      essential: true,
+      mountPoints: [],
+      volumesFrom: [],
+      systemControls: [],
+      portMappings: [{ containerPort: 3000, hostPort: 3000, protocol: 'tcp' }],
+      environment: [
+        { name: 'A', value: '1' },
+        { name: 'B', value: '2' },
+      ],
+    },
+  ],
+};

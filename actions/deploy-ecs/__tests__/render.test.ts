@@ -6,64 +6,19 @@ import {
   checkDefinitionSize,
   TASK_DEFINITION_BYTES,
   ecsTaskSize,
+  isImageReference,
   normalizeTaskDefinition,
   renderTaskDefinition,
   type Overrides,
   sameTaskDefinition,
+  taskDefinitionRevision,
   toRegisterable,
   unwrapDescribeOutput,
 } from '../src/render.js';
-import { diffTaskDefinitions, unifiedDiff } from '../src/diff.js';
+import { diffTaskDefinitions } from '../src/diff.js';
+import { deploy, described, emulatorForSuite, fargateDefinition, fileDefinition, seedWebService } from './helpers.js';
 
 const noOverrides: Overrides = { images: new Map(), environment: new Map(), secrets: new Map() };
-
-const fileDefinition = {
-  family: 'web',
-  networkMode: 'awsvpc',
-  requiresCompatibilities: ['FARGATE'],
-  cpu: '256',
-  memory: '512',
-  containerDefinitions: [
-    {
-      name: 'app',
-      image: 'app:1',
-      portMappings: [{ containerPort: 3000 }],
-      environment: [
-        { name: 'B', value: '2' },
-        { name: 'A', value: '1' },
-      ],
-    },
-  ],
-};
-
-// What DescribeTaskDefinition returns for the same registration: ECS's defaults and bookkeeping.
-const described = {
-  ...fileDefinition,
-  taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:4',
-  revision: 4,
-  status: 'ACTIVE',
-  compatibilities: ['EC2', 'FARGATE'],
-  requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.docker-remote-api.1.18' }],
-  registeredAt: new Date(0),
-  registeredBy: 'arn:aws:sts::123456789012:assumed-role/deployer/x',
-  volumes: [],
-  placementConstraints: [],
-  containerDefinitions: [
-    {
-      ...fileDefinition.containerDefinitions[0],
-      cpu: 0,
-      essential: true,
-      mountPoints: [],
-      volumesFrom: [],
-      systemControls: [],
-      portMappings: [{ containerPort: 3000, hostPort: 3000, protocol: 'tcp' }],
-      environment: [
-        { name: 'A', value: '1' },
-        { name: 'B', value: '2' },
-      ],
-    },
-  ],
-};
 
 describe('toRegisterable', () => {
   test('drops exactly the fields RegisterTaskDefinition refuses, and says which', () => {
@@ -245,46 +200,6 @@ describe('file checks', () => {
   });
 });
 
-describe('diff', () => {
-  test('shows only what ECS would see change, with context', () => {
-    const after = {
-      ...fileDefinition,
-      containerDefinitions: [{ ...fileDefinition.containerDefinitions[0], image: 'app:2' }],
-    };
-    const diff = diffTaskDefinitions(described, after, { before: 'web:4', after: 'rendered' });
-    expect(diff.split('\n').filter((line) => /^[-+] /.test(line) || /^[-+]\s/.test(line))).toEqual([
-      '-      "image": "app:1",',
-      '+      "image": "app:2",',
-    ]);
-    expect(diff.startsWith('--- web:4\n+++ rendered\n@@ ')).toBe(true);
-  });
-
-  test('is empty when nothing changed', () => {
-    expect(diffTaskDefinitions(described, fileDefinition, { before: 'a', after: 'b' })).toBe('');
-  });
-
-  test.each([
-    [
-      ['a', 'b', 'c'],
-      ['a', 'x', 'c'],
-      ['--- old', '+++ new', '@@ -1,3 +1,3 @@', ' a', '-b', '+x', ' c'],
-    ],
-    [[], ['a'], ['--- old', '+++ new', '@@ -0,0 +1,1 @@', '+a']],
-    [['a'], [], ['--- old', '+++ new', '@@ -1,1 +0,0 @@', '-a']],
-  ])('unifiedDiff(%j, %j)', (a, b, expected) => {
-    expect(unifiedDiff(a, b, { before: 'old', after: 'new' }).split('\n')).toEqual(expected);
-  });
-
-  test('separate changes far apart make separate hunks', () => {
-    const a = Array.from({ length: 20 }, (_, i) => `line ${i}`);
-    const b = a.map((line, i) => (i === 2 || i === 17 ? `${line} changed` : line));
-    const hunks = unifiedDiff(a, b, { before: 'a', after: 'b' })
-      .split('\n')
-      .filter((line) => line.startsWith('@@'));
-    expect(hunks).toEqual(['@@ -1,6 +1,6 @@', '@@ -15,6 +15,6 @@']);
-  });
-});
-
 describe('checkDefinitionContent', () => {
   const context = () => ({ region: 'us-east-1', account: '123456789012', accountSource: 'AWS_ACCOUNT_ID' });
   const valid = () => ({
@@ -372,5 +287,105 @@ describe('checkDefinitionContent', () => {
     expect(() => checkDefinitionSize(definition, 'task-definition')).toThrow(
       /renders to a task definition of \d+ bytes, over ECS's limit of 65536 bytes/,
     );
+  });
+});
+
+describe('isImageReference', () => {
+  test.each([
+    ['nginx', true],
+    ['nginx:1.27-alpine', true],
+    ['library/nginx:latest', true],
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com/web:3f786850e387', true],
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com:4566/web:3f786850e387', true],
+    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com:4566/team/web@sha256:' + 'a'.repeat(64), true],
+    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com:/web:1', false],
+    ['localhost:5000/app@sha256:' + 'c'.repeat(64), true],
+    ['public.ecr.aws/docker/library/node:20', true],
+    ['Nginx', false],
+    ['nginx:', false],
+    ['nginx:tag with space', false],
+    ['nginx@sha256:short', false],
+    ['-nginx', false],
+    ['nginx:' + 'x'.repeat(129), false],
+    ['', false],
+  ])('%s -> %s', (reference, valid) => {
+    expect(isImageReference(reference)).toBe(valid);
+  });
+});
+
+describe('taskDefinitionRevision', () => {
+  test.each([
+    ['arn:aws:ecs:us-east-1:123456789012:task-definition/web:3', 'web:3'],
+    [undefined, '—'],
+  ])('taskDefinitionRevision(%s) = %s', (arn, short) => {
+    expect(taskDefinitionRevision(arn)).toBe(short);
+  });
+});
+
+// The render step at the wire, for a definition read from ECS (a family or an ARN).
+describe('deploy-ecs renders from a registered revision', () => {
+  const emulator = emulatorForSuite();
+
+  test('deploys several containers, with secrets, from the latest revision of a family', async () => {
+    emulator().setScenario({ ecs: {} });
+    emulator().reset();
+    emulator().ecs.seedCluster('default');
+    const base = fargateDefinition('app:1');
+    base.containerDefinitions.push({
+      name: 'proxy',
+      image: 'envoy:1',
+      portMappings: [{ containerPort: 8080 }],
+      environment: [],
+    });
+    const revision = emulator().ecs.seedTaskDefinition(base);
+    emulator().ecs.seedService({ serviceName: 'web', taskDefinition: revision.arn });
+    const run = await deploy(emulator(), {
+      'task-definition-family': 'web',
+      images: 'app=123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:' + 'a'.repeat(64) + '\nproxy=envoy:2',
+      'container-name': 'app',
+      secrets: 'DATABASE_URL=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-url',
+      service: 'web',
+    });
+    expect(run.errors).toEqual([]);
+    const registered = emulator().calls({ operation: 'RegisterTaskDefinition' })[0].request as {
+      containerDefinitions: { name: string; image: string; secrets?: unknown }[];
+    };
+    expect(registered.containerDefinitions.map((c) => [c.name, c.image])).toEqual([
+      ['app', `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${'a'.repeat(64)}`],
+      ['proxy', 'envoy:2'],
+    ]);
+    expect(registered.containerDefinitions[0].secrets).toEqual([
+      { name: 'DATABASE_URL', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-url' },
+    ]);
+    expect(run.notices.join('\n')).toMatch(/Dropped fields .*taskDefinitionArn/);
+  });
+
+  test('a container missing from a family’s latest revision is found with read-only calls only', async () => {
+    seedWebService(emulator());
+    const run = await deploy(emulator(), {
+      'task-definition-family': 'web',
+      'container-name': 'api',
+      image: 'nginx:2',
+      service: 'web',
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(
+      /^Input 'container-name' names container 'api', which is not in the task definition \(arn:aws:ecs:.*web:1\)/,
+    );
+    expect(
+      emulator()
+        .calls()
+        .map((c) => c.operation),
+    ).toEqual(['DescribeTaskDefinition']);
+    expect(emulator().calls({ mutating: true })).toEqual([]);
+  });
+
+  test('a family with no ACTIVE revision is an input error', async () => {
+    seedWebService(emulator());
+    const run = await deploy(emulator(), { 'task-definition-family': 'nothing', service: 'web' });
+    expect(run.errors[0]).toMatch(
+      /^Input 'task-definition-family' names no ACTIVE task definition in us-east-1: 'nothing'/,
+    );
+    expect(emulator().calls({ mutating: true })).toEqual([]);
   });
 });

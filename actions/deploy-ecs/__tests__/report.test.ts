@@ -1,5 +1,4 @@
 import { describe, expect, test } from '@jest/globals';
-import { taskDefinitionRevision } from '../src/render.js';
 import { consoleUrl, describeStoppedTasks, renderSummary, type RolloutReport } from '../src/report.js';
 import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
 
@@ -83,13 +82,6 @@ describe('report', () => {
       '  container app: exit code 137, OutOfMemoryError',
       '  container proxy: exit code 0',
     ]);
-  });
-
-  test.each([
-    ['arn:aws:ecs:us-east-1:123456789012:task-definition/web:3', 'web:3'],
-    [undefined, '—'],
-  ])('taskDefinitionRevision(%s) = %s', (arn, short) => {
-    expect(taskDefinitionRevision(arn)).toBe(short);
   });
 
   test('the console link takes names from ARNs', () => {

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
-import { explainAwsError } from '@shipyard/shared/aws-errors';
+import { awsCall } from '@shipyard/shared/aws-call';
 import { awsRequestHandlerOptions } from '@shipyard/shared/aws-client';
 import { shown } from '@shipyard/shared/text';
 import { familyOf, revisionOf, sameTaskDefinition, type Json, type RegisteredTaskDefinition } from './render.js';
@@ -112,18 +112,10 @@ export class Ecs {
     this.maxAttempts = maxAttempts;
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw explainAwsError(error, 'ecs', operation);
-    }
-  }
-
   /** A revision by ARN or `family:revision`, or a family's latest ACTIVE revision; undefined if none. */
   async findTaskDefinition(reference: string): Promise<RegisteredTaskDefinition | undefined> {
     try {
-      const { taskDefinition, tags } = await this.call('DescribeTaskDefinition', () =>
+      const { taskDefinition, tags } = await awsCall('ecs', 'DescribeTaskDefinition', () =>
         this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: reference, include: ['TAGS'] })),
       );
       if (!taskDefinition?.taskDefinitionArn) return undefined;
@@ -215,7 +207,7 @@ export class Ecs {
   }
 
   private async registerTaskDefinition(definition: Json): Promise<RegisteredTaskDefinition> {
-    const { taskDefinition } = await this.call('RegisterTaskDefinition', () =>
+    const { taskDefinition } = await awsCall('ecs', 'RegisterTaskDefinition', () =>
       this.mutatingClient.send(
         new RegisterTaskDefinitionCommand(definition as unknown as RegisterTaskDefinitionCommandInput),
       ),
@@ -226,7 +218,7 @@ export class Ecs {
   }
 
   async describeService(cluster: string, service: string): Promise<Service> {
-    const result = await this.call('DescribeServices', () =>
+    const result = await awsCall('ecs', 'DescribeServices', () =>
       this.client.send(new DescribeServicesCommand({ cluster, services: [service] })),
     );
     const found = result.services?.[0];
@@ -272,7 +264,7 @@ export class Ecs {
   }
 
   private async updateService(request: UpdateServiceRequest): Promise<Service> {
-    const result = await this.call('UpdateService', () =>
+    const result = await awsCall('ecs', 'UpdateService', () =>
       this.mutatingClient.send(
         new UpdateServiceCommand({
           cluster: request.cluster,
@@ -294,7 +286,7 @@ export class Ecs {
     const arns: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call('ListTaskDefinitions', () =>
+      const page = await awsCall('ecs', 'ListTaskDefinitions', () =>
         this.client.send(
           new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', nextToken }),
         ),
@@ -308,20 +300,20 @@ export class Ecs {
 
   async deregisterTaskDefinition(arn: string): Promise<void> {
     // Deregistering twice is harmless (an INACTIVE revision stays INACTIVE), so the SDK may retry it.
-    await this.call('DeregisterTaskDefinition', () =>
+    await awsCall('ecs', 'DeregisterTaskDefinition', () =>
       this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })),
     );
   }
 
   /** The service's stopped tasks of one task definition, newest first, at most `limit`. */
   async stoppedTasks(cluster: string, service: string, taskDefinitionArn: string, limit = 10): Promise<StoppedTask[]> {
-    const { taskArns = [] } = await this.call('ListTasks', () =>
+    const { taskArns = [] } = await awsCall('ecs', 'ListTasks', () =>
       this.client.send(
         new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED', maxResults: 100 }),
       ),
     );
     if (taskArns.length === 0) return [];
-    const { tasks = [] } = await this.call('DescribeTasks', () =>
+    const { tasks = [] } = await awsCall('ecs', 'DescribeTasks', () =>
       this.client.send(new DescribeTasksCommand({ cluster, tasks: taskArns })),
     );
     return tasks

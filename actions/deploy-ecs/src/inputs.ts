@@ -102,8 +102,6 @@ export const OUTPUT = {
   runTaskExitCode: 'run-task-exit-code',
 } as const;
 
-export { isImageReference };
-
 export interface Inputs {
   region: string;
   /** The region, and the account where known (AWS_ACCOUNT_ID, else the first ARN given): every ARN agrees with them. */

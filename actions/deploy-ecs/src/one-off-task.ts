@@ -7,7 +7,8 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { explainAwsError, isTransient } from '@shipyard/shared/aws-errors';
+import { awsCall } from '@shipyard/shared/aws-call';
+import { isTransient } from '@shipyard/shared/aws-errors';
 import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
 import { pollUntil } from '@shipyard/shared/poll';
 import { formatTail, logTarget, type LogTail, type Logs } from './logs.js';
@@ -44,13 +45,8 @@ export async function runOneOffTask(
     onTransientError: (text: string) => void;
   },
 ): Promise<OneOffRun> {
-  let started;
-  try {
-    // The client token makes RunTask idempotent: the SDK's retry sends the same one.
-    started = await client.send(new RunTaskCommand(request));
-  } catch (error) {
-    throw explainAwsError(error, 'ecs', 'RunTask');
-  }
+  // The client token makes RunTask idempotent: the SDK's retry sends the same one.
+  const started = await awsCall('ecs', 'RunTask', () => client.send(new RunTaskCommand(request)));
   const failure = started.failures?.[0];
   const taskArn = started.tasks?.[0]?.taskArn;
   if (!taskArn) {
@@ -64,12 +60,12 @@ export async function runOneOffTask(
     timeoutMs,
     check: async () => {
       try {
-        const { tasks = [] } = await client.send(
-          new DescribeTasksCommand({ cluster: request.cluster, tasks: [taskArn] }),
+        const { tasks = [] } = await awsCall('ecs', 'DescribeTasks', () =>
+          client.send(new DescribeTasksCommand({ cluster: request.cluster, tasks: [taskArn] })),
         );
         if (tasks[0]) last = tasks[0];
       } catch (error) {
-        if (!isTransient(error)) throw explainAwsError(error, 'ecs', 'DescribeTasks');
+        if (!isTransient(error)) throw error;
         onTransientError(`DescribeTasks failed (${errorMessage(error)}); polling again`);
       }
       if (last?.lastStatus === 'STOPPED') return { done: true, value: last };
@@ -80,8 +76,10 @@ export async function runOneOffTask(
   });
   if (result.done) return { taskArn, task: result.value, stopped: true, polls: result.attempts };
   try {
-    await client.send(
-      new StopTaskCommand({ cluster: request.cluster, task: taskArn, reason: 'deploy-ecs: run-task timed out' }),
+    await awsCall('ecs', 'StopTask', () =>
+      client.send(
+        new StopTaskCommand({ cluster: request.cluster, task: taskArn, reason: 'deploy-ecs: run-task timed out' }),
+      ),
     );
   } catch (error) {
     onTransientError(`Could not stop task ${taskArn} after the timeout: ${errorMessage(error)}`);

@@ -1,12 +1,13 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import { errorMessage } from '@shipyard/shared/errors';
-import { sleep } from '@shipyard/shared/poll';
+import { pollUntil } from '@shipyard/shared/poll';
 import { isTransient } from '@shipyard/shared/aws-errors';
 
 /**
- * Watching one deployment until it ends: poll DescribeServices at a fixed interval (no backoff, so
- * the step ends within one interval of the rollout), print each new service event once, track the
- * deployment by its id, keep a timeline of what changed when, and decide at every poll.
+ * Watching one deployment until it ends: poll DescribeServices at a fixed interval with the shared
+ * `pollUntil` (no backoff, so the step ends within one interval of the rollout), print each new
+ * service event once, track the deployment by its id, keep a timeline of what changed when, and
+ * decide at every poll.
  */
 
 export type Outcome =
@@ -162,28 +163,33 @@ export interface WatchOptions {
   wait?: (ms: number) => Promise<void>;
 }
 
+/**
+ * Poll (shared `pollUntil`: fixed interval, the last look at the deadline) until `assess` says the
+ * deployment ended or the timeout passes.
+ */
 export async function watchDeployment(options: WatchOptions): Promise<WatchResult> {
   const now = options.now ?? Date.now;
-  const wait = options.wait ?? sleep;
   const startedAtMs = now();
-  const deadline = startedAtMs + options.timeoutMs;
   const timeline: TimelineEntry[] = [];
   let lastKey = '';
   let lastDeployment: Deployment | undefined;
   let lastReason = 'no answer from ECS yet';
-  let polls = 0;
 
-  for (;;) {
-    polls += 1;
-    let service: Service | undefined;
-    try {
-      service = await options.describe();
-    } catch (error) {
-      // A permission or validation error will not heal by waiting: only transient ones are retried.
-      if (!isTransient(error)) throw error;
-      options.onTransientError(`DescribeServices failed (${errorMessage(error)}); polling again`);
-    }
-    if (service) {
+  const result = await pollUntil<Verdict & { outcome: Outcome }>({
+    intervalMs: options.intervalMs,
+    timeoutMs: options.timeoutMs,
+    now,
+    wait: options.wait,
+    check: async () => {
+      let service: Service;
+      try {
+        service = await options.describe();
+      } catch (error) {
+        // A permission or validation error will not heal by waiting: only transient ones are retried.
+        if (!isTransient(error)) throw error;
+        options.onTransientError(`DescribeServices failed (${errorMessage(error)}); polling again`);
+        return { done: false, waitingFor: lastReason };
+      }
       for (const event of newEvents(service, options.seenEvents)) options.onEvent(event);
       const deployment = service.deployments?.find((candidate) => candidate.id === options.deploymentId);
       if (deployment) {
@@ -201,34 +207,22 @@ export async function watchDeployment(options: WatchOptions): Promise<WatchResul
       }
       const verdict = assess(service, options.deploymentId);
       lastReason = verdict.reason;
-      if (verdict.done && verdict.outcome) {
-        return {
-          outcome: verdict.outcome,
-          reason: verdict.reason,
-          deployment: lastDeployment,
-          rollbackDeploymentId: verdict.rollbackDeploymentId,
-          timeline,
-          startedAtMs,
-          endedAtMs: now(),
-          polls,
-        };
-      }
+      if (verdict.done && verdict.outcome) return { done: true, value: { ...verdict, outcome: verdict.outcome } };
       options.onWaiting(`Waiting for ${options.deploymentId}: ${verdict.reason}`);
-    }
-    const remaining = deadline - now();
-    if (remaining <= 0) {
-      return {
-        outcome: 'TIMED_OUT',
-        reason: `timed out after ${formatDuration(options.timeoutMs)}: ${lastReason}`,
-        deployment: lastDeployment,
-        timeline,
-        startedAtMs,
-        endedAtMs: now(),
-        polls,
-      };
-    }
-    await wait(Math.min(options.intervalMs, remaining));
+      return { done: false, waitingFor: verdict.reason };
+    },
+  });
+
+  const watched = { deployment: lastDeployment, timeline, startedAtMs, endedAtMs: now(), polls: result.attempts };
+  if (result.done) {
+    const { outcome, reason, rollbackDeploymentId } = result.value;
+    return { outcome, reason, rollbackDeploymentId, ...watched };
   }
+  return {
+    outcome: 'TIMED_OUT',
+    reason: `timed out after ${formatDuration(options.timeoutMs)}: ${result.waitingFor}`,
+    ...watched,
+  };
 }
 
 export function formatDuration(ms: number): string {

@@ -49,6 +49,8 @@ export interface PollOptions<T> {
   /** One look at the world: done with a value, or not yet with what it is still waiting for. */
   check: (attempt: number) => Promise<PollOutcome<T>>;
   now?: () => number;
+  /** How to wait between checks: `sleep` unless given (a test's fake clock passes its own). */
+  wait?: (ms: number) => Promise<void>;
 }
 
 export type PollResult<T> =
@@ -63,6 +65,7 @@ export async function pollUntil<T>({
   timeoutMs,
   check,
   now = Date.now,
+  wait = sleep,
 }: PollOptions<T>): Promise<PollResult<T>> {
   const deadline = deadlineIn(timeoutMs, now);
   let attempts = 0;
@@ -71,6 +74,6 @@ export async function pollUntil<T>({
     const outcome = await check(attempts);
     if (outcome.done) return { done: true, value: outcome.value, attempts };
     if (deadline.passed()) return { done: false, waitingFor: outcome.waitingFor, attempts };
-    await sleep(Math.min(Math.max(intervalMs, outcome.retryAfterMs ?? 0), deadline.remainingMs()));
+    await wait(Math.min(Math.max(intervalMs, outcome.retryAfterMs ?? 0), deadline.remainingMs()));
   }
 }
