@@ -161,6 +161,109 @@ describe(`ECS through the AWS CLI (${version ?? 'not installed'})`, () => {
   );
 
   withCli(
+    'service deployments, one-off tasks and their CloudWatch Logs, CreateService and DeleteService',
+    async () => {
+      const registered = await cli(
+        'ecs',
+        'register-task-definition',
+        '--cli-input-json',
+        JSON.stringify({ ...taskDefinition, family: 'jobs' }),
+      );
+      const arn = (registered.json.taskDefinition as { taskDefinitionArn: string }).taskDefinitionArn;
+      const network = 'awsvpcConfiguration={subnets=[subnet-0123456789abcdef0],assignPublicIp=DISABLED}';
+      const created = await cli(
+        'ecs',
+        'create-service',
+        '--service-name',
+        'jobs',
+        '--task-definition',
+        arn,
+        '--desired-count',
+        '1',
+        '--network-configuration',
+        network,
+        '--enable-execute-command',
+      );
+      expect(created).toMatchObject({ code: 0, json: { service: { status: 'ACTIVE', enableExecuteCommand: true } } });
+      expect((await cli('ecs', 'list-services')).json.serviceArns).toContain(
+        'arn:aws:ecs:us-east-1:123456789012:service/default/jobs',
+      );
+
+      const listed = await cli('ecs', 'list-service-deployments', '--service', 'jobs');
+      const [brief] = listed.json.serviceDeployments as {
+        serviceDeploymentArn: string;
+        targetServiceRevisionArn: string;
+      }[];
+      const deployments = await cli(
+        'ecs',
+        'describe-service-deployments',
+        '--service-deployment-arns',
+        brief.serviceDeploymentArn,
+      );
+      expect(deployments.json.serviceDeployments).toMatchObject([{ status: 'IN_PROGRESS' }]);
+      const revisions = await cli(
+        'ecs',
+        'describe-service-revisions',
+        '--service-revision-arns',
+        brief.targetServiceRevisionArn,
+      );
+      expect(revisions.json.serviceRevisions).toMatchObject([{ taskDefinition: arn }]);
+      const stopped = await cli(
+        'ecs',
+        'stop-service-deployment',
+        '--service-deployment-arn',
+        brief.serviceDeploymentArn,
+        '--stop-type',
+        'ROLLBACK',
+      );
+      expect(stopped.json).toEqual({ serviceDeploymentArn: brief.serviceDeploymentArn });
+
+      aws.setScenario({
+        ...aws.scenario(),
+        ecs: { ...aws.scenario().ecs, oneOffTasks: [{ command: 'migrate', exitCode: 0, logLines: ['migrated'] }] },
+      });
+      const ran = await cli(
+        'ecs',
+        'run-task',
+        '--task-definition',
+        arn,
+        '--launch-type',
+        'FARGATE',
+        '--network-configuration',
+        network,
+        '--overrides',
+        JSON.stringify({ containerOverrides: [{ name: 'web', command: ['npm', 'run', 'migrate'] }] }),
+      );
+      const [task] = ran.json.tasks as { taskArn: string }[];
+      clock.advance(120_000);
+      const described = await cli('ecs', 'describe-tasks', '--tasks', task.taskArn);
+      expect(described.json.tasks).toMatchObject([{ lastStatus: 'STOPPED', containers: [{ exitCode: 0 }] }]);
+      const stream = `${task.taskArn.split('/').pop()}`;
+      const events = await cli('logs', 'get-log-events', '--log-group-name', '/ecs/web', '--log-stream-name', stream);
+      expect(events.json.events).toMatchObject([{ message: 'migrated' }]);
+      const filtered = await cli(
+        'logs',
+        'filter-log-events',
+        '--log-group-name',
+        '/ecs/web',
+        '--filter-pattern',
+        'migrated',
+      );
+      expect(filtered.json.events).toMatchObject([{ logStreamName: stream }]);
+      const streams = await cli('logs', 'describe-log-streams', '--log-group-name', '/ecs/web');
+      expect(streams.json.logStreams).toMatchObject([{ logStreamName: stream }]);
+
+      const ranAgain = await cli('ecs', 'run-task', '--task-definition', arn, '--network-configuration', network);
+      const stop = await cli('ecs', 'stop-task', '--task', (ranAgain.json.tasks as { taskArn: string }[])[0].taskArn);
+      expect(stop.json.task).toMatchObject({ desiredStatus: 'STOPPED', stopCode: 'UserInitiated' });
+
+      const deleted = await cli('ecs', 'delete-service', '--service', 'jobs', '--force');
+      expect(deleted.json.service).toMatchObject({ status: 'DRAINING' });
+    },
+    120_000,
+  );
+
+  withCli(
     'an error the model lists reaches the CLI by its name',
     async () => {
       const missing = await cli(

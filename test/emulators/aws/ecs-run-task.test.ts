@@ -234,5 +234,12 @@ describe('one-off tasks and their logs', () => {
     await expect(
       logs.send(new GetLogEventsCommand({ logGroupName: '/ecs/none', logStreamName: 'x' })),
     ).rejects.toMatchObject({ name: 'ResourceNotFoundException', message: 'The specified log group does not exist.' });
+    // Held to botocore's logs model: a request without its required logStreamName is refused before the service.
+    await expect(
+      logs.send(new GetLogEventsCommand({ logGroupName: '/ecs/none', logStreamName: undefined as unknown as string })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    expect(emulator.calls({ service: 'logs' }).at(-1)?.modelViolations).toEqual([
+      "logStreamName: 'logStreamName' is required in GetLogEventsRequest but was not given",
+    ]);
   });
 });

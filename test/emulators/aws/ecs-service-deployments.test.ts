@@ -13,6 +13,7 @@ import {
 import { ManualClock, startAwsEmulator, type AwsEmulator, type ScenarioInput } from './index.js';
 import type { SeedServiceOptions } from './ecs/index.js';
 import { fargate } from './ecs-fixtures.js';
+import { resolveScenario } from './scenario.js';
 
 // Service deployments for the rolling update (ECS API reference: ServiceDeployment; Developer
 // Guide "View service history using Amazon ECS service deployments"): every UpdateService that
@@ -194,6 +195,32 @@ describe('service deployments of rolling updates', () => {
     expect(inProgress).toHaveLength(1);
   });
 
+  test('ListServiceDeployments filters by createdAt and pages with nextToken', async () => {
+    await setUp();
+    const seededAt = clock.now();
+    clock.advance(60_000);
+    await ecs.send(new UpdateServiceCommand({ service: 'web', forceNewDeployment: true }));
+    clock.advance(60_000);
+    await ecs.send(new UpdateServiceCommand({ service: 'web', forceNewDeployment: true }));
+    const all = (await ecs.send(new ListServiceDeploymentsCommand({ service: 'web' }))).serviceDeployments!;
+    expect(all).toHaveLength(3);
+    const after = await ecs.send(
+      new ListServiceDeploymentsCommand({ service: 'web', createdAt: { after: new Date(seededAt + 1000) } }),
+    );
+    expect(after.serviceDeployments!.map((d) => d.serviceDeploymentArn)).toEqual(
+      all.slice(0, 2).map((d) => d.serviceDeploymentArn),
+    );
+    const before = await ecs.send(
+      new ListServiceDeploymentsCommand({ service: 'web', createdAt: { before: new Date(seededAt + 1000) } }),
+    );
+    expect(before.serviceDeployments!.map((d) => d.status)).toEqual(['SUCCESSFUL']);
+    const first = await ecs.send(new ListServiceDeploymentsCommand({ service: 'web', maxResults: 2 }));
+    expect(first.serviceDeployments).toHaveLength(2);
+    const second = await ecs.send(new ListServiceDeploymentsCommand({ service: 'web', nextToken: first.nextToken }));
+    expect(second.serviceDeployments!.map((d) => d.serviceDeploymentArn)).toEqual([all[2].serviceDeploymentArn]);
+    expect(second.nextToken).toBeUndefined();
+  });
+
   test('StopServiceDeployment ROLLBACK: ROLLBACK_REQUESTED, then the rollback, even without a rollback configured', async () => {
     await setUp();
     await ecs.send(new UpdateServiceCommand({ service: 'web', taskDefinition: 'web:2' }));
@@ -241,5 +268,19 @@ describe('service deployments of rolling updates', () => {
       name: 'ServiceDeploymentNotFoundException',
     });
     expect(emulator.calls({ mutating: true }).filter((call) => call.status === 200)).toHaveLength(2); // the registers
+  });
+});
+
+describe('the scenario knobs of deployments and one-off tasks', () => {
+  test.each([
+    [{ alarmTriggers: [{ alarmName: '' }] }, 'ecs.alarmTriggers[0] needs an alarmName'],
+    [{ alarmTriggers: [{ alarmName: 'a', stage: 'BAKE' }] }, 'ecs.alarmTriggers[0] stage must be one of'],
+    [{ alarmTriggers: [{ alarmName: 'a', afterMs: -1 }] }, 'ecs.alarmTriggers[0] afterMs must be'],
+    [{ hookResults: [{ status: 'OK' }] }, 'ecs.hookResults[0] status must be SUCCEEDED or FAILED'],
+    [{ oneOffTasks: [{ command: 'x' }] }, 'ecs.oneOffTasks[0] needs an integer exitCode'],
+    [{ oneOffTasks: [{ exitCode: 0, logLines: 'x' }] }, 'ecs.oneOffTasks[0] logLines must be a list of strings'],
+    [{ oneOffTasks: {} }, 'ecs.oneOffTasks must be an array'],
+  ])('a scenario with %j is refused', (ecs, message) => {
+    expect(() => resolveScenario({ ecs } as unknown as ScenarioInput)).toThrow(message);
   });
 });

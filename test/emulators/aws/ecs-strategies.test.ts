@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
+  CreateServiceCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   ECSClient,
@@ -295,6 +296,49 @@ describe('blue/green, linear and canary deployments', () => {
     await expect(ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn }))).rejects.toMatchObject({
       name: 'ConflictException',
     });
+  });
+
+  test('a deployment started while another runs reconciles first (RECONCILE_SERVICE) and clears both older revisions', async () => {
+    const first = await deploy({ strategy: 'BLUE_GREEN', bakeTimeInMinutes: 1 });
+    await until(
+      first,
+      (deployment) =>
+        deployment.lifecycleStage === 'POST_SCALE_UP' || deployment.lifecycleStage === 'TEST_TRAFFIC_SHIFT',
+    );
+    await ecs.send(new RegisterTaskDefinitionCommand(fargate('app:3')));
+    await ecs.send(new UpdateServiceCommand({ service: 'web', taskDefinition: 'web:3' }));
+    const { serviceDeployments } = await ecs.send(new ListServiceDeploymentsCommand({ service: 'web' }));
+    const second = serviceDeployments![0].serviceDeploymentArn!;
+    expect((await read(first)).status).toBe('STOPPED');
+    expect((await read(second)).sourceServiceRevisions).toHaveLength(2);
+    const done = await until(second, finished);
+    expect(done.status).toBe('SUCCESSFUL');
+    expect(record().stageHistory[0].stage).toBe('RECONCILE_SERVICE');
+    const settled = await service();
+    expect(settled.deployments).toMatchObject([{ taskDefinition: expect.stringMatching(/web:3$/) }]);
+    expect(settled.runningCount).toBe(2);
+  });
+
+  test('CreateService with BLUE_GREEN: the first deployment has no blue to shift from and still goes through its stages', async () => {
+    emulator.reset();
+    emulator.setScenario({ timeScale: 0.001 });
+    emulator.ecs.seedCluster();
+    await ecs.send(new RegisterTaskDefinitionCommand(fargate('app:1')));
+    const { service: created } = await ecs.send(
+      new CreateServiceCommand({
+        serviceName: 'web',
+        taskDefinition: 'web',
+        desiredCount: 1,
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0123456789abcdef0'] } },
+        loadBalancers,
+        deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0 },
+      }),
+    );
+    expect(created?.deploymentConfiguration).toMatchObject({ strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0 });
+    const arn = created!.currentServiceDeployment!;
+    const done = await until(arn, finished);
+    expect(done).toMatchObject({ status: 'SUCCESSFUL', sourceServiceRevisions: [] });
+    expect((await service()).runningCount).toBe(1);
   });
 
   const noAdvanced = [{ ...loadBalancers[0], advancedConfiguration: undefined }];

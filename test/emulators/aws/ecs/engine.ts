@@ -861,9 +861,11 @@ export class DeploymentEngine {
   ): void {
     if (FINISHED_STATUSES.has(record.status)) return;
     const green = this.primaryFor(service, record);
-    const blue = service.deployments.find(
+    // Blue is the revision that last completed; a superseded green still running is not gone back to.
+    const sources = service.deployments.filter(
       (deployment) => deployment !== green && record.sourceDeploymentIds.includes(deployment.id),
     );
+    const blue = sources.find((deployment) => deployment.rolloutState === 'COMPLETED') ?? sources[0];
     this.setWeights(record, { production: 0, test: 0 }, at);
     if (green && green.rolloutState === 'IN_PROGRESS') this.setRollout(green, 'FAILED', reason, at);
     if (!blue) {
@@ -1003,13 +1005,17 @@ export class DeploymentEngine {
     const primary = primaryOf(service);
     const live = service.deployments.flatMap((deployment) => this.liveTasks(deployment));
     if (live.length > 0 && primary) this.stopTasks(service, live, primary, at);
-    const times = this.times;
-    const drainMs = service.loadBalancers?.length ? times.deregistrationMs : 0;
-    this.scheduler.schedule(at + (live.length > 0 ? drainMs + times.stoppingMs : 0), () => {
-      service.status = 'INACTIVE';
-      for (const record of service.serviceDeployments) this.serviceDeployments.delete(record.arn);
-      service.serviceDeployments = [];
-    });
+    // Tasks already stopping (a scale to 0 just before) keep it DRAINING until they have stopped too.
+    this.scheduler.schedule(at, (when) => this.drained(service, when));
+  }
+
+  /** A DRAINING service with no task left running becomes INACTIVE; its service deployments go with it. */
+  private drained(service: ServiceRecord, at: number): void {
+    if (service.status !== 'DRAINING' || this.unstopped(service).length > 0) return;
+    service.status = 'INACTIVE';
+    for (const record of service.serviceDeployments) this.serviceDeployments.delete(record.arn);
+    service.serviceDeployments = [];
+    void at;
   }
 
   // ---- one-off tasks (RunTask, StopTask) --------------------------------------------------------
@@ -1158,6 +1164,10 @@ export class DeploymentEngine {
    * tasks not yet stopped at or below maximumPercent (rounded down), as ECS's rolling update does.
    */
   private checkProgress(service: ServiceRecord, at: number): void {
+    if (service.status === 'DRAINING') {
+      this.drained(service, at);
+      return;
+    }
     const primary = primaryOf(service);
     if (!primary || primary.rolloutState !== 'IN_PROGRESS' || primary.draining) return;
     if (primary.strategy && primary.strategy !== 'ROLLING') {

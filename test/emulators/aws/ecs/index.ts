@@ -478,6 +478,9 @@ export function createEcsService(environment: AwsEmulatorEnvironment, logs?: Log
     const deploymentController = body.deploymentController as { type: string } | undefined;
     const strategyPart = readDeploymentConfiguration(configuration, {}, { loadBalancers, deploymentController });
     const role = optionalString(body, 'role');
+    if (role !== undefined && networkMode === 'awsvpc') {
+      throw invalidParameter('You cannot specify an IAM role for services that require a service linked role.');
+    }
     const service: ServiceRecord = {
       serviceArn: serviceArn(context.region, context.accountId, cluster.clusterName, name),
       serviceName: name,
