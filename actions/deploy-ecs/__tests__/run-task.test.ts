@@ -1,6 +1,15 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Service, Task } from '@aws-sdk/client-ecs';
 import { runTaskProblem, runTaskRequest, taskVerdict, type RunTaskOptions } from '../src/run-task.js';
+import {
+  deploy,
+  emulatorForSuite,
+  FAST_ECS,
+  fargateDefinition,
+  TIME_SCALE,
+  WEB_DEPLOY_INPUTS,
+  workspaceWith,
+} from './helpers.js';
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
 const fargate = {
@@ -191,5 +200,170 @@ describe('taskVerdict', () => {
   test('the reason carries the container and what it said', () => {
     const verdict = taskVerdict(stopped([{ name: 'app', reason: 'CannotPullContainerError: not found' }]), fargate);
     expect(verdict.reason).toContain('app never ran to an exit code (CannotPullContainerError: not found)');
+  });
+});
+
+// The one-off task at the wire: the bundle against the emulator's RunTask and CloudWatch Logs.
+describe('run-task at the wire', () => {
+  const emulator = emulatorForSuite();
+  const subnets = ['subnet-0123456789abcdef0'];
+  const logged = {
+    ...fargateDefinition(),
+    containerDefinitions: [
+      {
+        ...fargateDefinition().containerDefinitions[0],
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
+        },
+      },
+    ],
+  };
+  const workspace = () => workspaceWith({ 'task-definition.json': JSON.stringify(logged) });
+
+  function seed(oneOffTasks: unknown[] = []) {
+    const scenario = { timeScale: TIME_SCALE, ecs: { ...FAST_ECS, oneOffTasks } };
+    emulator().setScenario(scenario as never);
+    emulator().reset();
+    emulator().ecs.seedCluster('default');
+    const revision = emulator().ecs.seedTaskDefinition(fargateDefinition('nginx:1'));
+    emulator().ecs.seedService({
+      serviceName: 'web',
+      taskDefinition: revision.arn,
+      desiredCount: 2,
+      networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: ['sg-0123456789abcdef0'] } },
+    });
+  }
+
+  test("runs before the rollout with the service's network, and the rollout follows its success", async () => {
+    seed([{ command: 'migrate', exitCode: 0, logLines: ['applied 3 migrations'] }]);
+    const run = await deploy(
+      emulator(),
+      { ...WEB_DEPLOY_INPUTS, 'run-task': true, 'run-task-command': 'npm run migrate' },
+      { workspace: workspace() },
+    );
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    const [runTask] = emulator().calls({ operation: 'RunTask' });
+    expect(runTask.request).toMatchObject({
+      cluster: 'default',
+      taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2',
+      launchType: 'FARGATE',
+      startedBy: 'GitHub-Actions',
+      networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: ['sg-0123456789abcdef0'] } },
+      overrides: { containerOverrides: [{ name: 'app', command: ['npm', 'run', 'migrate'] }] },
+    });
+    // The rollout started only after the task had stopped.
+    const order = emulator()
+      .calls()
+      .map((call) => call.operation)
+      .filter((operation) => ['RunTask', 'UpdateService'].includes(operation));
+    expect(order).toEqual(['RunTask', 'UpdateService']);
+    expect(run.outputs['run-task-exit-code']).toBe('0');
+    expect(run.outputs['run-task-arn']).toMatch(/:task\/default\/[0-9a-f]{32}$/);
+    expect(run.stdout).toContain('  | applied 3 migrations');
+    expect(run.summary).toContain('### One-off task');
+    expect(run.summary).toContain('applied 3 migrations');
+  });
+
+  test('a failing one-off task: its exit code and last log lines, and no rollout', async () => {
+    seed([{ command: 'migrate', exitCode: 3, logLines: ['Error: relation "users" already exists'] }]);
+    const run = await deploy(
+      emulator(),
+      { ...WEB_DEPLOY_INPUTS, 'run-task': true, 'run-task-command': '["npm", "run", "migrate"]' },
+      { workspace: workspace() },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(
+      /^The one-off task .* of web:2 failed: app exited with code 3.*The rollout was not started/,
+    );
+    expect(run.outputs['run-task-exit-code']).toBe('3');
+    expect(run.stdout).toContain('  | Error: relation "users" already exists');
+    expect(emulator().calls({ operation: 'UpdateService' })).toEqual([]);
+  });
+
+  test('alone, without a service: the subnets given, register and run only', async () => {
+    seed([{ image: 'nginx:2', exitCode: 0 }]);
+    const run = await deploy(
+      emulator(),
+      { ...WEB_DEPLOY_INPUTS, service: undefined, 'run-task': true, 'run-task-subnets': subnets.join(',') },
+      { workspace: workspace() },
+    );
+    expect(run.errors).toEqual([]);
+    const [runTask] = emulator().calls({ operation: 'RunTask' });
+    expect(runTask.request).toMatchObject({ networkConfiguration: { awsvpcConfiguration: { subnets } } });
+    expect(emulator().calls({ operation: 'UpdateService' })).toEqual([]);
+    expect(run.outputs['run-task-exit-code']).toBe('0');
+  });
+
+  test('a task that outlives run-task-timeout-minutes is stopped and fails the step', async () => {
+    seed([{ command: 'migrate', exitCode: 0, runMs: 600_000 }]);
+    const run = await deploy(
+      emulator(),
+      { ...WEB_DEPLOY_INPUTS, 'run-task': true, 'run-task-command': 'migrate', 'run-task-timeout-minutes': 0.03 },
+      { workspace: workspace() },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toContain('the task did not stop within');
+    expect(emulator().calls({ operation: 'StopTask' })).toHaveLength(1);
+    expect(emulator().calls({ operation: 'UpdateService' })).toEqual([]);
+  });
+
+  // Each kind of run-task input, refused with one ::error:: line before any call.
+  test.each([
+    [{ 'run-task-command': 'migrate' }, /^Input 'run-task-command' is set but 'run-task' is not true/],
+    [{ 'run-task': true, 'run-task-command': '["npm", 3]' }, /^Input 'run-task-command' is not a list of strings/],
+    [{ 'run-task': true, 'run-task-command': 'sh -c "a b"' }, /^Input 'run-task-command' has quotes/],
+    [
+      { 'run-task': true, 'run-task-container': 'db' },
+      /^Input 'run-task-container' names a container the task definition does not have/,
+    ],
+    [{ 'run-task': true, 'run-task-container': 'a b' }, /^Input 'run-task-container' is not a container name/],
+    [
+      { 'run-task': true, 'run-task-container-overrides': '{"name": "app"}' },
+      /^Input 'run-task-container-overrides' is not a JSON array/,
+    ],
+    [{ 'run-task': true, 'run-task-container-overrides': '[{"name": "app", "comand": []}]' }, /unknown field 'comand'/],
+    [
+      { 'run-task': true, 'run-task-launch-type': 'fargate' },
+      /^Input 'run-task-launch-type' must be one of EC2, FARGATE/,
+    ],
+    [
+      {
+        'run-task': true,
+        'run-task-launch-type': 'EC2',
+        'run-task-capacity-provider-strategy': '[{"capacityProvider": "cp"}]',
+      },
+      /^Input 'run-task-capacity-provider-strategy' cannot be combined with 'run-task-launch-type'/,
+    ],
+    [{ 'run-task': true, 'run-task-capacity-provider-strategy': '[{"weight": 1}]' }, /without a capacityProvider name/],
+    [
+      { 'run-task': true, 'run-task-subnets': 'subnet-xyz' },
+      /^Input 'run-task-subnets' holds something that is not an id/,
+    ],
+    [{ 'run-task': true, 'run-task-security-groups': 'default' }, /^Input 'run-task-security-groups' holds something/],
+    [
+      { 'run-task': true, 'run-task-assign-public-IP': 'yes' },
+      /^Input 'run-task-assign-public-IP' must be ENABLED or DISABLED/,
+    ],
+    [
+      { 'run-task': true, 'run-task-started-by': 'me and you' },
+      /^Input 'run-task-started-by' is not a startedBy value/,
+    ],
+    [
+      { 'run-task': true, 'run-task-tags': '[{"key": "aws:x"}]' },
+      /^Input 'run-task-tags' has tag 1 whose key starts with 'aws:'/,
+    ],
+    [{ 'run-task': true, 'run-task-timeout-minutes': 0 }, /^Input 'run-task-timeout-minutes' must be more than 0/],
+    [{ 'run-task': 'maybe' }, /^Input 'run-task' must be true or false/],
+    [{ 'run-task': true, service: undefined }, /^Input 'run-task-subnets' is needed: the task uses awsvpc networking/],
+  ])('refuses %j before any call', async (inputs, message) => {
+    seed();
+    const run = await deploy(emulator(), { ...WEB_DEPLOY_INPUTS, ...inputs }, { workspace: workspace() });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(message);
+    expect(emulator().calls({ mutating: true })).toEqual([]);
   });
 });
