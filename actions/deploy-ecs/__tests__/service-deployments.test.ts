@@ -16,7 +16,7 @@ import {
   watchRollout,
   type DeploymentFacts,
 } from '../src/service-deployments.js';
-import { FAST_ECS, fargateDefinition, TIME_SCALE } from './helpers.js';
+import { deploy, emulatorForSuite, FAST_ECS, fargateDefinition, TIME_SCALE, WEB_DEPLOY_INPUTS } from './helpers.js';
 
 const facts = (): DeploymentFacts => ({ strategy: 'ROLLING', stages: [], alarmsFired: [] });
 
@@ -175,5 +175,163 @@ describe('watchRollout at the wire', () => {
     expect(result.outcome).toBe('COMPLETED');
     expect(seen.fallback).toMatch(/DescribeServiceDeployments is not available/);
     expect(log).toContain(seen.fallback);
+  });
+});
+
+// Each strategy through the bundle: succeeding, failing at a stage, rolled back by ECS and by the action.
+describe('strategies at the wire (the bundle against the emulator)', () => {
+  const emulator = emulatorForSuite();
+  const advancedConfiguration = {
+    alternateTargetGroupArn:
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/1111111111111111',
+    productionListenerRule:
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/2222222222222222/3333333333333333/4444444444444444',
+    testListenerRule:
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/2222222222222222/3333333333333333/5555555555555555',
+    roleArn: 'arn:aws:iam::123456789012:role/ecsInfrastructureRoleForLoadBalancers',
+  };
+  const hook = {
+    targetType: 'AWS_LAMBDA',
+    hookTargetArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke-green',
+    roleArn: 'arn:aws:iam::123456789012:role/ecsHookRole',
+    lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+  };
+
+  /** Service `web` on web:1 behind a load balancer, deploying with `configuration`; `timeScale` slows the stages down to be seen. */
+  function seed(configuration: Record<string, unknown>, ecs: Record<string, unknown> = {}, timeScale = TIME_SCALE) {
+    emulator().setScenario({ timeScale, ecs: { ...FAST_ECS, ...ecs } } as never);
+    emulator().reset();
+    emulator().ecs.seedCluster('default');
+    const revision = emulator().ecs.seedTaskDefinition(fargateDefinition('nginx:1'));
+    emulator().ecs.seedService({
+      serviceName: 'web',
+      taskDefinition: revision.arn,
+      desiredCount: 2,
+      circuitBreaker: { enable: true, rollback: true },
+      loadBalancers: [
+        {
+          targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/0123456789abcdef',
+          containerName: 'app',
+          containerPort: 3000,
+          advancedConfiguration,
+        },
+      ],
+      deploymentConfiguration: configuration,
+    } as never);
+    return revision;
+  }
+
+  test.each([
+    ['BLUE_GREEN', { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 1 }],
+    [
+      'LINEAR',
+      { strategy: 'LINEAR', bakeTimeInMinutes: 1, linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 1 } },
+    ],
+    [
+      'CANARY',
+      {
+        strategy: 'CANARY',
+        bakeTimeInMinutes: 1,
+        canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 },
+      },
+    ],
+  ])(
+    '%s succeeds: strategy, service deployment and final stage in the outputs, stages in the summary',
+    async (strategy, configuration) => {
+      seed(configuration);
+      const run = await deploy(emulator(), WEB_DEPLOY_INPUTS);
+      expect(run.errors).toEqual([]);
+      expect(run.outputs).toMatchObject({
+        'rollout-state': 'COMPLETED',
+        'deployment-strategy': strategy,
+        'final-stage': 'CLEAN_UP',
+        'service-deployment-arn': expect.stringMatching(/:service-deployment\/default\/web\//),
+      });
+      expect(run.summary).toContain('### Service deployment');
+      expect(run.summary).toMatch(/\| CLEAN_UP \| SUCCESSFUL \|/);
+    },
+  );
+
+  test('a canary step is seen: production traffic 10% on the new revision, in the log and the summary', async () => {
+    seed(
+      {
+        strategy: 'CANARY',
+        bakeTimeInMinutes: 0,
+        canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 3 },
+      },
+      {},
+      0.01,
+    );
+    const run = await deploy(emulator(), WEB_DEPLOY_INPUTS);
+    expect(run.errors).toEqual([]);
+    expect(run.stdout).toMatch(/stage PRODUCTION_TRAFFIC_SHIFT \(.*production traffic 10% on the new revision\)/);
+    expect(run.summary).toMatch(/\| PRODUCTION_TRAFFIC_SHIFT \| IN_PROGRESS \| \+[^|]+\|[^|]+\| 10% \|/);
+  });
+
+  test('BLUE_GREEN failing at a lifecycle hook: ECS rolls back, the stage it failed at is the final stage', async () => {
+    const previous = seed(
+      { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 1, lifecycleHooks: [hook] },
+      {
+        hookResults: [{ stage: 'POST_TEST_TRAFFIC_SHIFT', status: 'FAILED' }],
+      },
+    );
+    const run = await deploy(emulator(), WEB_DEPLOY_INPUTS);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/ROLLED_BACK_BY_ECS/);
+    expect(run.outputs).toMatchObject({ 'rolled-back': 'true', 'final-stage': 'POST_TEST_TRAFFIC_SHIFT' });
+    expect(run.stdout).toContain(
+      'Rollback: Lifecycle hook arn:aws:lambda:us-east-1:123456789012:function:smoke-green failed',
+    );
+    expect(emulator().ecs.service('web')?.taskDefinition).toBe(previous.arn);
+    expect(emulator().calls({ operation: 'StopServiceDeployment' })).toEqual([]);
+  });
+
+  test('CANARY with an alarm firing in BAKE_TIME: rolled back, the alarm named in the log, the error and the summary', async () => {
+    seed(
+      {
+        strategy: 'CANARY',
+        bakeTimeInMinutes: 10,
+        canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 1 },
+        alarms: { alarmNames: ['web-5xx'], enable: true, rollback: true },
+      },
+      { alarmTriggers: [{ alarmName: 'web-5xx', stage: 'BAKE_TIME', afterMs: 20 }] },
+    );
+    const run = await deploy(emulator(), WEB_DEPLOY_INPUTS);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain('CloudWatch alarm fired: web-5xx');
+    expect(run.errors[0]).toContain('web-5xx');
+    expect(run.summary).toMatch(/\| Alarms fired \| `web-5xx` \|/);
+    expect(run.outputs).toMatchObject({ 'rolled-back': 'true', 'final-stage': 'BAKE_TIME' });
+    expect(run.warnings.join('\n')).toContain(
+      'ECS rolled the service back to web:1: CloudWatch alarm web-5xx is in ALARM state.',
+    );
+  });
+
+  test('BLUE_GREEN with a crashing image (fail-fast off): the circuit breaker trips in SCALE_UP, failures counted against the threshold', async () => {
+    seed({ strategy: 'BLUE_GREEN', bakeTimeInMinutes: 1 });
+    const run = await deploy(emulator(), { ...WEB_DEPLOY_INPUTS, image: 'nginx:crash', 'fail-fast': false });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toMatchObject({ 'rolled-back': 'true', 'final-stage': 'SCALE_UP' });
+    expect(run.stdout).toMatch(/Circuit breaker: \d of 3 failed tasks/);
+    expect(run.summary).toMatch(/\| Circuit breaker \| 3 of 3 failed tasks \(TRIGGERED\) \|/);
+  });
+
+  test('LINEAR timing out mid-shift: the action rolls back with StopServiceDeployment, traffic back on blue', async () => {
+    const previous = seed({
+      strategy: 'LINEAR',
+      bakeTimeInMinutes: 1,
+      linearConfiguration: { stepPercent: 20, stepBakeTimeInMinutes: 600 },
+    });
+    const run = await deploy(emulator(), { ...WEB_DEPLOY_INPUTS, 'timeout-minutes': 0.05 });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toMatchObject({
+      'rollout-state': 'TIMED_OUT',
+      'rolled-back': 'true',
+      'final-stage': 'PRODUCTION_TRAFFIC_SHIFT',
+    });
+    const [stop] = emulator().calls({ operation: 'StopServiceDeployment' });
+    expect(stop.request).toEqual({ serviceDeploymentArn: run.outputs['service-deployment-arn'], stopType: 'ROLLBACK' });
+    expect(run.errors[0]).toContain('Rolled back to web:1 by StopServiceDeployment (ROLLBACK): ROLLBACK_SUCCESSFUL');
+    expect(emulator().ecs.service('web')?.taskDefinition).toBe(previous.arn);
   });
 });

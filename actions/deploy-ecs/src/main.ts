@@ -235,6 +235,8 @@ export async function main(inputs: Inputs): Promise<void> {
           previousArn: before.taskDefinition,
           newArn: registered.arn,
           rollbackOnFailure: inputs.rollbackOnFailure,
+          ecsRollbackCause:
+            facts.rollbackReason && !/circuit breaker/i.test(facts.rollbackReason) ? facts.rollbackReason : undefined,
           watch,
         },
         core,

@@ -190,7 +190,7 @@ function failureReason(deployment: ServiceDeployment): string {
   const alarms = deployment.alarms?.triggeredAlarmNames ?? [];
   const breaker = deployment.deploymentCircuitBreaker;
   const parts = [
-    deployment.rollback?.reason ?? deployment.statusReason,
+    (deployment.rollback?.reason ?? deployment.statusReason)?.replace(/\.+$/, ''),
     alarms.length > 0 ? `alarms fired: ${alarms.join(', ')}` : undefined,
     breaker?.status === 'TRIGGERED'
       ? `circuit breaker: ${breaker.failureCount ?? 0} of ${breaker.threshold ?? '?'} tasks failed`
@@ -422,10 +422,12 @@ export async function watchRollout(options: RolloutWatchOptions): Promise<Rollou
           const primary = service?.deployments?.find((candidate) => candidate.status === 'PRIMARY')?.id;
           const rollingBack = verdict.outcome === 'ROLLED_BACK_BY_ECS';
           const alarms = deployment.alarms?.triggeredAlarmNames ?? [];
-          const reason =
-            rollingBack && fromService?.outcome === 'ROLLED_BACK_BY_ECS'
-              ? `${fromService.reason}${alarms.length > 0 ? ` (alarms fired: ${alarms.join(', ')})` : ''}`
-              : verdict.reason;
+          // ECS's own event says best why a rolling deployment failed; without one, the service deployment's reason.
+          const fromEvent =
+            rollingBack && fromService?.outcome === 'ROLLED_BACK_BY_ECS' && !/ is gone: /.test(fromService.reason);
+          const reason = fromEvent
+            ? `${fromService.reason}${alarms.length > 0 ? ` (alarms fired: ${alarms.join(', ')})` : ''}`
+            : verdict.reason;
           return finish(verdict.outcome, reason, {
             rollbackDeploymentId: rollingBack ? (primary ?? options.deploymentId) : undefined,
           });
