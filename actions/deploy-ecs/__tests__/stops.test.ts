@@ -1,5 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
 import { firstPermanentFailure, permanentReason, type StoppedTaskFacts } from '../src/stops.js';
+import {
+  deploy,
+  emulatorForSuite,
+  FAST_ECS,
+  fargateDefinition,
+  TIME_SCALE,
+  WEB_DEPLOY_INPUTS,
+  workspaceWith,
+} from './helpers.js';
 
 let clock = Date.parse('2026-01-01T00:00:00Z');
 const task = (fields: Partial<StoppedTaskFacts>, runMs = 5_000): StoppedTaskFacts => {
@@ -101,5 +110,118 @@ describe('firstPermanentFailure', () => {
     const missing = pull('ref web:nope: not found');
     const verdict = firstPermanentFailure([missing, scaled, crash(1)]);
     expect(verdict).toMatchObject({ kind: 'image', taskArns: [missing.taskArn] });
+  });
+});
+
+// Fail fast through the bundle: the step ends at the first stop no retry fixes and rolls back.
+describe('fail-fast at the wire', () => {
+  const emulator = emulatorForSuite();
+  const logged = {
+    ...fargateDefinition(),
+    containerDefinitions: [
+      {
+        ...fargateDefinition().containerDefinitions[0],
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
+        },
+      },
+    ],
+  };
+  const failingImages = [
+    {
+      pattern: ':nope',
+      reason:
+        'CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref docker.io/library/nginx:nope: not found',
+    },
+    {
+      pattern: ':nosecret',
+      reason:
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: ResourceNotFoundException: Secrets Manager can't find the specified secret.",
+    },
+    {
+      pattern: ':crash',
+      exitCode: 1,
+      reason: 'Error: listen EADDRINUSE',
+      logLines: ['starting', 'Error: listen EADDRINUSE :::3000'],
+    },
+  ];
+
+  // One task, replaced 2 s after it fails (then 4 s): ECS's threshold of 3 failures is 6 s away, a poll is 1 s.
+  function seed(desiredCount = 1) {
+    emulator().setScenario({
+      timeScale: TIME_SCALE,
+      ecs: { ...FAST_ECS, failingImages, taskStartDelayMs: 300, taskFailDelayMs: 100, taskRestartDelayMs: 2000 },
+    } as never);
+    emulator().reset();
+    emulator().ecs.seedCluster('default');
+    const revision = emulator().ecs.seedTaskDefinition(fargateDefinition('nginx:1'));
+    emulator().ecs.seedService({
+      serviceName: 'web',
+      taskDefinition: revision.arn,
+      desiredCount,
+      circuitBreaker: { enable: true, rollback: true },
+    });
+    return revision;
+  }
+
+  test.each([
+    ['an image that is not there', 'nginx:nope', 'the image cannot be pulled'],
+    ['a secret that cannot be read', 'nginx:nosecret', 'a secret cannot be read'],
+    [
+      'the same start-up crash on two tasks',
+      'nginx:crash',
+      'exited during start-up with the same error on two attempts',
+    ],
+  ])('%s: fails before the circuit breaker, rolls back with StopServiceDeployment', async (_name, image, why) => {
+    const previous = seed();
+    const run = await deploy(
+      emulator(),
+      { ...WEB_DEPLOY_INPUTS, image },
+      { workspace: workspaceWith({ 'task-definition.json': JSON.stringify(logged) }) },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toContain(`FAILED: no retry can fix this stop: ${why}`);
+    expect(run.warnings.join('\n')).toMatch(/Failing fast: .* poll\(s\) after the first failed task/);
+    expect(run.summary).toContain('### Failed fast');
+    expect(run.outputs).toMatchObject({ 'rollout-state': 'FAILED', 'rolled-back': 'true' });
+    // Before ECS's own threshold (3 failed tasks): the breaker never tripped, the action asked for the rollback.
+    const [deployment] = emulator().ecs.serviceDeployments('web');
+    expect(deployment.status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(deployment.breaker.triggered).toBe(false);
+    expect(emulator().calls({ operation: 'StopServiceDeployment' })).toHaveLength(1);
+    expect(emulator().ecs.service('web')?.taskDefinition).toBe(previous.arn);
+  });
+
+  test("a crash is explained with the container's exit code, reason and last log lines", async () => {
+    seed();
+    const run = await deploy(
+      emulator(),
+      { ...WEB_DEPLOY_INPUTS, image: 'nginx:crash' },
+      { workspace: workspaceWith({ 'task-definition.json': JSON.stringify(logged) }) },
+    );
+    expect(run.stdout).toContain('  container app: exit code 1, Error: listen EADDRINUSE');
+    expect(run.stdout).toMatch(
+      /Last log lines of app \(\/ecs\/web ecs\/app\/[0-9a-f]{32}\):\n {2}\| starting\n {2}\| Error: listen EADDRINUSE :::3000/,
+    );
+    expect(run.summary).toContain('### Last log lines of stopped tasks');
+  });
+
+  test('fail-fast: false waits for the circuit breaker instead', async () => {
+    seed();
+    const run = await deploy(emulator(), { ...WEB_DEPLOY_INPUTS, image: 'nginx:nope', 'fail-fast': false });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toContain('ROLLED_BACK_BY_ECS');
+    expect(run.errors[0]).not.toContain('no retry can fix');
+    expect(emulator().calls({ operation: 'StopServiceDeployment' })).toEqual([]);
+    expect(emulator().ecs.serviceDeployments('web')[0].breaker.failureCount).toBeGreaterThanOrEqual(3);
+  });
+
+  test('a bad fail-fast is refused before any call', async () => {
+    seed();
+    const run = await deploy(emulator(), { ...WEB_DEPLOY_INPUTS, 'fail-fast': 'sometimes' });
+    expect(run.errors).toEqual([expect.stringMatching(/^Input 'fail-fast' must be true or false/)]);
+    expect(emulator().calls()).toEqual([]);
   });
 });
