@@ -171,7 +171,7 @@ describe('fail-fast at the wire', () => {
     [
       'the same start-up crash on two tasks',
       'nginx:crash',
-      'exited during start-up with the same error on two attempts',
+      'essential container app exited during start-up with the same error on two attempts',
     ],
   ])('%s: fails before the circuit breaker, rolls back with StopServiceDeployment', async (_name, image, why) => {
     const previous = seed();
