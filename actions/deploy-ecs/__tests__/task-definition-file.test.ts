@@ -1,6 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
 import { InputError } from '@shipyard/shared/errors';
 import { checkFieldTypes, dropEmptyValues, TYPED_FIELDS } from '../src/task-definition-file.js';
+import {
+  deploy,
+  emulatorForSuite,
+  fargateDefinition,
+  seedWebService,
+  WEB_DEPLOY_INPUTS,
+  workspaceWith,
+} from './helpers.js';
 
 const base = () => ({
   family: 'web',
@@ -166,5 +174,106 @@ describe('checkFieldTypes', () => {
     expect(TYPED_FIELDS.get('memory')).toBeUndefined();
     expect(TYPED_FIELDS.get('containerDefinitions[].cpu')).toBe('integer');
     expect(TYPED_FIELDS.get('containerDefinitions[].portMappings[].containerPort')).toBe('integer');
+  });
+});
+
+// Files written for the official deploy action, through the bundle against the emulator.
+describe('task definition files of the official action at the wire', () => {
+  const emulator = emulatorForSuite();
+  const official = {
+    ...fargateDefinition(),
+    taskRoleArn: '',
+    volumes: [],
+    placementConstraints: null,
+    containerDefinitions: [
+      {
+        ...fargateDefinition().containerDefinitions[0],
+        command: [],
+        environment: [
+          { name: 'NODE_ENV', value: 'production' },
+          { name: 'EMPTY', value: '' },
+        ],
+        secrets: null,
+        dockerLabels: {},
+      },
+    ],
+  };
+  const run = (definition: unknown, inputs: Record<string, string> = {}) => {
+    seedWebService(emulator());
+    return deploy(
+      emulator(),
+      { ...WEB_DEPLOY_INPUTS, ...inputs },
+      { workspace: workspaceWith({ 'task-definition.json': JSON.stringify(definition) }) },
+    );
+  };
+  const registered = () =>
+    emulator().calls({ operation: 'RegisterTaskDefinition' })[0]?.request as Record<string, unknown> & {
+      containerDefinitions: Record<string, unknown>[];
+    };
+
+  test('empty values are dropped as the official action drops them, with a notice naming them', async () => {
+    const result = await run(official);
+    expect(result.errors).toEqual([]);
+    const request = registered();
+    expect(request).not.toHaveProperty('taskRoleArn');
+    expect(request).not.toHaveProperty('volumes');
+    expect(request).not.toHaveProperty('placementConstraints');
+    expect(request.containerDefinitions[0]).not.toHaveProperty('command');
+    expect(request.containerDefinitions[0]).not.toHaveProperty('secrets');
+    expect(request.containerDefinitions[0].environment).toEqual([
+      { name: 'NODE_ENV', value: 'production' },
+      { name: 'EMPTY', value: '' },
+    ]);
+    expect(result.notices.join('\n')).toContain(
+      'Dropped empty values from the task definition file, as aws-actions/amazon-ecs-deploy-task-definition does (keep-null-value-keys keeps named keys): containerDefinitions[0].command, containerDefinitions[0].secrets, containerDefinitions[0].dockerLabels, taskRoleArn, volumes, placementConstraints',
+    );
+  });
+
+  test('keep-null-value-keys keeps the keys named', async () => {
+    const result = await run(official, { 'keep-null-value-keys': 'volumes, dockerLabels' });
+    expect(result.errors).toEqual([]);
+    expect(registered().volumes).toEqual([]);
+    expect(registered().containerDefinitions[0].dockerLabels).toEqual({});
+    expect(registered()).not.toHaveProperty('taskRoleArn');
+  });
+
+  test.each([
+    [
+      { containerPort: '80' },
+      'portMappings',
+      /the number containerDefinitions\[0\]\.portMappings\[0\]\.containerPort written as a string \('80'\)/,
+    ],
+    [
+      { containerPort: 3000 },
+      'cpu',
+      /the number containerDefinitions\[0\]\.cpu written as a string \('256'\).*"cpu": 256/,
+    ],
+    [{ containerPort: 3000 }, 'essential', /the boolean containerDefinitions\[0\]\.essential written as a string/],
+  ])(
+    'a value written as a string is refused before any call, with its path: %j %s',
+    async (mapping, field, message) => {
+      const container: Record<string, unknown> = {
+        ...fargateDefinition().containerDefinitions[0],
+        portMappings: [mapping],
+      };
+      if (field === 'cpu') container.cpu = '256';
+      if (field === 'essential') container.essential = 'true';
+      const result = await run({ ...fargateDefinition(), containerDefinitions: [container] });
+      expect(result.exitCode).toBe(1);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]).toMatch(/^Input 'task-definition' has the /);
+      expect(result.errors[0]).toMatch(message);
+      expect(emulator().calls()).toEqual([]);
+    },
+  );
+
+  test('a bad keep-null-value-keys is refused before any call', async () => {
+    const result = await run(official, { 'keep-null-value-keys': 'volumes, docker labels' });
+    expect(result.errors).toEqual([
+      expect.stringMatching(
+        /^Input 'keep-null-value-keys' holds something that is not a task definition field name: 'docker labels'/,
+      ),
+    ]);
+    expect(emulator().calls()).toEqual([]);
   });
 });
