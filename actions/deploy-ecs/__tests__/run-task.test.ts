@@ -283,6 +283,28 @@ describe('run-task at the wire', () => {
     expect(emulator().calls({ operation: 'UpdateService' })).toEqual([]);
   });
 
+  test('log lines that look like workflow commands are printed as text, never read as commands', async () => {
+    seed([
+      {
+        command: 'migrate',
+        exitCode: 1,
+        logLines: ['::error::forged failure', '::add-mask::production', '\u001b[31m::warning::red\u001b[0m'],
+      },
+    ]);
+    const run = await deploy(
+      emulator(),
+      { ...WEB_DEPLOY_INPUTS, 'run-task': true, 'run-task-command': 'migrate' },
+      { workspace: workspace() },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/^The one-off task/);
+    expect(run.warnings).toEqual([]);
+    expect(run.stdout).toContain('  | ::error::forged failure');
+    expect(run.stdout).toContain('  | ::warning::red');
+    expect(run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'))).toEqual([]);
+  });
+
   test('alone, without a service: the subnets given, register and run only', async () => {
     seed([{ image: 'nginx:2', exitCode: 0 }]);
     const run = await deploy(

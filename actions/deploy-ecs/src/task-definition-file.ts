@@ -159,7 +159,8 @@ export function checkFieldTypes(definition: Json, input: string): void {
 function checkValue(value: unknown, type: FieldType, path: string, input: string): void {
   if (type === 'integer') {
     if (typeof value === 'number' && Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX) return;
-    if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) {
+    // A 32-bit integer written as a string; the fix quotes it, so it is one of at most 11 characters.
+    if (typeof value === 'string' && /^\s*-?\d{1,10}\s*$/.test(value) && Math.abs(Number(value)) <= INT_MAX) {
       throw new InputError(
         input,
         `has the number ${path} written as a string (${shown(value, 20)}); ECS refuses it at registration`,
