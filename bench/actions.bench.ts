@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { repoRoot } from '../test/harness/run-action.js';
+import { repoRoot } from '@shipyard/harness/run-action';
 import { median, ratio, spread, timeNode, type BenchSection } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 15);

@@ -13,10 +13,10 @@ import {
   dockerUnavailableReason,
 } from '../actions/build-push-ecr/__tests__/docker-engine.js';
 import { dockerShim } from '../actions/build-push-ecr/__tests__/helpers.js';
-import { startAwsEmulator } from '../test/emulators/aws/index.js';
-import { registryUnavailableReason } from '../test/emulators/aws/registry.js';
-import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../test/emulators/aws/registry-fixtures.js';
-import { runAction } from '../test/harness/run-action.js';
+import { startAwsEmulator } from '@shipyard/emulators/aws';
+import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
+import { basicAuth, credentialsFromToken, pushSyntheticImage } from '@shipyard/emulators/aws/registry-fixtures';
+import { runAction } from '@shipyard/harness/run-action';
 import { median, notMeasured, ratio, spread, type BenchSection } from './lib.js';
 
 const buildRuns = Number(process.env.BENCH_BUILD_RUNS ?? 2);

@@ -20,14 +20,16 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import { keepAliveLoad, type LoadResult } from '../demo-app/test/keep-alive-load.js';
+import { keepAliveLoad, type LoadResult } from '@shipyard/demo-app/test/keep-alive-load';
+import { unusedPort } from '@shipyard/harness/listen';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { median, notMeasured, ratio, spread, type BenchSection } from './lib.js';
 
 const run = promisify(execFile);
@@ -112,16 +114,6 @@ function childPids(pid: number): number[] {
   return children;
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
-
 async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -187,7 +179,7 @@ async function ensureFlask(): Promise<{ available: true; note: string } | { avai
 }
 
 async function startFlask(workers: number): Promise<Target> {
-  const port = await freePort();
+  const port = await unusedPort();
   const child = spawn(
     'gunicorn',
     ['--workers', String(workers), '--bind', `127.0.0.1:${port}`, '--chdir', join(here, 'demo-app'), 'flask_app:app'],
@@ -273,7 +265,7 @@ async function shutdownUnderLoad(
 
 export default async function demoAppBench(): Promise<BenchSection> {
   const notes: string[] = [];
-  const logDir = mkdtempSync(join(tmpdir(), 'demo-app-bench-'));
+  const logDir = temporaryFolder('demo-app-bench-');
   const cores = availableParallelism();
   const targets: Target[] = [];
   const rss: Record<string, { start: number; end?: number }> = {};

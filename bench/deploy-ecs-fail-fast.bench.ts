@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAwsEmulator, type AwsEmulator } from '../test/emulators/aws/index.js';
-import { runAction } from '../test/harness/run-action.js';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
+import { runAction } from '@shipyard/harness/run-action';
 import { median, notMeasured, spread, type BenchSection } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_FAIL_FAST_RUNS ?? 3);

@@ -3,12 +3,13 @@
 // emulator (real clock): the emulator records when the deployment became COMPLETED or FAILED, the
 // harness when the action's process exited. Start-up is spawn to the first input error, interleaved
 // with bare `node -e 0` so a noisy neighbour slows both alike.
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { startAwsEmulator, type AwsEmulator } from '../test/emulators/aws/index.js';
-import { repoRoot, runAction } from '../test/harness/run-action.js';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
+import { repoRoot, runAction } from '@shipyard/harness/run-action';
+import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { median, notMeasured, ratio, spread, timeNode, type BenchSection } from './lib.js';
 
 const ROLLOUT_RUNS = Number(process.env.BENCH_ROLLOUT_RUNS ?? 5);
@@ -31,14 +32,7 @@ const BASE_SCENARIO = {
   },
 };
 
-const definition = (image: string) => ({
-  family: 'web',
-  requiresCompatibilities: ['FARGATE'],
-  networkMode: 'awsvpc',
-  cpu: '256',
-  memory: '512',
-  containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 3000 }] }],
-});
+const definition = (image: string) => fargateTaskDefinition({ image });
 
 /** One deployment to its end; returns ms from the rollout's end (emulator) to the process exit. */
 async function exitLatency(emulator: AwsEmulator, outcome: 'COMPLETED' | 'FAILED', run: number): Promise<number> {
@@ -55,7 +49,7 @@ async function exitLatency(emulator: AwsEmulator, outcome: 'COMPLETED' | 'FAILED
     desiredCount: 2,
     circuitBreaker: outcome === 'FAILED' ? { enable: true, rollback: false } : undefined,
   });
-  const workspace = mkdtempSync(join(tmpdir(), 'bench-deploy-ecs-'));
+  const workspace = temporaryFolder('bench-deploy-ecs-');
   writeFileSync(join(workspace, 'td.json'), JSON.stringify(definition('nginx:1')));
   const result = await runAction('deploy-ecs', {
     inputs: {

@@ -7,12 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { deadlineIn } from '@shipyard/shared/poll';
 import { parseChecks } from '../actions/smoke-test/src/checks.js';
 import { runChecks } from '../actions/smoke-test/src/run-checks.js';
-import { runAction } from '../test/harness/run-action.js';
+import { runAction } from '@shipyard/harness/run-action';
 import { median, ratio, spread, timeRuns, type BenchSection } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,14 +34,11 @@ const CHECKS_YAML = Array.from({ length: CHECK_COUNT }, (_, i) => {
 
 // The child: two listeners on one demo app, one answering after DELAY_MS. It prints its ports.
 const SERVER_SCRIPT = `
-import { createServer } from 'node:http';
-import { createApp } from ${JSON.stringify(pathToFileURL(join(root, 'demo-app/src/app.ts')).href)};
+import { createApp } from '@shipyard/demo-app/app';
+import { listenOnLoopback } from '@shipyard/harness/listen';
 const app = createApp({ version: '1.0.0', commit: 'abc1234', environment: 'bench', logger: false }).callback();
-const listen = (handler) => new Promise((resolve) => {
-  const server = createServer(handler).listen(0, '127.0.0.1', () => resolve(server.address().port));
-});
-const direct = await listen(app);
-const delayed = await listen((req, res) => setTimeout(() => app(req, res), ${DELAY_MS}));
+const { port: direct } = await listenOnLoopback(app);
+const { port: delayed } = await listenOnLoopback((req, res) => setTimeout(() => app(req, res), ${DELAY_MS}));
 console.log(JSON.stringify({ direct, delayed }));
 `;
 

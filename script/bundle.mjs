@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minify } from 'terser';
+import { bundleInputs, writeBundleInputs } from './bundle-inputs.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const ncc = join(root, 'node_modules', '.bin', 'ncc');
@@ -30,7 +31,8 @@ export function bundledActions() {
 }
 
 /**
- * Bundle one action into `outDir` (its dist/ unless given) and write its licenses.txt. Resolves to
+ * Bundle one action into `outDir` (its dist/ unless given) and write its licenses.txt and
+ * bundle-inputs.json (what it was built from: script/bundle-inputs.mjs). Resolves to
  * the packages the bundle holds ({ name, version, license, directory }), sorted by name.
  */
 export async function bundleAction(action, { outDir } = {}) {
@@ -47,8 +49,10 @@ export async function bundleAction(action, { outDir } = {}) {
     );
     if (result.status !== 0) throw new Error(`bundle: ncc failed for ${action}`);
     await minifyChunks(dist);
-    const packages = bundledPackages(JSON.parse(readFileSync(statsFile, 'utf8')), dir);
+    const stats = JSON.parse(readFileSync(statsFile, 'utf8'));
+    const packages = bundledPackages(stats, dir);
     writeFileSync(join(dist, 'licenses.txt'), renderLicenses(packages));
+    writeBundleInputs(dist, bundleInputs(root, action, [...moduleFiles(stats.modules ?? [])]));
     return packages;
   } finally {
     rmSync(statsDir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from '@jest/globals';
-import { repoRoot } from './harness/run-action.js';
+import { describe, expect, test } from '@jest/globals';
+import { repoRoot } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import {
   allowedActions,
   checkPermissionPolicy,
@@ -72,8 +72,7 @@ describe('what the actions and workflows call, read from their code', () => {
   });
 
   describe('derivation', () => {
-    const root = mkdtempSync(join(tmpdir(), 'shipyard-iam-'));
-    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    const root = temporaryFolder('shipyard-iam-');
     const write = (path: string, text: string) => {
       mkdirSync(join(root, path, '..'), { recursive: true });
       writeFileSync(join(root, path), text);

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { repoRoot } from './harness/run-action.js';
+import { repoRoot } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
 
 // script/bundle.mjs writes each bundle's licenses.txt and gives check-dist its licence check.
 interface BundledPackage {
@@ -26,12 +26,10 @@ let packages: BundledPackage[];
 let licenses: string;
 
 beforeAll(async () => {
-  temp = mkdtempSync(join(tmpdir(), 'shipyard-licenses-'));
+  temp = temporaryFolder('shipyard-licenses-');
   packages = await script.bundleAction(action, { outDir: join(temp, 'dist') });
   licenses = readFileSync(join(temp, 'dist', 'licenses.txt'), 'utf8');
 }, 180_000);
-
-afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 /** licenses.txt without one package's entry (its name, identifier and text, up to the next entry). */
 function withoutEntry(text: string, name: string): string {

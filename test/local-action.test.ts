@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { startAwsEmulator, type AwsEmulator } from './emulators/aws/index.js';
-import { repoRoot } from './harness/run-action.js';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
+import { repoRoot } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
 
 // GitHub's local runner (@github/local-action, a devDependency) runs deploy-ecs from its source
 // with the action's own .env.example, as the action's README tells a developer to, against the AWS
@@ -67,12 +67,11 @@ whenAvailable('@github/local-action runs an action from source', () => {
 
   beforeAll(async () => {
     aws = await startAwsEmulator(); // port 0: the OS picks one
-    temp = mkdtempSync(join(tmpdir(), 'shipyard-local-action-'));
+    temp = temporaryFolder('shipyard-local-action-');
   });
 
   afterAll(async () => {
     await aws?.close();
-    if (temp) rmSync(temp, { recursive: true, force: true });
   });
 
   test('deploy-ecs with its .env.example: local-action calls the exported run(), its core stand-in records the outputs and the summary', async () => {

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { repoRoot } from './harness/run-action.js';
+import { repoRoot } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
 
 // What users write, `uses: <owner>/shipyard/actions/<name>@v1`, only works if the release workflow
 // moves that very major tag and <name> is an action this repository has. The workflow computes the
@@ -77,7 +77,7 @@ let temp: string;
 
 beforeAll(() => {
   // The workflow's own "read the version from the tag" step, on a repository tagged v<version>.
-  temp = mkdtempSync(join(tmpdir(), 'shipyard-release-'));
+  temp = temporaryFolder('shipyard-release-');
   const git = (...args: string[]) => {
     const result = spawnSync('git', args, { cwd: temp, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
@@ -105,10 +105,6 @@ beforeAll(() => {
   );
   major = outputs.major;
   moveMajor = outputs['move-major'];
-});
-
-afterAll(() => {
-  if (temp) rmSync(temp, { recursive: true, force: true });
 });
 
 describe('the release workflow and the docs agree on the major tag', () => {

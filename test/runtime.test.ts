@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { repoRoot } from './harness/run-action.js';
+import { repoRoot } from '@shipyard/harness/run-action';
 
 const root = repoRoot;
 const read = (path: string) => readFileSync(join(root, path), 'utf8');

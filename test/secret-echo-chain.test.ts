@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { listen, type RunningServer } from '../actions/smoke-test/__tests__/servers.js';
-import { startGitHubEmulator, type GitHubEmulator } from './emulators/github/index.js';
-import { runAction } from './harness/run-action.js';
+import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
+import { listenOnLoopback, type Listening } from '@shipyard/harness/listen';
+import { runAction } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
 
 /**
  * The chain issue 12 found: an app that echoes request headers in a debug 500 page made
@@ -30,13 +28,12 @@ function formsOf(secret: string): string[] {
   ];
 }
 
-let app: RunningServer;
+let app: Listening;
 let github: GitHubEmulator;
-const workspaces: string[] = [];
 
 beforeAll(async () => {
   // A debug page: the version route works, everything else is a 500 that echoes what it was sent.
-  app = await listen((req, res) => {
+  app = await listenOnLoopback((req, res) => {
     if (req.url === '/version') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ version: '1.2.3' }));
@@ -54,15 +51,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([app.close(), github.close()]);
-  for (const dir of workspaces) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('smoke-test -> pr-comment: an echoed credential reaches no pull request', () => {
   test('the 500 page echoed every header; the comment, deployment and Slack hold none of them', async () => {
     github.state.createRepository(REPOSITORY, { defaultBranch: 'main' });
     const pull = github.state.mergePullRequest(REPOSITORY, { title: 'Ship it', author: 'Codertocat' });
-    const workspace = mkdtempSync(join(tmpdir(), 'shipyard-chain-'));
-    workspaces.push(workspace);
+    const workspace = temporaryFolder('shipyard-chain-');
 
     const smoke = await runAction('smoke-test', {
       timeoutMs: 30_000,

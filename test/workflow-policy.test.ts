@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
-import { createApp } from '../demo-app/src/app.js';
-import { resolveScenario } from './emulators/aws/scenario.js';
-import { repoRoot, runAction } from './harness/run-action.js';
+import { createApp } from '@shipyard/demo-app/app';
+import { resolveScenario } from '@shipyard/emulators/aws/scenario';
+import { listenOnLoopback } from '@shipyard/harness/listen';
+import { repoRoot, runAction } from '@shipyard/harness/run-action';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import {
   actionContractsFrom,
   checkWorkflow,
@@ -148,16 +147,7 @@ describe("this repository's workflows", () => {
 
 describe('the smoke test staging and production run', () => {
   const commit = '0123456789abcdef0123456789abcdef01234567';
-  const serve = (handler: RequestListener) =>
-    new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
-      const server = createServer(handler).listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as AddressInfo;
-        resolve({
-          url: `http://127.0.0.1:${port}`,
-          close: () => new Promise((done) => server.close(() => done())),
-        });
-      });
-    });
+  const serve = listenOnLoopback;
   const demoApp = () => createApp({ version: '1.0.0', commit, environment: 'staging', logger: false }).callback();
 
   /** The `with:` of staging's smoke step, its expressions replaced by the local app's values. */
@@ -207,8 +197,7 @@ describe('the smoke test staging and production run', () => {
 });
 
 describe('the scripts and files the workflows run', () => {
-  const temp = mkdtempSync(join(tmpdir(), 'shipyard-scripts-'));
-  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+  const temp = temporaryFolder('shipyard-scripts-');
   const script = (name: string, args: string[], env: Record<string, string>) => {
     const summary = join(mkdtempSync(join(temp, 'run-')), 'summary.md');
     writeFileSync(summary, '');
@@ -661,8 +650,7 @@ describe('each rule catches a bad example', () => {
 });
 
 describe('action contracts come from action.yml', () => {
-  const root = mkdtempSync(join(tmpdir(), 'shipyard-policy-'));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const root = temporaryFolder('shipyard-policy-');
   mkdirSync(join(root, 'actions', 'example'), { recursive: true });
   writeFileSync(
     join(root, 'actions', 'example', 'action.yml'),

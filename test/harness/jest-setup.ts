@@ -1,8 +1,13 @@
 import { afterAll, afterEach } from '@jest/globals';
-import { removeHarnessFolders } from './run-action.js';
+import { closeListeners } from './listen.js';
+import { removeTemporaryFolders } from './temp.js';
 
-// Runs in every test file: the temporary folders of the actions it ran go when the file is done.
-afterAll(() => removeHarnessFolders());
+// Runs in every test file: when the file is done, every loopback listener it left open is closed
+// and every temporary folder it made (its own, and those of the actions it ran) is removed.
+afterAll(async () => {
+  await closeListeners();
+  removeTemporaryFolders();
+});
 
 // Every test expects the AWS emulator to have answered within AWS's own service model: an answer
 // the model forbids was a 500 recorded as a problem (test/emulators/aws/model), and fails the test

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { inputVariable, type InputValue } from './inputs.js';
+import { temporaryFolder } from './temp.js';
+
+export { inputVariable, type InputValue };
 
 /**
  * Runs a bundled action exactly as the GitHub runner does: `node actions/<name>/dist/index.js` in
@@ -17,8 +20,6 @@ import { parse as parseYaml } from 'yaml';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const DEFAULT_SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
-
-export type InputValue = string | number | boolean | undefined;
 
 export interface RunActionOptions {
   /** Inputs by their action.yml names; `undefined` leaves the input unset (its default applies). */
@@ -74,20 +75,6 @@ export function readActionManifest(action: string): ActionManifest {
   return parseYaml(readFileSync(join(repoRoot, 'actions', action, 'action.yml'), 'utf8')) as ActionManifest;
 }
 
-// One folder per test file, made on the first run and removed by `removeHarnessFolders` (jest's
-// setup file calls it after each test file: a process 'exit' hook never fires in a jest worker).
-let harnessRoot: string | undefined;
-
-function harnessFolder(): string {
-  harnessRoot ??= mkdtempSync(join(tmpdir(), 'shipyard-harness-'));
-  return harnessRoot;
-}
-
-export function removeHarnessFolders(): void {
-  if (harnessRoot) rmSync(harnessRoot, { recursive: true, force: true });
-  harnessRoot = undefined;
-}
-
 /** Minimal, predictable environment: nothing from the developer's shell leaks into a run. */
 function baseEnv(): Record<string, string> {
   const keep = ['PATH', 'HOME', 'LANG', 'TZ', 'SYSTEMROOT', 'DOCKER_HOST', 'DOCKER_CONFIG'];
@@ -108,7 +95,8 @@ export async function runAction(action: string, options: RunActionOptions = {}):
   const entry = phase === 'post' ? manifest.runs.post : manifest.runs.main;
   if (!entry) throw new Error(`actions/${action}/action.yml has no ${phase} entry`);
 
-  const tempDir = mkdtempSync(join(harnessFolder(), `${action}-`));
+  // Below the temporary root of this test file (or process), removed when it is done (temp.ts).
+  const tempDir = temporaryFolder(`${action}-`);
   const runnerTemp = join(tempDir, 'runner-temp');
   mkdirSync(runnerTemp);
   const workspace = options.workspace ?? join(tempDir, 'workspace');
@@ -195,8 +183,42 @@ export async function runAction(action: string, options: RunActionOptions = {}):
   };
 }
 
-export function inputVariable(name: string): string {
-  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+/** What a suite passes to every run of its action; the run's own options come on top. */
+export type RunDefaults = RunActionOptions | ((call: RunActionOptions) => RunActionOptions);
+
+/** Runs the suite's action: the inputs of this run, and any other option for this run only. */
+export type ActionRunner = (
+  inputs?: RunActionOptions['inputs'],
+  options?: Omit<RunActionOptions, 'inputs'>,
+) => Promise<ActionRun>;
+
+/**
+ * The one way a suite runs its bundle with its own defaults (an emulator's endpoint, fast
+ * intervals, a workspace holding a Dockerfile): `const run = actionRunner('smoke-test', { inputs:
+ * fast, timeoutMs: 20_000 })`, then `run({ url })` or `run({ url }, { env: { … } })`. The call's
+ * inputs, env and state are merged over the defaults' (a call's `undefined` input unsets one);
+ * any other option the call gives replaces the default. `defaults` may be a function, called per
+ * run with the call's options, for values that exist only once a suite has started (an emulator's
+ * URL) or that must be fresh for each run (a temporary workspace).
+ */
+export function actionRunner(action: string, defaults: RunDefaults = {}): ActionRunner {
+  return (inputs = {}, options = {}) => {
+    const call: RunActionOptions = { ...options, inputs };
+    const base = typeof defaults === 'function' ? defaults(call) : defaults;
+    return runAction(action, mergeRunOptions(base, call));
+  };
+}
+
+/** `over` on top of `base`: inputs, env and state merged key by key, other options replaced. */
+export function mergeRunOptions(base: RunActionOptions, over: RunActionOptions): RunActionOptions {
+  const given = Object.fromEntries(Object.entries(over).filter(([, value]) => value !== undefined));
+  return {
+    ...base,
+    ...given,
+    inputs: { ...base.inputs, ...over.inputs },
+    env: { ...base.env, ...over.env },
+    ...(base.state || over.state ? { state: { ...base.state, ...over.state } } : {}),
+  };
 }
 
 function spawnNode(

@@ -379,20 +379,6 @@ describe('build and push', () => {
     },
   );
 
-  test('post: nothing to do when main never logged in; a failed logout is a warning, not a failed step', async () => {
-    const nothing = await run({ repository: 'web' }, { phase: 'post', state: { isPost: 'true' } });
-    expect(nothing.exitCode).toBe(0);
-    expect(shim.calls()).toEqual([]);
-
-    shim = dockerShim({ fail: 'logout' });
-    const failed = await run(
-      { repository: 'web' },
-      { phase: 'post', state: { isPost: 'true', 'logged-in-to': '127.0.0.1:5000' } },
-    );
-    expect(failed.exitCode).toBe(0);
-    expect(failed.warnings).toEqual([expect.stringContaining('Could not log out of 127.0.0.1:5000: docker logout')]);
-  });
-
   withRegistry('a failed build is one error with docker’s own last lines', async () => {
     await createRepository('web');
     shim = dockerShim({ fail: 'build' });

@@ -3,14 +3,11 @@ import {
   buildArgOnCommandLine,
   buildCommand,
   cacheHits,
-  decideCache,
   loginArgs,
   logoutArgs,
   type BuildPlan,
   type Builder,
 } from '../src/docker.js';
-import { imageLabels } from '../src/labels.js';
-import { formatBytes, formatDuration, renderReport } from '../src/report.js';
 
 const plan: BuildPlan = {
   context: '/ws',
@@ -33,24 +30,6 @@ describe('login and logout', () => {
   test('the password is never an argument: --password-stdin', () => {
     expect(loginArgs('r.example', 'AWS')).toEqual(['login', '--username', 'AWS', '--password-stdin', 'r.example']);
     expect(logoutArgs('r.example')).toEqual(['logout', 'r.example']);
-  });
-});
-
-describe('the cache actually used', () => {
-  test.each([
-    ['registry', buildx, 'registry', false],
-    ['registry', buildxDocker, 'inline', true],
-    ['registry', buildkit, 'inline', true],
-    ['registry', legacy, 'local', true],
-    ['inline', buildx, 'inline', false],
-    ['inline', buildkit, 'inline', false],
-    ['inline', legacy, 'local', true],
-    ['none', buildx, 'none', false],
-    ['none', legacy, 'none', false],
-  ] as const)('%s with %j -> %s (warned: %s)', (requested, builder, mode, warned) => {
-    const decision = decideCache(requested, builder);
-    expect(decision.mode).toBe(mode);
-    expect(decision.downgrade !== undefined).toBe(warned);
   });
 });
 
@@ -283,71 +262,5 @@ describe('cache hits from the build log', () => {
     ['nothing', buildkit, '', { steps: 0, cached: 0 }],
   ])('%s', (_, builder, log, expected) => {
     expect(cacheHits(log, builder)).toEqual(expected);
-  });
-});
-
-describe('labels', () => {
-  test('the OCI labels, with the user labels merged over them', () => {
-    const labels = imageLabels({
-      run: { serverUrl: 'https://github.com', repository: { owner: 'o', repo: 'app', fullName: 'o/app' }, sha: 'abc' },
-      version: '1.2.3',
-      created: new Date('2026-01-02T03:04:05Z'),
-      userLabels: new Map([
-        ['org.opencontainers.image.title', 'Custom'],
-        ['team', 'web'],
-      ]),
-    });
-    expect(Object.fromEntries(labels)).toEqual({
-      'org.opencontainers.image.source': 'https://github.com/o/app',
-      'org.opencontainers.image.title': 'Custom',
-      'org.opencontainers.image.revision': 'abc',
-      'org.opencontainers.image.created': '2026-01-02T03:04:05.000Z',
-      'org.opencontainers.image.version': '1.2.3',
-      team: 'web',
-    });
-  });
-});
-
-describe('report', () => {
-  test.each([
-    [0, '0 B'],
-    [1023, '1023 B'],
-    [1536, '1.5 KiB'],
-    [52_428_800, '50.0 MiB'],
-  ])('%d bytes is %s', (bytes, text) => {
-    expect(formatBytes(bytes)).toBe(text);
-  });
-
-  test.each([
-    [250, '250 ms'],
-    [12_345, '12.3 s'],
-  ])('%d ms is %s', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
-  });
-
-  test('the summary has tags, digest, size, cache use and durations', () => {
-    const text = renderReport({
-      repository: 'web',
-      registry: 'r.example',
-      tags: ['abc', 'main'],
-      digest: 'sha256:1234',
-      imageUri: 'r.example/web@sha256:1234',
-      sizeBytes: 52_428_800,
-      outcome: 'built',
-      builder: 'buildkit',
-      cache: { mode: 'inline', steps: 4, cached: 3 },
-      durations: { buildMs: 12_345, pushMs: 2_000 },
-    });
-    expect(text).toContain('### build-push-ecr: Image built and pushed');
-    for (const expected of [
-      '`abc`, `main`',
-      '`sha256:1234`',
-      '50.0 MiB',
-      'inline (3 of 4 steps from cache)',
-      '12.3 s',
-      '2.0 s',
-    ]) {
-      expect(text).toContain(expected);
-    }
   });
 });

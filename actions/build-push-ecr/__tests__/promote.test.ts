@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { describeOutcome, taggingFailure, type TagOutcome } from '../src/promote.js';
-import { outcomeCell, renderReport } from '../src/report.js';
+import { outcomeCell, renderSummary } from '../src/report.js';
 
 /** How each tag's outcome reads in the log, the summary and the step's one error. */
 
@@ -39,7 +39,7 @@ describe('one tag, three ways to read it', () => {
   });
 
   test('a pipe in an error stays inside its table cell', () => {
-    const summary = renderReport({
+    const summary = renderSummary({
       repository: 'web',
       registry: 'r.example.com',
       tags: ['y'],

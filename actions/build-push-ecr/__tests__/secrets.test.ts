@@ -7,7 +7,7 @@ import { registryUnavailableReason } from '../../../test/emulators/aws/registry.
 import { runAction, type RunActionOptions } from '../../../test/harness/run-action.js';
 import { buildCommand, secretSpec, secretsUnsupported, type BuildPlan, type Builder } from '../src/docker.js';
 import { getInputs, type BuildInputs } from '../src/inputs.js';
-import { renderReport } from '../src/report.js';
+import { renderSummary } from '../src/report.js';
 import { dockerShim, removeTemporaryFolders, workspaceWithDockerfile, type DockerShim } from './helpers.js';
 
 /**
@@ -219,7 +219,7 @@ describe('the build command with secrets', () => {
   });
 
   test('the summary lists the ids, never a value', () => {
-    const report = renderReport({
+    const report = renderSummary({
       repository: 'web',
       registry: 'r.example',
       tags: ['abc'],

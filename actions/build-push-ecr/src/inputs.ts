@@ -8,6 +8,7 @@ import {
   readEnum,
   readKeyValueLines,
   readList,
+  readMaxAttempts,
   readRaw,
   readString,
   type Env,
@@ -15,6 +16,7 @@ import {
 import { resolveInputPath } from '@shipyard/shared/paths';
 import { readRunContext, type RunContext } from '@shipyard/shared/context';
 import { findInvisible, shown } from '@shipyard/shared/text';
+import { CACHE_MODES, type CacheMode } from './cache.js';
 import { derivedLabels } from './labels.js';
 import {
   DEFAULT_TAG_TEMPLATES,
@@ -51,8 +53,16 @@ export const INPUT = {
   maxAttempts: 'max-attempts',
 } as const;
 
-export const CACHE_MODES = ['registry', 'inline', 'none'] as const;
-export type CacheMode = (typeof CACHE_MODES)[number];
+/** Output names, in step with action.yml. */
+export const OUTPUT = {
+  registry: 'registry',
+  image: 'image',
+  imageUri: 'image-uri',
+  digest: 'digest',
+  tags: 'tags',
+  skipped: 'skipped',
+  tagResults: 'tag-results',
+} as const;
 
 export interface BuildInputs {
   kind: 'build';
@@ -157,11 +167,11 @@ export function getInputs(env: Env = process.env): Inputs {
   }
 
   const registry = readRegistry(env);
-  const sourceInput = exactlyOneOf([INPUT.sourceTag, INPUT.sourceDigest], env, { required: false });
+  const sourceInput = exactlyOneOf([INPUT.sourceTag, INPUT.sourceDigest], { required: false }, env);
   const mode = sourceInput ? readPromote(sourceInput, env) : readBuild(env);
 
   const run = readRunContext(env as NodeJS.ProcessEnv);
-  const templates = readList(INPUT.tags, env, { commas: false });
+  const templates = readList(INPUT.tags, { commas: false }, env);
   if (templates.length > MAX_TAGS) {
     throw new InputError(
       INPUT.tags,
@@ -200,18 +210,9 @@ export function getInputs(env: Env = process.env): Inputs {
     skippedTemplates: rendered.skipped,
     version: placeholders.version,
     mode,
-    maxAttempts: readAttempts(env),
+    maxAttempts: readMaxAttempts(INPUT.maxAttempts, { fallback: 3 }, env),
     run,
   };
-}
-
-function readAttempts(env: Env): number {
-  const raw = readRaw(INPUT.maxAttempts, env);
-  if (raw === undefined) return 3;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 20) {
-    throw new InputError(INPUT.maxAttempts, `must be a whole number from 1 to 20, got ${shown(raw)}`);
-  }
-  return Number(raw);
 }
 
 function readRegistry(env: Env): { host: string; id?: string; region?: string } | undefined {
@@ -288,7 +289,7 @@ function readBuild(env: Env): BuildInputs {
     );
   }
 
-  const platforms = readList(INPUT.platforms, env);
+  const platforms = readList(INPUT.platforms, {}, env);
   if (platforms.length > MAX_PLATFORMS) {
     throw new InputError(INPUT.platforms, `lists ${platforms.length} platforms; at most ${MAX_PLATFORMS} are allowed`);
   }
@@ -320,14 +321,18 @@ function readBuild(env: Env): BuildInputs {
     dockerfile,
     buildArgs: sizedPairs(
       INPUT.buildArgs,
-      readKeyValueLines(INPUT.buildArgs, env, {
-        keyPattern: BUILD_ARG_KEY,
-        // Stricter than Dockerfile's ARG, which takes other characters but whose $NAME and ${NAME}
-        // expand only these: the name must also be an environment variable name, since the value
-        // reaches docker through its environment.
-        keyDescription:
-          'A build argument name is an environment variable name: up to 255 letters, digits and _, not starting with a digit (the value reaches docker through its environment, which keeps it out of the log)',
-      }),
+      readKeyValueLines(
+        INPUT.buildArgs,
+        {
+          keyPattern: BUILD_ARG_KEY,
+          // Stricter than Dockerfile's ARG, which takes other characters but whose $NAME and ${NAME}
+          // expand only these: the name must also be an environment variable name, since the value
+          // reaches docker through its environment.
+          keyDescription:
+            'A build argument name is an environment variable name: up to 255 letters, digits and _, not starting with a digit (the value reaches docker through its environment, which keeps it out of the log)',
+        },
+        env,
+      ),
     ),
     ...readSecrets(env),
     target,
@@ -343,9 +348,9 @@ function readBuild(env: Env): BuildInputs {
 function readSecrets(env: Env): Pick<BuildInputs, 'secrets' | 'secretFiles'> {
   const options = { keyPattern: SECRET_ID, keyDescription: SECRET_ID_DESCRIPTION };
   // readKeyValues never echoes a line, a key or a value in its errors; nor may anything here.
-  const secrets = sizedPairs(INPUT.secrets, readKeyValueLines(INPUT.secrets, env, options));
+  const secrets = sizedPairs(INPUT.secrets, readKeyValueLines(INPUT.secrets, options, env));
   // Line by line, as readKeyValues would keep them: a later line for the same id wins.
-  const lines = readKeyValueLines(INPUT.secretFiles, env, options);
+  const lines = readKeyValueLines(INPUT.secretFiles, options, env);
   if (lines.length > MAX_PAIRS) {
     throw new InputError(INPUT.secretFiles, `has ${lines.length} lines; at most ${MAX_PAIRS} are allowed`);
   }
@@ -419,11 +424,15 @@ function sizedPairs(name: string, pairs: { key: string; value: string; line: num
 
 /** User labels: at most 100, keys up to 255 characters, each value one line of at most 4096 characters. */
 function readLabels(env: Env): Map<string, string> {
-  const pairs = readKeyValueLines(INPUT.labels, env, {
-    keyPattern: LABEL_KEY,
-    keyDescription:
-      'A label key has up to 255 letters, digits, . _ - and /, starting and ending with a letter or digit, such as org.opencontainers.image.vendor',
-  });
+  const pairs = readKeyValueLines(
+    INPUT.labels,
+    {
+      keyPattern: LABEL_KEY,
+      keyDescription:
+        'A label key has up to 255 letters, digits, . _ - and /, starting and ending with a letter or digit, such as org.opencontainers.image.vendor',
+    },
+    env,
+  );
   if (pairs.length > MAX_LABELS) {
     throw new InputError(INPUT.labels, `has ${pairs.length} labels; at most ${MAX_LABELS} are allowed`);
   }

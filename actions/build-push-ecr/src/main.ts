@@ -3,12 +3,13 @@ import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
 import { setOutputs } from '@shipyard/shared/outputs';
 import { appendSummary } from '@shipyard/shared/summary';
 import { shown } from '@shipyard/shared/text';
+import { decideCache } from './cache.js';
 import * as docker from './docker.js';
 import { EcrRegistry, describeReference, type ImageDetail, type RegistryLogin, type RepositoryInfo } from './ecr.js';
-import { INPUT, type BuildInputs, type Inputs, type PromoteInputs } from './inputs.js';
+import { INPUT, OUTPUT, type BuildInputs, type Inputs, type PromoteInputs } from './inputs.js';
 import { imageLabels } from './labels.js';
 import { outcomesJson, retag, taggingFailure, type TagOutcome } from './promote.js';
-import { renderReport, type BuildReport } from './report.js';
+import { renderSummary, type BuildReport } from './report.js';
 import { STATE } from './state.js';
 
 export async function main(inputs: Inputs): Promise<void> {
@@ -37,24 +38,33 @@ export async function main(inputs: Inputs): Promise<void> {
   });
   const registry = inputs.registry ?? login.registry;
 
+  const target: Target = { ecr, inputs, registry };
   const report =
     inputs.mode.kind === 'promote'
-      ? await promote(ecr, inputs, inputs.mode, registry)
-      : await buildAndPush(ecr, inputs, inputs.mode, registry, login);
+      ? await promote({ ...target, mode: inputs.mode })
+      : await buildAndPush({ ...target, mode: inputs.mode, login });
 
   const image = `${registry}/${inputs.repository}:${report.tags[0]}`;
   const imageUri = report.digest ? `${registry}/${inputs.repository}@${report.digest}` : '';
   setOutputs({
-    registry,
-    image,
-    'image-uri': imageUri,
-    digest: report.digest,
-    tags: report.tags.join('\n'),
-    skipped: String(report.outcome === 'skipped'),
-    'tag-results': report.tagResults ? outcomesJson(report.tagResults) : '',
+    [OUTPUT.registry]: registry,
+    [OUTPUT.image]: image,
+    [OUTPUT.imageUri]: imageUri,
+    [OUTPUT.digest]: report.digest,
+    [OUTPUT.tags]: report.tags.join('\n'),
+    [OUTPUT.skipped]: String(report.outcome === 'skipped'),
+    [OUTPUT.tagResults]: report.tagResults ? outcomesJson(report.tagResults) : '',
   });
   if (imageUri) core.info(`Image: ${imageUri}`);
-  await appendSummary(renderReport({ ...report, imageUri: imageUri || undefined }));
+  await appendSummary(renderSummary({ ...report, imageUri: imageUri || undefined }));
+}
+
+/** Where the image goes: the registry (ECR's API and its host) and the inputs that name the repository and tags. */
+interface Target {
+  ecr: EcrRegistry;
+  inputs: Inputs;
+  /** The registry host images are named with. */
+  registry: string;
 }
 
 /**
@@ -73,8 +83,8 @@ class TaggingFailure extends ActionFailure {
 /** Write what a failed promote did (summary, `tag-results`), then fail the step. */
 async function reportFailure(error: unknown, partial: BuildReport): Promise<never> {
   const report = error instanceof TaggingFailure ? error.report : { ...partial, error: errorMessage(error) };
-  if (report.tagResults) setOutputs({ 'tag-results': outcomesJson(report.tagResults) });
-  await appendSummary(renderReport(report));
+  if (report.tagResults) setOutputs({ [OUTPUT.tagResults]: outcomesJson(report.tagResults) });
+  await appendSummary(renderSummary(report));
   throw error;
 }
 
@@ -110,7 +120,7 @@ async function copyTags(
   return { digest: manifest.digest, results };
 }
 
-async function promote(ecr: EcrRegistry, inputs: Inputs, mode: PromoteInputs, registry: string): Promise<BuildReport> {
+async function promote({ ecr, inputs, registry, mode }: Target & { mode: PromoteInputs }): Promise<BuildReport> {
   const started = Date.now();
   const partial: BuildReport = {
     repository: inputs.repository,
@@ -140,21 +150,78 @@ async function promote(ecr: EcrRegistry, inputs: Inputs, mode: PromoteInputs, re
   }
 }
 
-async function buildAndPush(
-  ecr: EcrRegistry,
-  inputs: Inputs,
-  mode: BuildInputs,
-  registry: string,
-  login: RegistryLogin,
-): Promise<BuildReport> {
+async function buildAndPush(options: Target & { mode: BuildInputs; login: RegistryLogin }): Promise<BuildReport> {
+  const { ecr, inputs, mode, registry, login } = options;
   const [firstTag] = inputs.tags;
   if (mode.skipIfExists) {
     // Before Docker is even looked at: a runner without Docker can still skip and re-tag.
     const existing = await ecr.findImage(inputs.repository, { tag: firstTag });
-    if (existing) return skip(ecr, inputs, registry, existing);
+    if (existing) return skip(options, existing);
   }
 
   // Find out what this runner's Docker can do before anything is created in AWS.
+  const builder = await dockerBuilder(mode);
+  const mountedSecrets = secretsToMount(mode);
+  let cache = decideCache(mode.cache, builder);
+  if (cache.downgrade) core.warning(cache.downgrade);
+
+  const repository = await repositoryFor(ecr, inputs);
+  if (cache.mode === 'registry' && repository.mutability === 'IMMUTABLE') {
+    // The cache is rewritten under the same tag on every build, which an immutable repository refuses.
+    cache = { mode: 'inline' };
+    core.warning(
+      `cache: registry rewrites ${inputs.repository}:buildcache on every build, which an immutable repository refuses; using inline cache instead`,
+    );
+  }
+  if (mode.push && repository.mutability === 'IMMUTABLE') await refuseTakenTags(ecr, inputs);
+
+  await core.group(`Log in to ${registry}`, async () => {
+    await docker.login(registry, login.username, login.password);
+    core.saveState(STATE.loggedInTo, registry);
+  });
+
+  const plan = buildPlan({ inputs, mode, registry, cache: cache.mode });
+  const buildStarted = Date.now();
+  const hits = await core.group(`Build ${plan.images[0]}`, () => docker.build(plan, builder));
+  const buildMs = Date.now() - buildStarted;
+  core.info(`${hits.cached} of ${hits.steps} build steps came from the cache`);
+
+  let pushMs: number | undefined;
+  if (mode.push && builder.kind !== 'buildx') {
+    const pushStarted = Date.now();
+    await core.group(`Push ${inputs.tags.length} tag(s)`, async () => {
+      for (const image of plan.images) await docker.push(image);
+    });
+    pushMs = Date.now() - pushStarted;
+  }
+
+  let detail: ImageDetail | undefined;
+  let sizeBytes: number | undefined;
+  if (mode.push) {
+    detail = await ecr.findImage(inputs.repository, { tag: firstTag });
+    if (!detail)
+      throw new ActionFailure(`The push finished but ECR has no image tagged '${firstTag}' in '${inputs.repository}'`);
+    sizeBytes = detail.sizeBytes;
+  } else {
+    sizeBytes = await docker.localImageSize(plan.images[0]);
+  }
+
+  return {
+    repository: inputs.repository,
+    registry,
+    tags: inputs.tags,
+    digest: detail?.digest,
+    sizeBytes,
+    outcome: mode.push ? 'built' : 'built-not-pushed',
+    builder: builder.kind === 'buildx' ? `buildx (${builder.driver})` : builder.kind,
+    cache: { mode: cache.mode, ...hits },
+    secretIds: mountedSecrets,
+    durations: { buildMs, pushMs },
+  };
+}
+
+/** The builder this runner's Docker has, refused when it cannot do what the inputs ask (several platforms, secrets). */
+async function dockerBuilder(mode: BuildInputs): Promise<docker.Builder> {
   const builder = await core.group('Docker builder', async () => {
     const found = await docker.detectBuilder();
     core.info(
@@ -177,34 +244,32 @@ async function buildAndPush(
       `Build secrets (${INPUT.secrets}, ${INPUT.secretFiles}) need BuildKit, but ${noSecrets}. Install buildx (docker/setup-buildx-action does), or run on a runner whose Docker has it, such as GitHub's ubuntu-latest`,
     );
   }
+  return builder;
+}
+
+/** The ids of the secrets the build gets: every one but those whose value is empty, which are warned about. */
+function secretsToMount(mode: BuildInputs): string[] {
   const emptySecrets = [...mode.secrets].filter(([, value]) => value === '').map(([id]) => id);
-  const mountedSecrets = [...mode.secrets.keys(), ...mode.secretFiles.keys()].filter(
-    (id) => !emptySecrets.includes(id),
-  );
   if (emptySecrets.length > 0) {
     core.warning(
       `Secret ${emptySecrets.join(', ')}: the value is empty, so the build does not get ${emptySecrets.length === 1 ? 'it' : 'them'} (a repository secret that is not set, or that GitHub withholds from a pull request from a fork, expands to nothing). A Dockerfile that mounts it with required=true fails; one that does not sees no file at /run/secrets/<id>`,
     );
   }
-  let cache = docker.decideCache(mode.cache, builder);
-  if (cache.downgrade) core.warning(cache.downgrade);
+  return [...mode.secrets.keys(), ...mode.secretFiles.keys()].filter((id) => !emptySecrets.includes(id));
+}
 
-  const repository = await repositoryFor(ecr, inputs);
-  if (cache.mode === 'registry' && repository.mutability === 'IMMUTABLE') {
-    // The cache is rewritten under the same tag on every build, which an immutable repository refuses.
-    cache = { mode: 'inline' };
-    core.warning(
-      `cache: registry rewrites ${inputs.repository}:buildcache on every build, which an immutable repository refuses; using inline cache instead`,
-    );
-  }
-  if (mode.push && repository.mutability === 'IMMUTABLE') await refuseTakenTags(ecr, inputs);
-
-  await core.group(`Log in to ${registry}`, async () => {
-    await docker.login(registry, login.username, login.password);
-    core.saveState(STATE.loggedInTo, registry);
-  });
-
-  const images = inputs.tags.map((tag) => `${registry}/${inputs.repository}:${tag}`);
+/** What docker builds: the inputs, the derived labels, one image name a tag, the cache the builder can use. */
+function buildPlan({
+  inputs,
+  mode,
+  registry,
+  cache,
+}: {
+  inputs: Inputs;
+  mode: BuildInputs;
+  registry: string;
+  cache: docker.BuildPlan['cache'];
+}): docker.BuildPlan {
   const plan: docker.BuildPlan = {
     context: mode.context,
     dockerfile: mode.dockerfile,
@@ -216,65 +281,27 @@ async function buildAndPush(
     network: mode.network,
     labels: imageLabels({
       run: inputs.run,
-      version: inputs.version ?? firstTag,
+      version: inputs.version ?? inputs.tags[0],
       created: new Date(),
       userLabels: mode.labels,
     }),
-    images,
-    cache: cache.mode,
+    images: inputs.tags.map((tag) => `${registry}/${inputs.repository}:${tag}`),
+    cache,
     cacheRef: `${registry}/${inputs.repository}:buildcache`,
     // buildx pushes while it builds; the others push afterwards, tag by tag.
     push: mode.push,
   };
-
   const onCommandLine = [...plan.buildArgs.keys()].filter(docker.buildArgOnCommandLine);
   if (onCommandLine.length > 0) {
     core.warning(
       `Build argument ${onCommandLine.join(', ')}: the Docker CLI reads a variable of that name itself, so the value cannot travel in its environment like the other build arguments and goes on the command line, where the log shows it. Rename the argument, or register a sensitive value as a secret (::add-mask::) in an earlier step`,
     );
   }
-
-  const buildStarted = Date.now();
-  const hits = await core.group(`Build ${images[0]}`, () => docker.build(plan, builder));
-  const buildMs = Date.now() - buildStarted;
-  core.info(`${hits.cached} of ${hits.steps} build steps came from the cache`);
-
-  let pushMs: number | undefined;
-  if (mode.push && builder.kind !== 'buildx') {
-    const pushStarted = Date.now();
-    await core.group(`Push ${inputs.tags.length} tag(s)`, async () => {
-      for (const image of images) await docker.push(image);
-    });
-    pushMs = Date.now() - pushStarted;
-  }
-
-  let detail: ImageDetail | undefined;
-  let sizeBytes: number | undefined;
-  if (mode.push) {
-    detail = await ecr.findImage(inputs.repository, { tag: firstTag });
-    if (!detail)
-      throw new ActionFailure(`The push finished but ECR has no image tagged '${firstTag}' in '${inputs.repository}'`);
-    sizeBytes = detail.sizeBytes;
-  } else {
-    sizeBytes = await docker.localImageSize(images[0]);
-  }
-
-  return {
-    repository: inputs.repository,
-    registry,
-    tags: inputs.tags,
-    digest: detail?.digest,
-    sizeBytes,
-    outcome: mode.push ? 'built' : 'built-not-pushed',
-    builder: builder.kind === 'buildx' ? `buildx (${builder.driver})` : builder.kind,
-    cache: { mode: cache.mode, ...hits },
-    secretIds: mountedSecrets,
-    durations: { buildMs, pushMs },
-  };
+  return plan;
 }
 
 /** `skip-if-exists` found the first tag: no build, only the tags the image does not have yet. */
-async function skip(ecr: EcrRegistry, inputs: Inputs, registry: string, existing: ImageDetail): Promise<BuildReport> {
+async function skip({ ecr, inputs, registry }: Target, existing: ImageDetail): Promise<BuildReport> {
   core.info(`${inputs.repository}:${inputs.tags[0]} is already in ECR (${existing.digest}); not building`);
   const missing = inputs.tags.filter((tag) => !existing.tags.includes(tag));
   const report: BuildReport = {

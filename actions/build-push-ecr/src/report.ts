@@ -1,3 +1,4 @@
+import { formatDuration } from '@shipyard/shared/duration';
 import { blocks, code, escapeHtml, heading, keyValueTable, table } from '@shipyard/shared/markdown';
 import type { TagOutcome } from './promote.js';
 
@@ -36,9 +37,8 @@ export function formatBytes(bytes: number | undefined): string | undefined {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
-export function formatDuration(ms: number | undefined): string | undefined {
-  if (ms === undefined) return undefined;
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+function duration(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : formatDuration(ms);
 }
 
 const TITLES: Record<BuildReport['outcome'], string> = {
@@ -65,7 +65,7 @@ export function outcomeCell(outcome: TagOutcome): string {
   }
 }
 
-export function renderReport(report: BuildReport): string {
+export function renderSummary(report: BuildReport): string {
   const cache = report.cache
     ? `${report.cache.mode}${report.cache.steps > 0 ? ` (${report.cache.cached} of ${report.cache.steps} steps from cache)` : ''}`
     : undefined;
@@ -88,9 +88,9 @@ export function renderReport(report: BuildReport): string {
         ['Builder', report.builder],
         ['Cache', cache],
         ['Build secrets', report.secretIds?.length ? report.secretIds.map(code).join(', ') : undefined],
-        ['Build', formatDuration(report.durations.buildMs)],
-        ['Push', formatDuration(report.durations.pushMs)],
-        ['Promote', formatDuration(report.durations.promoteMs)],
+        ['Build', duration(report.durations.buildMs)],
+        ['Push', duration(report.durations.pushMs)],
+        ['Promote', duration(report.durations.promoteMs)],
       ],
       ['', ''],
     ),

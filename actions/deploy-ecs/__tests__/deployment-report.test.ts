@@ -28,8 +28,8 @@ describe('renderDeploymentSections', () => {
     expect(markdown).toContain('### Service deployment');
     expect(markdown).toContain('| Strategy | `LINEAR` |');
     expect(markdown).toContain('| Circuit breaker | 1 of 3 failed tasks (MONITORING_COMPLETE) |');
-    expect(markdown).toContain('| SCALE_UP | IN_PROGRESS | +0 ms | 2.0 s |  |  |');
-    expect(markdown).toContain('| PRODUCTION_TRAFFIC_SHIFT | IN_PROGRESS | +2.0 s | 1 min | 50% | 100% |');
+    expect(markdown).toContain('| SCALE_UP | IN_PROGRESS | +0 ms | 2 s |  |  |');
+    expect(markdown).toContain('| PRODUCTION_TRAFFIC_SHIFT | IN_PROGRESS | +2 s | 1 min | 50% | 100% |');
     expect(markdown).toContain('| CLEAN_UP | SUCCESSFUL | +1 min 2 s |  | 100% | 100% |');
     expect(markdown).not.toContain('Alarms fired');
   });

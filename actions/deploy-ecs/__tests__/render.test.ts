@@ -3,6 +3,7 @@ import { InputError } from '@shipyard/shared/errors';
 import {
   checkDefinitionContent,
   checkDefinitionFields,
+  checkOverridesAgainst,
   checkDefinitionSize,
   TASK_DEFINITION_BYTES,
   ecsTaskSize,
@@ -11,7 +12,6 @@ import {
   renderTaskDefinition,
   type Overrides,
   sameTaskDefinition,
-  taskDefinitionRevision,
   toRegisterable,
   unwrapDescribeOutput,
 } from '../src/render.js';
@@ -313,12 +313,67 @@ describe('isImageReference', () => {
   });
 });
 
-describe('taskDefinitionRevision', () => {
+describe('checkOverridesAgainst', () => {
+  const names = {
+    containerName: 'container-name',
+    images: 'images',
+    environmentVariables: 'environment-variables',
+    secrets: 'secrets',
+  };
+  const twoContainers = {
+    family: 'web',
+    containerDefinitions: [
+      { name: 'app', image: 'app:1' },
+      { name: 'proxy', image: 'envoy:1' },
+    ],
+  };
+  const overrides = (changes: Partial<Overrides>): Overrides => ({ ...noOverrides, ...changes });
+
   test.each([
-    ['arn:aws:ecs:us-east-1:123456789012:task-definition/web:3', 'web:3'],
-    [undefined, '—'],
-  ])('taskDefinitionRevision(%s) = %s', (arn, short) => {
-    expect(taskDefinitionRevision(arn)).toBe(short);
+    [
+      'an image for a named container',
+      overrides({ images: new Map([['app', 'app:2']]), targetContainer: 'app' }),
+      undefined,
+    ],
+    [
+      'variables for the named container',
+      overrides({ environment: new Map([['A', '1']]), targetContainer: 'proxy' }),
+      undefined,
+    ],
+    [
+      'image with container-name naming a container that is not there',
+      overrides({ images: new Map([['api', 'app:2']]), targetContainer: 'api' }),
+      /^Input 'container-name' names container 'api', which is not in the task definition \(td\.json\). Its containers are 'app', 'proxy'/,
+    ],
+    [
+      'images naming a container that is not there',
+      overrides({
+        images: new Map([
+          ['app', 'app:2'],
+          ['worker', 'app:2'],
+        ]),
+      }),
+      /^Input 'images' names container 'worker'/,
+    ],
+    [
+      'container-name alone naming a container that is not there',
+      overrides({ targetContainer: 'api' }),
+      /^Input 'container-name' names container 'api'/,
+    ],
+    [
+      'variables without saying which of two containers',
+      overrides({ environment: new Map([['A', '1']]) }),
+      /^Input 'environment-variables' cannot tell which of 2 containers to change/,
+    ],
+    [
+      'secrets without saying which of two containers',
+      overrides({ secrets: new Map([['DB', 'db-url']]) }),
+      /^Input 'secrets' cannot tell which of 2 containers to change/,
+    ],
+  ])('%s', (_name, given, problem) => {
+    const check = () => checkOverridesAgainst(twoContainers, given, 'td.json', names);
+    if (problem) expect(check).toThrow(problem);
+    else expect(check).not.toThrow();
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { consoleUrl, describeStoppedTasks, renderSummary, type RolloutReport } from '../src/report.js';
+import { consoleUrl, describeStoppedTasks, failureMessage, renderSummary, type RolloutReport } from '../src/report.js';
 import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
 
 const report: RolloutReport = {
@@ -82,6 +82,26 @@ describe('report', () => {
       '  container app: exit code 137, OutOfMemoryError',
       '  container proxy: exit code 0',
     ]);
+  });
+
+  test.each([
+    [
+      'with a stopped task',
+      report,
+      'Deployment ecs-svc/123 of web:8 FAILED: tasks failed to start.. First stopped task: Task abc123 stopped (EssentialContainerExited): Essential container in task exited; container app: exit code 137, OutOfMemoryError; container proxy: exit code 0. Rolled back to web:7.',
+    ],
+    [
+      'without stopped tasks',
+      { ...report, stoppedTasks: [], outcome: 'TIMED_OUT', reason: 'timed out after 2.4 s' },
+      'Deployment ecs-svc/123 of web:8 TIMED_OUT: timed out after 2.4 s. Rolled back to web:7.',
+    ],
+    [
+      'without a revision or a rollback note',
+      { ...report, newArn: undefined, stoppedTasks: [], rollbackNote: undefined },
+      'Deployment ecs-svc/123 of — FAILED: tasks failed to start..',
+    ],
+  ])('the failure message %s', (_name, given, message) => {
+    expect(failureMessage(given)).toBe(message);
   });
 
   test('the console link takes names from ARNs', () => {

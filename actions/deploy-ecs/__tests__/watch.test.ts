@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import { explainAwsError } from '@shipyard/shared/aws-errors';
-import { assess, failureThreshold, formatDuration, newEvents, watchDeployment } from '../src/watch.js';
+import { assess, failureThreshold, newEvents, watchDeployment } from '../src/watch.js';
 
 const ID = 'ecs-svc/1111111111111111111';
 const OLD = 'ecs-svc/2222222222222222222';
@@ -236,17 +236,5 @@ describe('watchDeployment', () => {
       }),
     ).rejects.toThrow(/^Permission denied for ecs:DescribeServices: not authorized/);
     expect(time.waits).toEqual([]);
-  });
-});
-
-describe('formatDuration', () => {
-  test.each([
-    [450, '450 ms'],
-    [2400, '2.4 s'],
-    [42_000, '42 s'],
-    [60_000, '1 min'],
-    [125_000, '2 min 5 s'],
-  ])('formatDuration(%i) = %s', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
   });
 });

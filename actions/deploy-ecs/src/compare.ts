@@ -1,3 +1,4 @@
+import { taskDefinitionRevision } from '@shipyard/shared/arn';
 import type { Service } from '@aws-sdk/client-ecs';
 import { capBytes } from '@shipyard/shared/text';
 import { diffTaskDefinitions } from './diff.js';
@@ -5,7 +6,6 @@ import type { Ecs } from './ecs.js';
 import {
   imagesByContainer,
   sameTaskDefinition,
-  taskDefinitionRevision,
   type Json,
   type RegisteredTaskDefinition,
   type RenderedTaskDefinition,
@@ -60,17 +60,18 @@ export async function compare(
     DIFF_BYTES,
     'diff',
   );
-  if (service) log.info(`Service ${service.serviceName} runs ${taskDefinitionRevision(service.taskDefinition)}`);
+  if (service) {
+    log.info(
+      `Service ${service.serviceName} runs ${service.taskDefinition ? taskDefinitionRevision(service.taskDefinition) : '—'}`,
+    );
+  }
   log.info(
     latest
       ? `Latest revision of ${family}: ${taskDefinitionRevision(latest.arn)}`
       : `No ACTIVE revision of ${family} yet`,
   );
-  log.info(
-    diff
-      ? `Diff against ${taskDefinitionRevision(base?.arn)}:\n${diff}`
-      : `No difference from ${taskDefinitionRevision(base?.arn)}`,
-  );
+  const against = base ? taskDefinitionRevision(base.arn) : '—';
+  log.info(diff ? `Diff against ${against}:\n${diff}` : `No difference from ${against}`);
   return { service, running, latest, reusable, diff, images: imageChanges(base?.definition, rendered) };
 }
 

@@ -1,7 +1,7 @@
 import { blocks, code, codeBlock, details, heading, keyValueTable, table } from '@shipyard/shared/markdown';
 import type { LogTail } from './logs.js';
 import type { DeploymentFacts } from './service-deployments.js';
-import { formatDuration } from './watch.js';
+import { formatDuration } from '@shipyard/shared/duration';
 
 /**
  * The job summary's sections for what issue 15 added: the service deployment (strategy, lifecycle

@@ -1,8 +1,8 @@
+import { taskDefinitionRevision } from '@shipyard/shared/arn';
 import type { Service } from '@aws-sdk/client-ecs';
 import { ActionFailure } from '@shipyard/shared/errors';
 import { shown } from '@shipyard/shared/text';
 import type { Ecs, UpdateServiceRequest } from './ecs.js';
-import { taskDefinitionRevision } from './render.js';
 import { primaryDeployment } from './watch.js';
 
 /**
@@ -38,7 +38,7 @@ export async function startDeployment(
     );
   } else {
     log.info(
-      `Deployment ${primary.id} started: ${taskDefinitionRevision(before.taskDefinition)} -> ${taskDefinitionRevision(request.taskDefinition)}`,
+      `Deployment ${primary.id} started: ${before.taskDefinition ? taskDefinitionRevision(before.taskDefinition) : '—'} -> ${taskDefinitionRevision(request.taskDefinition)}`,
     );
   }
   return { id: primary.id, rolloutState: primary.rolloutState ?? 'IN_PROGRESS' };

@@ -15,6 +15,7 @@ import {
   readKeyValueLines,
   readKeyValues,
   readList,
+  readMaxAttempts,
   readNumber,
   readRaw,
   readString,
@@ -210,7 +211,7 @@ export function getInputs(env: Env = process.env): Inputs {
     skipUnchanged: readBoolean(INPUT.skipUnchanged, true, env),
     keepRevisions: readInteger(INPUT.keepRevisions, 0, { min: 0, max: 10_000 }, env),
     dryRun,
-    maxAttempts: readInteger(INPUT.maxAttempts, 5, { min: 1, max: 20 }, env),
+    maxAttempts: readMaxAttempts(INPUT.maxAttempts, { fallback: 5 }, env),
     droppedEmptyValues: dropped,
     failFast: readBoolean(INPUT.failFast, true, env),
     runTask,
@@ -218,7 +219,7 @@ export function getInputs(env: Env = process.env): Inputs {
 }
 
 function readSource(env: Env, arnContext: ArnContext): { source: TaskDefinitionSource; dropped: string[] } {
-  const given = exactlyOneOf([INPUT.taskDefinition, INPUT.taskDefinitionFamily, INPUT.taskDefinitionArn], env);
+  const given = exactlyOneOf([INPUT.taskDefinition, INPUT.taskDefinitionFamily, INPUT.taskDefinitionArn], {}, env);
   if (given === INPUT.taskDefinitionFamily) {
     const family = readString(INPUT.taskDefinitionFamily, { required: true }, env);
     if (!FAMILY_PATTERN.test(family)) {
@@ -579,7 +580,7 @@ function readOverrides(env: Env, arnContext: ArnContext): Overrides {
     }
     images.set(containerName, checkImage(INPUT.image, image));
   }
-  for (const { key: container, value: reference, line } of readKeyValueLines(INPUT.images, env)) {
+  for (const { key: container, value: reference, line } of readKeyValueLines(INPUT.images, {}, env)) {
     if (!NAME.test(container)) {
       throw new InputError(
         INPUT.images,
@@ -589,19 +590,28 @@ function readOverrides(env: Env, arnContext: ArnContext): Overrides {
     }
     images.set(container, checkImage(INPUT.images, reference, container));
   }
-  const environment = readKeyValues(INPUT.environmentVariables, env, {
-    keyPattern: ENV_KEY,
-    keyDescription: 'Variable names start with a letter or underscore and hold letters, digits and underscores',
-  });
+  const environment = readKeyValues(
+    INPUT.environmentVariables,
+    {
+      keyPattern: ENV_KEY,
+      keyDescription: 'Variable names start with a letter or underscore and hold letters, digits and underscores',
+    },
+    env,
+  );
   // The roles first: they are in the task's own account, which secrets are then held to.
   const taskRoleArn = readRoleArn(INPUT.taskRoleArn, arnContext, env);
   const executionRoleArn = readRoleArn(INPUT.executionRoleArn, arnContext, env);
   const secrets = new Map<string, string>();
-  for (const { key, value, line } of readKeyValueLines(INPUT.secrets, env, {
-    keyPattern: ENV_KEY,
-    keyDescription: 'Variable names start with a letter or underscore and hold letters, digits and underscores',
-    valueRequired: 'Write KEY=<Secrets Manager or SSM parameter ARN or name>',
-  })) {
+  const secretLines = readKeyValueLines(
+    INPUT.secrets,
+    {
+      keyPattern: ENV_KEY,
+      keyDescription: 'Variable names start with a letter or underscore and hold letters, digits and underscores',
+      valueRequired: 'Write KEY=<Secrets Manager or SSM parameter ARN or name>',
+    },
+    env,
+  );
+  for (const { key, value, line } of secretLines) {
     secrets.set(key, checkSecretSource(INPUT.secrets, value, arnContext, `line ${line}`));
   }
   return {

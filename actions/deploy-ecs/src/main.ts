@@ -1,3 +1,5 @@
+import { formatDuration } from '@shipyard/shared/duration';
+import { taskDefinitionRevision } from '@shipyard/shared/arn';
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
 import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
@@ -11,7 +13,7 @@ import { Ecs, type StoppedTask } from './ecs.js';
 import { checkRunTask, INPUT, OUTPUT, type Inputs } from './inputs.js';
 import { formatTail, logTarget, Logs } from './logs.js';
 import { runAndJudge } from './one-off-task.js';
-import { renderToFile, taskDefinitionRevision, type Json } from './render.js';
+import { renderToFile, type Json } from './render.js';
 import { failureMessage, renderSummary, type RolloutReport } from './report.js';
 import { deregisterOld, registerOrReuse } from './revisions.js';
 import { explainStoppedTasks, rollBack } from './rollback.js';
@@ -25,7 +27,6 @@ import {
   type RolloutWatchResult,
 } from './service-deployments.js';
 import { firstPermanentFailure } from './stops.js';
-import { formatDuration } from './watch.js';
 
 /**
  * The deployment, step by step: render, compare, register, update, watch, explain, roll back, clean
@@ -205,7 +206,7 @@ export async function main(inputs: Inputs): Promise<void> {
         ? await rollBackServiceDeployment(
             api,
             facts,
-            taskDefinitionRevision(before.taskDefinition),
+            taskDefinitionRevision(before.taskDefinition ?? ''),
             () =>
               watchPhase(
                 ecs,

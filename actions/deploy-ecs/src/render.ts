@@ -145,12 +145,6 @@ export function revisionOf(arn: string): number {
   return Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
 }
 
-/** A task definition ARN as people name the revision (`…:task-definition/web:12` is `web:12`); no ARN is `—`. */
-export function taskDefinitionRevision(arn: string | undefined): string {
-  if (!arn) return '—';
-  return arn.split('/').pop() ?? arn;
-}
-
 /**
  * A file may hold the definition itself or the whole `aws ecs describe-task-definition` output
  * (`{"taskDefinition": {...}, "tags": [...]}`); both work.

@@ -1,7 +1,8 @@
+import { formatDuration } from '@shipyard/shared/duration';
+import { taskDefinitionRevision } from '@shipyard/shared/arn';
 import { blocks, code, codeBlock, details, heading, keyValueTable, link, table } from '@shipyard/shared/markdown';
 import type { StoppedTask } from './ecs.js';
-import { taskDefinitionRevision } from './render.js';
-import { formatDuration, type EventLine, type TimelineEntry } from './watch.js';
+import type { EventLine, TimelineEntry } from './watch.js';
 
 /**
  * What the step tells people: the job summary (markdown) and the log lines for stopped tasks.
@@ -172,5 +173,6 @@ export function failureMessage(report: RolloutReport): string {
         .map((line) => line.trim())
         .join('; ')}.`
     : '';
-  return `Deployment ${report.deploymentId} of ${taskDefinitionRevision(report.newArn)} ${report.outcome}: ${report.reason}.${why} ${report.rollbackNote ?? ''}`.trim();
+  const revision = report.newArn ? taskDefinitionRevision(report.newArn) : '—';
+  return `Deployment ${report.deploymentId} of ${revision} ${report.outcome}: ${report.reason}.${why} ${report.rollbackNote ?? ''}`.trim();
 }

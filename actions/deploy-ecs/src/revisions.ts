@@ -1,6 +1,7 @@
+import { taskDefinitionRevision } from '@shipyard/shared/arn';
 import { errorMessage } from '@shipyard/shared/errors';
 import type { Ecs } from './ecs.js';
-import { familyOf, taskDefinitionRevision, type Json, type RegisteredTaskDefinition } from './render.js';
+import { familyOf, type Json, type RegisteredTaskDefinition } from './render.js';
 
 /**
  * Task definition revisions: the register step (reuse a revision that already holds the rendered

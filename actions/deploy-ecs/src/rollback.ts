@@ -1,7 +1,7 @@
+import { taskDefinitionRevision } from '@shipyard/shared/arn';
 import { errorMessage } from '@shipyard/shared/errors';
 import { shown } from '@shipyard/shared/text';
 import type { Ecs, StoppedTask } from './ecs.js';
-import { taskDefinitionRevision } from './render.js';
 import { describeStoppedTasks } from './report.js';
 import { primaryDeployment, type WatchResult } from './watch.js';
 

@@ -9,7 +9,8 @@ import {
 import { classifyAwsError, explainAwsError, isTransient } from '@shipyard/shared/aws-errors';
 import { errorMessage } from '@shipyard/shared/errors';
 import { pollUntil } from '@shipyard/shared/poll';
-import { assess, formatDuration, newEvents, type EventLine, type Outcome, type TimelineEntry } from './watch.js';
+import { formatDuration } from '@shipyard/shared/duration';
+import { assess, newEvents, type EventLine, type Outcome, type TimelineEntry } from './watch.js';
 
 /**
  * Watching a rollout through ECS's service deployment objects (2025): each UpdateService that

@@ -1,4 +1,5 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
+import { formatDuration } from '@shipyard/shared/duration';
 import { errorMessage } from '@shipyard/shared/errors';
 import { pollUntil } from '@shipyard/shared/poll';
 import { isTransient } from '@shipyard/shared/aws-errors';
@@ -223,13 +224,4 @@ export async function watchDeployment(options: WatchOptions): Promise<WatchResul
     reason: `timed out after ${formatDuration(options.timeoutMs)}: ${result.waitingFor}`,
     ...watched,
   };
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
-  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
 }

@@ -7,7 +7,6 @@ import {
   marker,
   mention,
   renderTemplate,
-  taskDefinitionRevision,
   truncate,
   unknownPlaceholders,
   placeholderValues,
@@ -85,13 +84,6 @@ describe('templates', () => {
     ['', ''],
   ])('mention(%s) = %s', (login, expected) => {
     expect(mention(login)).toBe(expected);
-  });
-
-  test.each([
-    ['arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7', 'web:7'],
-    ['web:7', 'web:7'],
-  ])('taskDefinitionRevision(%s)', (arn, expected) => {
-    expect(taskDefinitionRevision(arn)).toBe(expected);
   });
 });
 

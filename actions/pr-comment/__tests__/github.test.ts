@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
-import { writtenBy } from '../src/comments.js';
 import {
   acceptedPermissions,
   createOctokit,
@@ -229,19 +228,5 @@ describe('the primary rate limit', () => {
     } else {
       expect(attempt).not.toThrow();
     }
-  });
-});
-
-describe('whose comment is the sticky one', () => {
-  test.each([
-    [{ kind: 'installation' } as const, { login: 'github-actions[bot]', type: 'Bot' }, true],
-    [{ kind: 'installation' } as const, { login: 'deploy-app[bot]', type: 'Bot' }, true],
-    [{ kind: 'installation' } as const, { login: 'mallory', type: 'User' }, false],
-    [{ kind: 'installation' } as const, null, false],
-    [{ kind: 'user', login: 'Release-Bot' } as const, { login: 'release-bot', type: 'User' }, true],
-    [{ kind: 'user', login: 'release-bot' } as const, { login: 'mallory', type: 'User' }, false],
-    [{ kind: 'user', login: 'release-bot' } as const, { login: 'github-actions[bot]', type: 'Bot' }, false],
-  ])('token writing as %j, comment by %j: %s', (author, user, own) => {
-    expect(writtenBy(author, user)).toBe(own);
   });
 });

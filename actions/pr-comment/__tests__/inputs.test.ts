@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { InputError } from '@shipyard/shared/errors';
 import { getInputs } from '../src/inputs.js';
 
@@ -17,6 +17,10 @@ writeFileSync(join(runnerTemp, 'smoke.md'), '### From RUNNER_TEMP');
 mkdirSync(join(workspace, 'reports'));
 symlinkSync(join(workspace, 'report.md'), join(workspace, 'reports', 'latest.md'));
 symlinkSync(join(runnerTemp, 'smoke.md'), join(workspace, 'temp-link.md'));
+afterAll(() => {
+  rmSync(workspace, { recursive: true, force: true });
+  rmSync(runnerTemp, { recursive: true, force: true });
+});
 
 const env = (inputs: Record<string, string>, extra: Record<string, string> = {}) => ({
   GITHUB_SHA: SHA,
@@ -46,6 +50,8 @@ describe('getInputs', () => {
       slackWebhookUrl: undefined,
       slackUserMap: new Map(),
       failOnNotifyError: false,
+      // The workflow run, read once with the inputs (the event payload too).
+      run: expect.objectContaining({ sha: SHA, eventName: '', payload: {} }),
     });
   });
 

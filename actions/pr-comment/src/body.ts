@@ -1,4 +1,6 @@
+import { taskDefinitionRevision } from '@shipyard/shared/arn';
 import { blocks, code, details, keyValueTable, link } from '@shipyard/shared/markdown';
+import type { DeploymentFacts } from './facts.js';
 
 /**
  * The comment's text: the hidden marker that finds it again on a rerun, the default body, the
@@ -32,19 +34,11 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
 
-export interface CommentFacts {
-  status: 'success' | 'failure';
-  environment: string;
-  environmentUrl?: string;
+/** The deployment, what shipped in it, and the pull request one comment is for. */
+export interface CommentFacts extends DeploymentFacts {
   image?: string;
   taskDefinitionArn?: string;
   smokeReport?: string;
-  runUrl: string;
-  runNumber: string;
-  sha: string;
-  /** `owner/name`. */
-  repository: string;
-  serverUrl: string;
   pull: { number: number; title: string; url: string; author: string };
   mentionAuthor: boolean;
 }
@@ -66,11 +60,6 @@ export function unknownPlaceholders(template: string): string[] {
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (match) => match[1]))].filter(
     (name) => !known.has(name),
   );
-}
-
-/** `arn:...:task-definition/web:12` to `web:12`. */
-export function taskDefinitionRevision(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
 export function placeholderValues(facts: CommentFacts): Record<Placeholder, string> {

@@ -1,6 +1,5 @@
 import { hasMarker } from './body.js';
 import { call, explain, primaryRateLimitReset, type Octokit } from './github.js';
-import type { Mode } from './inputs.js';
 import type { Repo } from './pulls.js';
 
 /**
@@ -19,6 +18,9 @@ import type { Repo } from './pulls.js';
  * `github-actions[bot]`'s, or a GitHub App's, whose are `<app>[bot]`'s) writes as a bot account,
  * which no participant can post as; a personal or OAuth token writes as its user.
  */
+/** How the comment is kept: `upsert` edits the earlier one, `create` always adds, `skip-if-exists` adds only the first. */
+export type CommentMode = 'upsert' | 'create' | 'skip-if-exists';
+
 export type CommentAuthor = { kind: 'installation' } | { kind: 'user'; login: string };
 
 /**
@@ -67,7 +69,7 @@ export interface MarkedComment {
 export async function publishComment(
   octokit: Octokit,
   repo: Repo,
-  options: { number: number; body: string; environment: string; mode: Mode; author: CommentAuthor },
+  options: { number: number; body: string; environment: string; mode: CommentMode; author: CommentAuthor },
 ): Promise<PublishedComment> {
   const existing =
     options.mode === 'create'
@@ -80,7 +82,7 @@ export async function publishComment(
 export async function writeComment(
   octokit: Octokit,
   repo: Repo,
-  options: { number: number; body: string; mode: Mode; existing?: MarkedComment },
+  options: { number: number; body: string; mode: CommentMode; existing?: MarkedComment },
 ): Promise<PublishedComment> {
   const { number, body, mode } = options;
   const existing = mode === 'create' ? undefined : options.existing;

@@ -1,6 +1,6 @@
 import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
 import { call, RateLimitExhausted, type Octokit } from './github.js';
-import type { DeploymentOutcome } from './inputs.js';
+import type { DeploymentStatus } from './facts.js';
 import type { Repo } from './pulls.js';
 
 /**
@@ -30,7 +30,7 @@ export async function recordDeployment(
   options: {
     sha: string;
     environment: string;
-    status: DeploymentOutcome;
+    status: DeploymentStatus;
     environmentUrl?: string;
     logUrl: string;
     description: string;

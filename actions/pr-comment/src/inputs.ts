@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { InputError } from '@shipyard/shared/errors';
 import {
   readBoolean,
+  inputVariable,
   readEnum,
   readKeyValueLines,
   readList,
@@ -10,10 +10,13 @@ import {
   readUrl,
   type Env,
 } from '@shipyard/shared/inputs';
-import { resolveInputPath } from '@shipyard/shared/paths';
-import { findInvisible, shown } from '@shipyard/shared/text';
+import { readTextOrFile } from '@shipyard/shared/files';
+import { shown } from '@shipyard/shared/text';
+import { readRunContext, type RunContext } from '@shipyard/shared/context';
 import { GITHUB_COMMENT_LIMIT, unknownPlaceholders, PLACEHOLDERS } from './body.js';
+import type { CommentMode } from './comments.js';
 import { findCredential } from './credentials.js';
+import { STATUSES, type DeploymentStatus } from './facts.js';
 import { isLoopback } from './loopback.js';
 
 /** Input names, in step with action.yml. */
@@ -37,21 +40,26 @@ export const INPUT = {
   failOnNotifyError: 'fail-on-notify-error',
 } as const;
 
-export const MODES = ['upsert', 'create', 'skip-if-exists'] as const;
-export type Mode = (typeof MODES)[number];
-export const STATUSES = ['success', 'failure'] as const;
-export type DeploymentOutcome = (typeof STATUSES)[number];
+/** Output names, in step with action.yml. */
+export const OUTPUT = {
+  prNumbers: 'pr-numbers',
+  commentIds: 'comment-ids',
+  commentUrls: 'comment-urls',
+  deploymentId: 'deployment-id',
+} as const;
+
+export const MODES: readonly CommentMode[] = ['upsert', 'create', 'skip-if-exists'];
 
 export interface Inputs {
   token: string;
   sha: string;
-  status: DeploymentOutcome;
+  status: DeploymentStatus;
   environment: string;
   environmentUrl?: string;
   image?: string;
   taskDefinitionArn?: string;
   smokeReport?: string;
-  mode: Mode;
+  mode: CommentMode;
   /** The template text, read from its file when the input named one. */
   template?: string;
   mentionAuthor: boolean;
@@ -63,6 +71,8 @@ export interface Inputs {
   /** GitHub login (lower-cased) to Slack member ID. */
   slackUserMap: Map<string, string>;
   failOnNotifyError: boolean;
+  /** The workflow run, read once here (its event payload too): the sha may come from it. */
+  run: RunContext;
 }
 
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
@@ -77,7 +87,8 @@ const SLACK_MEMBER_ID = /^[UW][A-Z0-9]{2,}$/;
 export function getInputs(env: Env = process.env): Inputs {
   refuseCredentials(env);
   const token = readToken(env);
-  const sha = readSha(env);
+  const run = readRunContext(env as NodeJS.ProcessEnv);
+  const sha = readSha(run, env);
   const status = readEnum(INPUT.status, STATUSES, 'success', env);
   const environment = readEnvironment(env);
   const environmentUrl = readEnvironmentUrl(env);
@@ -90,7 +101,7 @@ export function getInputs(env: Env = process.env): Inputs {
       'Give the ARN deploy-ecs outputs (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION) or FAMILY:REVISION',
     );
   }
-  const smokeReport = readMarkdownOrFile(INPUT.smokeReport, env, /\.md$/i);
+  const smokeReport = readMarkdownFile(INPUT.smokeReport, /\.md$/i, env);
   const mode = readEnum(INPUT.mode, MODES, 'upsert', env);
   const template = readTemplate(env);
   const mentionAuthor = readBoolean(INPUT.mentionAuthor, true, env);
@@ -125,12 +136,13 @@ export function getInputs(env: Env = process.env): Inputs {
     slackWebhookUrl,
     slackUserMap,
     failOnNotifyError,
+    run,
   };
 }
 
-function readSha(env: Env): string {
+function readSha(run: RunContext, env: Env): string {
   const given = readRaw(INPUT.sha, env);
-  const sha = given ?? eventMergeCommit(env) ?? env.GITHUB_SHA?.trim();
+  const sha = given ?? eventMergeCommit(run) ?? env.GITHUB_SHA?.trim();
   if (!sha) {
     throw new InputError(INPUT.sha, 'is required outside a workflow run', 'Set it to the commit that was deployed');
   }
@@ -141,17 +153,10 @@ function readSha(env: Env): string {
 }
 
 /** A merged pull_request event's merge commit: GITHUB_SHA there is the PR's test merge ref instead. */
-function eventMergeCommit(env: Env): string | undefined {
-  if (env.GITHUB_EVENT_NAME !== 'pull_request' && env.GITHUB_EVENT_NAME !== 'pull_request_target') return undefined;
-  if (!env.GITHUB_EVENT_PATH) return undefined;
-  try {
-    const payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as {
-      pull_request?: { merged?: boolean; merge_commit_sha?: string | null };
-    };
-    return payload.pull_request?.merged ? (payload.pull_request.merge_commit_sha ?? undefined) : undefined;
-  } catch {
-    return undefined;
-  }
+function eventMergeCommit(run: RunContext): string | undefined {
+  if (run.eventName !== 'pull_request' && run.eventName !== 'pull_request_target') return undefined;
+  const pull = run.payload.pull_request as { merged?: boolean; merge_commit_sha?: string | null } | undefined;
+  return pull?.merged ? (pull.merge_commit_sha ?? undefined) : undefined;
 }
 
 /**
@@ -187,10 +192,6 @@ function refuseCredentials(env: Env): void {
       );
     }
   }
-}
-
-function inputVariable(name: string): string {
-  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
 /** Longer than any token GitHub issues (255) with room for GitHub Enterprise Server's. */
@@ -303,7 +304,7 @@ function readWebhookUrl(env: Env): string | undefined {
 }
 
 function readPullNumbers(env: Env): number[] {
-  const numbers = readList(INPUT.prNumber, env).map((item) => {
+  const numbers = readList(INPUT.prNumber, {}, env).map((item) => {
     const match = /^#?(\d{1,9})$/.exec(item);
     if (!match || Number(match[1]) === 0) {
       throw new InputError(
@@ -320,63 +321,22 @@ function readPullNumbers(env: Env): number[] {
 /** The most a file input may hold: a step output's limit, which is what smoke-test's report fits in. */
 export const FILE_LIMIT_BYTES = 1024 * 1024;
 
-/**
- * A value that is inline text, or one line naming a file (by the extension given, or any extension
- * for templates) whose text is read. The file must lie inside the workspace or RUNNER_TEMP (symbolic
- * links followed), hold at most `FILE_LIMIT_BYTES` of text and no invisible characters, as an inline
- * value must not either. A named file that cannot be read is an input error, not text.
- */
-function readMarkdownOrFile(name: string, env: Env, filePattern: RegExp): string | undefined {
-  const value = readRaw(name, env);
-  if (value === undefined) return undefined;
-  if (value.includes('\n') || value.includes('{{') || !filePattern.test(value)) return value;
-  const path = resolveInputPath(name, value, env);
-  const text = readLimited(name, path);
-  const invisible = findInvisible(text);
-  if (invisible) {
-    throw new InputError(
-      name,
-      `names a file with ${invisible.description} at character ${invisible.position}`,
-      'Remove it; such characters change how a text reads without being seen',
-    );
-  }
-  return text;
-}
-
-function readLimited(name: string, path: string): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) {
-      throw new InputError(name, 'names something that is not a file (a folder?)', 'Give the path of a file');
-    }
-    if (stat.size > FILE_LIMIT_BYTES) {
-      throw new InputError(
-        name,
-        `names a file of ${stat.size} bytes; at most ${FILE_LIMIT_BYTES} are read`,
-        'Give a shorter file (the comment keeps only its first 65,536 characters anyway)',
-      );
-    }
-    const buffer = Buffer.alloc(stat.size);
-    const read = stat.size === 0 ? 0 : readSync(fd, buffer, 0, stat.size, 0);
-    return buffer.subarray(0, read).toString('utf8');
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError(
-      name,
-      `names a file that cannot be read (${code})`,
-      'Check the path; it is relative to the workspace',
-    );
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+/** Where a smoke-report or template file is read from, and how large it may be. */
+function readMarkdownFile(name: string, filePattern: RegExp, env: Env): string | undefined {
+  return readTextOrFile(
+    name,
+    {
+      filePattern,
+      maxBytes: FILE_LIMIT_BYTES,
+      tooLargeFix: 'Give a shorter file (the comment keeps only its first 65,536 characters anyway)',
+    },
+    env,
+  );
 }
 
 function readTemplate(env: Env): string | undefined {
   // One line ending in a file extension (`.github/deployed.md`) is a path; anything else is the template.
-  const template = readMarkdownOrFile(INPUT.template, env, /^[^\s]+\.[A-Za-z0-9]{1,10}$/);
+  const template = readMarkdownFile(INPUT.template, /^[^\s]+\.[A-Za-z0-9]{1,10}$/, env);
   if (template === undefined) return undefined;
   if (template.trim() === '') throw new InputError(INPUT.template, 'is empty');
   if (template.length > GITHUB_COMMENT_LIMIT) {
@@ -399,10 +359,11 @@ function readTemplate(env: Env): string | undefined {
 }
 
 function readSlackUserMap(env: Env): Map<string, string> {
-  const pairs = readKeyValueLines(INPUT.slackUserMap, env, {
-    keyPattern: GITHUB_LOGIN,
-    keyDescription: 'Keys are GitHub logins: one github-login=SLACK_MEMBER_ID a line',
-  });
+  const pairs = readKeyValueLines(
+    INPUT.slackUserMap,
+    { keyPattern: GITHUB_LOGIN, keyDescription: 'Keys are GitHub logins: one github-login=SLACK_MEMBER_ID a line' },
+    env,
+  );
   const map = new Map<string, string>();
   for (const { key: login, value: member, line } of pairs) {
     if (!SLACK_MEMBER_ID.test(member)) {

@@ -1,3 +1,4 @@
+import type { DeploymentFacts } from './facts.js';
 import type { Outgoing } from './outgoing.js';
 import type { ShippedPull } from './pulls.js';
 
@@ -12,15 +13,8 @@ export interface SlackMessage {
   blocks: Record<string, unknown>[];
 }
 
-export interface SlackFacts {
-  status: 'success' | 'failure';
-  environment: string;
-  environmentUrl?: string;
-  repository: string;
-  serverUrl: string;
-  sha: string;
-  runUrl: string;
-  runNumber: string;
+/** The deployment and every pull request that shipped in it. */
+export interface SlackFacts extends DeploymentFacts {
   pulls: readonly ShippedPull[];
   /** GitHub login (lower-cased) to Slack member ID. */
   userMap: ReadonlyMap<string, string>;

@@ -3,7 +3,7 @@ import type { PublishedComment } from './comments.js';
 import type { ShippedPull } from './pulls.js';
 
 /** The job summary: which pull requests were told, how, and what became of the deployment and Slack. */
-export function summaryMarkdown(facts: {
+export function renderSummary(facts: {
   environment: string;
   status: string;
   how: string;

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import {
   checkArn,
   ecsResource,
+  taskDefinitionRevision,
   IAM_ROLE,
   parseArn,
   partitionOf,
@@ -153,5 +154,14 @@ describe('checkArn', () => {
     }
     expect(message).toMatch(/more characters not shown/);
     expect(message).not.toContain(value);
+  });
+});
+
+describe('taskDefinitionRevision', () => {
+  test.each([
+    ['arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7', 'web:7'],
+    ['web:7', 'web:7'],
+  ])('taskDefinitionRevision(%s)', (arn, expected) => {
+    expect(taskDefinitionRevision(arn)).toBe(expected);
   });
 });

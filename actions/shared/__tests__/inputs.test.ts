@@ -6,7 +6,9 @@ import {
   readEnum,
   readInteger,
   readKeyValues,
+  readKeyValueLines,
   readList,
+  readMaxAttempts,
   readNumber,
   readString,
   readUrl,
@@ -106,18 +108,18 @@ describe('readList', () => {
     ['#12, #15\n#16', ['#12', '#15', '#16']],
     ['a, #b', ['a', '#b']],
     ['a # not a comment', ['a # not a comment']],
-  ])('%j', (value, expected) => expect(readList('tags', setInputs({ tags: value }))).toEqual(expected));
+  ])('%j', (value, expected) => expect(readList('tags', {}, setInputs({ tags: value }))).toEqual(expected));
   test.each([
     ['a, b\n# c, d', ['a, b']],
     ['#1\n# off', ['#1']],
   ])('%j without commas', (value, expected) =>
-    expect(readList('tags', setInputs({ tags: value }), { commas: false })).toEqual(expected),
+    expect(readList('tags', { commas: false }, setInputs({ tags: value }))).toEqual(expected),
   );
 });
 
 describe('readKeyValues', () => {
   test('keeps everything after the first = and lets a later key win', () => {
-    const pairs = readKeyValues('env', setInputs({ env: 'A=1\nB=x=y\nA=2' }));
+    const pairs = readKeyValues('env', {}, setInputs({ env: 'A=1\nB=x=y\nA=2' }));
     expect(Object.fromEntries(pairs)).toEqual({ A: '2', B: 'x=y' });
   });
   test.each([
@@ -125,22 +127,22 @@ describe('readKeyValues', () => {
     ['A=#1', { A: '#1' }],
     ['\n\n', {}],
   ])('%j: any line starting with # is a comment, as in a .env file', (value, expected) => {
-    expect(Object.fromEntries(readKeyValues('env', setInputs({ env: value })))).toEqual(expected);
+    expect(Object.fromEntries(readKeyValues('env', {}, setInputs({ env: value })))).toEqual(expected);
   });
   test.each(['novalue', '=value'])('%j is rejected', (line) => {
-    expect(() => readKeyValues('env', setInputs({ env: line }))).toThrow(
+    expect(() => readKeyValues('env', {}, setInputs({ env: line }))).toThrow(
       "Input 'env' has a line that is not KEY=value",
     );
   });
   test('a malformed line is located by its number, never echoed (it may be part of a multi-line secret)', () => {
     const pem = 'KEY=-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
-    const read = () => readKeyValues('env', setInputs({ env: `# the key\n\nA=1\n${pem}` }));
+    const read = () => readKeyValues('env', {}, setInputs({ env: `# the key\n\nA=1\n${pem}` }));
     expect(read).toThrow("Input 'env' has a line that is not KEY=value (line 5;");
     expect(read).not.toThrow(/MIIEvQIBADANBgkqhkiG9w0BAQEFAASC/);
   });
   test('a value of only = is refused by its line number: the tail of a base64 value spanning lines', () => {
     const read = () =>
-      readKeyValues('env', setInputs({ env: 'KEY=-----BEGIN-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM==' }));
+      readKeyValues('env', {}, setInputs({ env: 'KEY=-----BEGIN-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM==' }));
     expect(read).toThrow("Input 'env' has a value of only '=' on line 2 (its text is not shown");
     expect(read).not.toThrow(/MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM/);
   });
@@ -148,22 +150,22 @@ describe('readKeyValues', () => {
     ['A=', undefined, new Map([['A', '']])],
     ['A=x', 'an ARN', new Map([['A', 'x']])],
   ])('%j with valueRequired %j reads', (text, valueRequired, expected) => {
-    expect(readKeyValues('env', setInputs({ env: text }), { valueRequired })).toEqual(expected);
+    expect(readKeyValues('env', { valueRequired }, setInputs({ env: text }))).toEqual(expected);
   });
   test('an empty value is refused by its line number when a value is required', () => {
-    expect(() => readKeyValues('env', setInputs({ env: 'A=1\nB=' }), { valueRequired: 'Write B=<ARN>' })).toThrow(
+    expect(() => readKeyValues('env', { valueRequired: 'Write B=<ARN>' }, setInputs({ env: 'A=1\nB=' }))).toThrow(
       "Input 'env' has no value on line 2 (its text is not shown, as it may be part of a secret). Write B=<ARN>",
     );
   });
   test('a key pattern is enforced', () => {
-    expect(() => readKeyValues('env', setInputs({ env: '1A=x' }), { keyPattern: /^[A-Z_][A-Z0-9_]*$/ })).toThrow(
+    expect(() => readKeyValues('env', { keyPattern: /^[A-Z_][A-Z0-9_]*$/ }, setInputs({ env: '1A=x' }))).toThrow(
       'has an invalid key on line 1 (its text is not shown',
     );
   });
   test('a bad key is located by its number, never echoed: a base64 line ending in == looks like KEY=value', () => {
     const pem = 'KEY=-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN+gkqhkiG9w0BAQEFAASCBKcw==\n-----END PRIVATE KEY-----';
     const read = () =>
-      readKeyValues('env', setInputs({ env: `A=1\n${pem}` }), { keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/ });
+      readKeyValues('env', { keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/ }, setInputs({ env: `A=1\n${pem}` }));
     expect(read).toThrow(
       "Input 'env' has an invalid key on line 3 (its text is not shown, as it may be part of a secret)",
     );
@@ -202,16 +204,16 @@ describe('readUrl with a secret', () => {
 describe('exactlyOneOf', () => {
   const names = ['task-definition', 'task-definition-family', 'task-definition-arn'] as const;
   test('returns the one given', () => {
-    expect(exactlyOneOf(names, setInputs({ 'task-definition-arn': 'arn' }))).toBe('task-definition-arn');
+    expect(exactlyOneOf(names, {}, setInputs({ 'task-definition-arn': 'arn' }))).toBe('task-definition-arn');
   });
   test('two given is an error naming both', () => {
-    expect(() => exactlyOneOf(names, setInputs({ 'task-definition': 'a', 'task-definition-arn': 'b' }))).toThrow(
+    expect(() => exactlyOneOf(names, {}, setInputs({ 'task-definition': 'a', 'task-definition-arn': 'b' }))).toThrow(
       "Input 'task-definition' cannot be combined with 'task-definition-arn'",
     );
   });
   test('none given is an error when required', () => {
-    expect(() => exactlyOneOf(names, {})).toThrow('Give one of');
-    expect(exactlyOneOf(names, {}, { required: false })).toBeUndefined();
+    expect(() => exactlyOneOf(names, {}, {})).toThrow('Give one of');
+    expect(exactlyOneOf(names, { required: false }, {})).toBeUndefined();
   });
 });
 
@@ -229,8 +231,8 @@ describe('characters that change how a value reads', () => {
     for (const read of [
       () => readString('a', {}, env),
       () => readString('a', { multiline: true }, env),
-      () => readList('a', env),
-      () => readKeyValues('a', setInputs({ a: `KEY=${value}` })),
+      () => readList('a', {}, env),
+      () => readKeyValues('a', {}, setInputs({ a: `KEY=${value}` })),
       () => readEnum('a', ['web'], 'web', env),
     ]) {
       expect(read).toThrow(/^Input 'a' has U\+[0-9A-F]{4} [A-Z -]+ at character \d+/);
@@ -242,12 +244,47 @@ describe('characters that change how a value reads', () => {
     const env = setInputs({ a: 'one\ntwo' });
     expect(() => readString('a', {}, env)).toThrow("Input 'a' has U+000A LINE FEED at character 4");
     expect(readString('a', { multiline: true }, env)).toBe('one\ntwo');
-    expect(readList('a', setInputs({ a: 'one\r\ntwo' }))).toEqual(['one', 'two']);
+    expect(readList('a', {}, setInputs({ a: 'one\r\ntwo' }))).toEqual(['one', 'two']);
   });
 
   test('a long wrong value is quoted cut, saying how much was left out', () => {
     expect(() => readBoolean('a', false, setInputs({ a: 'y'.repeat(500) }))).toThrow(
       /got 'y{80}…' \(420 more characters not shown\)$/,
     );
+  });
+});
+
+describe('readMaxAttempts', () => {
+  test.each([
+    [undefined, 3, 3],
+    [undefined, 5, 5],
+    ['1', 3, 1],
+    ['20', 3, 20],
+    [' 8 ', 5, 8],
+  ])('%j with the action default %d reads %d', (value, fallback, expected) => {
+    const env = value === undefined ? {} : setInputs({ 'max-attempts': value });
+    expect(readMaxAttempts('max-attempts', { fallback }, env)).toBe(expected);
+  });
+  test.each(['0', '21', '-1', '+3', '2.5', 'three', '9'.repeat(100)])('%j is refused, with the range', (value) => {
+    const read = () => readMaxAttempts('max-attempts', { fallback: 3 }, setInputs({ 'max-attempts': value }));
+    expect(read).toThrow(/^Input 'max-attempts' must be a whole number from 1 to 20, got '/);
+    expect(read).toThrow('so it must be at least 1');
+  });
+});
+
+describe('the environment before the options (the order before issue 18, kept until every caller moves)', () => {
+  test.each([
+    ['readList', () => readList('a', setInputs({ a: 'x, y\nz' }), { commas: false }), ['x, y', 'z']],
+    ['readList without options', () => readList('a', setInputs({ a: 'x, y' })), ['x', 'y']],
+    [
+      'readKeyValueLines',
+      () => readKeyValueLines('a', setInputs({ a: 'K=1' }), { keyPattern: /^K$/ }),
+      [{ key: 'K', value: '1', line: 1 }],
+    ],
+    ['readKeyValues', () => Object.fromEntries(readKeyValues('a', setInputs({ a: 'K=1' }))), { K: '1' }],
+    ['exactlyOneOf', () => exactlyOneOf(['a', 'b'], setInputs({ b: 'x' })), 'b'],
+    ['exactlyOneOf, an empty environment', () => exactlyOneOf(['a', 'b'], {}, { required: false }), undefined],
+  ])('%s reads the same', (_, read, expected) => {
+    expect(read()).toEqual(expected);
   });
 });

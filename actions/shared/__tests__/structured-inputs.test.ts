@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { InputError } from '../src/errors.js';
 import { inputVariable } from '../src/inputs.js';
 import { parseStructured, readStructuredFile, readStructuredInlineOrFile } from '../src/structured-inputs.js';
@@ -30,6 +30,7 @@ describe('structured files', () => {
   writeFileSync(join(dir, 'ok.json'), '{"family": "web"}');
   writeFileSync(join(dir, 'ok.yml'), 'family: web\n');
   writeFileSync(join(dir, 'bad.json'), '{"family": ');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test.each(['ok.json', 'ok.yml'])('%s is parsed relative to the workspace', (file) => {
     const result = readStructuredFile('task-definition', {

@@ -172,6 +172,11 @@ export const S3_OBJECT: ArnRule = {
   accountless: true,
 };
 
+/** A task definition ARN as people name it: `arn:aws:ecs:…:task-definition/web:12` is `web:12`. */
+export function taskDefinitionRevision(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
 /** An ECS resource of one type (`cluster`, `service`, `task-definition`, `capacity-provider`). */
 export function ecsResource(type: string, resource: RegExp, name = '<name>'): ArnRule {
   return {

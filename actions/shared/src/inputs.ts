@@ -7,6 +7,9 @@ import { findInvisible, shown } from './text.js';
  * without loading `@actions/core`: inputs can be validated before any heavy module is imported.
  * Every reader trims, treats an empty value as "not given", and throws an `InputError` that names
  * the input and the fix.
+ *
+ * Every reader takes its arguments in one order: the input's name (or names), then what shapes the
+ * reading (a fallback, bounds, options), then the environment, `process.env` unless given.
  */
 
 export type Env = Record<string, string | undefined>;
@@ -112,6 +115,26 @@ function checkBounds(name: string, value: number, { min, max }: IntegerBounds): 
   return value;
 }
 
+/**
+ * `max-attempts`: how many times the AWS SDK tries one call (its standard retry mode), from 1 (no
+ * retry) to 20. The default is each action's own, as its action.yml says.
+ */
+export const MAX_ATTEMPTS = { min: 1, max: 20 } as const;
+
+export function readMaxAttempts(name: string, { fallback }: { fallback: number }, env: Env = process.env): number {
+  const value = readRaw(name, env);
+  if (value === undefined) return fallback;
+  const attempts = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(attempts >= MAX_ATTEMPTS.min && attempts <= MAX_ATTEMPTS.max)) {
+    throw new InputError(
+      name,
+      `must be a whole number from ${MAX_ATTEMPTS.min} to ${MAX_ATTEMPTS.max}, got ${shown(value)}`,
+      `It counts the first try, so it must be at least ${MAX_ATTEMPTS.min}; past ${MAX_ATTEMPTS.max} the SDK's backoff between tries adds up to minutes`,
+    );
+  }
+  return attempts;
+}
+
 export function readEnum<T extends string>(
   name: string,
   allowed: readonly T[],
@@ -149,8 +172,37 @@ function lines(name: string, env: Env, comment: RegExp): string[] {
   return numberedLines(name, env, comment).map(({ text }) => text);
 }
 
+/**
+ * TODO(issue 18): `readList`, `readKeyValues`, `readKeyValueLines` and `exactlyOneOf` took the
+ * environment before their options. That order still works (and is marked deprecated) until
+ * deploy-ecs's calls give the options first; then these overloads and `optionsThenEnv` go.
+ */
+function optionsThenEnv<O extends object>(
+  second: O | Env | undefined,
+  third: O | Env | undefined,
+  optionKeys: readonly string[],
+): [Partial<O>, Env] {
+  const optionLike = (value: object | undefined) =>
+    value !== undefined && Object.keys(value).every((key) => optionKeys.includes(key));
+  if (third === undefined) return optionLike(second) ? [(second ?? {}) as O, process.env] : [{}, second as Env];
+  if (!optionLike(second)) return [third as O, second as Env];
+  if (!optionLike(third)) return [second as O, third as Env];
+  // Both look like options: one of them is an empty environment.
+  return Object.keys(second as object).length === 0 ? [third as O, second as Env] : [second as O, third as Env];
+}
+
+export interface ListOptions {
+  /** Commas separate items too (the default), as in most actions; false for one item a line. */
+  commas?: boolean;
+}
+const LIST_OPTIONS = ['commas'];
+
 /** One item a line (commas also separate, as in most actions); blank lines and comment lines skipped. */
-export function readList(name: string, env: Env = process.env, { commas = true } = {}): string[] {
+export function readList(name: string, options?: ListOptions, env?: Env): string[];
+/** @deprecated Give the options before the environment: `readList(name, options, env)`. */
+export function readList(name: string, env: Env, options?: ListOptions): string[];
+export function readList(name: string, second?: ListOptions | Env, third?: ListOptions | Env): string[] {
+  const [{ commas = true }, env] = optionsThenEnv<ListOptions>(second, third, LIST_OPTIONS);
   return lines(name, env, LIST_COMMENT)
     .flatMap((line) => (commas ? line.split(',') : [line]))
     .map((item) => item.trim())
@@ -163,28 +215,48 @@ export interface KeyValueOptions {
   /** When set, an empty value is refused, and this says what the value should be. */
   valueRequired?: string;
 }
+const KEY_VALUE_OPTIONS = ['keyPattern', 'keyDescription', 'valueRequired'];
 
 /**
  * Multiline `KEY=value` pairs. The value keeps everything after the first `=` (it may itself hold
  * `=`); a later duplicate key wins, as it would in a shell environment.
  */
+export function readKeyValues(name: string, options?: KeyValueOptions, env?: Env): Map<string, string>;
+/** @deprecated Give the options before the environment: `readKeyValues(name, options, env)`. */
+export function readKeyValues(name: string, env: Env, options?: KeyValueOptions): Map<string, string>;
 export function readKeyValues(
   name: string,
-  env: Env = process.env,
-  options: KeyValueOptions = {},
+  second?: KeyValueOptions | Env,
+  third?: KeyValueOptions | Env,
 ): Map<string, string> {
-  return new Map(readKeyValueLines(name, env, options).map(({ key, value }) => [key, value]));
+  const [options, env] = optionsThenEnv<KeyValueOptions>(second, third, KEY_VALUE_OPTIONS);
+  return new Map(readKeyValueLines(name, options, env).map(({ key, value }) => [key, value]));
+}
+
+export interface KeyValueLine {
+  key: string;
+  value: string;
+  /** The line's number in the input, from 1. */
+  line: number;
 }
 
 /**
  * The same pairs in input order, each with its line number, for a caller whose own checks must
  * point at a line without showing it.
  */
+export function readKeyValueLines(name: string, options?: KeyValueOptions, env?: Env): KeyValueLine[];
+/** @deprecated Give the options before the environment: `readKeyValueLines(name, options, env)`. */
+export function readKeyValueLines(name: string, env: Env, options?: KeyValueOptions): KeyValueLine[];
 export function readKeyValueLines(
   name: string,
-  env: Env = process.env,
-  { keyPattern, keyDescription, valueRequired }: KeyValueOptions = {},
-): { key: string; value: string; line: number }[] {
+  second?: KeyValueOptions | Env,
+  third?: KeyValueOptions | Env,
+): KeyValueLine[] {
+  const [{ keyPattern, keyDescription, valueRequired }, env] = optionsThenEnv<KeyValueOptions>(
+    second,
+    third,
+    KEY_VALUE_OPTIONS,
+  );
   // Never echo a line or a key in an error: a bad line is often the second line of a multi-line
   // secret pasted as a value (a base64 line ending in `==` even looks like KEY=value), and these
   // errors are printed before the action could mask anything. The line number is enough to find it.
@@ -249,12 +321,21 @@ export function readUrl(name: string, options: UrlOptions = {}, env: Env = proce
   return url;
 }
 
+export interface OneOfOptions {
+  /** One of them must be given (the default); false: none is fine too. */
+  required?: boolean;
+}
+
 /** Several inputs of which at most (or exactly) one may be given. */
+export function exactlyOneOf<T extends string>(names: readonly T[], options?: OneOfOptions, env?: Env): T | undefined;
+/** @deprecated Give the options before the environment: `exactlyOneOf(names, options, env)`. */
+export function exactlyOneOf<T extends string>(names: readonly T[], env: Env, options?: OneOfOptions): T | undefined;
 export function exactlyOneOf<T extends string>(
   names: readonly T[],
-  env: Env = process.env,
-  { required = true } = {},
+  second?: OneOfOptions | Env,
+  third?: OneOfOptions | Env,
 ): T | undefined {
+  const [{ required = true }, env] = optionsThenEnv<OneOfOptions>(second, third, ['required']);
   const given = names.filter((name) => readRaw(name, env) !== undefined);
   if (given.length > 1) {
     throw new InputError(

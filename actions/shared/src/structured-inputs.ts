@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from './errors.js';
+import { readInputFile } from './files.js';
 import { readRaw, type Env } from './inputs.js';
 import { resolveInputPath } from './paths.js';
 
@@ -25,18 +25,7 @@ export function readStructuredFile(name: string, env: Env = process.env): { path
   const given = readRaw(name, env);
   if (given === undefined) return undefined;
   const path = resolveInputPath(name, given, env);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(
-      name,
-      `names a file that cannot be read: ${path} (${code ?? 'error'})`,
-      'Check the path; it is relative to the workspace',
-    );
-  }
-  return { path, value: parseStructured(name, text, path) };
+  return { path, value: parseStructured(name, readInputFile(name, path), path) };
 }
 
 /**

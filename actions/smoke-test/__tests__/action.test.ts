@@ -92,7 +92,7 @@ describe('smoke-test against the demo app', () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('Attempt 1: HTTP 503: draining');
     expect(run.stdout).toMatch(/Attempt 2: connection (closed by the server|reset)/);
-    expect(run.stdout).toContain('Attempt 3: no response within 0.3 s');
+    expect(run.stdout).toContain('Attempt 3: no response within 300 ms');
     expect(run.stdout).toContain(`Attempt 4: reports commit "${OLD_COMMIT}"`);
     expect(run.outputs).toMatchObject({ passed: 'true', version: NEW_COMMIT });
   });
@@ -104,7 +104,7 @@ describe('smoke-test against the demo app', () => {
     expect(run.outputs).toMatchObject({ passed: 'false', version: OLD_COMMIT, results: '[]' });
     expect(run.errors[0]).toMatch(
       new RegExp(
-        `^Version gate: expected commit "${NEW_COMMIT}" at ${app.url}/version within 0.5 s; ` +
+        `^Version gate: expected commit "${NEW_COMMIT}" at ${app.url}/version within 500 ms; ` +
           `last seen: reports commit "${OLD_COMMIT}" after \\d+ attempts$`,
       ),
     );

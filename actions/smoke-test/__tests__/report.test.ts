@@ -4,7 +4,7 @@ import {
   checkLogLine,
   failureLines,
   passed,
-  renderReport,
+  renderSummary,
   resultsJson,
   type SmokeTestOutcome,
 } from '../src/report.js';
@@ -120,9 +120,9 @@ describe('failure lines', () => {
   });
 });
 
-describe('renderReport', () => {
+describe('renderSummary', () => {
   test('a passing run: the facts and one row per check', () => {
-    expect(renderReport(outcome())).toBe(
+    expect(renderSummary(outcome())).toBe(
       [
         '### Smoke test passed ✅',
         '',
@@ -143,7 +143,7 @@ describe('renderReport', () => {
   });
 
   test('a failing run keeps every check, escapes pipes and shows the body excerpt', () => {
-    const report = renderReport(outcome({ results: [ok, wrongJson, neverUp] }));
+    const report = renderSummary(outcome({ results: [ok, wrongJson, neverUp] }));
     expect(report).toContain('### Smoke test failed ❌');
     expect(report).toContain('| Checks | 1 of 3 passed |');
     expect(report).toContain(
@@ -155,14 +155,14 @@ describe('renderReport', () => {
   });
 
   test('without an expected version there is no gate row', () => {
-    const report = renderReport(outcome({ gate: undefined, expectVersion: undefined, reportedVersion: undefined }));
+    const report = renderSummary(outcome({ gate: undefined, expectVersion: undefined, reportedVersion: undefined }));
     expect(report).not.toContain('Expected version');
     expect(report).not.toContain('Version gate');
     expect(report).toContain('| Reported version | not reported |');
   });
 
   test('a version that never went live: the gate says why and the checks did not run', () => {
-    const report = renderReport(
+    const report = renderSummary(
       outcome({
         timeoutMs: 5000,
         gate: { live: false, reported: '0ld0ld0', lastSeen: 'reports commit "0ld0ld0"', attempts: 6, waitedMs: 5010 },

@@ -75,7 +75,7 @@ describe('every network wait is bounded by the action’s timeouts', () => {
     expect(run.exitCode).toBe(1);
     expect(results(run)[0]).toMatchObject({
       passed: false,
-      failure: 'expected a response, got no response within 0.5 s',
+      failure: 'expected a response, got no response within 500 ms',
     });
   });
 });

@@ -33,6 +33,15 @@ export const INPUT = {
   headers: 'headers',
 } as const;
 
+/** Output names, exactly as action.yml declares them. */
+export const OUTPUT = {
+  passed: 'passed',
+  version: 'version',
+  results: 'results',
+  report: 'report',
+  durationMs: 'duration-ms',
+} as const;
+
 /** The longest `url` accepted (what browsers and most servers take as a request line). */
 export const URL_MAX_LENGTH = 2048;
 /** The longest `expect-version` and `version-field`: a SHA, a semver, a build number fit easily. */
@@ -215,7 +224,7 @@ function seconds(name: string, fallback: number, bounds: { min: number; max: num
 /** `Name: value` a line, as in an HTTP request; the value keeps everything after the first colon. */
 function parseHeaders(env: Env = process.env): Record<string, string> {
   const headers: Record<string, string> = {};
-  const lines = readList(INPUT.headers, env, { commas: false });
+  const lines = readList(INPUT.headers, { commas: false }, env);
   if (lines.length > CHECK_LIMITS.headers) {
     throw new InputError(INPUT.headers, `has ${lines.length} headers, more than ${CHECK_LIMITS.headers}`);
   }

@@ -5,14 +5,14 @@ import { setOutputs } from '@shipyard/shared/outputs';
 import { deadlineIn } from '@shipyard/shared/poll';
 import { appendSummary } from '@shipyard/shared/summary';
 import { capBytes } from '@shipyard/shared/text';
-import type { Inputs } from './inputs.js';
-import { formatSeconds } from './probe.js';
+import { OUTPUT, type Inputs } from './inputs.js';
+import { formatDuration } from '@shipyard/shared/duration';
 import {
   checkLogLine,
   failureLines,
   passed,
   REDACTED_NOTE,
-  renderReport,
+  renderSummary,
   resultsJson,
   type SmokeTestOutcome,
 } from './report.js';
@@ -59,8 +59,8 @@ export async function main(inputs: Inputs): Promise<void> {
     reportedVersion = gate.reported;
     log(
       gate.live
-        ? `${versionSource.url} reports ${JSON.stringify(gate.reported)}: live after ${formatSeconds(gate.waitedMs)}`
-        : `${versionSource.url} did not report ${JSON.stringify(expected)} within ${formatSeconds(inputs.timeoutMs)}`,
+        ? `${versionSource.url} reports ${JSON.stringify(gate.reported)}: live after ${formatDuration(gate.waitedMs)}`
+        : `${versionSource.url} did not report ${JSON.stringify(expected)} within ${formatDuration(inputs.timeoutMs)}`,
     );
   }
 
@@ -116,16 +116,16 @@ export async function main(inputs: Inputs): Promise<void> {
     redacted: false,
   });
   const ok = passed(outcome);
-  const render = () => secrets.redact(renderReport({ ...outcome, redacted: secrets.redactions > 0 }));
+  const render = () => secrets.redact(renderSummary({ ...outcome, redacted: secrets.redactions > 0 }));
   let report = render();
   // Once more when that last pass found a secret the note did not know about yet.
   if (secrets.redactions > 0 && !report.includes(REDACTED_NOTE)) report = render();
   setOutputs({
-    passed: String(ok),
-    version: outcome.reportedVersion ?? '',
-    results: secrets.redact(resultsJson(outcome.results)),
-    report,
-    'duration-ms': String(outcome.durationMs),
+    [OUTPUT.passed]: String(ok),
+    [OUTPUT.version]: outcome.reportedVersion ?? '',
+    [OUTPUT.results]: secrets.redact(resultsJson(outcome.results)),
+    [OUTPUT.report]: report,
+    [OUTPUT.durationMs]: String(outcome.durationMs),
   });
   await appendSummary(report);
 

@@ -1,3 +1,5 @@
+import { formatDuration } from '@shipyard/shared/duration';
+
 /**
  * One HTTP request with Node's own fetch (undici). The whole exchange, every redirect and the body
  * included, is bounded by one deadline that is enforced here on every wait (not left to undici), so
@@ -222,18 +224,13 @@ function redactHeaders(headers: Headers, redact: (text: string) => string): Head
 export function describeFetchError(error: unknown, timeoutMs: number): { reason: string; transient: boolean } {
   const name = (error as { name?: string } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return { reason: `no response within ${formatSeconds(timeoutMs)}`, transient: true };
+    return { reason: `no response within ${formatDuration(timeoutMs)}`, transient: true };
   }
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
   const code = cause?.code;
   if (code && TRANSIENT_CODES[code]) return { reason: `${TRANSIENT_CODES[code]} (${code})`, transient: true };
   const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
   return { reason: code ? `${message} (${code})` : message, transient: false };
-}
-
-export function formatSeconds(ms: number): string {
-  const seconds = ms / 1000;
-  return `${Number.isInteger(seconds) ? seconds : Number(seconds.toFixed(2))} s`;
 }
 
 /**

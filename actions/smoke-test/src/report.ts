@@ -1,5 +1,5 @@
 import { blocks, code, heading, keyValueTable, table } from '@shipyard/shared/markdown';
-import { formatSeconds } from './probe.js';
+import { formatDuration } from '@shipyard/shared/duration';
 import type { CheckResult } from './run-checks.js';
 import type { VersionGateResult } from './version.js';
 
@@ -48,7 +48,7 @@ function gateFailureLine(outcome: SmokeTestOutcome): string | undefined {
       : '';
   return (
     `Version gate: expected ${outcome.versionField} ${JSON.stringify(outcome.expectVersion)} ` +
-    `at ${outcome.versionUrl} within ${formatSeconds(outcome.timeoutMs)}; ` +
+    `at ${outcome.versionUrl} within ${formatDuration(outcome.timeoutMs)}; ` +
     `last seen: ${gate.lastSeen}${lastVersion} after ${plural(gate.attempts, 'attempt')}`
   );
 }
@@ -83,15 +83,15 @@ function ms(value: number | undefined): string {
   return value === undefined ? '–' : `${value} ms`;
 }
 
-export function renderReport(outcome: SmokeTestOutcome): string {
+export function renderSummary(outcome: SmokeTestOutcome): string {
   const ok = passed(outcome);
   const results = outcome.results ?? [];
   const passing = results.filter((result) => result.passed).length;
   const gate = outcome.gate;
   const gateText = gate
     ? gate.live
-      ? `live after ${plural(gate.attempts, 'attempt')} (${formatSeconds(gate.waitedMs)})`
-      : `not live within ${formatSeconds(outcome.timeoutMs)}: ${gate.lastSeen}`
+      ? `live after ${plural(gate.attempts, 'attempt')} (${formatDuration(gate.waitedMs)})`
+      : `not live within ${formatDuration(outcome.timeoutMs)}: ${gate.lastSeen}`
     : undefined;
   const facts = keyValueTable(
     [
@@ -105,7 +105,7 @@ export function renderReport(outcome: SmokeTestOutcome): string {
           ? 'not run: the expected version never went live'
           : `${passing} of ${results.length} passed`,
       ],
-      ['Duration', formatSeconds(outcome.durationMs)],
+      ['Duration', formatDuration(outcome.durationMs)],
       ['Redacted', outcome.redacted ? REDACTED_NOTE : undefined],
     ],
     ['', ''],

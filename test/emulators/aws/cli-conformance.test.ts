@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXECUTION_ROLE_ARN, fargateTaskDefinition } from '@shipyard/harness/task-definition';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { ManualClock, startAwsEmulator, type AwsEmulator } from './index.js';
 import { registryUnavailableReason } from './registry.js';
 import { basicAuth, credentialsFromToken, pushSyntheticImage } from './registry-fixtures.js';
@@ -39,11 +39,10 @@ const clock = new ManualClock(Date.UTC(2026, 5, 1));
 
 beforeAll(async () => {
   aws = await startAwsEmulator({ clock });
-  home = mkdtempSync(join(tmpdir(), 'shipyard-cli-'));
+  home = temporaryFolder('shipyard-cli-');
 });
 afterAll(async () => {
   await aws?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
 });
 
 function cliEnv(): NodeJS.ProcessEnv {
@@ -88,13 +87,8 @@ function cli(...args: string[]): Promise<CliResult> {
   });
 }
 
-const taskDefinition = {
-  family: 'web',
-  networkMode: 'awsvpc',
-  requiresCompatibilities: ['FARGATE'],
-  cpu: '256',
-  memory: '512',
-  executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+const taskDefinition = fargateTaskDefinition({
+  executionRoleArn: EXECUTION_ROLE_ARN,
   containerDefinitions: [
     {
       name: 'web',
@@ -106,7 +100,7 @@ const taskDefinition = {
       healthCheck: { command: ['CMD-SHELL', 'true'], interval: 10, retries: 3 },
     },
   ],
-};
+});
 
 describe(`ECS through the AWS CLI (${version ?? 'not installed'})`, () => {
   withCli(

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '../../harness/run-action.js';
+import { repoRoot } from '@shipyard/harness/run-action';
 
 // `npm run emulator -- aws --port N --scenario FILE`, as a developer starts it by hand.
 describe('AWS emulator from the command line', () => {

@@ -5,9 +5,9 @@ import {
   ECRClient,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { ecrHostName, loopbackHostNames } from './ecr.js';
 import { startAwsEmulator, type AwsEmulator } from './index.js';
 
@@ -42,7 +42,7 @@ describe('ECR registry hosts', () => {
     new ECRClient({ ...target.clientConfig(), region, maxAttempts: 1 });
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'ecr-hosts-'));
+    folder = temporaryFolder('ecr-hosts-');
     hostsFile = join(folder, 'hosts');
     writeFileSync(hostsFile, `127.0.0.1 localhost\n127.0.0.1 ${US} # shipyard ECR emulator\n127.0.0.1 ${EU}\n`);
     emulator = await startAwsEmulator({ hostsFile });
@@ -51,7 +51,6 @@ describe('ECR registry hosts', () => {
   afterAll(async () => {
     await emulator?.close();
     await loopback?.close();
-    rmSync(folder, { recursive: true, force: true });
   });
 
   test.each([

@@ -8,6 +8,7 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
+import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
 import { ManualClock, startAwsEmulator, type AwsEmulator } from './index.js';
 import type { SeedServiceOptions } from './ecs/index.js';
 import { serviceModel } from './model/index.js';
@@ -16,21 +17,11 @@ import { serviceModel } from './model/index.js';
 // scenario's timeScale. A ManualClock steps through them, so the instants below are exact on the
 // emulator clock and nothing sleeps.
 
-const definition = (image: string, healthCheck = false): RegisterTaskDefinitionCommandInput => ({
-  family: 'web',
-  requiresCompatibilities: ['FARGATE'],
-  networkMode: 'awsvpc',
-  cpu: '256',
-  memory: '512',
-  containerDefinitions: [
-    {
-      name: 'app',
-      image,
-      portMappings: [{ containerPort: 3000 }],
-      ...(healthCheck ? { healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:3000/health'] } } : {}),
-    },
-  ],
-});
+const definition = (image: string, healthCheck = false): RegisterTaskDefinitionCommandInput =>
+  fargateTaskDefinition({
+    image,
+    container: healthCheck ? { healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:3000/health'] } } : {},
+  });
 
 const loadBalancers = [
   {

@@ -14,16 +14,11 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs';
+import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
 import { ManualClock, startAwsEmulator, type AwsEmulator } from './index.js';
 
-const fargate = (image: string, family = 'web'): RegisterTaskDefinitionCommandInput => ({
-  family,
-  requiresCompatibilities: ['FARGATE'],
-  networkMode: 'awsvpc',
-  cpu: '256',
-  memory: '512',
-  containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 3000 }] }],
-});
+const fargate = (image: string, family = 'web'): RegisterTaskDefinitionCommandInput =>
+  fargateTaskDefinition({ image, family });
 
 describe('ECS in the AWS emulator (through the AWS SDK)', () => {
   let emulator: AwsEmulator;

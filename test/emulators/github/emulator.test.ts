@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { repoRoot } from '../../harness/run-action.js';
+import { unusedPort } from '@shipyard/harness/listen';
+import { repoRoot } from '@shipyard/harness/run-action';
 import { startGitHubEmulator, type GitHubEmulator } from './index.js';
 
 const REPOSITORY = 'octo-org/shipyard-demo';
@@ -583,14 +583,7 @@ describe('control routes, scenario and CLI', () => {
 });
 
 describe('start-up', () => {
-  /** A port nothing listens on now, so that the test knows the emulator's URL before it starts. */
-  async function unusedPort(): Promise<number> {
-    const probe = createNetServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    return port;
-  }
+  // unusedPort(): a port nothing listens on now, so that the test knows the emulator's URL before it starts.
 
   /**
    * What a client sees: the port closed, an answer, or nothing. `giveUpAfterMs` bounds the wait only
