@@ -254,7 +254,7 @@ function readSource(env: Env, arnContext: ArnContext): { source: TaskDefinitionS
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,127}$/;
 
 function readKeepNullValueKeys(env: Env): Set<string> {
-  const keys = readList(INPUT.keepNullValueKeys, env);
+  const keys = readList(INPUT.keepNullValueKeys, {}, env);
   for (const key of keys) {
     if (!FIELD_NAME.test(key)) {
       throw new InputError(
@@ -525,7 +525,7 @@ function readCapacityProviderStrategy(env: Env): RunTaskOptions['capacityProvide
 }
 
 function readIds(name: string, pattern: RegExp, example: string, max: number, env: Env): string[] | undefined {
-  const ids = readList(name, env);
+  const ids = readList(name, {}, env);
   if (ids.length === 0) return undefined;
   for (const id of ids) {
     if (!pattern.test(id))
