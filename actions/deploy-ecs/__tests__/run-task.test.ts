@@ -94,6 +94,17 @@ describe('runTaskRequest', () => {
     });
   });
 
+  test('tags, and the managed-tags setting given for the service, go to the task', () => {
+    const request = runTaskRequest(
+      ARN,
+      fargate,
+      options({ tags: [{ key: 'purpose', value: 'migration' }], enableEcsManagedTags: true }),
+      service,
+    );
+    expect(request).toMatchObject({ tags: [{ key: 'purpose', value: 'migration' }], enableECSManagedTags: true });
+    expect(runTaskRequest(ARN, fargate, options(), service)).not.toHaveProperty('enableECSManagedTags');
+  });
+
   test('without a service: the definition decides the launch type', () => {
     expect(runTaskRequest(ARN, ec2, options()).launchType).toBe('EC2');
     expect(runTaskRequest(ARN, fargate, options()).launchType).toBe('FARGATE');

@@ -67,10 +67,10 @@ describe('observe', () => {
       lifecycleStage: stage,
       targetServiceRevision: production === undefined ? undefined : { requestedProductionTrafficWeight: production },
     });
-    expect(at(step('SCALE_UP'), 0)).toEqual(['Service deployment IN_PROGRESS, stage SCALE_UP']);
+    expect(at(step('SCALE_UP'), 0)).toEqual(['+0 ms service deployment IN_PROGRESS, stage SCALE_UP']);
     expect(at(step('SCALE_UP'), 1)).toEqual([]);
     expect(at(step('PRODUCTION_TRAFFIC_SHIFT', 10), 2)).toEqual([
-      'Service deployment IN_PROGRESS, stage PRODUCTION_TRAFFIC_SHIFT (production traffic 10% on the new revision)',
+      '+2 ms service deployment IN_PROGRESS, stage PRODUCTION_TRAFFIC_SHIFT (production traffic 10% on the new revision)',
     ]);
     expect(at(step('PRODUCTION_TRAFFIC_SHIFT', 20), 3)).toHaveLength(1);
     expect(

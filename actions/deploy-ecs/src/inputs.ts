@@ -187,7 +187,10 @@ export function getInputs(env: Env = process.env): Inputs {
   const cluster = readNameOrArn(INPUT.cluster, 'cluster', arnContext, env) ?? 'default';
   const service = readNameOrArn(INPUT.service, 'service', arnContext, env);
   const dryRun = readBoolean(INPUT.dryRun, false, env);
+  const enableEcsManagedTags = readBoolean(INPUT.enableEcsManagedTags, undefined, env);
   const runTask = readRunTask(env, cluster, timeoutMinutes);
+  // As the official action does, the one-off task gets the managed-tags setting given for the service.
+  if (runTask && enableEcsManagedTags !== undefined) runTask.enableEcsManagedTags = enableEcsManagedTags;
   if (runTask && source.kind === 'file' && service === undefined) {
     // Without a service nothing else decides the network: what RunTask would refuse is refused now.
     checkRunTask(renderTaskDefinition(toRegisterable(source.definition).definition, overrides), runTask);
@@ -202,7 +205,7 @@ export function getInputs(env: Env = process.env): Inputs {
     service,
     desiredCount: readInteger(INPUT.desiredCount, undefined, { min: 0, max: 5000 }, env),
     forceNewDeployment: readBoolean(INPUT.forceNewDeployment, false, env),
-    enableEcsManagedTags: readBoolean(INPUT.enableEcsManagedTags, undefined, env),
+    enableEcsManagedTags,
     propagateTags: readPropagateTags(env),
     wait: readBoolean(INPUT.wait, true, env),
     timeoutMs: timeoutMinutes * 60_000,

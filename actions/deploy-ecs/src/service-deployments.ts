@@ -247,12 +247,14 @@ export function observe(facts: DeploymentFacts, deployment: ServiceDeployment, a
     last.test !== entry.test
   ) {
     facts.stages.push(entry);
+    // The time since the first look, so the log shows how long each stage took.
+    const since = `+${formatDuration(entry.atMs - facts.stages[0].atMs)}`;
     const traffic = [
       entry.test !== undefined ? `test traffic ${entry.test}%` : undefined,
       entry.production !== undefined ? `production traffic ${entry.production}%` : undefined,
     ].filter(Boolean);
     lines.push(
-      `Service deployment ${entry.status}, stage ${entry.stage}${traffic.length ? ` (${traffic.join(', ')} on the new revision)` : ''}`,
+      `${since} service deployment ${entry.status}, stage ${entry.stage}${traffic.length ? ` (${traffic.join(', ')} on the new revision)` : ''}`,
     );
   }
   const breaker = deployment.deploymentCircuitBreaker;
