@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ecrHostName } from '../../../test/emulators/aws/ecr.js';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
+import { ecrHostName } from '@shipyard/emulators/aws/ecr';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
 import {
   deploy,
   emulatorForSuite,

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAction, type ActionRun, type InputValue } from '../../../test/harness/run-action.js';
-import { startAwsEmulator, type AwsEmulator, type ScenarioInput } from '../../../test/emulators/aws/index.js';
+import { startAwsEmulator, type AwsEmulator, type ScenarioInput } from '@shipyard/emulators/aws';
+import { runAction, type ActionRun, type InputValue } from '@shipyard/harness/run-action';
+import { EXECUTION_ROLE_ARN, fargateTaskDefinition } from '@shipyard/harness/task-definition';
+import { temporaryFolder } from '@shipyard/harness/temp';
 
 /**
  * The emulator's time model (real ECS durations) a thousand times faster: a rollout of a minute
@@ -22,23 +23,14 @@ export const FAST_ECS: ScenarioInput['ecs'] = {
   slowImages: [{ pattern: ':slow', startDelayMs: 600_000 }],
 };
 
+/** The harness's Fargate definition as deploy-ecs's tests deploy it: with an execution role and NODE_ENV. */
 export function fargateDefinition(image = 'nginx:1', family = 'web') {
-  return {
+  return fargateTaskDefinition({
     family,
-    requiresCompatibilities: ['FARGATE'],
-    networkMode: 'awsvpc',
-    cpu: '256',
-    memory: '512',
-    executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
-    containerDefinitions: [
-      {
-        name: 'app',
-        image,
-        portMappings: [{ containerPort: 3000 }],
-        environment: [{ name: 'NODE_ENV', value: 'production' }],
-      },
-    ],
-  };
+    image,
+    executionRoleArn: EXECUTION_ROLE_ARN,
+    container: { environment: [{ name: 'NODE_ENV', value: 'production' }] },
+  });
 }
 
 export async function startEmulator(): Promise<AwsEmulator> {
@@ -87,8 +79,9 @@ export function seedWebService(
   return revision;
 }
 
+/** A workspace holding `files`, removed after the test file (the harness's temporaryFolder). */
 export function workspaceWith(files: Record<string, string>): string {
-  const workspace = mkdtempSync(join(tmpdir(), 'deploy-ecs-ws-'));
+  const workspace = temporaryFolder('deploy-ecs-ws-');
   for (const [name, content] of Object.entries(files)) writeFileSync(join(workspace, name), content);
   return workspace;
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AwsEmulator } from '../../../test/emulators/aws/index.js';
+import type { AwsEmulator } from '@shipyard/emulators/aws';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { deploy, fargateDefinition, seedWebService, startEmulator, workspaceWith } from './helpers.js';
 
 /**
@@ -14,7 +14,8 @@ import { deploy, fargateDefinition, seedWebService, startEmulator, workspaceWith
  */
 
 type Definition = ReturnType<typeof fargateDefinition> & Record<string, unknown>;
-type Container = Definition['containerDefinitions'][number] & Record<string, unknown>;
+type Container = Definition['containerDefinitions'][number] &
+  Record<string, unknown> & { environment: { name: string; value: string }[] };
 
 interface HostileCase {
   /** What the error must name: `Input 'x'` for an input, the variable's name otherwise. */
@@ -39,9 +40,9 @@ const role = (account = ACCOUNT, partition = 'aws', region = '') =>
 const ssm = (region = 'us-east-1', account = ACCOUNT) =>
   `arn:aws:ssm:${region}:${account}:parameter/${'q'.repeat(100)}`;
 const base = { 'task-definition': 'td.json', 'container-name': 'app', image: 'nginx:2', service: 'web' };
-const outside = mkdtempSync(join(tmpdir(), 'deploy-ecs-outside-'));
+// Outside the workspace and RUNNER_TEMP; removed after the file, with every workspace (temporaryFolder).
+const outside = temporaryFolder('deploy-ecs-outside-');
 writeFileSync(join(outside, 'td.json'), JSON.stringify(fargateDefinition()));
-const folders: string[] = [outside];
 
 const cases: [string, HostileCase][] = [
   // ---- ARNs given as inputs ----
@@ -436,7 +437,6 @@ const cases: [string, HostileCase][] = [
       value: JSON.stringify(fargateDefinition()),
       workspace: () => {
         const workspace = workspaceWith({});
-        folders.push(workspace);
         symlinkSync(join(outside, 'td.json'), join(workspace, 'td.json'));
         return workspace;
       },
@@ -458,7 +458,6 @@ const cases: [string, HostileCase][] = [
       inputs: { 'task-definition': 'linked/td.json' },
       workspace: () => {
         const workspace = workspaceWith({});
-        folders.push(workspace);
         symlinkSync(outside, join(workspace, 'linked'));
         return workspace;
       },
@@ -584,20 +583,13 @@ describe(`deploy-ecs against ${cases.length} hostile inputs`, () => {
   beforeAll(async () => {
     emulator = await startEmulator();
   });
-  afterAll(async () => {
-    await emulator.close();
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => emulator.close());
 
   test.each(cases)('%s', async (_name, hostile) => {
     seedWebService(emulator);
     const definition = fargateDefinition() as Definition;
     hostile.edit?.(definition, definition.containerDefinitions[0] as Container);
-    let workspace = hostile.workspace?.();
-    if (!workspace) {
-      workspace = workspaceWith({ 'td.json': JSON.stringify(definition) });
-      folders.push(workspace);
-    }
+    const workspace = hostile.workspace?.() ?? workspaceWith({ 'td.json': JSON.stringify(definition) });
     const run = await deploy(emulator, { ...base, ...(hostile.inputs ?? {}) }, { workspace, env: hostile.env });
 
     expect(run.exitCode).toBe(1);
@@ -627,7 +619,6 @@ describe('deploy-ecs file inputs inside the allowed roots', () => {
   test('a link to a file inside the workspace is read', async () => {
     seedWebService(emulator);
     const workspace = workspaceWith({ 'real.json': JSON.stringify(fargateDefinition()) });
-    folders.push(workspace);
     mkdirSync(join(workspace, 'deploy'));
     symlinkSync(join(workspace, 'real.json'), join(workspace, 'deploy', 'td.json'));
     const run = await deploy(emulator, { ...base, 'task-definition': 'deploy/td.json', wait: false }, { workspace });

@@ -1,11 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inputEnv } from '@shipyard/harness/inputs';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { InputError } from '@shipyard/shared/errors';
 import { getInputs } from '../src/inputs.js';
 
-const workspace = mkdtempSync(join(tmpdir(), 'deploy-ecs-inputs-'));
+const workspace = temporaryFolder('deploy-ecs-inputs-');
 const definition = {
   family: 'web',
   containerDefinitions: [
@@ -24,9 +25,7 @@ writeFileSync(
 );
 
 function env(inputs: Record<string, string>, extra: Record<string, string> = { AWS_REGION: 'eu-west-1' }) {
-  const variables: Record<string, string> = { GITHUB_WORKSPACE: workspace, ...extra };
-  for (const [name, value] of Object.entries(inputs)) variables[`INPUT_${name.toUpperCase()}`] = value;
-  return variables;
+  return { GITHUB_WORKSPACE: workspace, ...inputEnv(inputs, extra) };
 }
 
 describe('getInputs', () => {

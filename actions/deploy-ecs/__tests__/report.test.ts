@@ -1,6 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
 import { consoleUrl, describeStoppedTasks, failureMessage, renderSummary, type RolloutReport } from '../src/report.js';
-import { manifestNames, readmeTableNames } from '../../../test/harness/manifest.js';
 
 const report: RolloutReport = {
   title: 'deploy-ecs',
@@ -112,12 +111,5 @@ describe('report', () => {
         'arn:aws:ecs:us-east-1:123456789012:service/prod/web',
       ),
     ).toBe('https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/prod/services/web/deployments?region=us-east-1');
-  });
-});
-
-describe('README', () => {
-  test.each(['Inputs', 'Outputs'] as const)('its %s table lists exactly what action.yml declares', (heading) => {
-    const kind = heading === 'Inputs' ? 'inputs' : 'outputs';
-    expect(readmeTableNames('deploy-ecs', heading)).toEqual(manifestNames('deploy-ecs', kind));
   });
 });
