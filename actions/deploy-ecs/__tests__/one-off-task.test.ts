@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
 import { Logs } from '../src/logs.js';
 import { runAndJudge, runOneOffTask } from '../src/one-off-task.js';
 import { runTaskRequest } from '../src/run-task.js';

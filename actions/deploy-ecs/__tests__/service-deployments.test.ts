@@ -6,7 +6,7 @@ import {
   UpdateServiceCommand,
   type ServiceDeployment,
 } from '@aws-sdk/client-ecs';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
 import {
   assessRollback,
   assessServiceDeployment,
