@@ -4,25 +4,14 @@ import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
 import { Logs } from '../src/logs.js';
 import { runAndJudge, runOneOffTask } from '../src/one-off-task.js';
 import { runTaskRequest } from '../src/run-task.js';
-import { fargateDefinition, TIME_SCALE } from './helpers.js';
+import { awslogsDefinition, TIME_SCALE } from './helpers.js';
 
 // RunTask, DescribeTasks until STOPPED, StopTask at the timeout, and the verdict with its logs,
 // against the emulator through the SDK (the bundle's run-task is in run-task.test.ts).
 describe('one-off tasks against the emulator', () => {
   let emulator: AwsEmulator;
   let client: ECSClient;
-  const definition = {
-    ...fargateDefinition('app:2'),
-    containerDefinitions: [
-      {
-        ...fargateDefinition('app:2').containerDefinitions[0],
-        logConfiguration: {
-          logDriver: 'awslogs',
-          options: { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs' },
-        },
-      },
-    ],
-  };
+  const definition = awslogsDefinition('app:2');
   const options = {
     cluster: 'default',
     startedBy: 'test',

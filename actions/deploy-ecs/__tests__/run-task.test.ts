@@ -5,7 +5,8 @@ import {
   deploy,
   emulatorForSuite,
   FAST_ECS,
-  fargateDefinition,
+  awslogsDefinition,
+  seedWebService,
   TIME_SCALE,
   WEB_DEPLOY_INPUTS,
   workspaceWith,
@@ -218,31 +219,12 @@ describe('taskVerdict', () => {
 describe('run-task at the wire', () => {
   const emulator = emulatorForSuite();
   const subnets = ['subnet-0123456789abcdef0'];
-  const logged = {
-    ...fargateDefinition(),
-    containerDefinitions: [
-      {
-        ...fargateDefinition().containerDefinitions[0],
-        logConfiguration: {
-          logDriver: 'awslogs',
-          options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
-        },
-      },
-    ],
-  };
-  const workspace = () => workspaceWith({ 'task-definition.json': JSON.stringify(logged) });
+  const workspace = () => workspaceWith({ 'task-definition.json': JSON.stringify(awslogsDefinition()) });
 
   function seed(oneOffTasks: unknown[] = []) {
-    const scenario = { timeScale: TIME_SCALE, ecs: { ...FAST_ECS, oneOffTasks } };
-    emulator().setScenario(scenario as never);
-    emulator().reset();
-    emulator().ecs.seedCluster('default');
-    const revision = emulator().ecs.seedTaskDefinition(fargateDefinition('nginx:1'));
-    emulator().ecs.seedService({
-      serviceName: 'web',
-      taskDefinition: revision.arn,
-      desiredCount: 2,
-      networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: ['sg-0123456789abcdef0'] } },
+    seedWebService(emulator(), {
+      scenario: { timeScale: TIME_SCALE, ecs: { ...FAST_ECS, oneOffTasks } } as never,
+      service: { networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: ['sg-0123456789abcdef0'] } } },
     });
   }
 

@@ -16,7 +16,15 @@ import {
   watchRollout,
   type DeploymentFacts,
 } from '../src/service-deployments.js';
-import { deploy, emulatorForSuite, FAST_ECS, fargateDefinition, TIME_SCALE, WEB_DEPLOY_INPUTS } from './helpers.js';
+import {
+  deploy,
+  emulatorForSuite,
+  FAST_ECS,
+  fargateDefinition,
+  seedWebService,
+  TIME_SCALE,
+  WEB_DEPLOY_INPUTS,
+} from './helpers.js';
 
 const facts = (): DeploymentFacts => ({ strategy: 'ROLLING', stages: [], alarmsFired: [] });
 
@@ -199,26 +207,21 @@ describe('strategies at the wire (the bundle against the emulator)', () => {
 
   /** Service `web` on web:1 behind a load balancer, deploying with `configuration`; `timeScale` slows the stages down to be seen. */
   function seed(configuration: Record<string, unknown>, ecs: Record<string, unknown> = {}, timeScale = TIME_SCALE) {
-    emulator().setScenario({ timeScale, ecs: { ...FAST_ECS, ...ecs } } as never);
-    emulator().reset();
-    emulator().ecs.seedCluster('default');
-    const revision = emulator().ecs.seedTaskDefinition(fargateDefinition('nginx:1'));
-    emulator().ecs.seedService({
-      serviceName: 'web',
-      taskDefinition: revision.arn,
-      desiredCount: 2,
+    return seedWebService(emulator(), {
       circuitBreaker: { enable: true, rollback: true },
-      loadBalancers: [
-        {
-          targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/0123456789abcdef',
-          containerName: 'app',
-          containerPort: 3000,
-          advancedConfiguration,
-        },
-      ],
-      deploymentConfiguration: configuration,
-    } as never);
-    return revision;
+      scenario: { timeScale, ecs: { ...FAST_ECS, ...ecs } } as never,
+      service: {
+        loadBalancers: [
+          {
+            targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/0123456789abcdef',
+            containerName: 'app',
+            containerPort: 3000,
+            advancedConfiguration,
+          },
+        ],
+        deploymentConfiguration: configuration,
+      },
+    });
   }
 
   test.each([

@@ -4,7 +4,8 @@ import {
   deploy,
   emulatorForSuite,
   FAST_ECS,
-  fargateDefinition,
+  awslogsDefinition,
+  seedWebService,
   TIME_SCALE,
   WEB_DEPLOY_INPUTS,
   workspaceWith,
@@ -116,18 +117,6 @@ describe('firstPermanentFailure', () => {
 // Fail fast through the bundle: the step ends at the first stop no retry fixes and rolls back.
 describe('fail-fast at the wire', () => {
   const emulator = emulatorForSuite();
-  const logged = {
-    ...fargateDefinition(),
-    containerDefinitions: [
-      {
-        ...fargateDefinition().containerDefinitions[0],
-        logConfiguration: {
-          logDriver: 'awslogs',
-          options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
-        },
-      },
-    ],
-  };
   const failingImages = [
     {
       pattern: ':nope',
@@ -148,21 +137,15 @@ describe('fail-fast at the wire', () => {
   ];
 
   // One task, replaced 2 s after it fails (then 4 s): ECS's threshold of 3 failures is 6 s away, a poll is 1 s.
-  function seed(desiredCount = 1) {
-    emulator().setScenario({
-      timeScale: TIME_SCALE,
-      ecs: { ...FAST_ECS, failingImages, taskStartDelayMs: 300, taskFailDelayMs: 100, taskRestartDelayMs: 2000 },
-    } as never);
-    emulator().reset();
-    emulator().ecs.seedCluster('default');
-    const revision = emulator().ecs.seedTaskDefinition(fargateDefinition('nginx:1'));
-    emulator().ecs.seedService({
-      serviceName: 'web',
-      taskDefinition: revision.arn,
-      desiredCount,
+  function seed() {
+    return seedWebService(emulator(), {
       circuitBreaker: { enable: true, rollback: true },
+      scenario: {
+        timeScale: TIME_SCALE,
+        ecs: { ...FAST_ECS, failingImages, taskStartDelayMs: 300, taskFailDelayMs: 100, taskRestartDelayMs: 2000 },
+      } as never,
+      service: { desiredCount: 1 },
     });
-    return revision;
   }
 
   test.each([
@@ -178,7 +161,7 @@ describe('fail-fast at the wire', () => {
     const run = await deploy(
       emulator(),
       { ...WEB_DEPLOY_INPUTS, image },
-      { workspace: workspaceWith({ 'task-definition.json': JSON.stringify(logged) }) },
+      { workspace: workspaceWith({ 'task-definition.json': JSON.stringify(awslogsDefinition()) }) },
     );
     expect(run.exitCode).toBe(1);
     expect(run.errors).toHaveLength(1);
@@ -199,7 +182,7 @@ describe('fail-fast at the wire', () => {
     const run = await deploy(
       emulator(),
       { ...WEB_DEPLOY_INPUTS, image: 'nginx:crash' },
-      { workspace: workspaceWith({ 'task-definition.json': JSON.stringify(logged) }) },
+      { workspace: workspaceWith({ 'task-definition.json': JSON.stringify(awslogsDefinition()) }) },
     );
     expect(run.stdout).toContain('  container app: exit code 1, Error: listen EADDRINUSE');
     expect(run.stdout).toMatch(
