@@ -13,6 +13,7 @@ const clientServices: Record<string, string> = {
   '@aws-sdk/client-ecs': 'ecs',
   '@aws-sdk/client-ecr': 'ecr',
   '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  '@aws-sdk/client-cloudwatch-logs': 'logs',
 };
 
 export interface CalledAction {

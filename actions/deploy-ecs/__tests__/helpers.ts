@@ -33,6 +33,23 @@ export function fargateDefinition(image = 'nginx:1', family = 'web') {
   });
 }
 
+/** The same definition, its container logging to CloudWatch Logs (awslogs, group /ecs/web, prefix ecs). */
+export function awslogsDefinition(image = 'nginx:1') {
+  const definition = fargateDefinition(image);
+  return {
+    ...definition,
+    containerDefinitions: [
+      {
+        ...definition.containerDefinitions[0],
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
+        },
+      },
+    ],
+  };
+}
+
 export async function startEmulator(): Promise<AwsEmulator> {
   return startAwsEmulator({ scenario: { timeScale: TIME_SCALE, ecs: FAST_ECS } });
 }
@@ -64,7 +81,12 @@ export const WEB_DEPLOY_INPUTS = {
 /** Reset the emulator to a cluster with service `web` steady on `web:1` (nginx:1). */
 export function seedWebService(
   emulator: AwsEmulator,
-  options: { circuitBreaker?: { enable: boolean; rollback: boolean }; scenario?: ScenarioInput } = {},
+  options: {
+    circuitBreaker?: { enable: boolean; rollback: boolean };
+    scenario?: ScenarioInput;
+    /** More of the service's settings (desiredCount, networkConfiguration, loadBalancers, deploymentConfiguration). */
+    service?: Record<string, unknown>;
+  } = {},
 ) {
   emulator.setScenario({ timeScale: TIME_SCALE, ecs: FAST_ECS, ...(options.scenario ?? {}) });
   emulator.reset();
@@ -75,6 +97,7 @@ export function seedWebService(
     taskDefinition: revision.arn,
     desiredCount: 2,
     circuitBreaker: options.circuitBreaker,
+    ...options.service,
   });
   return revision;
 }

@@ -472,6 +472,101 @@ const cases: [string, HostileCase][] = [
     },
   ],
 
+  // ---- issue 15: run-task, keep-null-value-keys, typed fields of the file ----
+  [
+    'a run-task-command with a control character',
+    {
+      names: "Input 'run-task-command'",
+      value: long('npm\u0007run migrate '),
+      inputs: { 'run-task': 'true', 'run-task-command': long('npm\u0007run migrate ') },
+    },
+  ],
+  [
+    'a run-task-command array with a bidi override',
+    {
+      names: "Input 'run-task-command'",
+      value: long('["npm", "\u202erun'),
+      inputs: { 'run-task': 'true', 'run-task-command': `${long('["npm", "\u202erun')}"]` },
+    },
+  ],
+  [
+    'a run-task-container far past a name',
+    {
+      names: "Input 'run-task-container'",
+      value: long('app;', 300),
+      inputs: { 'run-task': 'true', 'run-task-container': long('app;', 300) },
+    },
+  ],
+  [
+    'run-task-container-overrides with a long unknown field',
+    {
+      names: "Input 'run-task-container-overrides'",
+      value: long('commandx'),
+      inputs: { 'run-task': 'true', 'run-task-container-overrides': `[{"name": "app", "${long('commandx')}": []}]` },
+    },
+  ],
+  [
+    'run-task-capacity-provider-strategy with a long provider name',
+    {
+      names: "Input 'run-task-capacity-provider-strategy'",
+      value: long('FARGATE SPOT '),
+      inputs: {
+        'run-task': 'true',
+        'run-task-capacity-provider-strategy': `[{"capacityProvider": "${long('FARGATE SPOT ')}"}]`,
+      },
+    },
+  ],
+  [
+    'run-task-subnets with a long id',
+    {
+      names: "Input 'run-task-subnets'",
+      value: long('subnet-'),
+      inputs: { 'run-task': 'true', 'run-task-subnets': long('subnet-') },
+    },
+  ],
+  [
+    'run-task-started-by far past 128 characters',
+    {
+      names: "Input 'run-task-started-by'",
+      value: long('deploy ', 200),
+      inputs: { 'run-task': 'true', 'run-task-started-by': long('deploy ', 200) },
+    },
+  ],
+  [
+    'run-task-tags with a reserved key',
+    {
+      names: "Input 'run-task-tags'",
+      value: long('aws:'),
+      inputs: { 'run-task': 'true', 'run-task-tags': `[{"key": "${long('aws:')}", "value": "v"}]` },
+    },
+  ],
+  [
+    'a run-task input without run-task',
+    {
+      names: "Input 'run-task-subnets'",
+      value: long('subnet-0123456789abcdef0,'),
+      inputs: { 'run-task-subnets': long('subnet-0123456789abcdef0,') },
+    },
+  ],
+  [
+    'keep-null-value-keys with a long key that is no field',
+    {
+      names: "Input 'keep-null-value-keys'",
+      value: long('docker labels'),
+      inputs: { 'keep-null-value-keys': long('docker labels') },
+    },
+  ],
+  [
+    'a containerPort written as a long string of digits',
+    {
+      names: "Input 'task-definition'",
+      value: '8'.repeat(120),
+      edit: (_definition, container) => {
+        container.portMappings = [{ containerPort: '8'.repeat(120) as unknown as number }];
+      },
+    },
+  ],
+
   // ---- the environment ----
   [
     'an AWS_REGION that is not a region',

@@ -50,6 +50,9 @@ describe('getInputs', () => {
       keepRevisions: 0,
       dryRun: false,
       maxAttempts: 5,
+      droppedEmptyValues: [],
+      failFast: true,
+      runTask: undefined,
     });
   });
 

@@ -6,7 +6,8 @@ import { deploy, emulatorForSuite, FAST_ECS, seedWebService, WEB_DEPLOY_INPUTS }
 describe('deploy-ecs against the emulator: rollouts that fail', () => {
   const emulator = emulatorForSuite();
 
-  const crashing = { ...WEB_DEPLOY_INPUTS, image: 'nginx:crash' };
+  // These rollouts wait for the circuit breaker (or its threshold): fail-fast, which ends a crash loop at its second crash, is off.
+  const crashing = { ...WEB_DEPLOY_INPUTS, image: 'nginx:crash', 'fail-fast': false };
 
   test('the circuit breaker rolls back: the action says so, explains the stopped tasks, and does not roll back again', async () => {
     const previous = seedWebService(emulator(), { circuitBreaker: { enable: true, rollback: true } });
@@ -47,8 +48,26 @@ describe('deploy-ecs against the emulator: rollouts that fail', () => {
     expect(emulator().calls({ operation: 'UpdateService' })).toHaveLength(1);
   });
 
-  test('a crash loop without a circuit breaker fails at ECS’s threshold and the action rolls back itself', async () => {
+  test('a crash loop without a circuit breaker fails at ECS’s threshold and the action rolls back itself (StopServiceDeployment)', async () => {
     const previous = seedWebService(emulator());
+    const run = await deploy(emulator(), crashing);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(
+      /FAILED: \d+ tasks of deployment ecs-svc\/\d+ failed \(the circuit breaker's threshold for 2 tasks is 3/,
+    );
+    expect(run.errors[0]).toContain('Rolled back to web:1 by StopServiceDeployment (ROLLBACK): ROLLBACK_SUCCESSFUL');
+    expect(run.outputs).toMatchObject({ 'rollout-state': 'FAILED', 'rolled-back': 'true' });
+    expect(emulator().calls({ operation: 'UpdateService' })).toHaveLength(1);
+    const [stop] = emulator().calls({ operation: 'StopServiceDeployment' });
+    expect(stop.request).toEqual({ serviceDeploymentArn: run.outputs['service-deployment-arn'], stopType: 'ROLLBACK' });
+    expect(emulator().ecs.service('web')?.taskDefinition).toBe(previous.arn);
+    expect(run.summary).toMatch(/\| Rollback \| \+/);
+  });
+
+  test('a crash loop without a circuit breaker and without the service deployment API: the action updates the service back', async () => {
+    const previous = seedWebService(emulator(), {
+      scenario: { faults: { operations: { DescribeServiceDeployments: { accessDenied: true } } } },
+    });
     const run = await deploy(emulator(), crashing);
     expect(run.exitCode).toBe(1);
     expect(run.errors[0]).toMatch(

@@ -32,6 +32,8 @@ export type PropagateTags = 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
 export interface StoppedTask {
   taskArn: string;
   stoppedAt?: Date;
+  /** When the task reached RUNNING (absent when it never did): fail fast tells a start-up crash by it. */
+  startedAt?: Date;
   stopCode?: string;
   stoppedReason?: string;
   containers: { name: string; exitCode?: number; reason?: string }[];
@@ -91,7 +93,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const IDENTICAL_LOOKUP_LIMIT = 20;
 
 export class Ecs {
-  private readonly client: ECSClient;
+  /** Standard retry: for reads, and for changes that are safe to send again (RunTask's client token, StopServiceDeployment). */
+  readonly client: ECSClient;
   /** For calls that change something: retried by the SDK only when throttled (see ThrottlingOnlyRetry). */
   private readonly mutatingClient: ECSClient;
   private readonly maxAttempts: number;
@@ -337,6 +340,7 @@ function toStoppedTask(task: Task): StoppedTask {
   return {
     taskArn: task.taskArn ?? '',
     stoppedAt: task.stoppedAt,
+    startedAt: task.startedAt,
     stopCode: task.stopCode,
     stoppedReason: task.stoppedReason,
     containers: (task.containers ?? []).map((container) => ({

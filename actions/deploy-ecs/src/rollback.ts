@@ -39,6 +39,8 @@ export interface RollbackOptions {
   previousArn: string | undefined;
   newArn: string;
   rollbackOnFailure: boolean;
+  /** Why ECS rolled back, when it was not the circuit breaker (an alarm, a failed lifecycle hook). */
+  ecsRollbackCause?: string;
   /** Watch a deployment to its end: the rollback's, or ECS's own rollback. */
   watch: (deploymentId: string, phase: string) => Promise<WatchResult>;
 }
@@ -51,7 +53,10 @@ export interface Rollback {
 export async function rollBack(ecs: Ecs, options: RollbackOptions, log: Log): Promise<Rollback> {
   const { cluster, service, rollout, previousArn, newArn, watch } = options;
   if (rollout.outcome === 'ROLLED_BACK_BY_ECS') {
-    const note = `The ECS deployment circuit breaker rolled the service back${previousArn ? ` to ${taskDefinitionRevision(previousArn)}` : ''}.`;
+    const to = previousArn ? ` to ${taskDefinitionRevision(previousArn)}` : '';
+    const note = options.ecsRollbackCause
+      ? `ECS rolled the service back${to}: ${options.ecsRollbackCause.replace(/\.+$/, '')}.`
+      : `The ECS deployment circuit breaker rolled the service back${to}.`;
     log.warning(note);
     if (rollout.rollbackDeploymentId) {
       const settled = await watch(rollout.rollbackDeploymentId, 'ECS rollback');
