@@ -183,10 +183,14 @@ export function getInputs(env: Env = process.env): Inputs {
     pr,
     image,
     containerName,
-    environment: readKeyValues(INPUT.environmentVariables, env, {
-      keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
-      keyDescription: 'Variable names start with a letter or underscore and hold letters, digits and underscores',
-    }),
+    environment: readKeyValues(
+      INPUT.environmentVariables,
+      {
+        keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+        keyDescription: 'Variable names start with a letter or underscore and hold letters, digits and underscores',
+      },
+      env,
+    ),
     listenerArn,
     previewDomain,
     urlScheme: readEnum(INPUT.urlScheme, ['https', 'http'] as const, 'https', env),

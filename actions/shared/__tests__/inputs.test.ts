@@ -264,19 +264,24 @@ describe('readMaxAttempts', () => {
   });
 });
 
-describe('the environment before the options (the order before issue 18, kept until every caller moves)', () => {
-  test.each([
-    ['readList', () => readList('a', inputEnv({ a: 'x, y\nz' }), { commas: false }), ['x, y', 'z']],
-    ['readList without options', () => readList('a', inputEnv({ a: 'x, y' })), ['x', 'y']],
-    [
-      'readKeyValueLines',
-      () => readKeyValueLines('a', inputEnv({ a: 'K=1' }), { keyPattern: /^K$/ }),
-      [{ key: 'K', value: '1', line: 1 }],
-    ],
-    ['readKeyValues', () => Object.fromEntries(readKeyValues('a', inputEnv({ a: 'K=1' }))), { K: '1' }],
-    ['exactlyOneOf', () => exactlyOneOf(['a', 'b'], inputEnv({ b: 'x' })), 'b'],
-    ['exactlyOneOf, an empty environment', () => exactlyOneOf(['a', 'b'], {}, { required: false }), undefined],
-  ])('%s reads the same', (_, read, expected) => {
-    expect(read()).toEqual(expected);
+describe('readKeyValueLines', () => {
+  test('pairs in input order, each with its line number, comments and blank lines counted', () => {
+    const env = inputEnv({ pairs: 'A=1\n\n# a comment\nB=x=y\nA=2' });
+    expect(readKeyValueLines('pairs', {}, env)).toEqual([
+      { key: 'A', value: '1', line: 1 },
+      { key: 'B', value: 'x=y', line: 4 },
+      { key: 'A', value: '2', line: 5 },
+    ]);
+  });
+  test('a key outside the pattern is refused with its line and the description, never its value', () => {
+    const read = () =>
+      readKeyValueLines(
+        'pairs',
+        { keyPattern: /^[A-Z]+$/, keyDescription: 'Keys are capitals' },
+        inputEnv({ pairs: 'OK=1\nbad=hunter2value' }),
+      );
+    expect(read).toThrow(/line 2/);
+    expect(read).toThrow('Keys are capitals');
+    expect(read).not.toThrow(/hunter2value|bad/);
   });
 });

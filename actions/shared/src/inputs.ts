@@ -183,37 +183,13 @@ function lines(name: string, env: Env, comment: RegExp): string[] {
   return numberedLines(name, env, comment).map(({ text }) => text);
 }
 
-/**
- * TODO(issue 18): `readList`, `readKeyValues`, `readKeyValueLines` and `exactlyOneOf` took the
- * environment before their options. That order still works (and is marked deprecated) until
- * deploy-ecs's calls give the options first; then these overloads and `optionsThenEnv` go.
- */
-function optionsThenEnv<O extends object>(
-  second: O | Env | undefined,
-  third: O | Env | undefined,
-  optionKeys: readonly string[],
-): [Partial<O>, Env] {
-  const optionLike = (value: object | undefined) =>
-    value !== undefined && Object.keys(value).every((key) => optionKeys.includes(key));
-  if (third === undefined) return optionLike(second) ? [(second ?? {}) as O, process.env] : [{}, second as Env];
-  if (!optionLike(second)) return [third as O, second as Env];
-  if (!optionLike(third)) return [second as O, third as Env];
-  // Both look like options: one of them is an empty environment.
-  return Object.keys(second as object).length === 0 ? [third as O, second as Env] : [second as O, third as Env];
-}
-
 export interface ListOptions {
   /** Commas separate items too (the default), as in most actions; false for one item a line. */
   commas?: boolean;
 }
-const LIST_OPTIONS = ['commas'];
 
 /** One item a line (commas also separate, as in most actions); blank lines and comment lines skipped. */
-export function readList(name: string, options?: ListOptions, env?: Env): string[];
-/** @deprecated Give the options before the environment: `readList(name, options, env)`. */
-export function readList(name: string, env: Env, options?: ListOptions): string[];
-export function readList(name: string, second?: ListOptions | Env, third?: ListOptions | Env): string[] {
-  const [{ commas = true }, env] = optionsThenEnv<ListOptions>(second, third, LIST_OPTIONS);
+export function readList(name: string, { commas = true }: ListOptions = {}, env: Env = process.env): string[] {
   return lines(name, env, LIST_COMMENT)
     .flatMap((line) => (commas ? line.split(',') : [line]))
     .map((item) => item.trim())
@@ -226,21 +202,16 @@ export interface KeyValueOptions {
   /** When set, an empty value is refused, and this says what the value should be. */
   valueRequired?: string;
 }
-const KEY_VALUE_OPTIONS = ['keyPattern', 'keyDescription', 'valueRequired'];
 
 /**
  * Multiline `KEY=value` pairs. The value keeps everything after the first `=` (it may itself hold
  * `=`); a later duplicate key wins, as it would in a shell environment.
  */
-export function readKeyValues(name: string, options?: KeyValueOptions, env?: Env): Map<string, string>;
-/** @deprecated Give the options before the environment: `readKeyValues(name, options, env)`. */
-export function readKeyValues(name: string, env: Env, options?: KeyValueOptions): Map<string, string>;
 export function readKeyValues(
   name: string,
-  second?: KeyValueOptions | Env,
-  third?: KeyValueOptions | Env,
+  options: KeyValueOptions = {},
+  env: Env = process.env,
 ): Map<string, string> {
-  const [options, env] = optionsThenEnv<KeyValueOptions>(second, third, KEY_VALUE_OPTIONS);
   return new Map(readKeyValueLines(name, options, env).map(({ key, value }) => [key, value]));
 }
 
@@ -255,19 +226,11 @@ export interface KeyValueLine {
  * The same pairs in input order, each with its line number, for a caller whose own checks must
  * point at a line without showing it.
  */
-export function readKeyValueLines(name: string, options?: KeyValueOptions, env?: Env): KeyValueLine[];
-/** @deprecated Give the options before the environment: `readKeyValueLines(name, options, env)`. */
-export function readKeyValueLines(name: string, env: Env, options?: KeyValueOptions): KeyValueLine[];
 export function readKeyValueLines(
   name: string,
-  second?: KeyValueOptions | Env,
-  third?: KeyValueOptions | Env,
+  { keyPattern, keyDescription, valueRequired }: KeyValueOptions = {},
+  env: Env = process.env,
 ): KeyValueLine[] {
-  const [{ keyPattern, keyDescription, valueRequired }, env] = optionsThenEnv<KeyValueOptions>(
-    second,
-    third,
-    KEY_VALUE_OPTIONS,
-  );
   // Never echo a line or a key in an error: a bad line is often the second line of a multi-line
   // secret pasted as a value (a base64 line ending in `==` even looks like KEY=value), and these
   // errors are printed before the action could mask anything. The line number is enough to find it.
@@ -338,15 +301,11 @@ export interface OneOfOptions {
 }
 
 /** Several inputs of which at most (or exactly) one may be given. */
-export function exactlyOneOf<T extends string>(names: readonly T[], options?: OneOfOptions, env?: Env): T | undefined;
-/** @deprecated Give the options before the environment: `exactlyOneOf(names, options, env)`. */
-export function exactlyOneOf<T extends string>(names: readonly T[], env: Env, options?: OneOfOptions): T | undefined;
 export function exactlyOneOf<T extends string>(
   names: readonly T[],
-  second?: OneOfOptions | Env,
-  third?: OneOfOptions | Env,
+  { required = true }: OneOfOptions = {},
+  env: Env = process.env,
 ): T | undefined {
-  const [{ required = true }, env] = optionsThenEnv<OneOfOptions>(second, third, ['required']);
   const given = names.filter((name) => readRaw(name, env) !== undefined);
   if (given.length > 1) {
     throw new InputError(
