@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import { explainAwsError } from '@shipyard/shared/aws-errors';
-import { assess, failureThreshold, newEvents, watchDeployment } from '../src/watch.js';
+import { watchRollout } from '../src/service-deployments.js';
+import { assess, failureThreshold, newEvents } from '../src/watch.js';
 
 const ID = 'ecs-svc/1111111111111111111';
 const OLD = 'ecs-svc/2222222222222222222';
@@ -139,7 +140,7 @@ describe('newEvents', () => {
   });
 });
 
-describe('watchDeployment', () => {
+describe('watchRollout through DescribeServices alone (no service deployment API)', () => {
   function fakeTime() {
     let now = 0;
     const waits: number[] = [];
@@ -165,14 +166,16 @@ describe('watchDeployment', () => {
       ]),
     ];
     const printed: string[] = [];
-    const result = await watchDeployment({
-      describe: async () => snapshots.shift() as Service,
+    const result = await watchRollout({
+      describeService: async () => snapshots.shift() as Service,
+      facts: { strategy: 'ROLLING', stages: [], alarmsFired: [] },
+      mode: 'rollout',
       deploymentId: ID,
       intervalMs: 5000,
       timeoutMs: 60_000,
       seenEvents: new Set(),
       onEvent: (event) => printed.push(event.message),
-      onWaiting: () => undefined,
+      onLog: () => undefined,
       onTransientError: () => undefined,
       ...time,
     });
@@ -190,18 +193,20 @@ describe('watchDeployment', () => {
     const time = fakeTime();
     const warnings: string[] = [];
     let calls = 0;
-    const result = await watchDeployment({
-      describe: async () => {
+    const result = await watchRollout({
+      describeService: async () => {
         calls += 1;
         if (calls === 1) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
         return service([deployment({})]);
       },
+      facts: { strategy: 'ROLLING', stages: [], alarmsFired: [] },
+      mode: 'rollout',
       deploymentId: ID,
       intervalMs: 4000,
       timeoutMs: 10_000,
       seenEvents: new Set(),
       onEvent: () => undefined,
-      onWaiting: () => undefined,
+      onLog: () => undefined,
       onTransientError: (text) => warnings.push(text),
       ...time,
     });
@@ -221,16 +226,18 @@ describe('watchDeployment', () => {
       'DescribeServices',
     );
     await expect(
-      watchDeployment({
-        describe: async () => {
+      watchRollout({
+        describeService: async () => {
           throw denied;
         },
+        facts: { strategy: 'ROLLING', stages: [], alarmsFired: [] },
+        mode: 'rollout',
         deploymentId: ID,
         intervalMs: 1000,
         timeoutMs: 60_000,
         seenEvents: new Set(),
         onEvent: () => undefined,
-        onWaiting: () => undefined,
+        onLog: () => undefined,
         onTransientError: () => undefined,
         ...time,
       }),

@@ -305,6 +305,8 @@ export interface RolloutWatchOptions {
    */
   onFailedTasks?: () => Promise<string | undefined>;
   now?: () => number;
+  /** How to wait between polls (the shared sleep; tests pass a clock of their own). */
+  wait?: (ms: number) => Promise<void>;
 }
 
 export interface RolloutWatchResult {
@@ -340,6 +342,7 @@ export async function watchRollout(options: RolloutWatchOptions): Promise<Rollou
     intervalMs: options.intervalMs,
     timeoutMs: options.timeoutMs,
     now,
+    wait: options.wait,
     check: async (poll) => {
       const finish = (outcome: Outcome, reason: string, extra: Partial<RolloutWatchResult> = {}) => ({
         done: true as const,

@@ -1,14 +1,10 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
-import { formatDuration } from '@shipyard/shared/duration';
-import { errorMessage } from '@shipyard/shared/errors';
-import { pollUntil } from '@shipyard/shared/poll';
-import { isTransient } from '@shipyard/shared/aws-errors';
 
 /**
- * Watching one deployment until it ends: poll DescribeServices at a fixed interval with the shared
- * `pollUntil` (no backoff, so the step ends within one interval of the rollout), print each new
- * service event once, track the deployment by its id, keep a timeline of what changed when, and
- * decide at every poll.
+ * What DescribeServices says about one deployment: whether it ended and how (`assess`), the
+ * service events not printed yet, and the circuit breaker's threshold. The polling loop that asks
+ * at a fixed interval is `watchRollout` (service-deployments.ts), which also follows the service
+ * deployment object where the API exists and falls back to these verdicts where it does not.
  */
 
 export type Outcome =
@@ -148,80 +144,4 @@ export function newEvents(service: Service, seen: Set<string>): EventLine[] {
     fresh.push({ id, createdAt: event.createdAt, message: event.message ?? '' });
   }
   return fresh.reverse();
-}
-
-export interface WatchOptions {
-  describe: () => Promise<Service>;
-  deploymentId: string;
-  intervalMs: number;
-  timeoutMs: number;
-  /** Events already printed (or present before the deployment started). */
-  seenEvents: Set<string>;
-  onEvent: (event: EventLine) => void;
-  onWaiting: (text: string) => void;
-  onTransientError: (text: string) => void;
-  now?: () => number;
-  wait?: (ms: number) => Promise<void>;
-}
-
-/**
- * Poll (shared `pollUntil`: fixed interval, the last look at the deadline) until `assess` says the
- * deployment ended or the timeout passes.
- */
-export async function watchDeployment(options: WatchOptions): Promise<WatchResult> {
-  const now = options.now ?? Date.now;
-  const startedAtMs = now();
-  const timeline: TimelineEntry[] = [];
-  let lastKey = '';
-  let lastDeployment: Deployment | undefined;
-  let lastReason = 'no answer from ECS yet';
-
-  const result = await pollUntil<Verdict & { outcome: Outcome }>({
-    intervalMs: options.intervalMs,
-    timeoutMs: options.timeoutMs,
-    now,
-    wait: options.wait,
-    check: async () => {
-      let service: Service;
-      try {
-        service = await options.describe();
-      } catch (error) {
-        // A permission or validation error will not heal by waiting: only transient ones are retried.
-        if (!isTransient(error)) throw error;
-        options.onTransientError(`DescribeServices failed (${errorMessage(error)}); polling again`);
-        return { done: false, waitingFor: lastReason };
-      }
-      for (const event of newEvents(service, options.seenEvents)) options.onEvent(event);
-      const deployment = service.deployments?.find((candidate) => candidate.id === options.deploymentId);
-      if (deployment) {
-        lastDeployment = deployment;
-        const entry: TimelineEntry = {
-          atMs: now(),
-          state: `${deployment.status ?? '?'} ${deployment.rolloutState ?? ''}`.trim(),
-          running: deployment.runningCount ?? 0,
-          pending: deployment.pendingCount ?? 0,
-          failed: deployment.failedTasks ?? 0,
-        };
-        const key = `${entry.state}|${entry.running}|${entry.pending}|${entry.failed}`;
-        if (key !== lastKey) timeline.push(entry);
-        lastKey = key;
-      }
-      const verdict = assess(service, options.deploymentId);
-      lastReason = verdict.reason;
-      if (verdict.done && verdict.outcome) return { done: true, value: { ...verdict, outcome: verdict.outcome } };
-      options.onWaiting(`Waiting for ${options.deploymentId}: ${verdict.reason}`);
-      return { done: false, waitingFor: verdict.reason };
-    },
-  });
-
-  const watched = { deployment: lastDeployment, timeline, startedAtMs, endedAtMs: now(), polls: result.attempts };
-  if (result.done) {
-    const { outcome, reason, rollbackDeploymentId } = result.value;
-    return { outcome, reason, rollbackDeploymentId, ...watched };
-  }
-  return {
-    outcome: 'TIMED_OUT',
-    reason: `timed out after ${formatDuration(options.timeoutMs)}: ${result.waitingFor}`,
-    ...watched,
-  };
 }
