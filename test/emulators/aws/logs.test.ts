@@ -43,6 +43,16 @@ describe('CloudWatch Logs', () => {
     ]);
   }
 
+  test('a blank line a container prints is not an event (CloudWatch Logs holds none; the answer stays within the model)', async () => {
+    aws.logs.store.put(GROUP, 'ecs/web/c', [
+      { timestamp: 1000, message: 'Error: GREETING_URL is not set' },
+      { timestamp: 1001, message: '' },
+      { timestamp: 1002, message: '    at start (server.js:3:9)' },
+    ]);
+    const answer = await logs.send(new GetLogEventsCommand({ logGroupName: GROUP, logStreamName: 'ecs/web/c' }));
+    expect(messages(answer.events)).toEqual(['Error: GREETING_URL is not set', '    at start (server.js:3:9)']);
+  });
+
   test('GetLogEvents gives the newest page first, and its tokens page backwards and forwards', async () => {
     seed();
     const last = await logs.send(

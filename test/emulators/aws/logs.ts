@@ -39,7 +39,12 @@ export class LogStore {
       target = { name: stream, createdAt: this.now(), events: [] };
       entry.streams.set(stream, target);
     }
-    for (const event of events) target.events.push({ ...event, ingestionTime: Math.max(event.timestamp, this.now()) });
+    for (const event of events) {
+      // CloudWatch Logs holds no empty event (a message is at least 1 character, and PutLogEvents
+      // refuses one), and Docker's awslogs driver skips the blank lines a container prints.
+      if (event.message === '') continue;
+      target.events.push({ ...event, ingestionTime: Math.max(event.timestamp, this.now()) });
+    }
     target.events.sort((a, b) => a.timestamp - b.timestamp);
   }
 
