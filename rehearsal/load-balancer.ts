@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../demo-app/src/app.js';
-import type { AwsEmulator } from '../test/emulators/aws/index.js';
+import { createApp } from '@shipyard/demo-app/app';
+import type { AwsEmulator } from '@shipyard/emulators/aws';
 
 /**
  * Where the AWS emulator's tasks are simulated (no process, no container behind them), the load

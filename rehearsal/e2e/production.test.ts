@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { registryUnavailableReason } from '../../test/emulators/aws/registry.js';
-import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../../test/emulators/aws/registry-fixtures.js';
+import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
+import { basicAuth, credentialsFromToken, pushSyntheticImage } from '@shipyard/emulators/aws/registry-fixtures';
 import {
   ACCOUNT_ID,
   CLUSTER,
