@@ -49,19 +49,4 @@ export default tseslint.config(
       ],
     },
   },
-  // TODO(issue 18): the test tree still reaches test/harness, test/emulators and other packages by
-  // relative paths; these files leave this list as they move to package imports
-  // (`@shipyard/harness/<module>`, `@shipyard/emulators/aws`, …: CONTRIBUTING.md, "Imports").
-  // The two benchmarks import an action's own modules (smoke-test's checks, build-push-ecr's docker
-  // shim), which its package does not export yet.
-  {
-    files: [
-      'actions/*/__tests__/**/*.ts',
-      'rehearsal/**/*.ts',
-      'test/e2e/**/*.ts',
-      'bench/build-push-ecr.bench.ts',
-      'bench/smoke-test.bench.ts',
-    ],
-    rules: { 'import-x/no-relative-packages': 'off' },
-  },
 );

@@ -11,8 +11,8 @@ import {
   docker,
   dockerCli,
   dockerUnavailableReason,
-} from '../actions/build-push-ecr/__tests__/docker-engine.js';
-import { dockerShim } from '../actions/build-push-ecr/__tests__/helpers.js';
+} from '@shipyard/build-push-ecr/test/docker-engine';
+import { dockerShim } from '@shipyard/build-push-ecr/test/docker-shim';
 import { startAwsEmulator } from '@shipyard/emulators/aws';
 import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
 import { basicAuth, credentialsFromToken, pushSyntheticImage } from '@shipyard/emulators/aws/registry-fixtures';

@@ -1,9 +1,9 @@
 // The rehearsal's figures (issue 14): `npm run rehearse`'s story played on each kind of machine
 // this one can be, a Docker machine (where an engine and the local base image answer) and one
 // without an engine (the process builder), with each run's figures side by side.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { dockerUnavailable, type MachineKind } from '../rehearsal/machine.js';
 import { playStory, type StoryResult } from '../rehearsal/story.js';
 import { notMeasured, type BenchSection } from './lib.js';
@@ -12,7 +12,7 @@ export default async function rehearsalBenchmark(): Promise<BenchSection> {
   const noDocker = dockerUnavailable();
   const results = new Map<MachineKind, StoryResult | string>();
   // The reports go here and with it (the figures are what the benchmark keeps).
-  const folder = mkdtempSync(join(tmpdir(), 'bench-rehearsal-'));
+  const folder = temporaryFolder('bench-rehearsal-');
   for (const machine of ['docker', 'process'] as const) {
     if (machine === 'docker' && noDocker) {
       results.set(machine, notMeasured(noDocker));

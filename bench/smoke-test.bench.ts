@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { deadlineIn } from '@shipyard/shared/poll';
-import { parseChecks } from '../actions/smoke-test/src/checks.js';
-import { runChecks } from '../actions/smoke-test/src/run-checks.js';
+import { parseChecks } from '@shipyard/smoke-test/checks';
+import { runChecks } from '@shipyard/smoke-test/run-checks';
 import { runAction } from '@shipyard/harness/run-action';
 import { median, ratio, spread, timeRuns, type BenchSection } from './lib.js';
 

@@ -1,8 +1,7 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createApp } from '../demo-app/src/app.js';
-import type { AwsEmulator } from '../test/emulators/aws/index.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createApp } from '@shipyard/demo-app/app';
+import type { AwsEmulator } from '@shipyard/emulators/aws';
+import { listenOnLoopback } from '@shipyard/harness/listen';
 
 /**
  * Where the AWS emulator's tasks are simulated (no process, no container behind them), the load
@@ -43,7 +42,7 @@ export async function simulatedLoadBalancer(
     apps.set(taskDefinitionArn, handler);
     return handler;
   };
-  const server = createServer((request, response) => {
+  const { url, close } = await listenOnLoopback((request, response) => {
     const serving = aws.ecs
       .tasks({ serviceName })
       .filter(
@@ -60,13 +59,5 @@ export async function simulatedLoadBalancer(
     }
     handler(request, response);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url, close };
 }

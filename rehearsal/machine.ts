@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { registryUnavailableReason } from '../test/emulators/aws/registry.js';
+import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
 import type { BuilderStandIn } from './engine/builder.js';
 import { repoRoot } from './paths.js';
 

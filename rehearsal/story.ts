@@ -8,9 +8,10 @@ import {
   ECRClient,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
-import { startAwsEmulator, type ScenarioInput } from '../test/emulators/aws/index.js';
-import { credentialsFromToken } from '../test/emulators/aws/registry-fixtures.js';
-import { startGitHubEmulator, type GitHubEmulator } from '../test/emulators/github/index.js';
+import { startAwsEmulator, type ScenarioInput } from '@shipyard/emulators/aws';
+import { credentialsFromToken } from '@shipyard/emulators/aws/registry-fixtures';
+import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
+import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
 import { installBuilder, shellQuote, type BuilderStandIn } from './engine/builder.js';
 import { pullRequestEvent, pushEvent } from './engine/events.js';
 import { consoleReporter, renderMarkdown, runMarkdown, seconds } from './engine/output.js';
@@ -177,27 +178,19 @@ async function getJson(url: string): Promise<Record<string, unknown> | undefined
 }
 
 function taskDefinition(family: string, image: string, env: Record<string, string>) {
-  return {
+  return fargateTaskDefinition({
     family,
-    requiresCompatibilities: ['FARGATE'],
-    networkMode: 'awsvpc',
-    cpu: '256',
-    memory: '512',
+    image,
     executionRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/shipyard-demo-execution`,
-    containerDefinitions: [
-      {
-        name: 'app',
-        image,
-        essential: true,
-        portMappings: [{ containerPort: 3000 }],
-        environment: Object.entries(env).map(([name, value]) => ({ name, value })),
-        logConfiguration: {
-          logDriver: 'awslogs',
-          options: { 'awslogs-group': `/ecs/${family}`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'app' },
-        },
+    container: {
+      essential: true,
+      environment: Object.entries(env).map(([name, value]) => ({ name, value })),
+      logConfiguration: {
+        logDriver: 'awslogs',
+        options: { 'awslogs-group': `/ecs/${family}`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'app' },
       },
-    ],
-  };
+    },
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
@@ -6,24 +6,24 @@ import { manifestNames, readmeTableNames } from '@shipyard/harness/manifest';
 import { readActionManifest, repoRoot } from '@shipyard/harness/run-action';
 
 /**
- * One place that keeps each action's four descriptions of itself in step: the README's Inputs and
+ * One place that keeps every action's four descriptions of itself in step: the README's Inputs and
  * Outputs tables, action.yml, the INPUT name constants in src/inputs.ts and the OUTPUT map (in
  * src/outputs.ts or src/inputs.ts). Before, the README and action.yml were compared in four
  * different test files and INPUT in two of them.
  */
 
-const ACTIONS = ['build-push-ecr', 'deploy-ecs', 'smoke-test', 'pr-comment'] as const;
+/** Every folder under actions/ but the shared package: an action added there is checked here. */
+const ACTIONS = readdirSync(join(repoRoot, 'actions'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && entry.name !== 'shared')
+  .map((entry) => entry.name)
+  .sort();
 
-// TODO(issue 18): the OUTPUT maps arrive with the action engineers' branches. Once all four are
-// merged, set this to true: from then on an action without an OUTPUT map fails here.
-const EVERY_ACTION_EXPORTS_OUTPUT = false;
+const EVERY_ACTION_EXPORTS_OUTPUT = true;
 
-/** The `runs:` of each action.yml: Node 24, the committed bundle, and build-push-ecr's post step. */
-const RUNS: Record<(typeof ACTIONS)[number], Record<string, string>> = {
-  'build-push-ecr': { using: 'node24', main: 'dist/index.js', post: 'dist/index.js' },
-  'deploy-ecs': { using: 'node24', main: 'dist/index.js' },
-  'smoke-test': { using: 'node24', main: 'dist/index.js' },
-  'pr-comment': { using: 'node24', main: 'dist/index.js' },
+/** The `runs:` of each action.yml: Node 24 and the committed bundle; build-push-ecr adds its post step. */
+const RUNS = { using: 'node24', main: 'dist/index.js' };
+const RUNS_EXCEPT: Record<string, Record<string, string>> = {
+  'build-push-ecr': { ...RUNS, post: 'dist/index.js' },
 };
 
 type NameMap = Record<string, string>;
@@ -104,8 +104,14 @@ describe.each(ACTIONS)('%s', (action) => {
   });
 
   test('runs on node24 from the committed bundle', () => {
-    expect(readActionManifest(action).runs).toEqual(RUNS[action]);
+    expect(readActionManifest(action).runs).toEqual(RUNS_EXCEPT[action] ?? RUNS);
   });
+});
+
+test('the actions found are the ones the repository ships', () => {
+  expect(ACTIONS).toEqual(
+    expect.arrayContaining(['build-push-ecr', 'deploy-ecs', 'pr-comment', 'preview-env', 'smoke-test']),
+  );
 });
 
 (EVERY_ACTION_EXPORTS_OUTPUT ? test : test.skip)('every action exports an OUTPUT map', () => {

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { buildxVersion, installBuilder } from '../engine/builder.js';
 import { runFixture, step } from './fixture.js';
 
@@ -10,9 +10,8 @@ const BUILDX = 'docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5
 
 let folder: string;
 beforeEach(() => {
-  folder = mkdtempSync(join(tmpdir(), 'rehearsal-builder-'));
+  folder = temporaryFolder('rehearsal-builder-');
 });
-afterEach(() => rmSync(folder, { recursive: true, force: true }));
 
 function run(docker: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   try {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { runWorkflow, type EventSpec, type RunOptions, type RunRecord, type StepRecord } from '../engine/run.js';
 
 /**
@@ -46,7 +46,7 @@ export interface Fixture {
 }
 
 export function makeRepository(files: Record<string, string>): Fixture {
-  const repo = mkdtempSync(join(tmpdir(), 'rehearsal-fixture-'));
+  const repo = temporaryFolder('rehearsal-fixture-');
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(repo, path)), { recursive: true });
     writeFileSync(join(repo, path), content);

@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { mergeGroupEvent, pullRequestEvent, pushEvent } from '../engine/events.js';
 import { evaluate, isTruthy, type Plain } from '../engine/expressions.js';
 import { githubContext, runWorkflow, type EventSpec, type RunRecord } from '../engine/run.js';
@@ -274,7 +274,7 @@ describe('concurrency groups for pull requests, merge groups and pushes', () => 
 
 /** The repository with one more pull request on top of HEAD, and its merge group's merge commit. */
 function queueRepository() {
-  const folder = mkdtempSync(join(tmpdir(), 'rehearsal-merge-group-'));
+  const folder = temporaryFolder('rehearsal-merge-group-');
   const clone = join(folder, 'repository');
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
@@ -397,13 +397,12 @@ describe('staging.yml run by the engine for a merge group (no AWS given: it stop
 
 describe("staging-passed's script says what to do for a merge group", () => {
   let script = '';
-  const folder = mkdtempSync(join(tmpdir(), 'rehearsal-gate-'));
+  const folder = temporaryFolder('rehearsal-gate-');
   beforeAll(async () => {
     const staging = await loadWorkflow(workflowFile('staging.yml'));
     const step = staging.jobs.find((job) => job.id === 'gate')?.steps[0];
     script = String(step?.run ? evaluateToken(step.run, {}, { file: staging.file }) : '');
   });
-  afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   test.each([
     ['success', 'merge_group', 'alice', 0, /Staging deployed and smoke-tested this commit/],

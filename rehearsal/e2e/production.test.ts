@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { registryUnavailableReason } from '../../test/emulators/aws/registry.js';
-import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../../test/emulators/aws/registry-fixtures.js';
+import { registryUnavailableReason } from '@shipyard/emulators/aws/registry';
+import { basicAuth, credentialsFromToken, pushSyntheticImage } from '@shipyard/emulators/aws/registry-fixtures';
 import {
   ACCOUNT_ID,
   CLUSTER,
@@ -18,6 +17,7 @@ import {
   type ProductionWorld,
   type Release,
 } from '../../test/e2e/production-world.js';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { pushEvent } from '../engine/events.js';
 import { tokenPermissions } from '../engine/permissions.js';
 import { runWorkflow, type JobRecord, type RunRecord } from '../engine/run.js';
@@ -64,7 +64,7 @@ async function world({
   earlierUnshippedPulls?: number;
 }): Promise<Shipped> {
   const world = await startProductionWorld({ release, earlierUnshippedPulls });
-  const folder = mkdtempSync(join(tmpdir(), 'rehearsal-production-'));
+  const folder = temporaryFolder('rehearsal-production-');
   const clone = join(folder, 'repository');
   git(tmpdir(), ['clone', '--quiet', '--shared', repoRoot, clone]);
   const commit = git(clone, ['rev-parse', 'HEAD']);
@@ -136,7 +136,6 @@ describeIfPossible('production.yml through the engine', () => {
   afterAll(async () => {
     for (const shipped of worlds) {
       await shipped.world.close();
-      rmSync(shipped.folder, { recursive: true, force: true });
     }
   });
 

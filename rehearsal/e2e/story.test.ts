@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import type { StepRecord } from '../engine/run.js';
 import { dockerUnavailable, storyUnavailable } from '../machine.js';
 import { playStory, type StoryResult } from '../story.js';
@@ -30,7 +30,7 @@ describe.each(machines)('npm run rehearse on a $kind machine', ({ kind, skip }) 
     let folder = '';
 
     beforeAll(async () => {
-      folder = mkdtempSync(join(tmpdir(), 'rehearsal-story-'));
+      folder = temporaryFolder('rehearsal-story-');
       const output: string[] = [];
       result = await playStory({
         write: (text) => output.push(text),
@@ -39,10 +39,6 @@ describe.each(machines)('npm run rehearse on a $kind machine', ({ kind, skip }) 
       });
       printed = output.join('');
     }, 900_000);
-
-    afterAll(() => {
-      if (folder) rmSync(folder, { recursive: true, force: true });
-    });
 
     const stage = (index: number) => result.stages[index].run;
     const step = (index: number, job: string, id: string): StepRecord | undefined =>

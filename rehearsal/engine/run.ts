@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { inputVariable } from '@shipyard/harness/inputs';
 import {
   CommandReader,
   FileCommandError,
@@ -1019,10 +1020,6 @@ function evaluateSafely(expression: string, contexts: Record<string, Plain | und
   } catch (error) {
     throw new UnsupportedConstruct(where, error instanceof Error ? error.message : String(error));
   }
-}
-
-export function inputVariable(name: string): string {
-  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
 function git(cwd: string, args: string[]): string {

@@ -1,7 +1,4 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   CreateRepositoryCommand,
@@ -9,11 +6,13 @@ import {
   ECRClient,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
-import { createApp } from '../../demo-app/src/app.js';
-import { startAwsEmulator, type AwsEmulator, type ScenarioInput } from '../emulators/aws/index.js';
-import { basicAuth, credentialsFromToken, pushSyntheticImage } from '../emulators/aws/registry-fixtures.js';
-import { startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
-import { repoRoot } from '../harness/run-action.js';
+import { createApp } from '@shipyard/demo-app/app';
+import { startAwsEmulator, type AwsEmulator, type ScenarioInput } from '@shipyard/emulators/aws';
+import { basicAuth, credentialsFromToken, pushSyntheticImage } from '@shipyard/emulators/aws/registry-fixtures';
+import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
+import { listenOnLoopback, type Listening } from '@shipyard/harness/listen';
+import { repoRoot } from '@shipyard/harness/run-action';
+import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
 
 /**
  * The world production.yml runs in, on loopback: an AWS emulator whose ECR already holds the image
@@ -99,33 +98,19 @@ async function pushImage(world: { aws: AwsEmulator; ecr: ECRClient }, tags: stri
   return { digest, tags };
 }
 
-async function listen(server: Server): Promise<string> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 function productionTaskDefinition(image: string, sha: string) {
-  return {
+  return fargateTaskDefinition({
     family: FAMILY,
-    requiresCompatibilities: ['FARGATE'],
-    networkMode: 'awsvpc',
-    cpu: '256',
-    memory: '512',
+    image,
     executionRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/shipyard-demo-execution`,
-    containerDefinitions: [
-      {
-        name: 'app',
-        image,
-        portMappings: [{ containerPort: 3000 }],
-        environment: [
-          { name: 'GIT_SHA', value: sha },
-          { name: 'APP_VERSION', value: APP_VERSION },
-          { name: 'DEPLOY_ENV', value: 'production' },
-        ],
-      },
-    ],
-  };
+    container: {
+      environment: [
+        { name: 'GIT_SHA', value: sha },
+        { name: 'APP_VERSION', value: APP_VERSION },
+        { name: 'DEPLOY_ENV', value: 'production' },
+      ],
+    },
+  });
 }
 
 /**
@@ -153,11 +138,10 @@ export async function startProductionWorld({
   const aws = await startAwsEmulator({ scenario: { accountId: ACCOUNT_ID, ecs: FAST_ECS } });
   const github = await startGitHubEmulator({ tokens: [TOKEN] });
   const ecr = new ECRClient(aws.clientConfig());
-  const appServer = createServer();
+  let appServer: Listening | undefined;
   const close = async () => {
     ecr.destroy();
-    appServer.closeAllConnections();
-    if (appServer.listening) await new Promise<void>((resolve) => appServer.close(() => resolve()));
+    await appServer?.close();
     await Promise.all([aws.close(), github.close()]);
   };
   try {
@@ -216,14 +200,14 @@ export async function startProductionWorld({
 
     // The load balancer's view of the service: the demo app, already on the new commit.
     const app = createApp({ version: APP_VERSION, commit: sha, environment: 'production' }).callback();
-    appServer.on('request', (request, response) => {
+    appServer = await listenOnLoopback((request, response) => {
       if (release === 'failing-health' && request.url === '/health') {
         response.writeHead(500, { 'content-type': 'application/json' }).end('{"status":"database unreachable"}');
       } else {
         void app(request, response);
       }
     });
-    const appUrl = await listen(appServer);
+    const appUrl = appServer.url;
 
     return {
       aws,

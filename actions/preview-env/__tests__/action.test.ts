@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
-import { runAction } from '../../../test/harness/run-action.js';
+import { runAction } from '@shipyard/harness/run-action';
 import {
   CLUSTER,
   DOMAIN,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll } from '@jest/globals';
-import { runAction, type ActionRun, type InputValue } from '../../../test/harness/run-action.js';
-import { startAwsEmulator, type AwsEmulator } from '../../../test/emulators/aws/index.js';
-import { startGitHubEmulator, type GitHubEmulator } from '../../../test/emulators/github/index.js';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
+import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
+import { actionRunner, type ActionRun, type InputValue } from '@shipyard/harness/run-action';
+import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
 
 /**
  * The world a preview lives in: a staging cluster `shipyard` with service `web` (Fargate, awsvpc,
@@ -14,6 +15,7 @@ export const TOKEN = 'ghs_emulatortoken0000000000000000000000';
 export const CLUSTER = 'shipyard';
 export const DOMAIN = 'preview.example.com';
 export const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/shipyard-demo-execution';
+export const IMAGE = (tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/shipyard-demo:${tag}`;
 export const NETWORK = {
   awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d'], securityGroups: ['sg-0a1b2c3d'], assignPublicIp: 'DISABLED' },
 };
@@ -45,18 +47,12 @@ export function worldForSuite(): { world: () => World; seed: () => World } {
     github.reset();
     github.state.createRepository(REPOSITORY, { defaultBranch: 'main' });
     aws.ecs.seedCluster(CLUSTER);
-    const revision = aws.ecs.seedTaskDefinition({
-      family: 'shipyard-demo',
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: '256',
-      memory: '512',
-      executionRoleArn: EXECUTION_ROLE,
-      containerDefinitions: [
-        {
-          name: 'app',
-          image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/shipyard-demo:staging',
-          portMappings: [{ containerPort: 3000 }],
+    const revision = aws.ecs.seedTaskDefinition(
+      fargateTaskDefinition({
+        family: 'shipyard-demo',
+        executionRoleArn: EXECUTION_ROLE,
+        image: IMAGE('staging'),
+        container: {
           logConfiguration: {
             logDriver: 'awslogs',
             options: {
@@ -66,8 +62,8 @@ export function worldForSuite(): { world: () => World; seed: () => World } {
             },
           },
         },
-      ],
-    });
+      }),
+    );
     const stagingGroupArn = aws.elbv2.seedTargetGroup({ name: 'web-staging', port: 3000 });
     const {
       loadBalancerArn,
@@ -97,22 +93,14 @@ export function worldForSuite(): { world: () => World; seed: () => World } {
   };
 }
 
-export const IMAGE = (tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/shipyard-demo:${tag}`;
+const runPreview = actionRunner('preview-env', { timeoutMs: 25_000, githubToken: TOKEN });
 
 /** Run the bundle with the world's endpoints and the common inputs; `inputs` add or override. */
 export function preview(world: World, inputs: Record<string, InputValue>): Promise<ActionRun> {
-  return runAction('preview-env', {
-    timeoutMs: 25_000,
-    githubToken: TOKEN,
-    inputs: {
-      cluster: CLUSTER,
-      service: 'web',
-      'listener-arn': world.listenerArn,
-      'preview-domain': DOMAIN,
-      ...inputs,
-    },
-    env: { ...world.aws.clientEnv(), GITHUB_API_URL: world.github.url, GITHUB_REPOSITORY: REPOSITORY },
-  });
+  return runPreview(
+    { cluster: CLUSTER, service: 'web', 'listener-arn': world.listenerArn, 'preview-domain': DOMAIN, ...inputs },
+    { env: { ...world.aws.clientEnv(), GITHUB_API_URL: world.github.url, GITHUB_REPOSITORY: REPOSITORY } },
+  );
 }
 
 /** The AWS calls that changed something, as `service:Operation`. */

@@ -1,18 +1,19 @@
 import { describe, expect, test } from '@jest/globals';
+import { inputEnv } from '@shipyard/harness/inputs';
 import { getInputs } from '../src/inputs.js';
 
 const LISTENER =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/staging/0123456789abcdef/0123456789abcdef';
-const base = {
-  AWS_REGION: 'us-east-1',
-  GITHUB_REPOSITORY: 'octo-org/shipyard-demo',
-  GITHUB_SHA: 'a'.repeat(40),
-  INPUT_SERVICE: 'web',
-  'INPUT_PR-NUMBER': '7',
-  INPUT_IMAGE: 'repo/web:pr-7',
-  'INPUT_LISTENER-ARN': LISTENER,
-  'INPUT_PREVIEW-DOMAIN': 'Preview.Example.com',
-};
+const base = inputEnv(
+  {
+    service: 'web',
+    'pr-number': 7,
+    image: 'repo/web:pr-7',
+    'listener-arn': LISTENER,
+    'preview-domain': 'Preview.Example.com',
+  },
+  { AWS_REGION: 'us-east-1', GITHUB_REPOSITORY: 'octo-org/shipyard-demo', GITHUB_SHA: 'a'.repeat(40) },
+);
 
 describe('getInputs', () => {
   test('defaults', () => {
@@ -33,24 +34,26 @@ describe('getInputs', () => {
   test.each<[string, Record<string, string>, RegExp]>([
     ['no repository', { GITHUB_REPOSITORY: '' }, /GITHUB_REPOSITORY/],
     ['no region', { AWS_REGION: '' }, /No AWS region/],
-    ['a cluster with a slash', { INPUT_CLUSTER: 'a/b' }, /'cluster' is not an ECS cluster name or ARN/],
+    ['a cluster with a slash', inputEnv({ cluster: 'a/b' }), /'cluster' is not an ECS cluster name or ARN/],
     [
       'a cluster ARN in another account',
-      { INPUT_CLUSTER: 'arn:aws:ecs:us-east-1:999999999999:cluster/x', AWS_ACCOUNT_ID: '123456789012' },
+      inputEnv({ cluster: 'arn:aws:ecs:us-east-1:999999999999:cluster/x' }, { AWS_ACCOUNT_ID: '123456789012' }),
       /'cluster' names the account 999999999999/,
     ],
-    ['priorities reversed', { 'INPUT_RULE-PRIORITIES': '500-100' }, /'rule-priorities' is not a range/],
+    ['priorities reversed', inputEnv({ 'rule-priorities': '500-100' }), /'rule-priorities' is not a range/],
     [
       'a domain past 110 characters (no room for pr-<N>. within 128)',
-      { 'INPUT_PREVIEW-DOMAIN': `${'a'.repeat(60)}.${'b'.repeat(49)}.com` },
+      inputEnv({ 'preview-domain': `${'a'.repeat(60)}.${'b'.repeat(49)}.com` }),
       /'preview-domain' is not a DNS domain/,
     ],
-    ['an unknown smoke outcome', { 'INPUT_SMOKE-OUTCOME': 'green' }, /'smoke-outcome' must be one of/],
+    ['an unknown smoke outcome', inputEnv({ 'smoke-outcome': 'green' }), /'smoke-outcome' must be one of/],
   ])('%s', (_what, change, message) => {
     expect(() => getInputs({ ...base, ...change })).toThrow(message);
   });
 
   test('report needs no AWS region', () => {
-    expect(getInputs({ ...base, AWS_REGION: '', INPUT_COMMAND: 'report', INPUT_TOKEN: 't' }).command).toBe('report');
+    expect(getInputs({ ...base, ...inputEnv({ command: 'report', token: 't' }, { AWS_REGION: '' }) }).command).toBe(
+      'report',
+    );
   });
 });

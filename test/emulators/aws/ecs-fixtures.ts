@@ -1,11 +1,9 @@
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
 
-/** A Fargate task definition of one container `app` on port 3000, for the ECS emulator's suites. */
-export const fargate = (image: string, family = 'web'): RegisterTaskDefinitionCommandInput => ({
-  family,
-  requiresCompatibilities: ['FARGATE'],
-  networkMode: 'awsvpc',
-  cpu: '256',
-  memory: '512',
-  containerDefinitions: [{ name: 'app', image, portMappings: [{ containerPort: 3000 }] }],
-});
+/**
+ * The ECS emulator's suites' shorthand for the harness's Fargate task definition (one container
+ * `app` on port 3000): `fargate('nginx:2')`, `fargate('x', 'web.app')`.
+ */
+export const fargate = (image: string, family = 'web'): RegisterTaskDefinitionCommandInput =>
+  fargateTaskDefinition({ image, family });

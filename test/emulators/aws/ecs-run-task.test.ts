@@ -16,6 +16,7 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type Task,
 } from '@aws-sdk/client-ecs';
+import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
 import { ManualClock, startAwsEmulator, type AwsEmulator, type ScenarioInput } from './index.js';
 
 // One-off tasks (RunTask, StopTask, DescribeTasks) and the CloudWatch Logs events of containers
@@ -23,25 +24,17 @@ import { ManualClock, startAwsEmulator, type AwsEmulator, type ScenarioInput } f
 
 const network = { awsvpcConfiguration: { subnets: ['subnet-0123456789abcdef0'], assignPublicIp: 'DISABLED' as const } };
 
-const migrate = (image = 'app:2'): RegisterTaskDefinitionCommandInput => ({
-  family: 'web',
-  requiresCompatibilities: ['FARGATE'],
-  networkMode: 'awsvpc',
-  cpu: '256',
-  memory: '512',
-  containerDefinitions: [
-    {
-      name: 'app',
-      image,
+const migrate = (image = 'app:2'): RegisterTaskDefinitionCommandInput =>
+  fargateTaskDefinition({
+    image,
+    container: {
       command: ['node', 'server.js'],
-      portMappings: [{ containerPort: 3000 }],
       logConfiguration: {
         logDriver: 'awslogs',
         options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
       },
     },
-  ],
-});
+  });
 
 describe('one-off tasks and their logs', () => {
   let emulator: AwsEmulator;

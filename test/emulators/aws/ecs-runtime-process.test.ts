@@ -2,9 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/gl
 import { CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { startAwsEmulator, type AwsEmulator } from './index.js';
 import { basicAuth, pushSyntheticImage } from './registry-fixtures.js';
 import { registryUnavailableReason } from './registry.js';
@@ -110,7 +110,7 @@ const stoppedTask = (serviceName: string) => tasksOf(serviceName).find((task) =>
 
 describeWithRegistry('ECS tasks as local processes (tasks.runtime: process)', () => {
   beforeAll(async () => {
-    source = mkdtempSync(join(tmpdir(), 'shipyard-process-image-'));
+    source = temporaryFolder('shipyard-process-image-');
     writeFileSync(join(source, 'app.js'), APP);
     writeFileSync(join(source, 'health.js'), HEALTH);
     aws = await startAwsEmulator({
@@ -125,7 +125,6 @@ describeWithRegistry('ECS tasks as local processes (tasks.runtime: process)', ()
     ecs?.destroy();
     logs?.destroy();
     await aws?.close();
-    rmSync(source, { recursive: true, force: true });
   });
   afterEach(() => {
     expect(aws.problems()).toEqual([]);

@@ -2,22 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/gl
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeTasksCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-  copyFileSync,
-  existsSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { startAwsEmulator, type AwsEmulator } from './index.js';
 import { registryUnavailableReason } from './registry.js';
-import { defaultDockerCli, EMULATOR_LABEL, PID_LABEL, TASK_LABEL } from './ecs/runtime-docker.js';
+import { BUSYBOX_IMAGE, docker, dockerUnavailable, ensureBusyboxImage, mustDocker } from './docker-fixtures.js';
+import { EMULATOR_LABEL, PID_LABEL, TASK_LABEL } from './ecs/runtime-docker.js';
 import type { TaskRecord } from './ecs/model.js';
 
 /**
@@ -29,60 +21,9 @@ import type { TaskRecord } from './ecs/model.js';
  * with the reason where no engine answers (.ci/docker-setup.sh starts one).
  */
 
-const cli = defaultDockerCli();
-const BUSYBOX_IMAGE = 'shipyard/busybox:local';
-
-function dockerUnavailable(): string | undefined {
-  const info = spawnSync(cli, ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 15_000 });
-  if (info.status !== 0) return `no Docker engine answers (run .ci/docker-setup.sh)`;
-  if (!existsSync('/bin/busybox')) return '/bin/busybox is missing (apt-get install busybox-static)';
-  return undefined;
-}
-
 const unavailable = dockerUnavailable() ?? registryUnavailableReason();
 if (unavailable) console.warn(`docker task runtime suite skipped: ${unavailable}`);
 const describeWithDocker = unavailable ? describe.skip : describe;
-
-function docker(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(cli, args, { env: options.env ?? process.env, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.on('error', () => undefined);
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
-
-async function mustDocker(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const result = await docker(args, options);
-  if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}${result.stdout}`);
-  return result.stdout;
-}
-
-/** A base image of the host's static busybox (no base image can be pulled here). */
-async function ensureBusyboxImage(): Promise<void> {
-  if ((await docker(['image', 'inspect', BUSYBOX_IMAGE])).status === 0) return;
-  const root = mkdtempSync(join(tmpdir(), 'shipyard-busybox-'));
-  try {
-    chmodSync(root, 0o755);
-    for (const dir of ['bin', 'tmp', 'www', 'etc']) mkdirSync(join(root, dir));
-    chmodSync(join(root, 'tmp'), 0o1777);
-    copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
-    chmodSync(join(root, 'bin/busybox'), 0o755);
-    const applets = spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-    for (const applet of applets) if (applet !== 'busybox') symlinkSync('busybox', join(root, 'bin', applet));
-    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-    const tar = spawnSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 64 * 1024 * 1024 });
-    const imported = spawnSync(cli, ['import', '--change', 'ENV PATH=/bin', '-', BUSYBOX_IMAGE], { input: tar.stdout });
-    if (imported.status !== 0) throw new Error(`docker import failed: ${imported.stderr.toString()}`);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
 
 // httpd in the background so the shell can answer docker stop's SIGTERM by stopping it and exiting 0.
 const SERVE = 'COPY serve.sh /serve.sh\nCMD ["sh", "/serve.sh"]';
@@ -123,22 +64,18 @@ const seenTasks = new Set<string>();
 
 async function buildAndPush(name: string): Promise<string> {
   const spec = IMAGES[name];
-  const context = mkdtempSync(join(tmpdir(), `shipyard-ecs-image-${name}-`));
-  try {
-    writeFileSync(join(context, 'Dockerfile'), `FROM ${BUSYBOX_IMAGE}\n${spec.dockerfile}`);
-    for (const [path, content] of Object.entries(spec.files ?? {})) {
-      mkdirSync(join(context, path, '..'), { recursive: true });
-      writeFileSync(join(context, path), content);
-      if (path.includes('cgi-bin')) chmodSync(join(context, path), 0o755);
-    }
-    const reference = `${aws.ecr.registryHost()}/web:${name}`;
-    await mustDocker(['build', '--network', 'host', '--quiet', '--tag', reference, context]);
-    built.push(reference);
-    await mustDocker(['--config', dockerConfig, 'push', reference]);
-    return reference;
-  } finally {
-    rmSync(context, { recursive: true, force: true });
+  const context = temporaryFolder(`shipyard-ecs-image-${name}-`);
+  writeFileSync(join(context, 'Dockerfile'), `FROM ${BUSYBOX_IMAGE}\n${spec.dockerfile}`);
+  for (const [path, content] of Object.entries(spec.files ?? {})) {
+    mkdirSync(join(context, path, '..'), { recursive: true });
+    writeFileSync(join(context, path), content);
+    if (path.includes('cgi-bin')) chmodSync(join(context, path), 0o755);
   }
+  const reference = `${aws.ecr.registryHost()}/web:${name}`;
+  await mustDocker(['build', '--network', 'host', '--quiet', '--tag', reference, context]);
+  built.push(reference);
+  await mustDocker(['--config', dockerConfig, 'push', reference]);
+  return reference;
 }
 
 const SECRET = 'arn:aws:ssm:us-east-1:123456789012:parameter/web/api-token';
@@ -181,7 +118,7 @@ describeWithDocker('ECS tasks as Docker containers (tasks.runtime: docker)', () 
     await new ECRClient(aws.clientConfig()).send(new CreateRepositoryCommand({ repositoryName: 'web' }));
     ecs = new ECSClient(aws.clientConfig());
     logs = new CloudWatchLogsClient(aws.clientConfig());
-    dockerConfig = mkdtempSync(join(tmpdir(), 'shipyard-ecs-docker-test-'));
+    dockerConfig = temporaryFolder('shipyard-ecs-docker-test-');
     await mustDocker(
       ['--config', dockerConfig, 'login', '--username', 'AWS', '--password-stdin', aws.ecr.registryHost()],
       {
@@ -199,7 +136,6 @@ describeWithDocker('ECS tasks as Docker containers (tasks.runtime: docker)', () 
       expect(left.trim()).toBe('');
     }
     if (built.length > 0) await docker(['image', 'rm', '--force', ...built]);
-    if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
   });
   afterEach(() => {
     expect(aws.problems()).toEqual([]);

@@ -11,14 +11,10 @@ import {
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
-  type RegisterTaskDefinitionCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs';
-import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
+import { fargate } from './ecs-fixtures.js';
 import { ManualClock, startAwsEmulator, type AwsEmulator } from './index.js';
-
-const fargate = (image: string, family = 'web'): RegisterTaskDefinitionCommandInput =>
-  fargateTaskDefinition({ image, family });
 
 describe('ECS in the AWS emulator (through the AWS SDK)', () => {
   let emulator: AwsEmulator;

@@ -7,23 +7,14 @@ import {
   DeleteRuleCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { startAwsEmulator, type AwsEmulator } from './index.js';
 import { registryUnavailableReason } from './registry.js';
-import { defaultDockerCli, TASK_LABEL } from './ecs/runtime-docker.js';
+import { BUSYBOX_IMAGE, docker, dockerUnavailable, ensureBusyboxImage, mustDocker } from './docker-fixtures.js';
+import { TASK_LABEL } from './ecs/runtime-docker.js';
 
 /**
  * Issue 16's "with Docker, its local load balancer routes each preview's host name to that
@@ -33,60 +24,9 @@ import { defaultDockerCli, TASK_LABEL } from './ecs/runtime-docker.js';
  * Skips with the reason where no engine answers (.ci/docker-setup.sh starts one).
  */
 
-const cli = defaultDockerCli();
-const BUSYBOX_IMAGE = 'shipyard/busybox:local';
-
-function dockerUnavailable(): string | undefined {
-  const info = spawnSync(cli, ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 15_000 });
-  if (info.status !== 0) return `no Docker engine answers (run .ci/docker-setup.sh)`;
-  if (!existsSync('/bin/busybox')) return '/bin/busybox is missing (apt-get install busybox-static)';
-  return undefined;
-}
-
 const unavailable = dockerUnavailable() ?? registryUnavailableReason();
 if (unavailable) console.warn(`docker listener routing suite skipped: ${unavailable}`);
 const describeWithDocker = unavailable ? describe.skip : describe;
-
-function docker(args: string[], input = '') {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(cli, args, { stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.on('error', () => undefined);
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
-async function mustDocker(args: string[], input = ''): Promise<string> {
-  const result = await docker(args, input);
-  if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}${result.stdout}`);
-  return result.stdout;
-}
-
-/** A base image of the host's static busybox (no base image can be pulled here); the same as ecs-runtime.docker.test.ts builds. */
-async function ensureBusyboxImage(): Promise<void> {
-  if ((await docker(['image', 'inspect', BUSYBOX_IMAGE])).status === 0) return;
-  const root = mkdtempSync(join(tmpdir(), 'shipyard-busybox-'));
-  try {
-    chmodSync(root, 0o755);
-    for (const dir of ['bin', 'tmp', 'www', 'etc']) mkdirSync(join(root, dir));
-    chmodSync(join(root, 'tmp'), 0o1777);
-    copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
-    chmodSync(join(root, 'bin/busybox'), 0o755);
-    const applets = spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-    for (const applet of applets) if (applet !== 'busybox') symlinkSync('busybox', join(root, 'bin', applet));
-    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-    const tar = spawnSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 64 * 1024 * 1024 });
-    const imported = spawnSync(cli, ['import', '--change', 'ENV PATH=/bin', '-', BUSYBOX_IMAGE], { input: tar.stdout });
-    if (imported.status !== 0) throw new Error(`docker import failed: ${imported.stderr.toString()}`);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
 
 const FILES: Record<string, string> = {
   Dockerfile: `FROM ${BUSYBOX_IMAGE}
@@ -200,24 +140,20 @@ describeWithDocker('preview host names routed to their own containers (tasks.run
     await new ECRClient(aws.clientConfig()).send(new CreateRepositoryCommand({ repositoryName: 'web' }));
     ecs = new ECSClient({ ...aws.clientConfig(), maxAttempts: 1 });
     elb = new ElasticLoadBalancingV2Client({ ...aws.clientConfig(), maxAttempts: 1 });
-    dockerConfig = mkdtempSync(join(tmpdir(), 'shipyard-routing-docker-'));
+    dockerConfig = temporaryFolder('shipyard-routing-docker-');
     await mustDocker(
       ['--config', dockerConfig, 'login', '--username', 'AWS', '--password-stdin', aws.ecr.registryHost()],
-      aws.ecr.issueRegistryPassword(aws.clock.now()),
+      { input: aws.ecr.issueRegistryPassword(aws.clock.now()) },
     );
-    const context = mkdtempSync(join(tmpdir(), 'shipyard-routing-image-'));
-    try {
-      for (const [path, content] of Object.entries(FILES)) {
-        mkdirSync(join(context, path, '..'), { recursive: true });
-        writeFileSync(join(context, path), content);
-        if (path.includes('cgi-bin')) chmodSync(join(context, path), 0o755);
-      }
-      image = `${aws.ecr.registryHost()}/web:preview`;
-      await mustDocker(['build', '--network', 'host', '--quiet', '--tag', image, context]);
-      await mustDocker(['--config', dockerConfig, 'push', image]);
-    } finally {
-      rmSync(context, { recursive: true, force: true });
+    const context = temporaryFolder('shipyard-routing-image-');
+    for (const [path, content] of Object.entries(FILES)) {
+      mkdirSync(join(context, path, '..'), { recursive: true });
+      writeFileSync(join(context, path), content);
+      if (path.includes('cgi-bin')) chmodSync(join(context, path), 0o755);
     }
+    image = `${aws.ecr.registryHost()}/web:preview`;
+    await mustDocker(['build', '--network', 'host', '--quiet', '--tag', image, context]);
+    await mustDocker(['--config', dockerConfig, 'push', image]);
     aws.ecs.seedCluster('staging');
     ({
       listenerArns: [listenerArn],
@@ -239,7 +175,6 @@ describeWithDocker('preview host names routed to their own containers (tasks.run
       expect((await mustDocker(['ps', '--all', '--quiet', '--filter', `label=${TASK_LABEL}=${arn}`])).trim()).toBe('');
     }
     if (image) await docker(['image', 'rm', '--force', image]);
-    if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
   });
   afterEach(() => {
     expect(aws.problems()).toEqual([]);

@@ -9,9 +9,9 @@ import {
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { request } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { startAwsEmulator, type AwsEmulator } from './index.js';
 import { hostName, matchRule, pathOf, wildcardMatch, type RoutingRule } from './elbv2-routing.js';
 import { basicAuth, pushSyntheticImage } from './registry-fixtures.js';
@@ -266,7 +266,7 @@ describeWithRegistry('preview host names routed to their own tasks (tasks.runtim
   }
 
   beforeAll(async () => {
-    source = mkdtempSync(join(tmpdir(), 'shipyard-routing-image-'));
+    source = temporaryFolder('shipyard-routing-image-');
     writeFileSync(join(source, 'app.js'), APP);
     writeFileSync(join(source, 'health.js'), HEALTH);
     aws = await startAwsEmulator({ scenario: { timeScale: 0.001 }, tasks: { runtime: 'process' } });
@@ -291,7 +291,6 @@ describeWithRegistry('preview host names routed to their own tasks (tasks.runtim
     ecs?.destroy();
     elb?.destroy();
     await aws?.close();
-    rmSync(source, { recursive: true, force: true });
   });
   afterEach(() => {
     expect(aws.problems()).toEqual([]);

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AddTagsCommand,
@@ -18,6 +16,7 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { temporaryFolder } from '@shipyard/harness/temp';
 import { startAwsEmulator, type AwsEmulator } from './index.js';
 
 /**
@@ -180,11 +179,10 @@ describe('ELBv2 in the AWS emulator (through the AWS CLI)', () => {
   let home: string;
   beforeAll(async () => {
     emulator = await startAwsEmulator();
-    home = mkdtempSync(join(tmpdir(), 'shipyard-elbv2-cli-'));
+    home = temporaryFolder('shipyard-elbv2-cli-');
   });
   afterAll(async () => {
     await emulator.close();
-    rmSync(home, { recursive: true, force: true });
   });
 
   // Asynchronous: the emulator answers from this process, so the CLI must not block it.

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { unusedPort } from '@shipyard/harness/listen';
 import type { Json, TaskRecord } from './model.js';
 
 /**
@@ -136,14 +136,7 @@ export interface RuntimeDependencies {
 /** A port the OS says is free now, and not one this emulator handed out to a live task. */
 export async function freePort(taken: ReadonlySet<number> = new Set()): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt += 1) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port: picked } = server.address() as { port: number };
-        server.close(() => resolve(picked));
-      });
-    });
+    const port = await unusedPort();
     if (!taken.has(port)) return port;
   }
   throw new Error('no free port found');
