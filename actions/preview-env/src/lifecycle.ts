@@ -477,6 +477,8 @@ export async function livePreviews(
     (name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)),
   );
   for (const { service, tags } of await ecs.describeServices(cluster, candidates)) {
+    // A DRAINING service is already being deleted: it is no longer a live preview.
+    if (service.status === 'DRAINING') continue;
     seen(previewNumber(tags, scope), `service ${service.serviceName}`);
   }
   const groups = await elb.previewLikeTargetGroups();

@@ -132,11 +132,17 @@ export async function main(inputs: Inputs): Promise<void> {
             continue;
           }
           if (state === 'open') continue;
-          await core.group(`Remove the preview of closed #${pr}`, async () => {
-            await down(all, { identity: identity(pr), cluster: inputs.cluster, listenerArn: inputs.listenerArn! });
-            await reportRemoved(octokit, pr);
+          // A preview already on its way out (its service DRAINING, nothing else left) is not removed again.
+          const result = await core.group(`Remove the preview of closed #${pr}`, async () => {
+            const done = await down(all, {
+              identity: identity(pr),
+              cluster: inputs.cluster,
+              listenerArn: inputs.listenerArn!,
+            });
+            if (done.removed.length > 0) await reportRemoved(octokit, pr);
+            return done;
           });
-          removed.push(pr);
+          if (result.removed.length > 0) removed.push(pr);
         }
         outputs[OUTPUT.removed] = removed.join(',');
         summary.push(
