@@ -39,7 +39,12 @@ export class LogStore {
       target = { name: stream, createdAt: this.now(), events: [] };
       entry.streams.set(stream, target);
     }
-    for (const event of events) target.events.push({ ...event, ingestionTime: Math.max(event.timestamp, this.now()) });
+    // An empty line is no event: the awslogs driver sends none for it (its loop runs while the
+    // line has bytes), and CloudWatch Logs' model wants a message of at least one character.
+    for (const event of events) {
+      if (event.message === '') continue;
+      target.events.push({ ...event, ingestionTime: Math.max(event.timestamp, this.now()) });
+    }
     target.events.sort((a, b) => a.timestamp - b.timestamp);
   }
 
