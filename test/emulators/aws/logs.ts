@@ -39,9 +39,9 @@ export class LogStore {
       target = { name: stream, createdAt: this.now(), events: [] };
       entry.streams.set(stream, target);
     }
-    // An empty line is no event: the awslogs driver sends none for it (its loop runs while the
-    // line has bytes), and CloudWatch Logs' model wants a message of at least one character.
     for (const event of events) {
+      // CloudWatch Logs holds no empty event (a message is at least 1 character, and PutLogEvents
+      // refuses one), and Docker's awslogs driver skips the blank lines a container prints.
       if (event.message === '') continue;
       target.events.push({ ...event, ingestionTime: Math.max(event.timestamp, this.now()) });
     }
