@@ -47,6 +47,8 @@ export const ECR_REPOSITORY = 'shipyard-demo';
 export const CLUSTER = 'shipyard';
 export const STAGING_SERVICE = 'shipyard-demo-staging';
 export const PRODUCTION_SERVICE = 'shipyard-demo-production';
+/** The app's CloudWatch Logs group (docs/ecs/task-definition.json). */
+export const LOG_GROUP = '/ecs/shipyard-demo';
 
 /** Tens of milliseconds per ECS transition, so a rollout takes a second, not minutes. */
 const FAST_ECS: NonNullable<ScenarioInput['ecs']> = {
@@ -177,7 +179,12 @@ async function getJson(url: string): Promise<Record<string, unknown> | undefined
   }
 }
 
-function taskDefinition(family: string, image: string, env: Record<string, string>) {
+/**
+ * The app's task definition as docs/ecs/task-definition.json has it: the container logs with
+ * `awslogs` to the app's one log group, under a stream prefix per environment, so a task that
+ * exits leaves its last lines where deploy-ecs reads them (B's crash, in its log and summary).
+ */
+function taskDefinition(family: string, image: string, environment: string, env: Record<string, string>) {
   return fargateTaskDefinition({
     family,
     image,
@@ -187,7 +194,7 @@ function taskDefinition(family: string, image: string, env: Record<string, strin
       environment: Object.entries(env).map(([name, value]) => ({ name, value })),
       logConfiguration: {
         logDriver: 'awslogs',
-        options: { 'awslogs-group': `/ecs/${family}`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'app' },
+        options: { 'awslogs-group': LOG_GROUP, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': environment },
       },
     },
   });
@@ -317,7 +324,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       [PRODUCTION_SERVICE, 'production', 2],
     ] as const) {
       const revision = aws.ecs.seedTaskDefinition(
-        taskDefinition(service, `${registryHost}/${ECR_REPOSITORY}@${earlier}`, {
+        taskDefinition(service, `${registryHost}/${ECR_REPOSITORY}@${earlier}`, environment, {
           GIT_SHA: mainSha,
           APP_VERSION,
           DEPLOY_ENV: environment,
@@ -456,7 +463,14 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
             ...scenario,
             ecs: {
               ...FAST_ECS,
-              failingImages: [{ pattern: step.outputs.digest, exitCode: 1, reason: 'Error: GREETING_URL is not set' }],
+              failingImages: [
+                {
+                  pattern: step.outputs.digest,
+                  exitCode: 1,
+                  reason: 'Error: GREETING_URL is not set',
+                  logLines: ['Error: GREETING_URL is not set: the greeting service cannot be reached'],
+                },
+              ],
             },
           });
       }

@@ -84,6 +84,23 @@ describe.each(machines)('npm run rehearse on a $kind machine', ({ kind, skip }) 
       expect(step(1, 'deploy', 'smoke')?.outcome).toBe('skipped');
     });
 
+    test("B's crash is explained: the exit code and the app's last log line, in the deploy's log and summary, the printed story and the report", () => {
+      const deploy = step(1, 'deploy', 'deploy');
+      // What B's app prints as it throws at start-up (B_CRASH_LINE), read back from CloudWatch Logs.
+      const crash = /Error: GREETING_URL is not set: the greeting service cannot be reached/;
+      const log = deploy?.log.join('\n') ?? '';
+      expect(log).toMatch(/Last log lines of app \(\/ecs\/shipyard-demo staging\/app\/[^)\s]+\):/);
+      expect(log).toMatch(new RegExp(`^ *\\| .*${crash.source}`, 'm'));
+      expect(log).toMatch(/\bexit(ed)?( with)?( code)? 1\b/i);
+      const summary = deploy?.summary ?? '';
+      expect(summary).toMatch(/\bapp: exit 1\b/);
+      expect(summary).toContain('Last log lines of stopped tasks');
+      expect(summary).toMatch(/Last log lines of app: \/ecs\/shipyard-demo staging\/app\//);
+      expect(summary).toMatch(crash);
+      expect(printed).toMatch(crash);
+      expect(readFileSync(result.reportPath, 'utf8')).toMatch(crash);
+    });
+
     test('the rerun of production registers no revision and succeeds', () => {
       expect(stage(3).conclusion).toBe('success');
       expect(result.seen.revisionsAfterRerun).toBe(result.seen.revisionsBeforeRerun);
