@@ -1,3 +1,4 @@
+import { REGISTERABLE_TASK_DEFINITION_FIELDS } from '@shipyard/shared/task-definition';
 import {
   checkArn,
   IAM_ROLE,
@@ -49,26 +50,7 @@ export interface RegisteredTaskDefinition {
 }
 
 /** What RegisterTaskDefinition accepts at the top level. */
-const REGISTER_FIELDS: ReadonlySet<string> = new Set([
-  'family',
-  'taskRoleArn',
-  'executionRoleArn',
-  'networkMode',
-  'containerDefinitions',
-  'volumes',
-  'placementConstraints',
-  'requiresCompatibilities',
-  'cpu',
-  'memory',
-  'tags',
-  'pidMode',
-  'ipcMode',
-  'proxyConfiguration',
-  'inferenceAccelerators',
-  'ephemeralStorage',
-  'runtimePlatform',
-  'enableFaultInjection',
-]);
+const REGISTER_FIELDS: ReadonlySet<string> = new Set([...REGISTERABLE_TASK_DEFINITION_FIELDS, 'tags']);
 
 /** What DescribeTaskDefinition returns and RegisterTaskDefinition refuses: dropped with a notice. */
 const DESCRIBE_ONLY_FIELDS: ReadonlySet<string> = new Set([

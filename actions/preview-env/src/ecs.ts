@@ -15,7 +15,7 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { awsRequestHandlerOptions } from '@shipyard/shared/aws-client';
-import { explainAwsError } from '@shipyard/shared/aws-errors';
+import { awsCall } from '@shipyard/shared/aws-call';
 import { tagMap, type Tag } from './naming.js';
 
 /**
@@ -47,12 +47,8 @@ export class PreviewEcs {
     });
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw explainAwsError(error, 'ecs', operation);
-    }
+  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return awsCall('ecs', operation, send);
   }
 
   /** ACTIVE or DRAINING services by name, with their tags; a missing or INACTIVE one is left out. */

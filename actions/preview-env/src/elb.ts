@@ -14,7 +14,7 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsRequestHandlerOptions } from '@shipyard/shared/aws-client';
-import { explainAwsError } from '@shipyard/shared/aws-errors';
+import { awsCall } from '@shipyard/shared/aws-call';
 import { tagMap, type Tag } from './naming.js';
 
 /**
@@ -59,12 +59,8 @@ export class PreviewElb {
     });
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw explainAwsError(error, 'elasticloadbalancing', operation);
-    }
+  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return awsCall('elasticloadbalancing', operation, send);
   }
 
   async listener(arn: string): Promise<Listener | undefined> {

@@ -1,3 +1,4 @@
+import { REGISTERABLE_TASK_DEFINITION_FIELDS } from '@shipyard/shared/task-definition';
 import type {
   CreateServiceCommandInput,
   RegisterTaskDefinitionCommandInput,
@@ -61,31 +62,10 @@ export interface UpResult {
   previews: number[];
 }
 
-/** What RegisterTaskDefinition takes of what DescribeTaskDefinition gives. */
-const REGISTERABLE = [
-  'family',
-  'taskRoleArn',
-  'executionRoleArn',
-  'networkMode',
-  'containerDefinitions',
-  'volumes',
-  'placementConstraints',
-  'requiresCompatibilities',
-  'cpu',
-  'memory',
-  'pidMode',
-  'ipcMode',
-  'proxyConfiguration',
-  'inferenceAccelerators',
-  'ephemeralStorage',
-  'runtimePlatform',
-  'enableFaultInjection',
-] as const;
-
 /** What registering this definition again would send. */
 export function registerable(definition: TaskDefinition): RegisterTaskDefinitionCommandInput {
   const input: Record<string, unknown> = {};
-  for (const key of REGISTERABLE) {
+  for (const key of REGISTERABLE_TASK_DEFINITION_FIELDS) {
     const value = (definition as Record<string, unknown>)[key];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) input[key] = value;
   }
