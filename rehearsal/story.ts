@@ -1,3 +1,12 @@
+import {
+  ACCOUNT_ID,
+  CLUSTER,
+  ECR_REPOSITORY,
+  FAST_ECS,
+  PRODUCTION_SERVICE,
+  REPOSITORY,
+  STAGING_SERVICE,
+} from './world.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,25 +49,9 @@ import { repoRoot } from './paths.js';
  * 4. production.yml again ("re-run all jobs"): nothing changes.
  */
 
-export const REPOSITORY = 'octo-org/shipyard-demo';
 const TOKEN = 'ghs_rehearsaltoken00000000000000000000000';
-export const ACCOUNT_ID = '123456789012';
-export const ECR_REPOSITORY = 'shipyard-demo';
-export const CLUSTER = 'shipyard';
-export const STAGING_SERVICE = 'shipyard-demo-staging';
-export const PRODUCTION_SERVICE = 'shipyard-demo-production';
 /** The app's CloudWatch Logs group (docs/ecs/task-definition.json). */
 export const LOG_GROUP = '/ecs/shipyard-demo';
-
-/** Tens of milliseconds per ECS transition, so a rollout takes a second, not minutes. */
-const FAST_ECS: NonNullable<ScenarioInput['ecs']> = {
-  taskStartDelayMs: 40,
-  taskHealthyDelayMs: 20,
-  taskStopDelayMs: 20,
-  taskFailDelayMs: 20,
-  taskRestartDelayMs: 20,
-  steadyStateDelayMs: 20,
-};
 
 /** B's change: the app reads a setting at start-up that no task definition gives it, so it throws. */
 export const B_CRASH_LINE =
@@ -664,3 +657,5 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
         rmSync(join(work, name), { recursive: true, force: true });
   }
 }
+
+export { ACCOUNT_ID, CLUSTER, ECR_REPOSITORY, PRODUCTION_SERVICE, REPOSITORY, STAGING_SERVICE };

@@ -1,3 +1,11 @@
+import {
+  ACCOUNT_ID,
+  CLUSTER,
+  ECR_REPOSITORY,
+  FAST_ECS,
+  PRODUCTION_SERVICE,
+  REPOSITORY,
+} from '../../rehearsal/world.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -7,7 +15,7 @@ import {
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
 import { createApp } from '@shipyard/demo-app/app';
-import { startAwsEmulator, type AwsEmulator, type ScenarioInput } from '@shipyard/emulators/aws';
+import { startAwsEmulator, type AwsEmulator } from '@shipyard/emulators/aws';
 import { basicAuth, credentialsFromToken, pushSyntheticImage } from '@shipyard/emulators/aws/registry-fixtures';
 import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
 import { listenOnLoopback, type Listening } from '@shipyard/harness/listen';
@@ -23,24 +31,11 @@ import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
  * reporting that commit, standing in for the production load balancer.
  */
 
-export const REPOSITORY = 'octo-org/shipyard-demo';
 export const TOKEN = 'ghs_e2etoken000000000000000000000000000';
-export const ACCOUNT_ID = '123456789012';
 /** production.yml's defaults for the repository variables the world does not set. */
-export const ECR_REPOSITORY = 'shipyard-demo';
-export const CLUSTER = 'shipyard';
-export const SERVICE = 'shipyard-demo-production';
-export const FAMILY = 'shipyard-demo-production';
-
-/** Tens of milliseconds per step keep a rollout (and a circuit-breaker rollback) well under a second. */
-const FAST_ECS: NonNullable<ScenarioInput['ecs']> = {
-  taskStartDelayMs: 40,
-  taskHealthyDelayMs: 20,
-  taskStopDelayMs: 20,
-  taskFailDelayMs: 20,
-  taskRestartDelayMs: 20,
-  steadyStateDelayMs: 20,
-};
+export { ACCOUNT_ID, CLUSTER, ECR_REPOSITORY, REPOSITORY };
+export const SERVICE = PRODUCTION_SERVICE;
+export const FAMILY = PRODUCTION_SERVICE;
 
 export const APP_VERSION = (
   JSON.parse(readFileSync(join(repoRoot, 'demo-app', 'package.json'), 'utf8')) as {
