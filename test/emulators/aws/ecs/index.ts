@@ -31,6 +31,7 @@ import { serviceDeploymentOperations, readDeploymentConfiguration } from './serv
 import {
   clientError,
   invalidParameter,
+  paginate,
   optionalBoolean,
   optionalInteger,
   optionalString,
@@ -923,24 +924,6 @@ export function createEcsService(environment: AwsEmulatorEnvironment, options: E
       record.deregisteredAt = context.now();
     }
     return { taskDefinition: describeTaskDefinitionRecord(record) };
-  }
-
-  function paginate(items: string[], body: Json, defaultPageSize: number): Json {
-    const maxResults = optionalInteger(body, 'maxResults') ?? defaultPageSize;
-    if (maxResults < 1 || maxResults > 100) throw invalidParameter('maxResults must be between 1 and 100.');
-    const token = optionalString(body, 'nextToken');
-    const start = token
-      ? Number(
-          Buffer.from(token, 'base64')
-            .toString('utf8')
-            .replace(/^offset:/, ''),
-        )
-      : 0;
-    if (!Number.isInteger(start) || start < 0) throw invalidParameter('Invalid nextToken.');
-    const page = items.slice(start, start + maxResults);
-    const next =
-      start + maxResults < items.length ? Buffer.from(`offset:${start + maxResults}`).toString('base64') : undefined;
-    return { page, next };
   }
 
   function listTaskDefinitions(body: Json): Json {

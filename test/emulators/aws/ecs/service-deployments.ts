@@ -11,7 +11,7 @@ import {
   type ServiceRecord,
   type ServiceRevisionRecord,
 } from './model.js';
-import { invalidParameter } from './validation.js';
+import { invalidParameter, paginate } from './validation.js';
 
 /**
  * Service deployments and service revisions (ECS API reference: ServiceDeployment,
@@ -262,20 +262,7 @@ export function serviceDeploymentOperations(dependencies: ServiceDeploymentDepen
         (before === undefined || record.createdAt <= before) &&
         (after === undefined || record.createdAt >= after),
     );
-    const maxResults = (body.maxResults as number | undefined) ?? 20;
-    if (maxResults < 1 || maxResults > 100) throw invalidParameter('maxResults must be between 1 and 100.');
-    const token = body.nextToken as string | undefined;
-    const start = token
-      ? Number(
-          Buffer.from(token, 'base64')
-            .toString('utf8')
-            .replace(/^offset:/, ''),
-        )
-      : 0;
-    if (!Number.isInteger(start) || start < 0) throw invalidParameter('Invalid nextToken.');
-    const page = matching.slice(start, start + maxResults);
-    const next =
-      start + maxResults < matching.length ? Buffer.from(`offset:${start + maxResults}`).toString('base64') : undefined;
+    const { page, next } = paginate(matching, body, 20);
     return {
       serviceDeployments: page.map((record) => ({
         serviceDeploymentArn: record.arn,

@@ -180,3 +180,26 @@ function withContainerDefaults(container: Json, networkMode: string | undefined)
     portMappings,
   };
 }
+
+/**
+ * One page of a List* answer the way ECS pages: `maxResults` (1 to 100, else the operation's
+ * default) items from the offset an opaque `nextToken` carries, and the token of the next page
+ * while items remain.
+ */
+export function paginate<T>(items: readonly T[], body: Json, defaultPageSize: number): { page: T[]; next?: string } {
+  const maxResults = optionalInteger(body, 'maxResults') ?? defaultPageSize;
+  if (maxResults < 1 || maxResults > 100) throw invalidParameter('maxResults must be between 1 and 100.');
+  const token = optionalString(body, 'nextToken');
+  const start = token
+    ? Number(
+        Buffer.from(token, 'base64')
+          .toString('utf8')
+          .replace(/^offset:/, ''),
+      )
+    : 0;
+  if (!Number.isInteger(start) || start < 0) throw invalidParameter('Invalid nextToken.');
+  const page = items.slice(start, start + maxResults);
+  const next =
+    start + maxResults < items.length ? Buffer.from(`offset:${start + maxResults}`).toString('base64') : undefined;
+  return { page, next };
+}
