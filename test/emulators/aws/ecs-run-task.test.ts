@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import {
   CloudWatchLogsClient,
   DescribeLogStreamsCommand,
@@ -17,7 +17,8 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
-import { ManualClock, startAwsEmulator, type AwsEmulator, type ScenarioInput } from './index.js';
+import { ManualClock, type AwsEmulator, type ScenarioInput } from './index.js';
+import { ecsEmulatorForSuite } from './ecs-fixtures.js';
 
 // One-off tasks (RunTask, StopTask, DescribeTasks) and the CloudWatch Logs events of containers
 // using the awslogs driver, read back through the real CloudWatch Logs client.
@@ -41,13 +42,10 @@ describe('one-off tasks and their logs', () => {
   let ecs: ECSClient;
   let logs: CloudWatchLogsClient;
   const clock = new ManualClock();
-
-  beforeAll(async () => {
-    emulator = await startAwsEmulator({ clock });
-    ecs = new ECSClient({ ...emulator.clientConfig(), maxAttempts: 1 });
+  ecsEmulatorForSuite(clock, (suite) => {
+    ({ emulator, ecs } = suite);
     logs = new CloudWatchLogsClient({ ...emulator.clientConfig(), maxAttempts: 1 });
   });
-  afterAll(() => emulator.close());
 
   async function setUp(scenario: ScenarioInput['ecs'] = {}) {
     emulator.reset();

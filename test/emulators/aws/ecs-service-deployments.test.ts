@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import {
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
@@ -10,9 +10,9 @@ import {
   UpdateServiceCommand,
   type ServiceDeployment,
 } from '@aws-sdk/client-ecs';
-import { ManualClock, startAwsEmulator, type AwsEmulator, type ScenarioInput } from './index.js';
+import { ManualClock, type AwsEmulator, type ScenarioInput } from './index.js';
 import type { SeedServiceOptions } from './ecs/index.js';
-import { fargate } from './ecs-fixtures.js';
+import { ecsEmulatorForSuite, fargate } from './ecs-fixtures.js';
 import { resolveScenario } from './scenario.js';
 
 // Service deployments for the rolling update (ECS API reference: ServiceDeployment; Developer
@@ -23,12 +23,7 @@ describe('service deployments of rolling updates', () => {
   let emulator: AwsEmulator;
   let ecs: ECSClient;
   const clock = new ManualClock();
-
-  beforeAll(async () => {
-    emulator = await startAwsEmulator({ clock });
-    ecs = new ECSClient({ ...emulator.clientConfig(), maxAttempts: 1 });
-  });
-  afterAll(() => emulator.close());
+  ecsEmulatorForSuite(clock, (suite) => ({ emulator, ecs } = suite));
 
   async function setUp(scenario: ScenarioInput['ecs'] = {}, service: Partial<SeedServiceOptions> = {}) {
     emulator.reset();

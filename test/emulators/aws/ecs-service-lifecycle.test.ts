@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import {
   CreateServiceCommand,
   DeleteServiceCommand,
@@ -11,8 +11,8 @@ import {
   UpdateServiceCommand,
   type CreateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
-import { ManualClock, startAwsEmulator, type AwsEmulator } from './index.js';
-import { fargate } from './ecs-fixtures.js';
+import { ManualClock, type AwsEmulator } from './index.js';
+import { ecsEmulatorForSuite, fargate } from './ecs-fixtures.js';
 
 // CreateService with the settings a preview environment copies from its staging service, and
 // DeleteService as ECS does it: refused while scaled above 0 unless forced, DRAINING, then INACTIVE.
@@ -49,12 +49,7 @@ describe('CreateService, DeleteService, ListServices', () => {
   let emulator: AwsEmulator;
   let ecs: ECSClient;
   const clock = new ManualClock();
-
-  beforeAll(async () => {
-    emulator = await startAwsEmulator({ clock, scenario: { timeScale: 0.001 } });
-    ecs = new ECSClient({ ...emulator.clientConfig(), maxAttempts: 1 });
-  });
-  afterAll(() => emulator.close());
+  ecsEmulatorForSuite(clock, (suite) => ({ emulator, ecs } = suite), { scenario: { timeScale: 0.001 } });
 
   async function setUp() {
     emulator.reset();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import {
   CreateServiceCommand,
   DescribeServiceDeploymentsCommand,
@@ -11,9 +11,9 @@ import {
   type DeploymentConfiguration,
   type ServiceDeployment,
 } from '@aws-sdk/client-ecs';
-import { ManualClock, startAwsEmulator, type AwsEmulator, type ScenarioInput } from './index.js';
+import { ManualClock, type AwsEmulator, type ScenarioInput } from './index.js';
 import type { Json } from './ecs/index.js';
-import { fargate } from './ecs-fixtures.js';
+import { ecsEmulatorForSuite, fargate } from './ecs-fixtures.js';
 
 // Blue/green, linear and canary deployments (ECS Developer Guide: "Amazon ECS blue/green
 // deployments", "linear deployments", "canary deployments", "deployment lifecycle hooks"): the
@@ -67,12 +67,7 @@ describe('blue/green, linear and canary deployments', () => {
   let emulator: AwsEmulator;
   let ecs: ECSClient;
   const clock = new ManualClock();
-
-  beforeAll(async () => {
-    emulator = await startAwsEmulator({ clock });
-    ecs = new ECSClient({ ...emulator.clientConfig(), maxAttempts: 1 });
-  });
-  afterAll(() => emulator.close());
+  ecsEmulatorForSuite(clock, (suite) => ({ emulator, ecs } = suite));
 
   /** A steady load-balanced service on web:1 with `configuration`, then an update to web:2; the new service deployment's ARN. */
   async function deploy(

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import {
   DescribeServicesCommand,
   ECSClient,
@@ -9,8 +9,9 @@ import {
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
-import { ManualClock, startAwsEmulator, type AwsEmulator } from './index.js';
+import { ManualClock, type AwsEmulator } from './index.js';
 import type { SeedServiceOptions } from './ecs/index.js';
+import { ecsEmulatorForSuite } from './ecs-fixtures.js';
 import { serviceModel } from './model/index.js';
 
 // The time model (README "Time"): realistic durations for every phase of a task, scaled by the
@@ -35,12 +36,7 @@ describe('ECS time model', () => {
   let emulator: AwsEmulator;
   let ecs: ECSClient;
   const clock = new ManualClock();
-
-  beforeAll(async () => {
-    emulator = await startAwsEmulator({ clock });
-    ecs = new ECSClient({ ...emulator.clientConfig(), maxAttempts: 1 });
-  });
-  afterAll(() => emulator.close());
+  ecsEmulatorForSuite(clock, (suite) => ({ emulator, ecs } = suite));
 
   async function deploy(
     timeScale: number,

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -13,19 +13,14 @@ import {
   UpdateServiceCommand,
   type Service,
 } from '@aws-sdk/client-ecs';
-import { fargate } from './ecs-fixtures.js';
+import { ecsEmulatorForSuite, fargate } from './ecs-fixtures.js';
 import { ManualClock, startAwsEmulator, type AwsEmulator } from './index.js';
 
 describe('ECS in the AWS emulator (through the AWS SDK)', () => {
   let emulator: AwsEmulator;
   let ecs: ECSClient;
   const clock = new ManualClock();
-
-  beforeAll(async () => {
-    emulator = await startAwsEmulator({ clock });
-    ecs = new ECSClient({ ...emulator.clientConfig(), maxAttempts: 1 });
-  });
-  afterAll(() => emulator.close());
+  ecsEmulatorForSuite(clock, (suite) => ({ emulator, ecs } = suite));
   beforeEach(() => {
     emulator.setScenario({
       ecs: {
