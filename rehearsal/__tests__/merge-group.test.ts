@@ -24,10 +24,20 @@ const BASE = 'b'.repeat(40);
 const PR_HEAD = 'a'.repeat(40);
 const TREE = 'e'.repeat(40);
 
-const vars = {
+const stagingVars = {
   AWS_ACCOUNT_ID: '123456789012',
   AWS_ROLE_ARN_STAGING: 'arn:aws:iam::123456789012:role/shipyard-staging',
   STAGING_URL: 'https://staging.example.com',
+};
+
+const vars = stagingVars;
+/** A repository with previews set up (docs/aws-setup.md, "Preview environments"). */
+const previewVars = {
+  ...stagingVars,
+  AWS_ROLE_ARN_PREVIEW: 'arn:aws:iam::123456789012:role/shipyard-preview',
+  PREVIEW_DOMAIN: 'preview.example.com',
+  PREVIEW_LISTENER_ARN:
+    'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/staging/0123456789abcdef/0123456789abcdef',
 };
 
 const mergeGroup = (pullNumber = 9, headSha = HEAD, baseSha = BASE) =>
@@ -60,6 +70,7 @@ function evaluateWorkflow(
   workflow: WorkflowModel,
   event: EventSpec,
   stepOutputs: Record<string, Record<string, string>> = {},
+  vars: Record<string, string> = stagingVars,
 ): Record<string, Evaluated> {
   const github = githubContext(event);
   const where = { file: workflow.file };
@@ -92,6 +103,12 @@ function evaluateWorkflow(
   }
   return result;
 }
+
+const jobById = (run: RunRecord, id: string) => {
+  const job = run.jobs.find((candidate) => candidate.id === id);
+  if (!job) throw new Error(`${run.file} has no job ${id}`);
+  return job;
+};
 
 const lines = (text: string | undefined) =>
   (text ?? '')
@@ -186,10 +203,13 @@ describe('staging.yml under a merge_group event, evaluated', () => {
 
   test('no value a merge group run evaluates is left with a hole where a pull request number or SHA was', () => {
     const group = evaluateWorkflow(staging, mergeGroup(), outputs);
-    const all = Object.values(group).flatMap((job) => [
-      ...Object.values(job.env),
-      ...Object.values(job.steps).flatMap((step) => [...Object.values(step.with), ...Object.values(step.env)]),
-    ]);
+    // The jobs that run for a merge group (the preview jobs are for pull requests only).
+    const all = Object.values(group)
+      .filter((job) => job.if)
+      .flatMap((job) => [
+        ...Object.values(job.env),
+        ...Object.values(job.steps).flatMap((step) => [...Object.values(step.with), ...Object.values(step.env)]),
+      ]);
     expect(all.length).toBeGreaterThan(30);
     const holes = all.filter((value) => /(pr[-.]|#)$|(pr[-.]|#)\n|=$|=\n|-$/m.test(value));
     expect(holes).toEqual([]);
@@ -223,6 +243,148 @@ describe('staging.yml under a merge_group event, evaluated', () => {
       FROM_FORK: 'false',
       STARTED_BY: 'dependabot[bot]',
       EVENT: 'merge_group',
+    });
+  });
+});
+
+describe('staging.yml with previews set up: which job tests what', () => {
+  let staging: WorkflowModel;
+  beforeAll(async () => {
+    staging = await loadWorkflow(workflowFile('staging.yml'));
+  });
+  const closed = (merged: boolean, headRepository?: string) =>
+    pullRequestEvent({
+      action: 'closed',
+      repository,
+      number: 12,
+      title: 'Add /ready',
+      author: 'alice',
+      headSha: PR_HEAD,
+      headRef: 'ready',
+      baseSha: BASE,
+      merged,
+      headRepository,
+    });
+  const fork = pullRequestEvent({
+    action: 'opened',
+    repository,
+    number: 13,
+    title: 'x',
+    author: 'mallory',
+    headSha: PR_HEAD,
+    headRef: 'x',
+    baseSha: BASE,
+    headRepository: 'mallory/shipyard-demo',
+  });
+  const runs = (event: EventSpec, withVars: Record<string, string>) =>
+    Object.fromEntries(Object.entries(evaluateWorkflow(staging, event, {}, withVars)).map(([id, job]) => [id, job.if]));
+
+  test.each<[string, () => EventSpec, Record<string, string>, Record<string, boolean>]>([
+    [
+      'a push to a pull request',
+      () => pullRequest(12),
+      previewVars,
+      { preview: true, deploy: false, 'remove-preview': false, gate: true },
+    ],
+    [
+      'a merge group',
+      () => mergeGroup(12),
+      previewVars,
+      { preview: false, deploy: true, 'remove-preview': false, gate: true },
+    ],
+    [
+      'a merged pull request',
+      () => closed(true),
+      previewVars,
+      { preview: false, deploy: false, 'remove-preview': true, gate: false },
+    ],
+    [
+      'a pull request closed unmerged',
+      () => closed(false),
+      previewVars,
+      { preview: false, deploy: false, 'remove-preview': true, gate: false },
+    ],
+    [
+      "a fork's pull request",
+      () => fork,
+      previewVars,
+      { preview: false, deploy: false, 'remove-preview': false, gate: true },
+    ],
+    [
+      "a fork's pull request, closed",
+      () => closed(false, 'mallory/shipyard-demo'),
+      previewVars,
+      { preview: false, deploy: false, 'remove-preview': false, gate: false },
+    ],
+    [
+      'a push to a pull request, previews not set up',
+      () => pullRequest(12),
+      stagingVars,
+      { preview: false, deploy: true, 'remove-preview': false, gate: true },
+    ],
+    [
+      'a closed pull request, previews not set up',
+      () => closed(true),
+      stagingVars,
+      { preview: false, deploy: false, 'remove-preview': false, gate: false },
+    ],
+  ])('%s', (_name, event, withVars, expected) => {
+    expect(runs(event(), withVars)).toEqual(expected);
+  });
+
+  test("the preview job: the pull request's own queue, environment and host name, its head commit throughout", () => {
+    const evaluated = evaluateWorkflow(
+      staging,
+      pullRequest(12),
+      {
+        source: { tree: TREE, 'app-version': '1.2.3' },
+        image: {
+          'image-uri': `123456789012.dkr.ecr.us-east-1.amazonaws.com/shipyard-demo:${PR_HEAD}`,
+          digest: 'sha256:1',
+        },
+        up: {
+          url: 'https://pr-12.preview.example.com',
+          service: 'shipyard-demo-staging-pr-12',
+          'task-definition-arn': 'arn:td',
+        },
+      },
+      previewVars,
+    );
+    const preview = evaluated.preview;
+    expect(preview.concurrency).toEqual({ group: 'deploy-preview-pr-12', 'cancel-in-progress': false });
+    const { up, deploy, smoke } = preview.steps;
+    expect(up.with).toMatchObject({
+      command: 'up',
+      service: 'shipyard-demo-staging',
+      'pr-number': '12',
+      image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/shipyard-demo:${PR_HEAD}`,
+      'listener-arn': previewVars.PREVIEW_LISTENER_ARN,
+      'preview-domain': 'preview.example.com',
+      'url-scheme': 'https',
+      'max-previews': '10',
+    });
+    expect(lines(up.with['environment-variables'])).toEqual([
+      `GIT_SHA=${PR_HEAD}`,
+      'APP_VERSION=1.2.3-pr.12',
+      'DEPLOY_ENV=preview',
+    ]);
+    expect(deploy.with).toMatchObject({ service: 'shipyard-demo-staging-pr-12', 'task-definition-arn': 'arn:td' });
+    expect(smoke.with).toMatchObject({ url: 'https://pr-12.preview.example.com', 'expect-version': PR_HEAD });
+    const marked = Object.values(preview.steps).find((step) => step.with['source-digest'] !== undefined);
+    expect(marked?.with).toMatchObject({ 'source-digest': 'sha256:1', tags: `tested-${TREE}` });
+    const gate = Object.values(evaluated.gate.steps)[0].env;
+    expect(gate).toMatchObject({ TESTED_ON: 'preview', DEPLOY_RESULT: 'success' });
+  });
+
+  test("the removal runs from the base commit, in the same queue as the pull request's previews", () => {
+    const evaluated = evaluateWorkflow(staging, closed(true), {}, previewVars)['remove-preview'];
+    expect(evaluated.concurrency).toEqual({ group: 'deploy-preview-pr-12', 'cancel-in-progress': false });
+    const checkout = Object.entries(evaluated.steps).find(([id]) => id.includes('checkout'))?.[1];
+    expect(checkout?.with.ref).toBe(BASE);
+    expect(evaluated.steps.down.with).toMatchObject({
+      command: 'down',
+      'pr-number': '12',
+      service: 'shipyard-demo-staging',
     });
   });
 });
@@ -329,7 +491,9 @@ describe('staging.yml run by the engine for a merge group (no AWS given: it stop
   test('the deploy job runs in the staging environment and queue, on the merge group head commit', () => {
     const run = runs.merge_group;
     expect(run.event).toBe('merge_group');
-    const [deploy, gate] = run.jobs;
+    const deploy = jobById(run, 'deploy');
+    const gate = jobById(run, 'gate');
+    expect(run.jobs.filter((job) => job.result !== 'skipped').map((job) => job.id)).toEqual(['deploy', 'gate']);
     expect(deploy).toMatchObject({
       result: 'failure',
       environment: { name: 'staging' },
@@ -369,7 +533,8 @@ describe('staging.yml run by the engine for a merge group (no AWS given: it stop
     };
     expect(sourceScript(production)).toContain("git rev-parse 'HEAD^{tree}'");
     expect(sourceScript(production)).toEqual(sourceScript(staging));
-    const stagedTree = runs.merge_group.jobs[0].steps.find((step) => step.id === 'source')?.outputs.tree ?? '';
+    const stagedTree =
+      jobById(runs.merge_group, 'deploy').steps.find((step) => step.id === 'source')?.outputs.tree ?? '';
     const evaluatedProduction = evaluateWorkflow(production, push, { source: { tree: queue.tree(queue.groupHead) } });
     const evaluatedStaging = evaluateWorkflow(staging, mergeGroup(), {
       source: { tree: stagedTree },
@@ -384,7 +549,9 @@ describe('staging.yml run by the engine for a merge group (no AWS given: it stop
   });
 
   test("the same workflow for the pull request still checks out the pull request's head", () => {
-    const [deploy] = runs.pull_request.jobs;
+    // Previews are not set up here (no PREVIEW_LISTENER_ARN): the pull request goes to staging.
+    const deploy = jobById(runs.pull_request, 'deploy');
+    expect(jobById(runs.pull_request, 'preview').result).toBe('skipped');
     expect(deploy.steps.find((step) => step.id.includes('checkout'))?.log.join('\n')).toContain(
       `Checked out ${queue.pullHead}`,
     );
@@ -416,8 +583,25 @@ describe("staging-passed's script says what to do for a merge group", () => {
     ],
     ['skipped', 'merge_group', 'dependabot[bot]', 1, /::notice title=Staging skipped: started by Dependabot/],
     ['failure', 'merge_group', 'alice', 1, /::error title=Staging did not pass::.*'failure'/],
-  ])('deploy %s on %s started by %s: exit %d', (result, event, startedBy, status, said) => {
-    const summary = join(folder, `${result}-${event}.md`);
+    [
+      'success',
+      'pull_request',
+      'alice',
+      0,
+      /This pull request's preview deployed and smoke-tested this commit/,
+      'preview',
+    ],
+    [
+      'cancelled',
+      'pull_request',
+      'alice',
+      1,
+      /::error title=The preview was cancelled::A newer push to this pull request/,
+      'preview',
+    ],
+    ['failure', 'pull_request', 'alice', 1, /::error title=The preview did not pass::.*'failure'/, 'preview'],
+  ])('deploy %s on %s started by %s: exit %d', (result, event, startedBy, status, said, testedOn = 'staging') => {
+    const summary = join(folder, `${result}-${event}-${testedOn}.md`);
     writeFileSync(summary, '');
     const run = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
       encoding: 'utf8',
@@ -425,6 +609,7 @@ describe("staging-passed's script says what to do for a merge group", () => {
         PATH: process.env.PATH,
         GITHUB_STEP_SUMMARY: summary,
         DEPLOY_RESULT: result,
+        TESTED_ON: testedOn,
         FROM_FORK: 'false',
         STARTED_BY: startedBy,
         EVENT: event,

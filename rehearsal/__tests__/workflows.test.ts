@@ -26,13 +26,38 @@ describe("the repository's workflows, read with GitHub's parser", () => {
     const jobs = outline(workflow);
     expect(jobs.map((job) => [job.job, job.needs, job.if])).toEqual([
       [
+        'preview',
+        [],
+        "success() && (github.event_name == 'pull_request' && github.event.action != 'closed' && vars.PREVIEW_LISTENER_ARN != '' && github.event.pull_request.head.repo.full_name == github.repository && github.triggering_actor != 'dependabot[bot]')",
+      ],
+      [
         'deploy',
         [],
-        "success() && ((github.event_name == 'merge_group' || github.event.pull_request.head.repo.full_name == github.repository) && github.triggering_actor != 'dependabot[bot]')",
+        "success() && (github.triggering_actor != 'dependabot[bot]' && (\n  github.event_name == 'merge_group' || (\n    github.event.action != 'closed' && vars.PREVIEW_LISTENER_ARN == '' &&\n    github.event.pull_request.head.repo.full_name == github.repository)))",
       ],
-      ['gate', ['deploy'], 'always()'],
+      [
+        'remove-preview',
+        [],
+        "success() && (github.event_name == 'pull_request' && github.event.action == 'closed' && vars.PREVIEW_LISTENER_ARN != '' && github.event.pull_request.head.repo.full_name == github.repository)",
+      ],
+      ['gate', ['preview', 'deploy', 'remove-preview'], "always() && github.event.action != 'closed'"],
     ]);
-    expect(jobs[0].steps).toEqual([
+    const steps = Object.fromEntries(jobs.map((job) => [job.job, job.steps]));
+    expect(steps.preview).toEqual([
+      expect.stringMatching(/^actions\/checkout@/),
+      'run',
+      'source',
+      expect.stringMatching(/^aws-actions\/configure-aws-credentials@/),
+      expect.stringMatching(/^docker\/setup-buildx-action@/),
+      'image',
+      'up',
+      'deploy',
+      'smoke',
+      './actions/build-push-ecr',
+      './actions/preview-env',
+      'run',
+    ]);
+    expect(steps.deploy).toEqual([
       expect.stringMatching(/^actions\/checkout@/),
       'run',
       'source',
@@ -44,7 +69,19 @@ describe("the repository's workflows, read with GitHub's parser", () => {
       './actions/build-push-ecr',
       'run',
     ]);
-    expect(workflow.jobs[0].permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    expect(steps['remove-preview']).toEqual([
+      expect.stringMatching(/^actions\/checkout@/),
+      'run',
+      expect.stringMatching(/^aws-actions\/configure-aws-credentials@/),
+      'down',
+    ]);
+    const permissions = Object.fromEntries(workflow.jobs.map((job) => [job.id, job.permissions]));
+    expect(permissions).toEqual({
+      preview: { contents: 'read', 'id-token': 'write', 'pull-requests': 'write', deployments: 'write' },
+      deploy: { contents: 'read', 'id-token': 'write' },
+      'remove-preview': { contents: 'read', 'id-token': 'write', 'pull-requests': 'write', deployments: 'write' },
+      gate: {},
+    });
   });
 
   test('production.yml: deploy, then notify', async () => {
@@ -162,8 +199,9 @@ describe("staging.yml's gate, run by the engine (no AWS: the deploy job is skipp
     ['a run Dependabot started', opened(undefined, 'dependabot[bot]'), 'Staging skipped: started by Dependabot', ''],
   ])('%s: deploy skipped, staging-passed red with the reason', async (_name, event, title, summary) => {
     const run = await runWorkflow({ workflow: workflowFile('staging.yml'), event, repository: repoRoot });
-    const [deploy, gate] = run.jobs;
-    expect(deploy.result).toBe('skipped');
+    const [preview, deploy, remove, gate] = run.jobs;
+    expect([preview.id, deploy.id, remove.id, gate.id]).toEqual(['preview', 'deploy', 'remove-preview', 'gate']);
+    expect([preview.result, deploy.result, remove.result]).toEqual(['skipped', 'skipped', 'skipped']);
     expect(gate.result).toBe('failure');
     expect(gate.steps[0].annotations).toEqual([expect.objectContaining({ level: 'notice', title })]);
     expect(gate.steps[0].summary).toContain(summary);
