@@ -82,7 +82,17 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-export async function startForwardProxy(route: ProxyRoute): Promise<ForwardProxy> {
+export interface ForwardProxyOptions {
+  /**
+   * More names clients reach directly, after 127.0.0.1, localhost and ::1 in NO_PROXY: names the
+   * hosts file points at loopback, such as the emulated ECR registry's
+   * (`123456789012.dkr.ecr.us-east-1.amazonaws.com`, see aws.ecr.registryHost(), without its port).
+   * Without them, a client with `env` sends those names here, where `route` must know them.
+   */
+  direct?: string[];
+}
+
+export async function startForwardProxy(route: ProxyRoute, options: ForwardProxyOptions = {}): Promise<ForwardProxy> {
   const sockets = new Set<Duplex>();
   const track = (socket: Duplex) => {
     sockets.add(socket);
@@ -258,7 +268,7 @@ export async function startForwardProxy(route: ProxyRoute): Promise<ForwardProxy
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  const direct = '127.0.0.1,localhost,::1';
+  const direct = ['127.0.0.1', 'localhost', '::1', ...(options.direct ?? [])].join(',');
   return {
     url,
     env: {

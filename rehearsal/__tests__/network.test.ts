@@ -197,6 +197,27 @@ describe('the forward proxy', () => {
     expect(seen).toHaveLength(4);
   });
 
+  test('names given as direct join NO_PROXY: clients do not ask the proxy for them', async () => {
+    const names: string[] = [];
+    const other = await startForwardProxy(
+      (host) => {
+        names.push(host);
+        return undefined;
+      },
+      { direct: ['registry.rehearsal.invalid'] },
+    );
+    try {
+      expect(other.env.NO_PROXY).toBe('127.0.0.1,localhost,::1,registry.rehearsal.invalid');
+      expect(other.env.no_proxy).toBe(other.env.NO_PROXY);
+      // Direct, so the resolver is asked, and knows no such name (.invalid never resolves).
+      expect(await child(FETCH('http://registry.rehearsal.invalid/v2/'), other.env)).toBe('error fetch failed');
+      expect(await child(FETCH('http://pr-1.preview.rehearsal.test/'), other.env)).toMatch(/^502 /);
+      expect(names).toEqual(['pr-1.preview.rehearsal.test']);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('requests the proxy cannot take: origin-form, and CONNECT without a port', async () => {
     expect(await raw(proxy, 'GET /version HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')).toMatch(
       /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*takes absolute-form http:\/\/ requests and CONNECT/,
