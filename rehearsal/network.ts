@@ -78,8 +78,10 @@ export function parseAuthority(authority: string): ProxyTarget | undefined {
 }
 
 function describeError(error: unknown): string {
-  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
-  return String(error);
+  // By shape, not instanceof: errors of Node's own modules may come from another realm (jest's).
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') return code;
+  return typeof message === 'string' ? message : String(error);
 }
 
 export interface ForwardProxyOptions {
@@ -182,16 +184,17 @@ export async function startForwardProxy(route: ProxyRoute, options: ForwardProxy
   server.on('connection', track);
 
   /**
-   * A host with no route, asked for with CONNECT. undici tunnels plain http:// requests too, and
-   * shows a refused CONNECT only as `fetch failed` (`Proxy response (502) !== 200 when HTTP
-   * Tunneling`, two causes deep), so for a port other than 443 the tunnel is opened and the request
-   * inside it answered with the 502 and its message, which fetch then returns as the response. For
-   * 443 (TLS inside, which this proxy cannot answer) the CONNECT itself is refused with them.
+   * A CONNECT refused (a host with no route, or a route nobody answers at). undici tunnels plain
+   * http:// requests too, and shows a refused CONNECT only as `fetch failed` (`Proxy response (502)
+   * !== 200 when HTTP Tunneling`, two causes deep), so for a port other than 443 the tunnel is
+   * opened and the request inside it answered with the 502 and the reason, which fetch then returns
+   * as the response (smoke-test prints it). For 443 (TLS inside, which this proxy cannot answer)
+   * the CONNECT itself is refused with them.
    */
-  const refuseInTunnel = (client: Duplex, head: Buffer, wanted: ProxyTarget) => {
-    const message = unroutedMessage(wanted.host);
+  const refuseInTunnel = (client: Duplex, head: Buffer, port: number, message: string) => {
     const response = `HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n\r\n${message}`;
-    if (wanted.port === 443) {
+    if (client.destroyed) return;
+    if (port === 443) {
       client.end(response);
       return;
     }
@@ -231,7 +234,7 @@ export async function startForwardProxy(route: ProxyRoute, options: ForwardProxy
     void resolveRoute(wanted.host, wanted.port).then((to) => {
       if (client.destroyed) return;
       if (!to) {
-        refuseInTunnel(client, head, wanted);
+        refuseInTunnel(client, head, wanted.port, unroutedMessage(wanted.host));
         return;
       }
       const upstream: Socket = connect({ host: to.host, port: to.port });
@@ -246,8 +249,10 @@ export async function startForwardProxy(route: ProxyRoute, options: ForwardProxy
       });
       upstream.on('error', (error) => {
         if (!established)
-          answer(
-            '502 Bad Gateway',
+          refuseInTunnel(
+            client,
+            head,
+            wanted.port,
             `the rehearsal forward proxy could not reach ${wanted.host}:${wanted.port} (${to.host}:${to.port}): ${describeError(error)}`,
           );
         else client.destroy();
