@@ -1,7 +1,12 @@
-import { describe, expect, test } from '@jest/globals';
+import type { ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
+import { listenOnLoopback, type Listening } from '@shipyard/harness/listen';
 import { consoleReporter } from '../engine/output.js';
+import { tokenPermissions } from '../engine/permissions.js';
+import { githubContext, type JobRecord } from '../engine/run.js';
 import { UnsupportedConstruct } from '../engine/workflow.js';
-import { CHECKOUT, runFixture, step } from './fixture.js';
+import { CHECKOUT, pushEvent, runFixture, step } from './fixture.js';
 
 const AWS_ACTION = 'aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c';
 
@@ -597,5 +602,153 @@ jobs:
     );
     expect(text).toMatch(/✓ Post Echo it \(\d+\.\d s\)/);
     expect(text).toMatch(/✓ job the push job: success in \d+\.\d s/);
+  });
+});
+
+describe("a job's own token, and runs at once", () => {
+  const RUN_TOKEN = String(githubContext(pushEvent('0'.repeat(40))).token);
+
+  test('beforeJob gives a job its token: github.token, secrets.GITHUB_TOKEN, the action default; masked', async () => {
+    const JOB_TOKEN = 'ghs_JobTokenFromBeforeJob0000000000000000000';
+    const seen: string[] = [];
+    const run = await runFixture(
+      `on: push
+jobs:
+  minted:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${CHECKOUT}
+      - id: echo
+        uses: ./actions/echo
+      - id: shown
+        env:
+          TOKEN: \${{ secrets.GITHUB_TOKEN }}
+        run: |
+          echo "token=$TOKEN github=\${{ github.token }}"
+          echo "same=\${{ github.token == secrets.GITHUB_TOKEN }} run-token=\${{ github.token == '${RUN_TOKEN}' }} job-token=\${{ github.token == '${JOB_TOKEN}' }}"
+  plain:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${CHECKOUT}
+      - id: echo
+        uses: ./actions/echo
+      - id: shown
+        run: echo "run-token=\${{ github.token == '${RUN_TOKEN}' }} \${{ secrets.GITHUB_TOKEN }}"
+`,
+      {
+        beforeJob: async (job: JobRecord) => {
+          seen.push(job.id);
+          return job.id === 'minted' ? { token: JOB_TOKEN } : undefined;
+        },
+      },
+    );
+    expect(run.conclusion).toBe('success');
+    expect(seen).toEqual(['minted', 'plain']);
+    // The action's `${{ github.token }}` default: the job's token (43 characters), the run's (40) without one.
+    expect(step(run, 'minted', 'echo').outputs['token-length']).toBe(String(JOB_TOKEN.length));
+    expect(step(run, 'plain', 'echo').outputs['token-length']).toBe(String(RUN_TOKEN.length));
+    expect(step(run, 'minted', 'shown').log).toEqual([
+      'token=*** github=***',
+      'same=true run-token=false job-token=true',
+    ]);
+    expect(step(run, 'plain', 'shown').log).toEqual(['run-token=true ***']);
+  });
+
+  describe('two runs at once, each with its jobs’ own tokens', () => {
+    const REPOSITORY = 'octo-org/fixture';
+    let github: GitHubEmulator;
+    let meeting: Listening;
+    let waiting: { name: string; response: ServerResponse }[] = [];
+
+    beforeAll(async () => {
+      github = await startGitHubEmulator({ tokens: [RUN_TOKEN] });
+      // Each run's first step waits here until the other's arrives: the runs can only both get past
+      // it when they really run at the same time (one after the other, the first would wait alone).
+      meeting = await listenOnLoopback((request, response) => {
+        waiting.push({ name: request.url ?? '', response });
+        if (waiting.length < 2) return;
+        for (const { response: each } of waiting) each.end(waiting.map((w) => w.name).join(' '));
+        waiting = [];
+      });
+    });
+    afterAll(async () => {
+      await meeting.close();
+      await github.close();
+    });
+
+    const COMMENT_ACTION = {
+      'actions/comment/action.yml': `name: comment
+inputs:
+  number: { description: the pull request }
+  body: { description: the comment }
+  token:
+    default: \${{ github.token }}
+runs:
+  using: node24
+  main: index.js
+`,
+      'actions/comment/index.js': `const { GITHUB_API_URL, GITHUB_REPOSITORY, INPUT_NUMBER, INPUT_BODY, INPUT_TOKEN } = process.env;
+fetch(GITHUB_API_URL + '/repos/' + GITHUB_REPOSITORY + '/issues/' + INPUT_NUMBER + '/comments', {
+  method: 'POST',
+  headers: { authorization: 'token ' + INPUT_TOKEN, 'content-type': 'application/json' },
+  body: JSON.stringify({ body: INPUT_BODY }),
+}).then(async (answer) => {
+  console.log('status ' + answer.status + ' ' + (answer.ok ? '' : (await answer.json()).message));
+  if (!answer.ok) process.exit(1);
+});
+`,
+      'meet.js': `fetch(process.env.MEET + '/' + process.argv[2], { signal: AbortSignal.timeout(20000) })
+  .then((answer) => answer.text())
+  .then((text) => console.log('met: ' + text.split(' ').sort().join(' ')));
+`,
+    };
+    const workflow = (name: string, level: 'read' | 'write', number: number) => `on: push
+permissions:
+  contents: read
+  pull-requests: ${level}
+jobs:
+  comment:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${CHECKOUT}
+      - id: meet
+        run: node meet.js ${name}
+      - id: comment
+        uses: ./actions/comment
+        with:
+          number: ${number}
+          body: from ${name}
+`;
+
+    test('a write token comments while a read-only one, in the other run at the same time, gets 403', async () => {
+      github.state.createRepository(REPOSITORY);
+      const pull = github.state.openPullRequest(REPOSITORY, {});
+      const minted: string[] = [];
+      const beforeJob = (job: JobRecord) => {
+        const token = github.mintToken(tokenPermissions(job.permissions));
+        minted.push(token);
+        return { token };
+      };
+      const options = {
+        files: COMMENT_ACTION,
+        env: { GITHUB_API_URL: github.url, MEET: meeting.url },
+        beforeJob,
+      };
+      const [writer, reader] = await Promise.all([
+        runFixture(workflow('writer', 'write', pull.number), options),
+        runFixture(workflow('reader', 'read', pull.number), options),
+      ]);
+      expect(step(writer, 'comment', 'meet').log).toEqual(['met: /reader /writer']);
+      expect(step(reader, 'comment', 'meet').log).toEqual(['met: /reader /writer']);
+      expect(step(writer, 'comment', 'comment').log).toEqual(['status 201 ']);
+      expect(writer.conclusion).toBe('success');
+      expect(step(reader, 'comment', 'comment').log).toEqual(['status 403 Resource not accessible by integration']);
+      expect(reader.conclusion).toBe('failure');
+      expect(github.state.comments(REPOSITORY, pull.number).map((c) => [c.body, c.author])).toEqual([
+        ['from writer', 'github-actions[bot]'],
+      ]);
+      expect(new Set(minted).size).toBe(2);
+      expect(github.problems()).toEqual([]);
+    });
   });
 });

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { GitHubState } from '@shipyard/emulators/github';
 import { temporaryFolder } from '@shipyard/harness/temp';
 import { mergeGroupEvent, pullRequestEvent, pushEvent } from '../engine/events.js';
 import { evaluate, isTruthy, type Plain } from '../engine/expressions.js';
@@ -619,5 +620,33 @@ describe("staging-passed's script says what to do for a merge group", () => {
     expect(run.stdout).toMatch(said);
     expect(run.stdout).not.toContain('fork');
     expect(readFileSync(summary, 'utf8')).not.toContain('fork');
+  });
+});
+
+describe("the GitHub emulator's merge queue and the merge_group event agree", () => {
+  test('a group made by createMergeGroup is the event built from it: head, base and the queue ref', () => {
+    const state = new GitHubState();
+    state.createRepository(repository.fullName);
+    const pull = state.openPullRequest(repository.fullName, { headRef: 'ready' });
+    const group = state.createMergeGroup(repository.fullName, pull.number);
+    const event = mergeGroupEvent({
+      repository,
+      headSha: group.headSha,
+      baseSha: group.baseSha,
+      pullNumber: pull.number,
+      tree: state.commitRecord(group.headSha)?.tree,
+    });
+    const context = githubContext(event);
+    expect(context).toMatchObject({ sha: group.headSha, ref: group.headRef, event_name: 'merge_group' });
+    const payload = event.payload as { merge_group: Record<string, unknown> };
+    expect(payload.merge_group).toMatchObject({
+      head_sha: group.headSha,
+      head_ref: group.headRef,
+      base_sha: group.baseSha,
+      base_ref: 'refs/heads/main',
+    });
+    // What lands on main when the queue merges it is the very commit the event named.
+    state.mergeFromQueue(repository.fullName, pull.number, group);
+    expect(state.branchHead(repository.fullName)).toBe(payload.merge_group.head_sha);
   });
 });

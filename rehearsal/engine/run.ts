@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { inputVariable } from '@shipyard/harness/inputs';
@@ -37,7 +38,17 @@ import {
  * variables (and their `post:` step), and the pinned third-party actions by their local meaning.
  * Jobs run one after another (GitHub may run independent jobs at the same time; results are the
  * same for workflows whose jobs share nothing but `needs`).
+ *
+ * Runs may overlap in one process (two pull requests' runs at once): a run keeps everything it
+ * changes in its own Runner and its own work folder, never touches process.env or the working
+ * directory, and waits for its processes (git included) without blocking the event loop, so the
+ * emulators the runs talk to, in the same process, keep answering.
  */
+
+/** What beforeJob may hand back: the job's own GITHUB_TOKEN (a token minted for its permissions). */
+export interface JobToken {
+  token: string;
+}
 
 export type Result = 'success' | 'failure' | 'skipped' | 'cancelled';
 
@@ -81,10 +92,13 @@ export interface RunOptions {
   workRoot?: string;
   reporter?: Reporter;
   /**
-   * Called as each job that runs starts, before its first step: the place to give the GitHub
-   * emulator the job's token permissions (`tokenPermissions(job.permissions)`).
+   * Called as each job that runs starts, before its first step: the place to mint the job's token
+   * for its permissions (`github.mintToken(tokenPermissions(job.permissions))`). When it returns
+   * (or resolves to) `{ token }`, that token is the job's GITHUB_TOKEN: `github.token`,
+   * `secrets.GITHUB_TOKEN` and so the `${{ github.token }}` default of action inputs, masked like
+   * the run's. Returning nothing keeps the run's token (`github.token` of the run).
    */
-  beforeJob?: (job: JobRecord) => void | Promise<void>;
+  beforeJob?: (job: JobRecord) => void | JobToken | Promise<void | JobToken>;
 }
 
 export interface StepRecord {
@@ -204,6 +218,8 @@ interface JobState {
   steps: Record<string, Plain>;
   failed: boolean;
   masks: Set<string>;
+  /** The job's GITHUB_TOKEN when beforeJob gave one; the run's otherwise. */
+  token?: string;
   deadline?: number;
   timedOut?: boolean;
   posts: {
@@ -231,6 +247,11 @@ class Runner {
     this.github = githubContext(options.event, options.github);
     this.secrets = { GITHUB_TOKEN: String(this.github.token), ...(options.secrets ?? {}) };
     for (const value of Object.values(this.secrets)) for (const mask of secretMasks(value)) this.masks.add(mask);
+  }
+
+  /** The run's secrets, with the job's own GITHUB_TOKEN where it has one. */
+  private jobSecrets(state: JobState | undefined): Record<string, string> {
+    return state?.token !== undefined ? { ...this.secrets, GITHUB_TOKEN: state.token } : this.secrets;
   }
 
   private where(job?: string, step?: StepModel, key?: string): Where {
@@ -265,9 +286,11 @@ class Runner {
 
   private contexts(state: JobState | undefined, extra: Record<string, Plain> = {}): Record<string, Plain | undefined> {
     const vars = { ...(this.options.vars ?? {}) };
+    const token = state?.token;
     return {
       github: {
         ...this.github,
+        ...(token !== undefined ? { token } : {}),
         workflow: this.workflow.name,
         workflow_ref: `${String(this.github.repository)}/.github/workflows/${this.workflow.file}@${String(this.github.ref)}`,
         ...(state
@@ -279,7 +302,7 @@ class Runner {
           : {}),
       },
       vars,
-      secrets: this.secrets,
+      secrets: this.jobSecrets(state),
       inputs: {},
       strategy: {},
       matrix: {},
@@ -419,7 +442,7 @@ class Runner {
       const contexts = this.contexts(state);
       if (environment) {
         contexts.vars = { ...(contexts.vars as Record<string, string>), ...(environment.vars ?? {}) };
-        contexts.secrets = { ...this.secrets, ...(environment.secrets ?? {}) };
+        contexts.secrets = { ...this.jobSecrets(state), ...(environment.secrets ?? {}) };
       }
       return contexts;
     };
@@ -440,7 +463,13 @@ class Runner {
     }
 
     this.options.reporter?.jobStart?.(record);
-    await this.options.beforeJob?.(record);
+    const given = await this.options.beforeJob?.(record);
+    if (given !== undefined && given !== null) {
+      if (typeof given.token !== 'string' || given.token === '')
+        throw new Error(`beforeJob for job '${model.id}' returned a token that is not a non-empty string`);
+      state.token = given.token;
+      for (const mask of secretMasks(given.token)) state.masks.add(mask);
+    }
     // The workflow's env, then the job's, each evaluated once as the job starts.
     state.env = evaluateMapping(this.workflow.env, jobContexts(), { file: this.workflow.file, key: 'env' });
     state.env = { ...state.env, ...evaluateMapping(model.env, jobContexts(), { ...where, key: 'env' }) };
@@ -877,13 +906,13 @@ class Runner {
         const ref = inputs.ref || String(this.github.sha);
         const commit = this.options.resolveCommit?.(ref) ?? ref;
         try {
-          git(this.options.repository, ['rev-parse', '--verify', '--quiet', `${commit}^{commit}`]);
+          await git(this.options.repository, ['rev-parse', '--verify', '--quiet', `${commit}^{commit}`]);
         } catch {
           fail(`The commit '${ref}' is not in the local repository ${this.options.repository}`);
           return;
         }
         rmSync(state.workspace, { recursive: true, force: true });
-        git(dirname(state.workspace), [
+        await git(dirname(state.workspace), [
           'clone',
           '--quiet',
           '--shared',
@@ -896,13 +925,13 @@ class Runner {
           .map((line) => line.trim())
           .filter(Boolean);
         if (sparse.length > 0)
-          git(state.workspace, [
+          await git(state.workspace, [
             'sparse-checkout',
             'set',
             ...(inputs['sparse-checkout-cone-mode'] === 'false' ? ['--no-cone'] : []),
             ...sparse,
           ]);
-        git(state.workspace, ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit]);
+        await git(state.workspace, ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit]);
         say(`Checked out ${commit}${sparse.length ? ` (sparse: ${sparse.join(', ')})` : ''} into ${state.workspace}`);
         return;
       }
@@ -1022,8 +1051,12 @@ function evaluateSafely(expression: string, contexts: Record<string, Plain | und
   }
 }
 
-function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const execFileAsync = promisify(execFile);
+
+/** git, awaited without blocking the event loop (another run, or an emulator, may need it meanwhile). */
+async function git(cwd: string, args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('git', args, { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
 }
 
 /** Read a workflow file and run it. Errors (UnsupportedConstruct, InvalidWorkflow) come before any step runs where they can. */

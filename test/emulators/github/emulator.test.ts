@@ -76,6 +76,183 @@ describe('authentication and permissions', () => {
   });
 });
 
+describe('per-job tokens (mintToken)', () => {
+  const comment = (token: string, number: number, body: string) =>
+    api(`/repos/${REPOSITORY}/issues/${number}/comments`, {
+      method: 'POST',
+      body: { body },
+      headers: { authorization: `token ${token}` },
+    });
+
+  test("a read-only token is refused a comment with GitHub's 403 while a write token, at the same time, comments", async () => {
+    const pull = github.state.openPullRequest(REPOSITORY, {});
+    const reader = github.mintToken({ contents: 'read', 'pull-requests': 'read' });
+    const writer = github.mintToken({ contents: 'read', 'pull-requests': 'write' });
+    expect(reader).toMatch(/^ghs_[A-Za-z0-9]{36}$/);
+    expect(writer).toMatch(/^ghs_[A-Za-z0-9]{36}$/);
+    expect(writer).not.toBe(reader);
+    // Both on the wire at once: neither token's set may leak into the other's answer.
+    github.setLatency(30);
+    const [refused, written] = await Promise.all([
+      comment(reader, pull.number, 'from the reader'),
+      comment(writer, pull.number, 'from the writer'),
+    ]);
+    expect(github.peakConcurrency()).toBe(2);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      message: 'Resource not accessible by integration',
+      documentation_url: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
+    });
+    expect(refused.headers.get('x-accepted-github-permissions')).toBe('issues=write; pull_requests=write');
+    expect(written.status).toBe(201);
+    expect(written.body.user).toMatchObject({ login: 'github-actions[bot]', type: 'Bot' });
+    expect(github.state.comments(REPOSITORY, pull.number).map((c) => c.body)).toEqual(['from the writer']);
+    expect(github.problems()).toEqual([]);
+  });
+
+  test('a scope not named is none; the other tokens keep the global set, which does not reach minted ones', async () => {
+    const pull = github.state.openPullRequest(REPOSITORY, {});
+    const issuesOnly = github.mintToken({ issues: 'write' });
+    const unrestricted = github.mintToken();
+    github.setPermissions({ issues: 'none', 'pull-requests': 'read' });
+    const read = (token: string) =>
+      api(`/repos/${REPOSITORY}/pulls/${pull.number}`, { headers: { authorization: `token ${token}` } });
+    // issues: write and nothing else: it comments, but may not read the pull request.
+    expect((await comment(issuesOnly, pull.number, 'x')).status).toBe(201);
+    expect((await read(issuesOnly)).status).toBe(403);
+    // Minted without permissions: the emulator's own (write on everything), whatever setPermissions said.
+    expect((await comment(unrestricted, pull.number, 'y')).status).toBe(201);
+    // A token that was not minted is held to the global set.
+    expect((await comment('ghs_test', pull.number, 'z')).status).toBe(403);
+    expect((await read('ghs_test')).status).toBe(200);
+  });
+
+  test('a minted token is accepted where only configured tokens are, has its own rate-limit window, and goes on reset', async () => {
+    const strict = await startGitHubEmulator({ tokens: ['ghs_configured'], rateLimit: { limit: 3 } });
+    try {
+      strict.state.createRepository(REPOSITORY);
+      const token = strict.mintToken({ deployments: 'read' });
+      const list = (t: string) =>
+        fetch(`${strict.url}/repos/${REPOSITORY}/deployments`, { headers: { authorization: `token ${t}` } });
+      expect((await list(token)).status).toBe(200);
+      expect((await list('ghs_configured')).status).toBe(200);
+      expect((await list('ghs_configured')).status).toBe(200);
+      expect(strict.rateLimit(token)).toMatchObject({ limit: 3, used: 1, remaining: 2 });
+      expect(strict.rateLimit('ghs_configured')).toMatchObject({ used: 2, remaining: 1 });
+      expect((await list('ghs_other')).status).toBe(401);
+      strict.reset();
+      expect((await list(token)).status).toBe(401);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('the merge queue and closing', () => {
+  const shas = (list: unknown) => (list as { sha: string }[]).map((commit) => commit.sha);
+  const numbers = (list: unknown) => (list as { number: number }[]).map((pull) => pull.number);
+
+  test('a merge group: a commit of [main, the pull head] on its gh-readonly-queue branch; nothing else moves', async () => {
+    const pull = github.state.openPullRequest(REPOSITORY, { headRef: 'ready', commits: 2 });
+    const main = github.state.commit(REPOSITORY, { message: 'main moved after the pull request opened' });
+    const group = github.state.createMergeGroup(REPOSITORY, pull.number);
+    const branch = `gh-readonly-queue/main/pr-${pull.number}-${main}`;
+    expect(group).toEqual({
+      headSha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      baseSha: main,
+      headRef: `refs/heads/${branch}`,
+    });
+    expect(github.state.commitRecord(group.headSha)?.parents).toEqual([main, pull.headSha]);
+    expect(github.state.branchHead(REPOSITORY, branch)).toBe(group.headSha);
+    expect(github.state.branchHead(REPOSITORY)).toBe(main);
+
+    const shown = await api(`/repos/${REPOSITORY}/pulls/${pull.number}`);
+    expect(shown.body).toMatchObject({ state: 'open', merged: false, merged_at: null, merged_by: null });
+    const compared = await api(`/repos/${REPOSITORY}/compare/main...${branch}`);
+    expect(compared.body).toMatchObject({ status: 'ahead', ahead_by: 3, behind_by: 0 });
+    expect(shas(compared.body.commits)).toEqual([...pull.commits, group.headSha]);
+    expect((await api(`/repos/${REPOSITORY}/commits/${group.headSha}/pulls`)).body).toEqual([]);
+    expect(github.problems()).toEqual([]);
+  });
+
+  test('merged from the queue: main fast-forwards to the group commit, the pull request is merged by the queue', async () => {
+    const pull = github.state.openPullRequest(REPOSITORY, {});
+    const before = github.state.branchHead(REPOSITORY);
+    const group = github.state.createMergeGroup(REPOSITORY, pull.number);
+    const merged = github.state.mergeFromQueue(REPOSITORY, pull.number, group);
+    expect(merged).toMatchObject({
+      state: 'closed',
+      mergeCommitSha: group.headSha,
+      mergedBy: 'github-merge-queue[bot]',
+    });
+    // The tested commit itself lands: no commit is made on top of it.
+    expect(github.state.branchHead(REPOSITORY)).toBe(group.headSha);
+    expect(github.state.commitRecord(group.headSha)?.parents).toEqual([before, pull.headSha]);
+    expect([...github.state.requireRepository(REPOSITORY).branches.keys()].filter((b) => b.startsWith('gh-'))).toEqual(
+      [],
+    );
+
+    const shown = await api(`/repos/${REPOSITORY}/pulls/${pull.number}`);
+    expect(shown.body).toMatchObject({
+      state: 'closed',
+      merged: true,
+      merge_commit_sha: group.headSha,
+      merged_at: expect.any(String),
+      closed_at: expect.any(String),
+      merged_by: { login: 'github-merge-queue[bot]', type: 'Bot' },
+    });
+    expect(numbers((await api(`/repos/${REPOSITORY}/commits/${group.headSha}/pulls`)).body)).toEqual([pull.number]);
+    const compared = await api(`/repos/${REPOSITORY}/compare/${before}...${group.headSha}`);
+    expect(compared.body).toMatchObject({ status: 'ahead', ahead_by: 2, behind_by: 0 });
+    expect(shas(compared.body.commits)).toEqual([pull.headSha, group.headSha]);
+    expect(() => github.state.mergeFromQueue(REPOSITORY, pull.number, group)).toThrow(
+      `${REPOSITORY} has no open pull request #${pull.number}`,
+    );
+    expect(github.problems()).toEqual([]);
+  });
+
+  test('a group is not merged when main moved since it was made; a new group is', () => {
+    const pull = github.state.openPullRequest(REPOSITORY, {});
+    const stale = github.state.createMergeGroup(REPOSITORY, pull.number);
+    const moved = github.state.commit(REPOSITORY, { message: 'another pull request landed first' });
+    expect(() => github.state.mergeFromQueue(REPOSITORY, pull.number, stale)).toThrow(
+      `main moved since the merge group of #${pull.number} was made (it was made on ${stale.baseSha}, main is now ${moved})`,
+    );
+    expect(github.state.pull(REPOSITORY, pull.number)?.state).toBe('open');
+    expect(github.state.branchHead(REPOSITORY)).toBe(moved);
+    const fresh = github.state.createMergeGroup(REPOSITORY, pull.number);
+    expect(fresh.baseSha).toBe(moved);
+    // The stale group's branch went when the new one was made.
+    expect(() => github.state.branchHead(REPOSITORY, stale.headRef.slice('refs/heads/'.length))).toThrow();
+    expect(() => github.state.mergeFromQueue(REPOSITORY, pull.number, stale)).toThrow('is not a merge group');
+    expect(github.state.mergeFromQueue(REPOSITORY, pull.number, fresh).mergeCommitSha).toBe(fresh.headSha);
+  });
+
+  test('closed without merging: closed, not merged, still found by its commits; the queue refuses it', async () => {
+    const pull = github.state.openPullRequest(REPOSITORY, {});
+    const main = github.state.branchHead(REPOSITORY);
+    github.state.closePullRequest(REPOSITORY, pull.number);
+    expect(github.state.branchHead(REPOSITORY)).toBe(main);
+    const shown = await api(`/repos/${REPOSITORY}/pulls/${pull.number}`);
+    expect(shown.body).toMatchObject({
+      state: 'closed',
+      merged: false,
+      merged_at: null,
+      merged_by: null,
+      merge_commit_sha: null,
+      closed_at: expect.any(String),
+    });
+    const listed = (await api(`/repos/${REPOSITORY}/commits/${pull.headSha}/pulls`)).body as unknown as {
+      number: number;
+      state: string;
+    }[];
+    expect(listed.map(({ number, state }) => ({ number, state }))).toEqual([{ number: pull.number, state: 'closed' }]);
+    expect(() => github.state.createMergeGroup(REPOSITORY, pull.number)).toThrow('has no open pull request');
+    expect(() => github.state.closePullRequest(REPOSITORY, pull.number)).toThrow('has no open pull request');
+    expect(github.problems()).toEqual([]);
+  });
+});
+
 describe('concurrency', () => {
   test('peakConcurrency counts requests open at once', async () => {
     github.setLatency(50);

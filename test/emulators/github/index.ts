@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openApiValidator, type OperationRef, type Problem } from './openapi.js';
@@ -153,7 +153,17 @@ export interface GitHubEmulator {
   injectFaults(faults: Fault[], options?: { operationId?: string }): void;
   /** The next `times` Slack posts get this answer. */
   failSlack(answer: { status: number; body: string }, times?: number): void;
+  /** What every token may do, minted ones excepted; a scope not named is `write` (the repository default). */
   setPermissions(permissions: Permissions): void;
+  /**
+   * A fresh installation token (`ghs_` and 36 characters, as GitHub's), accepted from now until the
+   * next reset, acting as GITHUB_TOKEN does (`github-actions[bot]`) and held to exactly these
+   * permissions: a scope not named is `none`, as for a job's GITHUB_TOKEN under `permissions:`.
+   * Without permissions (a workflow with no `permissions:` anywhere) it gets the emulator's own
+   * (`write` on everything unless it was started with others). Its rate-limit window is its own,
+   * and setPermissions does not change it: two jobs running at once each have their own set.
+   */
+  mintToken(permissions?: Permissions): string;
   /**
    * Set a token's rate-limit window (every token's when no token is given): what remains and when
    * it resets (epoch seconds), so a test reaches the limit, or its reset, without waiting.
@@ -583,6 +593,14 @@ function acceptedPermissionsHeader(needed: Permissions[]): string {
 }
 
 const ALL_WRITE: Permissions = { contents: 'write', 'pull-requests': 'write', issues: 'write', deployments: 'write' };
+const ALL_NONE: Permissions = { contents: 'none', 'pull-requests': 'none', issues: 'none', deployments: 'none' };
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `ghs_` and 36 random characters of [A-Za-z0-9]: the shape of a GitHub App installation token. */
+function installationToken(): string {
+  const bytes = randomBytes(36);
+  return `ghs_${[...bytes].map((byte) => TOKEN_ALPHABET[byte % TOKEN_ALPHABET.length]).join('')}`;
+}
 
 export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {
   const scenario = options.scenario ?? {};
@@ -595,6 +613,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
 
   let state = new GitHubState({ seed });
   let permissions: Permissions = basePermissions;
+  /** Tokens minted by mintToken, each with its own permissions (until the next reset). */
+  let minted = new Map<string, Permissions>();
   let calls: RecordedCall[] = [];
   let faultQueue: { fault: Fault; operationId?: string }[] = [];
   let slackFailures: { answer: { status: number; body: string }; times: number }[] = [];
@@ -696,7 +716,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     return send(response, 404, { message: 'Unknown emulator control route' });
   };
 
-  const identityOf = (token: string): TokenIdentity => identities[token] ?? defaultIdentity(token);
+  const identityOf = (token: string): TokenIdentity =>
+    minted.has(token) ? { kind: 'installation', login: state.actor } : (identities[token] ?? defaultIdentity(token));
 
   /** A token's window, started again when the clock has passed its reset (GitHub's fixed windows). */
   const windowOf = (token: string, identity: TokenIdentity | undefined) => {
@@ -730,7 +751,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     const pathname = requestUrl.pathname.replace(/^\/api\/v3(?=\/)/, '');
     const authorization = request.headers.authorization ?? '';
     const token = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization)?.[1];
-    const known = token !== undefined && (!baseTokens || baseTokens.includes(token));
+    const known = token !== undefined && (minted.has(token) || !baseTokens || baseTokens.includes(token));
     const identity = known ? identityOf(token) : undefined;
     // Every answer counts against a window: the token's, or (no token, a refused one) the anonymous one.
     const window = windowOf(known ? token : '', identity);
@@ -884,7 +905,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       );
     }
 
-    if (!allowed(permissions, served.permissions)) {
+    if (!allowed(minted.get(token) ?? permissions, served.permissions)) {
       return finish({
         status: 403,
         body: resources.basicError('Resource not accessible by integration', documentation, 403),
@@ -976,6 +997,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       state = new GitHubState({ seed });
       routes = buildRoutes(state, urls);
       permissions = basePermissions;
+      minted = new Map();
       calls = [];
       faultQueue = [];
       slackFailures = [];
@@ -993,6 +1015,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     },
     setPermissions: (next) => {
       permissions = { ...ALL_WRITE, ...next };
+    },
+    mintToken: (granted) => {
+      let token = installationToken();
+      while (minted.has(token) || baseTokens?.includes(token)) token = installationToken();
+      minted.set(token, granted === undefined ? { ...basePermissions } : { ...ALL_NONE, ...granted });
+      return token;
     },
     setRateLimit: (next, token) => {
       // Without a token: every token seen so far or configured, and the first window of any other.
@@ -1021,5 +1049,5 @@ function safeJson(raw: string): unknown {
   }
 }
 
-export { GitHubState } from './state.js';
-export type { MergeOptions, DeploymentState } from './state.js';
+export { GitHubState, MERGE_QUEUE_ACTOR } from './state.js';
+export type { MergeOptions, DeploymentState, MergeGroup, PullRecord } from './state.js';

@@ -116,6 +116,19 @@ export interface MergeOptions {
   mergeCommitSha?: string;
 }
 
+/** A merge group GitHub's merge queue made for one pull request (what a `merge_group` event names). */
+export interface MergeGroup {
+  /** The merge group's commit: parents [the base branch's head, the pull request's head]. */
+  headSha: string;
+  /** The base branch's head the group was made on. */
+  baseSha: string;
+  /** `refs/heads/gh-readonly-queue/<base>/pr-<N>-<baseSha>`. */
+  headRef: string;
+}
+
+/** The login GitHub's merge queue merges as (a pull request's `merged_by`). */
+export const MERGE_QUEUE_ACTOR = 'github-merge-queue[bot]';
+
 export class GitHubState {
   /** The login the emulator's token acts as (comments and deployments it creates are theirs). */
   readonly actor: string;
@@ -227,6 +240,78 @@ export class GitHubState {
       updatedAt: at,
       mergedBy: options.mergedBy ?? repo.owner,
     } satisfies Partial<PullRecord>);
+    return pull;
+  }
+
+  /**
+   * What GitHub's merge queue does when a pull request reaches the front of the queue: a commit
+   * merging the pull request's head into the base branch's head, on the read-only branch
+   * `gh-readonly-queue/<base>/pr-<N>-<base SHA>`. The pull request stays open, the base branch does
+   * not move. A group made again for the same pull request replaces the earlier one (its branch goes).
+   */
+  createMergeGroup(fullName: string, number: number): MergeGroup {
+    const repo = this.requireRepository(fullName);
+    const pull = this.pull(fullName, number);
+    if (!pull || pull.state !== 'open') throw new Error(`${fullName} has no open pull request #${number}`);
+    const baseSha = repo.branches.get(pull.baseRef);
+    if (!baseSha) throw new Error(`${fullName} has no branch '${pull.baseRef}'`);
+    const prefix = `gh-readonly-queue/${pull.baseRef}/pr-${number}-`;
+    for (const branch of [...repo.branches.keys()]) if (branch.startsWith(prefix)) repo.branches.delete(branch);
+    const commit = this.addCommit({
+      parents: [baseSha, pull.headSha],
+      message: `Merge pull request #${number} from ${pull.headRepository.split('/')[0]}/${pull.headRef}\n\n${pull.title}`,
+      author: pull.author,
+    });
+    const branch = `${prefix}${baseSha}`;
+    repo.branches.set(branch, commit.sha);
+    return { headSha: commit.sha, baseSha, headRef: `refs/heads/${branch}` };
+  }
+
+  /**
+   * The merge queue merges a group whose checks passed: the base branch fast-forwards to the group's
+   * commit (that very commit lands, no new one is made), the pull request is closed and merged with
+   * that commit as its `merge_commit_sha`, by `github-merge-queue[bot]`, and the queue branch is
+   * deleted. Refused (thrown) when the pull request is not open, the group is not the pull request's
+   * current one, or the base branch moved since the group was made (GitHub would make a new group).
+   */
+  mergeFromQueue(fullName: string, number: number, group: MergeGroup): PullRecord {
+    const repo = this.requireRepository(fullName);
+    const pull = this.pull(fullName, number);
+    if (!pull || pull.state !== 'open') throw new Error(`${fullName} has no open pull request #${number}`);
+    const branch = group.headRef.replace(/^refs\/heads\//, '');
+    if (
+      !branch.startsWith(`gh-readonly-queue/${pull.baseRef}/pr-${number}-`) ||
+      repo.branches.get(branch) !== group.headSha
+    )
+      throw new Error(
+        `${group.headRef} at ${group.headSha} is not a merge group of ${fullName}#${number} in the queue`,
+      );
+    const baseHead = repo.branches.get(pull.baseRef);
+    if (baseHead !== group.baseSha)
+      throw new Error(
+        `${fullName}: ${pull.baseRef} moved since the merge group of #${number} was made (it was made on ` +
+          `${group.baseSha}, ${pull.baseRef} is now ${baseHead}): the merge queue would make a new group, not merge this one`,
+      );
+    repo.branches.set(pull.baseRef, group.headSha);
+    repo.branches.delete(branch);
+    const at = this.tick();
+    Object.assign(pull, {
+      state: 'closed',
+      mergeCommitSha: group.headSha,
+      mergedAt: at,
+      closedAt: at,
+      updatedAt: at,
+      mergedBy: MERGE_QUEUE_ACTOR,
+    } satisfies Partial<PullRecord>);
+    return pull;
+  }
+
+  /** Closes an open pull request without merging it (its head branch stays, as on GitHub). */
+  closePullRequest(fullName: string, number: number): PullRecord {
+    const pull = this.pull(fullName, number);
+    if (!pull || pull.state !== 'open') throw new Error(`${fullName} has no open pull request #${number}`);
+    const at = this.tick();
+    Object.assign(pull, { state: 'closed', closedAt: at, updatedAt: at } satisfies Partial<PullRecord>);
     return pull;
   }
 
@@ -448,10 +533,10 @@ export class GitHubState {
     return this.commitsBySha.get(sha);
   }
 
-  /** A branch name, a full SHA, or an abbreviated one of at least seven characters. */
+  /** A branch name (or `refs/heads/<name>`), a full SHA, or an abbreviated one of at least seven characters. */
   resolve(fullName: string, ref: string): CommitRecord | undefined {
     const repo = this.repository(fullName);
-    const bare = ref.includes(':') ? ref.slice(ref.indexOf(':') + 1) : ref;
+    const bare = (ref.includes(':') ? ref.slice(ref.indexOf(':') + 1) : ref).replace(/^refs\/heads\//, '');
     const branch = repo?.branches.get(bare);
     if (branch) return this.commitsBySha.get(branch);
     if (/^[0-9a-f]{40}$/.test(bare)) return this.commitsBySha.get(bare);
