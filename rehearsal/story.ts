@@ -3,11 +3,14 @@ import {
   CLUSTER,
   ECR_REPOSITORY,
   FAST_ECS,
+  PREVIEW_DOMAIN,
   PRODUCTION_SERVICE,
   REPOSITORY,
+  STAGING_LOAD_BALANCER,
   STAGING_SERVICE,
 } from './world.js';
 import { execFileSync, spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,11 +25,11 @@ import { credentialsFromToken } from '@shipyard/emulators/aws/registry-fixtures'
 import { startGitHubEmulator, type GitHubEmulator } from '@shipyard/emulators/github';
 import { fargateTaskDefinition } from '@shipyard/harness/task-definition';
 import { installBuilder, shellQuote, type BuilderStandIn } from './engine/builder.js';
-import { pullRequestEvent, pushEvent } from './engine/events.js';
+import { mergeGroupEvent, pullRequestEvent, pushEvent } from './engine/events.js';
 import { consoleReporter, renderMarkdown, runMarkdown, seconds } from './engine/output.js';
 import { tokenPermissions } from './engine/permissions.js';
 import { runWorkflow, type JobRecord, type Reporter, type RunRecord, type StepRecord } from './engine/run.js';
-import { simulatedLoadBalancer } from './load-balancer.js';
+import { simulatedLoadBalancer, type SimulatedLoadBalancer } from './load-balancer.js';
 import {
   detectMachine,
   forgetImages,
@@ -35,23 +38,37 @@ import {
   type Machine,
   type MachineKind,
 } from './machine.js';
+import { startForwardProxy, type ForwardProxy } from './network.js';
 import { repoRoot } from './paths.js';
 
 /**
- * The story `npm run rehearse` plays (issue 14), against the AWS emulator (ECS, ECR with the real
- * registry behind it) and the GitHub emulator (with its Slack receiver), all on loopback:
+ * The story `npm run rehearse` plays (issues 14 and 16), against the AWS emulator (ECS, ECR with
+ * the real registry behind it, ELBv2, CloudWatch Logs) and the GitHub emulator (with its Slack
+ * receiver), all on loopback:
  *
- * 1. Pull requests A (a good change) and B (its app throws at start-up) open at the same time;
- *    each goes through staging.yml (B's deploy waits in the `deploy-staging` concurrency group).
- * 2. A goes green. B's tasks exit, deploy-ecs explains and rolls staging back, `staging-passed` is
- *    red, and staging serves A's version again.
- * 3. A merges: production.yml promotes the digest staging tested, deploys, smoke-tests, comments.
- * 4. production.yml again ("re-run all jobs"): nothing changes.
+ * 1. Pull requests A (a good change) and B (its app throws at start-up) open at the same time; two
+ *    runs of staging.yml go at once, each deploying its own preview (`<staging>-pr-<N>`, reached
+ *    at `pr-<N>.preview.rehearsal.test` through the staging load balancer's host rules).
+ * 2. A's preview goes green. B's tasks exit; deploy-ecs explains the crash and its `staging-passed`
+ *    is red, while A's preview keeps serving A.
+ * 3. Bob closes B: staging.yml's closed run removes everything B's preview created.
+ * 4. A goes through the merge queue: staging.yml tests the merge group's commit on the staging
+ *    service, the queue lands that very commit on main, and A's preview is removed.
+ * 5. production.yml promotes the digest the merge group tested, deploys, smoke-tests, comments.
+ * 6. production.yml again ("re-run all jobs"): nothing changes.
  */
 
 const TOKEN = 'ghs_rehearsaltoken00000000000000000000000';
 /** The app's CloudWatch Logs group (docs/ecs/task-definition.json). */
 export const LOG_GROUP = '/ecs/shipyard-demo';
+/** The staging cluster's subnets and security group (Fargate's awsvpc), which previews copy. */
+const NETWORK = {
+  awsvpcConfiguration: {
+    subnets: ['subnet-0a1b2c3d'],
+    securityGroups: ['sg-0a1b2c3d'],
+    assignPublicIp: 'DISABLED' as const,
+  },
+};
 
 /** B's change: the app reads a setting at start-up that no task definition gives it, so it throws. */
 export const B_CRASH_LINE =
@@ -66,10 +83,13 @@ export interface Check {
 }
 
 export interface StageRecord {
-  /** Short: `staging A`, `staging B`, `production`, `production rerun`. */
+  /** Short: `previews A+B`, `close B`, `merge queue`, `close A`, `production`, `production rerun`. */
   key: string;
   name: string;
-  run: RunRecord;
+  /** The workflow runs of the stage (two at once for the two pull requests' previews). */
+  runs: RunRecord[];
+  conclusion: 'success' | 'failure';
+  durationMs: number;
   githubRequests: number;
   awsCalls: number;
 }
@@ -86,14 +106,25 @@ export interface StoryResult {
   seen: {
     pullA: number;
     pullB: number;
-    stagingDigestA?: string;
-    productionImage?: string;
-    stagingTaskDefinitionA?: string;
-    stagingTaskDefinitionAfterB?: string;
-    stagingCommitAfterB?: string;
     commitA: string;
-    commentsOnA: string[];
-    commentsOnB: number;
+    previewUrlA?: string;
+    previewUrlB?: string;
+    /** What A's preview's `/version` said, after B's run and before A merged. */
+    previewCommitA?: string;
+    /** The two runs' windows overlapped by this much (ms); 0 when one waited for the other. */
+    overlapMs: number;
+    /** Both preview services were ACTIVE at once. */
+    previewsLiveTogether: boolean;
+    /** What is left of B's preview after its close run, and of A's after the merge (each empty). */
+    leftOfB: string[];
+    leftOfA: string[];
+    mergeGroupSha?: string;
+    mergeGroupDigest?: string;
+    mainAfterQueue?: string;
+    productionImage?: string;
+    productionComments: string[];
+    previewCommentOnA?: string;
+    previewCommentOnB?: string;
     slackMessages: number;
     revisionsBeforeRerun: number;
     revisionsAfterRerun: number;
@@ -132,24 +163,42 @@ function standIns(machine: Machine, runtime: TaskRuntime): string[] {
     simulated: "ECS tasks: the AWS emulator's simulated tasks (asked for: nothing runs behind a task); each service's",
   };
   const balancer: Record<TaskRuntime, string> = {
-    docker: "  each service's load balancer is the emulator's, sending requests to healthy tasks only.",
-    process: "  each service's load balancer is the emulator's, sending requests to healthy tasks only.",
+    docker:
+      "  the load balancers are the emulator's (ELBv2 host rules for previews), sending requests to healthy tasks only.",
+    process:
+      "  the load balancers are the emulator's (ELBv2 host rules for previews), sending requests to healthy tasks only.",
     simulated: '  load balancer answers as the demo app configured from its newest healthy task; B is told to crash.',
   };
   return [
     `Machine: ${machine.kind} (${machine.why}).`,
-    'AWS: the AWS emulator (ECS and ECR, the real registry behind ECR) on loopback, no account.',
-    'GitHub: the GitHub emulator (REST API and a Slack webhook receiver) on loopback, no network.',
+    'AWS: the AWS emulator (ECS, ECR with the real registry behind it, ELBv2, CloudWatch Logs) on loopback, no account.',
+    'GitHub: the GitHub emulator (REST API, merge queue, a Slack webhook receiver) on loopback, no network;',
+    "  each job gets a token of its own, held to the job's permissions.",
     tasks[runtime],
     balancer[runtime],
+    `DNS: a forward proxy on loopback (HTTP_PROXY) resolves *.${PREVIEW_DOMAIN} to the staging load balancer.`,
     'Third-party actions: checkout = a clone of this repository at the commit; configure-aws-credentials =',
     "  the emulator's credentials and endpoint; setup-buildx = `docker buildx` where installed, else the",
     machine.kind === 'docker'
       ? '  classic builder of this engine, given the local Node.js base image and the host network.'
       : '  process builder (the app built on this machine, pushed as an image that names its folder).',
-    "Each job's GITHUB_TOKEN is held to the job's permissions by the GitHub emulator.",
-    'Jobs run one after another; required reviewers of environments are taken as approved.',
+    "The two pull requests' runs go at once; within a run, jobs run one after another; required",
+    '  reviewers of environments are taken as approved.',
   ];
+}
+
+/** Each line `write` gets, behind `label` (two runs printing at once stay readable). */
+function labelled(write: (text: string) => void, label: string): (text: string) => void {
+  let atLineStart = true;
+  return (text) => {
+    let out = '';
+    for (const char of text) {
+      if (atLineStart && char !== '\n') out += `${label} `;
+      out += char;
+      atLineStart = char === '\n';
+    }
+    write(out);
+  };
 }
 
 /** A reporter that also tells `onStepEnd` when each step ends (for the story's clocks). */
@@ -170,6 +219,40 @@ async function getJson(url: string): Promise<Record<string, unknown> | undefined
   } catch {
     return undefined;
   }
+}
+
+/** GET `url` through the forward proxy (as the actions' requests go), its JSON body if it answered 200. */
+function getJsonThrough(proxy: ForwardProxy, url: string): Promise<Record<string, unknown> | undefined> {
+  const through = new URL(proxy.url);
+  return new Promise((resolve) => {
+    const sent = request(
+      {
+        host: through.hostname,
+        port: Number(through.port),
+        path: url,
+        headers: { host: new URL(url).host },
+        timeout: 5000,
+      },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          try {
+            resolve(
+              answer.statusCode === 200
+                ? (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>)
+                : undefined,
+            );
+          } catch {
+            resolve(undefined);
+          }
+        });
+      },
+    );
+    sent.on('timeout', () => sent.destroy());
+    sent.on('error', () => resolve(undefined));
+    sent.end();
+  });
 }
 
 /**
@@ -270,7 +353,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
   const say = (text: string) => write(text);
   const lines = standIns(machine, runtime);
   say(
-    'Shipyard rehearsal: two pull requests through staging.yml, a merge through production.yml\n\nStanding in here:\n',
+    'Shipyard rehearsal: two pull requests on previews at once, one closed, one merged through the merge queue, then production\n\nStanding in here:\n',
   );
   for (const line of lines) say(`  ${line}\n`);
   report.push('Standing in here:', '', ...lines.map((line) => `    ${line}`), '');
@@ -297,7 +380,8 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
     const localB = git(clone, ['rev-parse', 'HEAD']);
     git(clone, ['checkout', '--quiet', 'rehearsal-main']);
 
-    // AWS: the ECR repository, the release before A, both services steady on it.
+    // AWS: the ECR repository, the release before A, both services steady on it; staging behind
+    // the staging load balancer's listener, which previews get host rules on.
     await ecr.send(
       new CreateRepositoryCommand({ repositoryName: ECR_REPOSITORY, imageScanningConfiguration: { scanOnPush: true } }),
     );
@@ -312,6 +396,18 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       write: say,
     });
     aws.ecs.seedCluster(CLUSTER);
+    const stagingGroupArn = aws.elbv2.seedTargetGroup({
+      name: STAGING_SERVICE,
+      port: 3000,
+      healthCheckPath: '/health',
+    });
+    const {
+      listenerArns: [listenerArn],
+    } = aws.elbv2.seedLoadBalancer({
+      name: STAGING_LOAD_BALANCER,
+      listeners: [{ port: 80, protocol: 'HTTP', defaultTargetGroupArn: stagingGroupArn }],
+    });
+    if (!listenerArn) throw new Error('the emulator made no listener for the staging load balancer');
     for (const [service, environment, count] of [
       [STAGING_SERVICE, 'staging', 1],
       [PRODUCTION_SERVICE, 'production', 2],
@@ -329,6 +425,10 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
         taskDefinition: revision.arn,
         desiredCount: count,
         circuitBreaker: { enable: true, rollback: true },
+        networkConfiguration: NETWORK,
+        ...(service === STAGING_SERVICE
+          ? { loadBalancers: [{ targetGroupArn: stagingGroupArn, containerName: 'app', containerPort: 3000 }] }
+          : {}),
       });
     }
     const urlOf = async (service: string) => {
@@ -350,44 +450,140 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
     }
     const stagingUrl = await urlOf(STAGING_SERVICE);
     const productionUrl = await urlOf(PRODUCTION_SERVICE);
-    say(`Staging serves ${stagingUrl}, production ${productionUrl}.\n`);
+
+    // DNS for the previews: *.PREVIEW_DOMAIN is the staging load balancer (with simulated tasks,
+    // each preview service's simulated load balancer).
+    const frontDoor = runtime === 'simulated' ? undefined : new URL(aws.elbv2.listenerUrl(listenerArn));
+    const simulatedPreviews = new Map<string, Promise<SimulatedLoadBalancer>>();
+    const proxy = await startForwardProxy(
+      async (host, port) => {
+        const label = host.toLowerCase().endsWith(`.${PREVIEW_DOMAIN}`)
+          ? host.slice(0, -PREVIEW_DOMAIN.length - 1)
+          : '';
+        if (!/^pr-\d+$/.test(label) || port !== 80) return undefined;
+        if (frontDoor) return { host: frontDoor.hostname, port: Number(frontDoor.port) };
+        const service = `${STAGING_SERVICE}-${label}`;
+        let balancer = simulatedPreviews.get(service);
+        if (!balancer) {
+          balancer = simulatedLoadBalancer(aws, service, APP_VERSION);
+          simulatedPreviews.set(service, balancer);
+          closers.push(async () => (await balancer!).close());
+        }
+        const url = new URL((await balancer).url);
+        return { host: url.hostname, port: Number(url.port) };
+      },
+      { direct: [new URL(`http://${registryHost}`).hostname] },
+    );
+    closers.push(() => proxy.close());
+    say(
+      `Staging serves ${stagingUrl}, production ${productionUrl}; previews answer at http://pr-<N>.${PREVIEW_DOMAIN} ` +
+        `(the staging load balancer${frontDoor ? `, ${frontDoor.origin}` : ''}).\n`,
+    );
 
     const commits: Record<string, string> = { [mainSha]: localMain };
     const stages: StageRecord[] = [];
+    const vars = {
+      AWS_ACCOUNT_ID: ACCOUNT_ID,
+      AWS_ROLE_ARN_STAGING: `arn:aws:iam::${ACCOUNT_ID}:role/shipyard-staging`,
+      AWS_ROLE_ARN_PREVIEW: `arn:aws:iam::${ACCOUNT_ID}:role/shipyard-preview`,
+      STAGING_URL: stagingUrl,
+      PREVIEW_DOMAIN,
+      PREVIEW_LISTENER_ARN: listenerArn,
+      PREVIEW_URL_SCHEME: 'http',
+    };
     const common = {
       github: { token: TOKEN, api_url: github.url },
       secrets: { SLACK_WEBHOOK_URL: github.slackWebhookUrl },
       repository: clone,
       resolveCommit: (ref: string) => commits[ref],
-      env: { GITHUB_API_URL: github.url },
+      env: { GITHUB_API_URL: github.url, ...proxy.env },
       aws: { accountId: ACCOUNT_ID, env: aws.clientEnv() },
       builder,
-      beforeJob: (job: JobRecord) => github.setPermissions(tokenPermissions(job.permissions) ?? {}),
+      // As GitHub does: each job its own installation token, held to the job's permissions.
+      beforeJob: (job: JobRecord) => {
+        const permissions = tokenPermissions(job.permissions);
+        return permissions ? { token: github.mintToken(permissions) } : undefined;
+      },
+      inputOverrides: {
+        'preview.deploy': { 'poll-interval-seconds': '1' },
+        'deploy.deploy': { 'poll-interval-seconds': '1' },
+        'deploy.rollback': { 'poll-interval-seconds': '1' },
+      },
     };
+    const stagingWorkflow = join(repoRoot, '.github', 'workflows', 'staging.yml');
     const stage = async (
       key: string,
       name: string,
-      play: (reporter: Reporter) => Promise<RunRecord>,
-      onStepEnd: (job: JobRecord, step: StepRecord) => void = () => {},
+      play: (reporter: (label?: string) => Reporter) => Promise<RunRecord[]>,
     ) => {
       const awsBefore = aws.calls().length;
       const githubBefore = github.calls().length;
+      const started = Date.now();
       say(`\n━━ ${name}\n`);
-      const run = await play(withHooks(consoleReporter(write), onStepEnd));
-      const record = {
+      const runs = await play((label) => consoleReporter(label ? labelled(write, label) : write));
+      const record: StageRecord = {
         key,
         name,
-        run,
+        runs,
+        conclusion: runs.every((run) => run.conclusion === 'success') ? 'success' : 'failure',
+        durationMs: Date.now() - started,
         awsCalls: aws.calls().length - awsBefore,
         githubRequests: github.calls().length - githubBefore,
       };
       stages.push(record);
-      say(`━━ ${name}: ${run.conclusion} in ${seconds(run.durationMs)}\n`);
-      report.push(`# ${name}`, '', runMarkdown(run), '');
+      say(`━━ ${name}: ${runs.map((run) => run.conclusion).join(', ')} in ${seconds(record.durationMs)}\n`);
+      for (const run of runs) report.push(`# ${name}`, '', runMarkdown(run), '');
       return record;
     };
+    type Pull = ReturnType<typeof github.state.openPullRequest>;
+    const pullEvent = (pull: Pull, action: 'opened' | 'closed', merged = false) =>
+      pullRequestEvent({
+        action,
+        repository: { fullName: REPOSITORY },
+        number: pull.number,
+        title: pull.title,
+        author: pull.author,
+        headSha: pull.headSha,
+        headRef: pull.headRef,
+        baseSha: pull.baseSha,
+        merged,
+        mergeCommitSha: pull.mergeCommitSha ?? undefined,
+        sender: action === 'closed' ? (merged ? 'github-merge-queue[bot]' : pull.author) : pull.author,
+      });
+    const jobOf = (run: RunRecord | undefined, id: string) => run?.jobs.find((job) => job.id === id);
+    const stepOf = (job: JobRecord | undefined, id: string) => job?.steps.find((s) => s.id === id && !s.post);
+    const previewOf = (pull: Pull) => {
+      const service = `${STAGING_SERVICE}-pr-${pull.number}`;
+      const tagged = (arn: string) =>
+        aws.elbv2.tagsOf(arn).some((tag) => tag.Key === 'shipyard:preview' && tag.Value === `pr-${pull.number}`);
+      return {
+        url: `http://pr-${pull.number}.${PREVIEW_DOMAIN}`,
+        live: () => aws.ecs.service(service, CLUSTER)?.status === 'ACTIVE',
+        /** What is left of the preview: each resource it created that still exists. */
+        left: () => [
+          ...(aws.ecs.service(service, CLUSTER)?.status === 'ACTIVE' ? [`service ${service}`] : []),
+          ...aws.elbv2
+            .rules(listenerArn)
+            .filter((rule) => tagged(rule.arn))
+            .map((rule) => `rule ${rule.arn}`),
+          ...aws.elbv2
+            .targetGroups()
+            .filter((group) => tagged(group.arn))
+            .map((group) => `target group ${group.name}`),
+          ...aws.ecs
+            .taskDefinitions(`${STAGING_SERVICE}-pr-${pull.number}`)
+            .filter((revision) => revision.status === 'ACTIVE')
+            .map((revision) => `revision ${revision.arn}`),
+        ],
+      };
+    };
+    const previewComment = (pull: Pull) =>
+      github.state
+        .comments(REPOSITORY, pull.number)
+        .map((comment) => comment.body)
+        .find((body) => body.includes('<!-- shipyard:preview-env'));
 
-    // 1. A and B open at the same time.
+    // 1. A and B open at the same time: two runs of staging.yml at once, a preview each.
     const pullA = github.state.openPullRequest(REPOSITORY, {
       title: 'A: release notes',
       author: 'alice',
@@ -400,122 +596,206 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
     });
     commits[pullA.headSha] = localA;
     commits[pullB.headSha] = localB;
+    const previewA = previewOf(pullA);
+    const previewB = previewOf(pullB);
     const opened = Date.now();
     say(
       `\nPull requests #${pullA.number} (A, ${pullA.headSha.slice(0, 12)}) and #${pullB.number} (B, ` +
-        `${pullB.headSha.slice(0, 12)}) opened; B's deploy waits in the deploy-staging concurrency group behind A's.\n`,
+        `${pullB.headSha.slice(0, 12)}) opened; their staging.yml runs go at once, each to its own preview ` +
+        `(lines of A's run marked [A], of B's [B]).\n`,
     );
-    const staging = (pull: typeof pullA, label: string, onStepEnd?: (job: JobRecord, step: StepRecord) => void) =>
-      stage(
-        `staging ${label}`,
-        `staging.yml for pull request #${pull.number} (${label})`,
-        (reporter) =>
+    const windows = { A: { start: 0, end: 0 }, B: { start: 0, end: 0 } };
+    let previewsLiveTogether = false;
+    const gateEnds = { A: 0, B: 0 };
+    let bPushed = 0;
+    const openedRun = (pull: Pull, label: 'A' | 'B', reporter: Reporter) =>
+      runWorkflow({
+        ...common,
+        workflow: stagingWorkflow,
+        event: pullEvent(pull, 'opened'),
+        vars,
+        workRoot: join(work, 'runs', `preview-${label}`),
+        reporter: withHooks(
+          {
+            ...reporter,
+            jobStart(job) {
+              reporter.jobStart?.(job);
+              if (job.id === 'preview' && job.result !== 'skipped') windows[label].start = Date.now();
+            },
+            jobEnd(job) {
+              reporter.jobEnd?.(job);
+              if (job.id === 'preview') windows[label].end = Date.now();
+              if (job.id === 'gate') gateEnds[label] = Date.now();
+            },
+          },
+          (job, step) => {
+            previewsLiveTogether ||= previewA.live() && previewB.live();
+            if (label !== 'B' || job.id !== 'preview' || step.id !== 'image' || step.post) return;
+            bPushed = Date.now();
+            // Simulated tasks have no process to crash: the emulator is told B's image exits.
+            if (runtime === 'simulated' && step.outputs.digest)
+              aws.setScenario({
+                ...scenario,
+                ecs: {
+                  ...FAST_ECS,
+                  failingImages: [
+                    {
+                      pattern: step.outputs.digest,
+                      exitCode: 1,
+                      reason: 'Error: GREETING_URL is not set',
+                      logLines: ['Error: GREETING_URL is not set: the greeting service cannot be reached'],
+                    },
+                  ],
+                },
+              });
+          },
+        ),
+      });
+    const previews = await stage(
+      'previews A+B',
+      `staging.yml for #${pullA.number} (A) and #${pullB.number} (B), at the same time`,
+      (reporter) => Promise.all([openedRun(pullA, 'A', reporter('[A]')), openedRun(pullB, 'B', reporter('[B]'))]),
+    );
+    const [runA, runB] = previews.runs;
+    const overlapMs = Math.max(0, Math.min(windows.A.end, windows.B.end) - Math.max(windows.A.start, windows.B.start));
+    const servedA = await getJsonThrough(proxy, `${previewA.url}/version`);
+    const servedB = await getJsonThrough(proxy, `${previewB.url}/version`);
+    say(
+      `\n${previewA.url}/version says commit ${String(servedA?.commit)}; ${previewB.url}/version ` +
+        `${servedB ? `says commit ${String(servedB.commit)}` : 'does not answer (no healthy task)'}.\n`,
+    );
+    const previewCommentOnA = previewComment(pullA);
+
+    // 2. Bob gives B up: closing it removes its preview.
+    github.state.closePullRequest(REPOSITORY, pullB.number);
+    const closedB = Date.now();
+    let removedB = 0;
+    await stage('close B', `staging.yml for closing #${pullB.number} (B), unmerged`, (reporter) =>
+      Promise.all([
+        runWorkflow({
+          ...common,
+          workflow: stagingWorkflow,
+          event: pullEvent(github.state.pull(REPOSITORY, pullB.number) as Pull, 'closed'),
+          vars,
+          workRoot: join(work, 'runs', 'close-B'),
+          reporter: withHooks(reporter(), (job, step) => {
+            if (step.id === 'down' && !step.post) removedB = Date.now();
+          }),
+        }),
+      ]),
+    );
+    const leftOfB = previewB.left();
+    const previewCommentOnB = previewComment(pullB);
+
+    // 3. A through the merge queue: the group's commit (main + A) tested on staging, then landed.
+    const queued = Date.now();
+    const group = github.state.createMergeGroup(REPOSITORY, pullA.number);
+    git(clone, ['checkout', '--quiet', '-b', 'merge-queue', 'rehearsal-main']);
+    git(clone, [
+      'merge',
+      '--quiet',
+      '--no-ff',
+      '-m',
+      `Merge pull request #${pullA.number} from a-changelog`,
+      'a-changelog',
+    ]);
+    const localGroup = git(clone, ['rev-parse', 'HEAD']);
+    git(clone, ['checkout', '--quiet', 'rehearsal-main']);
+    commits[group.headSha] = localGroup;
+    say(`\nPull request #${pullA.number} (A) added to the merge queue: merge group ${group.headSha.slice(0, 12)}.\n`);
+    const queueRun = await stage('merge queue', `staging.yml for the merge group of #${pullA.number} (A)`, (reporter) =>
+      Promise.all([
+        runWorkflow({
+          ...common,
+          workflow: stagingWorkflow,
+          event: mergeGroupEvent({
+            repository: { fullName: REPOSITORY },
+            headSha: group.headSha,
+            baseSha: group.baseSha,
+            pullNumber: pullA.number,
+            tree: git(clone, ['rev-parse', `${localGroup}^{tree}`]),
+            sender: 'alice',
+          }),
+          vars,
+          workRoot: join(work, 'runs', 'merge-queue'),
+          reporter: reporter(),
+        }),
+      ]),
+    );
+    const [groupRun] = queueRun.runs;
+    const groupDeploy = jobOf(groupRun, 'deploy');
+    const mergeGroupDigest = stepOf(groupDeploy, 'image')?.outputs.digest;
+    const stagingServedGroup = await getJson(`${stagingUrl}/version`);
+    let mainAfterQueue: string | undefined;
+    if (jobOf(groupRun, 'gate')?.result === 'success') {
+      github.state.mergeFromQueue(REPOSITORY, pullA.number, group);
+      git(clone, ['merge', '--quiet', '--ff-only', 'merge-queue']);
+      mainAfterQueue = github.state.branchHead(REPOSITORY, 'main');
+      say(`\nThe merge queue landed ${group.headSha.slice(0, 12)} on main as it was tested.\n`);
+    } else say('\nThe merge group did not pass: the queue removes A, and main stays where it was.\n');
+    const mergedAt = Date.now();
+
+    // 4. A merged: its preview goes (in the pull request's queue, as the close event runs).
+    const mergedA = github.state.pull(REPOSITORY, pullA.number) as Pull;
+    if (mainAfterQueue)
+      await stage('close A', `staging.yml for the merge of #${pullA.number} (A)`, (reporter) =>
+        Promise.all([
           runWorkflow({
             ...common,
-            workflow: join(repoRoot, '.github', 'workflows', 'staging.yml'),
-            event: pullRequestEvent({
-              action: 'opened',
-              repository: { fullName: REPOSITORY },
-              number: pull.number,
-              title: pull.title,
-              author: pull.author,
-              headSha: pull.headSha,
-              headRef: pull.headRef,
-              baseSha: pull.baseSha,
-            }),
-            vars: {
-              AWS_ACCOUNT_ID: ACCOUNT_ID,
-              AWS_ROLE_ARN_STAGING: `arn:aws:iam::${ACCOUNT_ID}:role/shipyard-staging`,
-              STAGING_URL: stagingUrl,
-            },
-            inputOverrides: { 'deploy.deploy': { 'poll-interval-seconds': '1' } },
-            workRoot: join(work, 'runs', `staging-${label}`),
-            reporter,
+            workflow: stagingWorkflow,
+            event: pullEvent(mergedA, 'closed', true),
+            vars,
+            workRoot: join(work, 'runs', 'close-A'),
+            reporter: reporter(),
           }),
-        onStepEnd,
+        ]),
       );
+    const leftOfA = previewA.left();
 
-    let gateAEnd = 0;
-    const stagingA = await staging(pullA, 'A', (job) => {
-      if (job.id === 'gate') gateAEnd = Date.now();
-    });
-    const jobOf = (run: RunRecord, id: string) => run.jobs.find((job) => job.id === id);
-    const stepOf = (job: JobRecord | undefined, id: string) => job?.steps.find((s) => s.id === id && !s.post);
-    const stagingDigestA = stepOf(jobOf(stagingA.run, 'deploy'), 'image')?.outputs.digest;
-    const stagingTaskDefinitionA = stepOf(jobOf(stagingA.run, 'deploy'), 'deploy')?.outputs['task-definition-arn'];
-
-    let bPushed = 0;
-    let gateBEnd = 0;
-    const stagingB = await staging(pullB, 'B', (job, step) => {
-      if (job.id === 'gate') gateBEnd = Date.now();
-      if (job.id === 'deploy' && step.id === 'image' && !step.post) {
-        bPushed = Date.now();
-        // Simulated tasks have no process to crash: the emulator is told B's image exits.
-        if (runtime === 'simulated' && step.outputs.digest)
-          aws.setScenario({
-            ...scenario,
-            ecs: {
-              ...FAST_ECS,
-              failingImages: [
-                {
-                  pattern: step.outputs.digest,
-                  exitCode: 1,
-                  reason: 'Error: GREETING_URL is not set',
-                  logLines: ['Error: GREETING_URL is not set: the greeting service cannot be reached'],
-                },
-              ],
-            },
-          });
-      }
-    });
-    const stagingAfterB = aws.ecs.service(STAGING_SERVICE, CLUSTER)?.taskDefinition;
-    const servedAfterB = await getJson(`${stagingUrl}/version`);
-    say(`\nStaging after B: ${stagingAfterB ?? 'no service'}; /version says commit ${String(servedAfterB?.commit)}.\n`);
-
-    // 3. A merges; production.yml runs for the push to main.
-    const merged = github.state.mergeOpenPullRequest(REPOSITORY, pullA.number, { mergedBy: 'alice' });
-    const mergeSha = merged.mergeCommitSha as string;
-    git(clone, ['merge', '--quiet', '--no-ff', '-m', `Merge pull request #${pullA.number}`, 'a-changelog']);
-    commits[mergeSha] = git(clone, ['rev-parse', 'HEAD']);
-    const mergedAt = Date.now();
-    say(`\nPull request #${pullA.number} (A) merged: main is ${mergeSha.slice(0, 12)}.\n`);
+    // 5. production.yml for the queue's push to main; then again ("re-run all jobs").
     let productionServing = 0;
     const production = (attempt: number, reporter: Reporter) =>
       runWorkflow({
         ...common,
         workflow: join(repoRoot, '.github', 'workflows', 'production.yml'),
-        event: pushEvent({ repository: { fullName: REPOSITORY }, before: mainSha, after: mergeSha }),
+        event: pushEvent({ repository: { fullName: REPOSITORY }, before: mainSha, after: group.headSha }),
         github: { ...common.github, run_id: '7000', run_attempt: String(attempt) },
         vars: {
           AWS_ACCOUNT_ID: ACCOUNT_ID,
           AWS_ROLE_ARN_PRODUCTION: `arn:aws:iam::${ACCOUNT_ID}:role/shipyard-production`,
           PRODUCTION_URL: productionUrl,
         },
-        inputOverrides: {
-          'deploy.deploy': { 'poll-interval-seconds': '1' },
-          'deploy.rollback': { 'poll-interval-seconds': '1' },
-        },
         workRoot: join(work, 'runs', `production-${attempt}`),
         reporter,
       });
-    const productionRun = await stage(
-      'production',
-      `production.yml for the merge of #${pullA.number}`,
-      (reporter) => production(1, reporter),
-      (job, step) => {
-        if (job.id === 'deploy' && step.id === 'smoke' && step.outcome === 'success') productionServing = Date.now();
-      },
-    );
-    const revisionsBefore = aws.ecs.taskDefinitions(PRODUCTION_SERVICE).length;
-    const deploymentsBefore = aws.ecs.service(PRODUCTION_SERVICE, CLUSTER)?.deployments.length ?? 0;
-    const rerun = await stage('production rerun', `production.yml again ("re-run all jobs", attempt 2)`, (reporter) =>
-      production(2, reporter),
-    );
-    const revisionsAfter = aws.ecs.taskDefinitions(PRODUCTION_SERVICE).length;
-    const deploymentsAfter = aws.ecs.service(PRODUCTION_SERVICE, CLUSTER)?.deployments.length ?? 0;
+    let productionRun: StageRecord | undefined;
+    let rerun: StageRecord | undefined;
+    let revisionsBefore = 0;
+    let revisionsAfter = 0;
+    let deploymentsBefore = 0;
+    let deploymentsAfter = 0;
+    if (mainAfterQueue) {
+      productionRun = await stage('production', `production.yml for the merge of #${pullA.number}`, (reporter) =>
+        Promise.all([
+          production(
+            1,
+            withHooks(reporter(), (job, step) => {
+              if (job.id === 'deploy' && step.id === 'smoke' && step.outcome === 'success')
+                productionServing = Date.now();
+            }),
+          ),
+        ]),
+      );
+      revisionsBefore = aws.ecs.taskDefinitions(PRODUCTION_SERVICE).length;
+      deploymentsBefore = aws.ecs.service(PRODUCTION_SERVICE, CLUSTER)?.deployments.length ?? 0;
+      rerun = await stage('production rerun', 'production.yml again ("re-run all jobs", attempt 2)', (reporter) =>
+        Promise.all([production(2, reporter())]),
+      );
+      revisionsAfter = aws.ecs.taskDefinitions(PRODUCTION_SERVICE).length;
+      deploymentsAfter = aws.ecs.service(PRODUCTION_SERVICE, CLUSTER)?.deployments.length ?? 0;
+    }
 
-    const productionDeploy = jobOf(productionRun.run, 'deploy');
-    const productionImage = productionDeploy?.outputs['image-uri'];
+    const productionDeploy = jobOf(productionRun?.runs[0], 'deploy');
     const productionService = aws.ecs.service(PRODUCTION_SERVICE, CLUSTER);
     const runningDefinition = aws.ecs
       .taskDefinitions(PRODUCTION_SERVICE)
@@ -523,93 +803,135 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       { containerDefinitions?: { image?: string }[] } | undefined;
     const runningImage = runningDefinition?.containerDefinitions?.[0]?.image;
     const servedProduction = await getJson(`${productionUrl}/version`);
-    const commentsOnA = github.state.comments(REPOSITORY, pullA.number).map((comment) => comment.body);
-    const commentsOnB = github.state.comments(REPOSITORY, pullB.number).length;
+    const productionComments = github.state
+      .comments(REPOSITORY, pullA.number)
+      .map((comment) => comment.body)
+      .filter((body) => body.includes('<!-- shipyard:pr-comment'));
     const slackMessages = github.slackMessages().length;
-    const deploymentsForMerge = github.state.deployments(REPOSITORY).filter((d) => d.sha === mergeSha).length;
-    const digestEqual = Boolean(stagingDigestA && runningImage?.endsWith(`@${stagingDigestA}`));
-    const deployB = jobOf(stagingB.run, 'deploy');
-    const deployStepB = stepOf(deployB, 'deploy');
+    const deploymentsForMerge = github.state
+      .deployments(REPOSITORY)
+      .filter((d) => d.sha === group.headSha && d.environment === 'production').length;
+    const previewDeployments = (pull: Pull) =>
+      github.state.deployments(REPOSITORY).filter((d) => d.environment === `preview/pr-${pull.number}`).length;
+    const digestEqual = Boolean(mergeGroupDigest && runningImage?.endsWith(`@${mergeGroupDigest}`));
+    const deployB = stepOf(jobOf(runB, 'preview'), 'deploy');
+    const deployBLog = deployB?.log.join('\n') ?? '';
 
     const checks: Check[] = [
       {
-        what: 'A: staging-passed is green',
-        ok: jobOf(stagingA.run, 'gate')?.result === 'success',
-        detail: `staging-passed ${jobOf(stagingA.run, 'gate')?.result}`,
+        what: 'A and B ran at the same time, each on a preview of its own',
+        ok: overlapMs > 0 && previewsLiveTogether,
+        detail: `the two preview jobs overlapped ${seconds(overlapMs)}; both services live at once: ${previewsLiveTogether ? 'yes' : 'no'}`,
       },
       {
-        what: 'B: deploy-ecs failed and rolled staging back, staging-passed is red',
+        what: "A: its preview serves A's commit at its own host name, smoke-tested; staging-passed is green",
         ok:
-          deployStepB?.outcome === 'failure' &&
-          deployStepB.outputs['rolled-back'] === 'true' &&
-          jobOf(stagingB.run, 'gate')?.result === 'failure',
-        detail: `deploy ${deployStepB?.outcome}, rolled-back ${deployStepB?.outputs['rolled-back']}, staging-passed ${jobOf(stagingB.run, 'gate')?.result}`,
+          servedA?.commit === pullA.headSha &&
+          stepOf(jobOf(runA, 'preview'), 'smoke')?.outcome === 'success' &&
+          jobOf(runA, 'gate')?.result === 'success',
+        detail: `${previewA.url}/version commit ${String(servedA?.commit)}; smoke ${stepOf(jobOf(runA, 'preview'), 'smoke')?.outcome}; staging-passed ${jobOf(runA, 'gate')?.result}`,
       },
       {
-        what: "B: staging runs A's revision and serves A's commit again",
-        ok: stagingAfterB === stagingTaskDefinitionA && servedAfterB?.commit === pullA.headSha,
-        detail: `service on ${stagingAfterB}, A deployed ${stagingTaskDefinitionA}; /version commit ${String(servedAfterB?.commit)}`,
+        what: "B: deploy-ecs failed on B's preview and explains the crash; staging-passed is red",
+        ok:
+          deployB?.outcome === 'failure' &&
+          /GREETING_URL is not set/.test(deployBLog) &&
+          jobOf(runB, 'gate')?.result === 'failure',
+        detail: `deploy ${deployB?.outcome}; crash line in its log: ${/GREETING_URL is not set/.test(deployBLog) ? 'yes' : 'no'}; staging-passed ${jobOf(runB, 'gate')?.result}`,
+      },
+      {
+        what: 'each pull request: a sticky preview comment with its URL, and a preview/pr-<N> deployment',
+        ok:
+          Boolean(previewCommentOnA?.includes(previewA.url)) &&
+          previewDeployments(pullA) >= 1 &&
+          previewDeployments(pullB) >= 1,
+        detail: `A's comment names its URL: ${previewCommentOnA?.includes(previewA.url) ? 'yes' : 'no'}; deployments preview/pr-${pullA.number}: ${previewDeployments(pullA)}, preview/pr-${pullB.number}: ${previewDeployments(pullB)}`,
+      },
+      {
+        what: 'B closed: its service, rule, target group and revisions are gone, and its comment says so',
+        ok: leftOfB.length === 0 && /removed/i.test(previewCommentOnB ?? ''),
+        detail: leftOfB.length
+          ? `left: ${leftOfB.join(', ')}`
+          : `nothing left; comment says removed: ${/removed/i.test(previewCommentOnB ?? '') ? 'yes' : 'no'}`,
+      },
+      {
+        what: "the merge queue: the group's commit deployed to staging and smoke-tested, then landed on main as tested",
+        ok:
+          jobOf(groupRun, 'gate')?.result === 'success' &&
+          stagingServedGroup?.commit === group.headSha &&
+          mainAfterQueue === group.headSha,
+        detail: `staging-passed ${jobOf(groupRun, 'gate')?.result}; staging /version commit ${String(stagingServedGroup?.commit)}; main ${mainAfterQueue ?? 'unmoved'} (group ${group.headSha})`,
+      },
+      {
+        what: 'A merged: its preview is removed too',
+        ok: Boolean(mainAfterQueue) && leftOfA.length === 0,
+        detail: leftOfA.length ? `left: ${leftOfA.join(', ')}` : 'nothing left',
       },
       {
         what: 'production: promoted (not rebuilt), deployed, smoke-tested',
         ok:
-          productionRun.run.conclusion === 'success' &&
+          productionRun?.conclusion === 'success' &&
           stepOf(productionDeploy, 'promote')?.outcome === 'success' &&
           stepOf(productionDeploy, 'build')?.outcome === 'skipped',
-        detail: `run ${productionRun.run.conclusion}, promote ${stepOf(productionDeploy, 'promote')?.outcome}, build ${stepOf(productionDeploy, 'build')?.outcome}`,
+        detail: `run ${productionRun?.conclusion ?? 'not run'}, promote ${stepOf(productionDeploy, 'promote')?.outcome}, build ${stepOf(productionDeploy, 'build')?.outcome}`,
       },
       {
-        what: 'production runs the digest staging tested, and serves the merge commit',
-        ok: digestEqual && servedProduction?.commit === mergeSha,
-        detail: `running ${runningImage}; staging tested ${stagingDigestA}; /version commit ${String(servedProduction?.commit)}`,
+        what: "production runs the digest the merge group tested, and serves the merge group's commit",
+        ok: digestEqual && servedProduction?.commit === group.headSha,
+        detail: `running ${runningImage}; the merge group tested ${mergeGroupDigest}; /version commit ${String(servedProduction?.commit)}`,
       },
       {
-        what: 'A: one comment, a deployment recorded, Slack told',
-        ok: commentsOnA.length === 1 && deploymentsForMerge >= 1 && slackMessages >= 1,
-        detail: `${commentsOnA.length} comment(s), ${deploymentsForMerge} deployment(s) of the merge, ${slackMessages} Slack message(s)`,
+        what: 'A: one production comment, a deployment recorded, Slack told',
+        ok: productionComments.length === 1 && deploymentsForMerge >= 1 && slackMessages >= 1,
+        detail: `${productionComments.length} comment(s), ${deploymentsForMerge} production deployment(s) of the merge, ${slackMessages} Slack message(s)`,
       },
       {
-        what: 'rerun: green, no new revision, no new ECS deployment, still one comment on A',
+        what: 'rerun: green, no new revision, no new ECS deployment, still one production comment on A',
         ok:
-          rerun.run.conclusion === 'success' &&
+          rerun?.conclusion === 'success' &&
           revisionsAfter === revisionsBefore &&
           deploymentsAfter === deploymentsBefore &&
-          github.state.comments(REPOSITORY, pullA.number).length === 1,
-        detail: `run ${rerun.run.conclusion}; revisions ${revisionsBefore} -> ${revisionsAfter}; deployments ${deploymentsBefore} -> ${deploymentsAfter}`,
+          productionComments.length === 1,
+        detail: `run ${rerun?.conclusion ?? 'not run'}; revisions ${revisionsBefore} -> ${revisionsAfter}; deployments ${deploymentsBefore} -> ${deploymentsAfter}`,
       },
     ];
 
+    const figure = (from: number, to: number) => (from && to ? ((to - from) / 1000).toFixed(1) : 'not reached');
     const figures: Record<string, string> = {
-      'pull request opened -> staging-passed (s)': gateAEnd ? ((gateAEnd - opened) / 1000).toFixed(1) : 'not reached',
-      'merge -> production serving the new version (s)': productionServing
-        ? ((productionServing - mergedAt) / 1000).toFixed(1)
-        : 'not reached',
-      'broken image -> red (s)': bPushed && gateBEnd ? ((gateBEnd - bPushed) / 1000).toFixed(1) : 'not reached',
-      'digest in production = digest staging tested': digestEqual ? 'yes' : 'no',
+      'pull request opened -> staging-passed on its preview (s)': figure(opened, gateEnds.A),
+      'broken image -> red (s)': figure(bPushed, gateEnds.B),
+      'two previews in flight at once (s)': (overlapMs / 1000).toFixed(1),
+      'closed -> preview removed (s)': figure(closedB, removedB),
+      'queued -> merged (s)': figure(queued, mainAfterQueue ? mergedAt : 0),
+      'merge -> production serving the new version (s)': figure(mergedAt, productionServing),
+      'digest in production = digest the merge group tested': digestEqual ? 'yes' : 'no',
     };
-    for (const { key: short, githubRequests, awsCalls, run } of stages) {
-      figures[`${short}: time (s)`] = (run.durationMs / 1000).toFixed(1);
+    const headline = Object.keys(figures).length;
+    for (const { key: short, githubRequests, awsCalls, durationMs } of stages) {
+      figures[`${short}: time (s)`] = (durationMs / 1000).toFixed(1);
       figures[`${short}: GitHub requests`] = String(githubRequests);
       figures[`${short}: AWS calls`] = String(awsCalls);
     }
 
-    say(`\nThe comment pull request #${pullA.number} (A) received:\n`);
-    for (const body of commentsOnA) say(`${renderMarkdown(body).replace(/^/gm, '  ┆ ')}\n`);
-    say('\nStages\n');
+    say(`\nThe comments pull request #${pullA.number} (A) received:\n`);
+    for (const body of [previewComment(pullA), ...productionComments].filter(Boolean) as string[])
+      say(`${renderMarkdown(body).replace(/^/gm, '  ┆ ')}\n\n`);
+    say('Stages\n');
     say(
-      `  ${'stage'.padEnd(58)} ${'result'.padEnd(8)} ${'time'.padStart(7)} ${'GitHub'.padStart(7)} ${'AWS'.padStart(5)}\n`,
+      `  ${'stage'.padEnd(70)} ${'result'.padEnd(8)} ${'time'.padStart(7)} ${'GitHub'.padStart(7)} ${'AWS'.padStart(5)}\n`,
     );
-    for (const { name, run, githubRequests, awsCalls } of stages)
+    for (const { name, conclusion, durationMs, githubRequests, awsCalls } of stages)
       say(
-        `  ${name.padEnd(58)} ${run.conclusion.padEnd(8)} ${seconds(run.durationMs).padStart(7)} ${String(githubRequests).padStart(7)} ${String(awsCalls).padStart(5)}\n`,
+        `  ${name.padEnd(70)} ${conclusion.padEnd(8)} ${seconds(durationMs).padStart(7)} ${String(githubRequests).padStart(7)} ${String(awsCalls).padStart(5)}\n`,
       );
     say('\nFigures\n');
-    for (const [name, value] of Object.entries(figures).slice(0, 4)) say(`  ${name.padEnd(50)} ${value}\n`);
+    for (const [name, value] of Object.entries(figures).slice(0, headline)) say(`  ${name.padEnd(58)} ${value}\n`);
     say('\nWhat the story must show\n');
     for (const check of checks) say(`  ${check.ok ? '✓' : '✗'} ${check.what}: ${check.detail}\n`);
 
-    report.push('# The end', '', `## The comment pull request #${pullA.number} (A) received`, '');
-    for (const body of commentsOnA) report.push(body.replace(/^/gm, '> '), '');
+    report.push('# The end', '', `## The comments pull request #${pullA.number} (A) received`, '');
+    for (const body of [previewComment(pullA), ...productionComments].filter(Boolean) as string[])
+      report.push(body.replace(/^/gm, '> '), '');
     report.push('## Figures', '', '| figure | value |', '| --- | --- |');
     for (const [name, value] of Object.entries(figures)) report.push(`| ${name} | ${value} |`);
     report.push('', '## What the story must show', '');
@@ -631,14 +953,21 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
       seen: {
         pullA: pullA.number,
         pullB: pullB.number,
-        stagingDigestA,
-        productionImage: runningImage ?? productionImage,
-        stagingTaskDefinitionA,
-        stagingTaskDefinitionAfterB: stagingAfterB,
-        stagingCommitAfterB: servedAfterB?.commit as string | undefined,
         commitA: pullA.headSha,
-        commentsOnA,
-        commentsOnB,
+        previewUrlA: previewA.url,
+        previewUrlB: previewB.url,
+        previewCommitA: servedA?.commit as string | undefined,
+        overlapMs,
+        previewsLiveTogether,
+        leftOfB,
+        leftOfA,
+        mergeGroupSha: group.headSha,
+        mergeGroupDigest,
+        mainAfterQueue,
+        productionImage: runningImage ?? productionDeploy?.outputs['image-uri'],
+        productionComments,
+        previewCommentOnA: previewComment(pullA),
+        previewCommentOnB,
         slackMessages,
         revisionsBeforeRerun: revisionsBefore,
         revisionsAfterRerun: revisionsAfter,
