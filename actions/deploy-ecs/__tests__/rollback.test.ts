@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { deploy, emulatorForSuite, FAST_ECS, seedWebService, WEB_DEPLOY_INPUTS } from './helpers.js';
+import { CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { deploy, emulatorForSuite, FAST_ECS, fargateDefinition, seedWebService, WEB_DEPLOY_INPUTS } from './helpers.js';
 
 // After a rollout that did not complete, at the wire: why its tasks stopped, ECS's own rollback
 // followed to its end, the action's rollback, and when it does not roll back.
@@ -46,6 +47,40 @@ describe('deploy-ecs against the emulator: rollouts that fail', () => {
     expect(run.outputs).toMatchObject({ 'rollout-state': 'FAILED', 'rolled-back': 'false' });
     // Still ECS's own rollback: the action does not start another one.
     expect(emulator().calls({ operation: 'UpdateService' })).toHaveLength(1);
+  });
+
+  test("a service's first deployment (CreateService made it, as preview-env does) crashes: nothing earlier to roll back to, and no StopServiceDeployment", async () => {
+    seedWebService(emulator(), { circuitBreaker: { enable: true, rollback: true } });
+    const ecs = new ECSClient({ ...emulator().clientConfig(), maxAttempts: 1 });
+    try {
+      const registered = await ecs.send(
+        new RegisterTaskDefinitionCommand(fargateDefinition('nginx:crash', 'web-pr-7') as never),
+      );
+      const arn = registered.taskDefinition?.taskDefinitionArn as string;
+      await ecs.send(
+        new CreateServiceCommand({
+          cluster: 'default',
+          serviceName: 'web-pr-7',
+          taskDefinition: arn,
+          desiredCount: 1,
+          launchType: 'FARGATE',
+          networkConfiguration: {
+            awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d'], securityGroups: ['sg-0a1b2c3d'] },
+          },
+          deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+        }),
+      );
+      const run = await deploy(emulator(), { 'task-definition-arn': arn, service: 'web-pr-7' });
+      expect(run.exitCode).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toContain(
+        'The service already ran web-pr-7:1 before this deployment (its first deployment, or an earlier one that was not rolled back): there is no earlier revision to roll back to.',
+      );
+      expect(run.outputs).toMatchObject({ 'rolled-back': 'false', 'previous-task-definition-arn': arn });
+      expect(emulator().calls({ operation: 'StopServiceDeployment' })).toEqual([]);
+    } finally {
+      ecs.destroy();
+    }
   });
 
   test('a crash loop without a circuit breaker fails at ECS’s threshold and the action rolls back itself (StopServiceDeployment)', async () => {

@@ -44,6 +44,23 @@ describe('assessServiceDeployment', () => {
     expect(verdict.outcome).toBe(outcome);
   });
 
+  test.each([
+    [
+      'its circuit breaker',
+      { deploymentCircuitBreaker: { status: 'TRIGGERED', failureCount: 2, threshold: 2 } },
+      'FAILED',
+    ],
+    ['its alarm', { alarms: { status: 'TRIGGERED', triggeredAlarmNames: ['web-5xx'] } }, 'FAILED'],
+    [
+      'a newer deployment',
+      { deploymentCircuitBreaker: { status: 'MONITORING', failureCount: 0, threshold: 2 } },
+      'SUPERSEDED',
+    ],
+  ] as const)('STOPPED by %s, without a rollback: %s', (_by, monitors, outcome) => {
+    const verdict = assessServiceDeployment({ status: 'STOPPED', statusReason: 'stopped', ...monitors });
+    expect(verdict).toEqual({ done: true, outcome, reason: 'service deployment STOPPED: stopped' });
+  });
+
   test('a rollback names the alarms and the circuit breaker', () => {
     const verdict = assessServiceDeployment({
       status: 'ROLLBACK_IN_PROGRESS',

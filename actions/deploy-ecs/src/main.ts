@@ -201,8 +201,12 @@ export async function main(inputs: Inputs): Promise<void> {
       extras.stoppedTaskLogs = await stoppedTaskLogs(logs, tasks, rendered.definition);
       return tasks;
     });
+    // A service that already ran this revision before the update (its first deployment, made by
+    // CreateService, as preview-env's are) has nothing earlier to go back to: StopServiceDeployment
+    // would only stop it half-way, so rollBack says so instead.
+    const earlierRevision = before.taskDefinition !== undefined && before.taskDefinition !== registered.arn;
     const ownRollback =
-      inputs.rollbackOnFailure && (rollout.outcome === 'FAILED' || rollout.outcome === 'TIMED_OUT')
+      inputs.rollbackOnFailure && earlierRevision && (rollout.outcome === 'FAILED' || rollout.outcome === 'TIMED_OUT')
         ? await rollBackServiceDeployment(
             api,
             facts,

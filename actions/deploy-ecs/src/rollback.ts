@@ -72,8 +72,12 @@ export async function rollBack(ecs: Ecs, options: RollbackOptions, log: Log): Pr
     return { rolledBack: false, note: 'Another deployment replaced it; not rolling back.' };
   if (!options.rollbackOnFailure)
     return { rolledBack: false, note: 'rollback-on-failure is off; the service was left as it is.' };
-  if (!previousArn || previousArn === newArn) {
-    return { rolledBack: false, note: 'There is no previous task definition to roll back to.' };
+  if (!previousArn) return { rolledBack: false, note: 'There is no previous task definition to roll back to.' };
+  if (previousArn === newArn) {
+    return {
+      rolledBack: false,
+      note: `The service already ran ${taskDefinitionRevision(newArn)} before this deployment (its first deployment, or an earlier one that was not rolled back): there is no earlier revision to roll back to.`,
+    };
   }
   log.warning(`Rolling back service ${shown(service)} to ${taskDefinitionRevision(previousArn)}`);
   const updated = await ecs.updateServiceOnce(

@@ -159,12 +159,19 @@ export function assessServiceDeployment(deployment: ServiceDeployment): Deployme
     case 'STOP_REQUESTED':
       return {
         done: true,
-        outcome: 'SUPERSEDED',
+        // Stopped by its own circuit breaker or alarm without a rollback (none asked for, or no
+        // earlier revision, as on a service's first deployment): it failed. Otherwise a newer
+        // deployment or a person stopped it.
+        outcome: stoppedByItsMonitors(deployment) ? 'FAILED' : 'SUPERSEDED',
         reason: `service deployment ${status}${why ? `: ${why}` : ''}`,
       };
     default:
       return { done: false, reason: progress(deployment) };
   }
+}
+
+function stoppedByItsMonitors(deployment: ServiceDeployment): boolean {
+  return deployment.deploymentCircuitBreaker?.status === 'TRIGGERED' || deployment.alarms?.status === 'TRIGGERED';
 }
 
 /** One look at a service deployment rolling back. Pure. */
