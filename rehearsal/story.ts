@@ -613,6 +613,8 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
         ...common,
         workflow: stagingWorkflow,
         event: pullEvent(pull, 'opened'),
+        // Two runs of one workflow: each its own run id (they name the runs in comments and links).
+        github: { ...common.github, run_id: label === 'A' ? '7100' : '7200' },
         vars,
         workRoot: join(work, 'runs', `preview-${label}`),
         reporter: withHooks(
@@ -966,7 +968,7 @@ export async function playStory(options: StoryOptions = {}): Promise<StoryResult
         mainAfterQueue,
         productionImage: runningImage ?? productionDeploy?.outputs['image-uri'],
         productionComments,
-        previewCommentOnA: previewComment(pullA),
+        previewCommentOnA,
         previewCommentOnB,
         slackMessages,
         revisionsBeforeRerun: revisionsBefore,
