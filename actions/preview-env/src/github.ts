@@ -198,14 +198,17 @@ export async function deactivateDeployments(octokit: Octokit, repo: Repo, enviro
   return changed;
 }
 
+export type PullState = 'open' | 'closed' | 'merged' | 'unknown';
+
 /**
  * The pull request's state. `unknown` when GitHub does not show it (404): a token that cannot see
  * the repository's pull requests gets 404 for every one, and that must not read as "all closed".
  */
-export async function pullState(octokit: Octokit, repo: Repo, number: number): Promise<'open' | 'closed' | 'unknown'> {
+export async function pullState(octokit: Octokit, repo: Repo, number: number): Promise<PullState> {
   try {
     const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
-    return data.state === 'closed' ? 'closed' : 'open';
+    if (data.state !== 'closed') return 'open';
+    return data.merged || data.merged_at ? 'merged' : 'closed';
   } catch (error) {
     if ((error as { status?: number }).status === 404) return 'unknown';
     throw explain(error, `read pull request #${number}`, 'pull-requests: read');

@@ -62,6 +62,23 @@ export async function main(inputs: Inputs): Promise<void> {
     switch (inputs.command) {
       case 'up': {
         const pr = inputs.pr!;
+        // A run for a pull request closed meanwhile (a job still queued at the close, a late re-run)
+        // would bring back a preview that down or sweep just removed, and nothing would remove it again.
+        const octokit = await github();
+        const state = octokit ? await pullState(octokit, repo, pr) : 'unknown';
+        if (state === 'closed' || state === 'merged') {
+          throw new ActionFailure(
+            `Pull request #${pr} is ${state}: no preview is created for it (its preview is removed on close). ` +
+              'Reopen the pull request to get a preview again',
+          );
+        }
+        if (state === 'unknown') {
+          core.warning(
+            octokit
+              ? `GitHub shows no pull request #${pr} to this token, so whether it is open cannot be told; sweep will leave this preview alone too`
+              : `No token: whether pull request #${pr} is still open cannot be told; give 'token' so that a closed pull request gets no preview`,
+          );
+        }
         const result = await core.group(`Preview of #${pr}`, () =>
           up(clients(), {
             identity: identity(pr),
@@ -126,6 +143,8 @@ export async function main(inputs: Inputs): Promise<void> {
         outputs[OUTPUT.previews] = [...live.keys()].sort((a, b) => a - b).join(',');
         const removed: number[] = [];
         for (const pr of [...live.keys()].sort((a, b) => a - b)) {
+          // Asked right before this preview's removal, not once for all: a pull request reopened
+          // while sweep works through the others keeps its preview.
           const state = await pullState(octokit, repo, pr);
           if (state === 'unknown') {
             core.warning(`GitHub shows no pull request #${pr} to this token: its preview is left alone`);
@@ -140,6 +159,11 @@ export async function main(inputs: Inputs): Promise<void> {
               listenerArn: inputs.listenerArn!,
             });
             if (done.removed.length > 0) await reportRemoved(octokit, pr);
+            if ((await pullState(octokit, repo, pr)) === 'open') {
+              core.warning(
+                `Pull request #${pr} was reopened while its preview was being removed: push to it, or re-run its preview job, to bring the preview back`,
+              );
+            }
             return done;
           });
           if (result.removed.length > 0) removed.push(pr);
