@@ -6,11 +6,11 @@ import { appendSummary } from '@shipyard/shared/summary';
 import { commentMarker, liveCommentBody, removedCommentBody } from './comment.js';
 import { PreviewEcs } from './ecs.js';
 import { PreviewElb } from './elb.js';
+import { deactivateDeployments, recordDeployment } from '@shipyard/shared/github-deployments';
 import {
   createOctokit,
-  deactivateDeployments,
+  deploymentWriter,
   pullState,
-  recordDeployment,
   tokenAuthor,
   upsertComment,
   type Octokit,
@@ -52,7 +52,12 @@ export async function main(inputs: Inputs): Promise<void> {
       body: removedCommentBody({ service: inputs.service, pr, runUrl: logUrl }),
       author,
     });
-    const inactive = await deactivateDeployments(octokit, repo, previewEnvironment(pr));
+    const inactive = await deactivateDeployments(
+      octokit,
+      repo,
+      { environment: previewEnvironment(pr), description: 'The preview was removed' },
+      deploymentWriter,
+    );
     core.info(
       `Comment ${comment.outcome} (${comment.url}); ${inactive} deployment(s) of ${previewEnvironment(pr)} marked inactive`,
     );
@@ -205,14 +210,21 @@ export async function main(inputs: Inputs): Promise<void> {
                 : inputs.smokeOutcome === 'failure'
                   ? 'failure'
                   : 'error';
-          const id = await recordDeployment(octokit, repo, {
-            sha,
-            environment: previewEnvironment(pr),
-            state,
-            url: previewUrl,
-            logUrl,
-            description: `Preview of #${pr} at ${sha.slice(0, 7)}: smoke test ${inputs.smokeOutcome}`,
-          });
+          const { id } = await recordDeployment(
+            octokit,
+            repo,
+            {
+              sha,
+              environment: previewEnvironment(pr),
+              state,
+              environmentUrl: previewUrl,
+              logUrl,
+              description: `Preview of #${pr} at ${sha.slice(0, 7)}: smoke test ${inputs.smokeOutcome}`,
+              transient: true,
+              production: false,
+            },
+            deploymentWriter,
+          );
           core.info(
             `Comment ${comment.outcome} (${comment.url}); deployment ${id} of ${previewEnvironment(pr)}: ${state}`,
           );
