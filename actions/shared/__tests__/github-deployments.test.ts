@@ -48,6 +48,18 @@ beforeEach(() => {
   purposes = [];
 });
 
+/** GitHub refuses the next deployment status (a 422, which Octokit does not retry). */
+const refuseTheStatus = () =>
+  github.injectFaults(
+    [
+      {
+        kind: 'answer',
+        status: 422,
+        body: { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest' },
+      },
+    ],
+    { operationId: 'repos/create-deployment-status' },
+  );
 const head = () => github.state.branchHead(REPOSITORY);
 const record = (overrides: Partial<DeploymentRecord> = {}) =>
   recordDeployment(
@@ -118,18 +130,7 @@ describe('recordDeployment', () => {
   });
 
   test('a status that cannot be set: the deployment this run created is deleted again, none is left pending', async () => {
-    github.injectFaults(
-      [
-        {
-          kind: 'answer',
-          status: 422,
-          body: { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest' },
-        },
-      ],
-      {
-        operationId: 'repos/create-deployment-status',
-      },
-    );
+    refuseTheStatus();
     await expect(record()).rejects.toThrow(
       /Could not set the status of deployment \d+ .*Validation Failed.*\. Deployment \d+, created by this run, was deleted again/,
     );
@@ -141,18 +142,7 @@ describe('recordDeployment', () => {
   });
 
   test('keepWithoutStatus keeps the deployment and throws its own error instead', async () => {
-    github.injectFaults(
-      [
-        {
-          kind: 'answer',
-          status: 422,
-          body: { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest' },
-        },
-      ],
-      {
-        operationId: 'repos/create-deployment-status',
-      },
-    );
+    refuseTheStatus();
     const kept = new Error('kept for the rerun');
     await expect(
       recordDeployment(
