@@ -284,6 +284,24 @@ describe('a preview job for a pull request that is no longer open', () => {
     expect(leftOf(pr)).toEqual([]);
   });
 
+  test.each([
+    ['closed while up was creating it', async (pr: number) => close(pr)],
+    [
+      'closed and swept while up was creating it',
+      async (pr: number) => {
+        close(pr);
+        expect((await preview(world, { command: 'sweep' })).exitCode).toBe(0);
+      },
+    ],
+  ])('a pull request %s: up removes what it created again, nothing is left', async (_what, meanwhile) => {
+    const [pr] = openPulls(1);
+    world.aws.pauseBefore(call('RegisterTaskDefinition', ofPreview(pr)), () => meanwhile(pr));
+    const run = await up(pr);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([expect.stringMatching(new RegExp(`^Pull request #${pr} is closed: no preview`))]);
+    expect(leftOf(pr)).toEqual([]);
+  });
+
   test('a late re-run after down removed the preview does not bring it back', async () => {
     const [pr] = openPulls(1);
     await up(pr);

@@ -48,6 +48,11 @@ export interface UpRequest {
   desiredCount: number;
   maxPreviews: number;
   priorities: { from: number; to: number };
+  /**
+   * Asked once everything exists: a reason the pull request no longer wants a preview (it was
+   * closed while this run worked), or undefined. With a reason, what this run created is removed.
+   */
+  stillWanted?: () => Promise<string | undefined>;
 }
 
 export interface UpResult {
@@ -294,6 +299,13 @@ export async function up(clients: Clients, request: UpRequest): Promise<UpResult
     made.service = names.service;
     log(`Created service ${names.service}`);
     previews = await holdsUnderCap(clients, request, { claimedAt: service.createdAt, made });
+  }
+  // Closed while this run worked: a removal that ran meanwhile (sweep's) cannot have seen what this
+  // run made after it, so this run takes it away again itself.
+  const unwanted = await request.stillWanted?.();
+  if (unwanted) {
+    await backOut(clients, request, made);
+    throw new ActionFailure(`${unwanted}; what this run had created for its preview was removed again`);
   }
 
   return {

@@ -71,12 +71,10 @@ export async function main(inputs: Inputs): Promise<void> {
         // would bring back a preview that down or sweep just removed, and nothing would remove it again.
         const octokit = await github();
         const state = octokit ? await pullState(octokit, repo, pr) : 'unknown';
-        if (state === 'closed' || state === 'merged') {
-          throw new ActionFailure(
-            `Pull request #${pr} is ${state}: no preview is created for it (its preview is removed on close). ` +
-              'Reopen the pull request to get a preview again',
-          );
-        }
+        const refusal = (now: string) =>
+          `Pull request #${pr} is ${now}: no preview is created for it (its preview is removed on close). ` +
+          'Reopen the pull request to get a preview again';
+        if (state === 'closed' || state === 'merged') throw new ActionFailure(refusal(state));
         if (state === 'unknown') {
           core.warning(
             octokit
@@ -97,6 +95,10 @@ export async function main(inputs: Inputs): Promise<void> {
             desiredCount: inputs.desiredCount,
             maxPreviews: inputs.maxPreviews,
             priorities: inputs.priorities,
+            stillWanted: async () => {
+              const now = octokit ? await pullState(octokit, repo, pr) : 'unknown';
+              return now === 'closed' || now === 'merged' ? refusal(now) : undefined;
+            },
           }),
         );
         outputs[OUTPUT.url] = result.url;
