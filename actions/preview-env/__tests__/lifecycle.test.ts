@@ -1,6 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
-import { freePriority, previewDefinition, registerable, sameDefinition, serviceLike } from '../src/lifecycle.js';
+import {
+  claimsBefore,
+  freePriority,
+  previewDefinition,
+  registerable,
+  sameDefinition,
+  serviceLike,
+} from '../src/lifecycle.js';
 
 describe('freePriority', () => {
   test.each<[string[], { from: number; to: number }, number | undefined]>([
@@ -15,6 +22,21 @@ describe('freePriority', () => {
         range,
       ),
     ).toBe(expected);
+  });
+});
+
+describe('claimsBefore: the order of claims on a place under max-previews', () => {
+  test.each<[{ at: number; pr: number }, { at: number; pr: number }, boolean]>([
+    [{ at: 1000, pr: 9 }, { at: 2000, pr: 1 }, true],
+    [{ at: 2000, pr: 1 }, { at: 1000, pr: 9 }, false],
+    [{ at: 1000, pr: 3 }, { at: 1000, pr: 4 }, true],
+    [{ at: 1000, pr: 4 }, { at: 1000, pr: 3 }, false],
+    [{ at: 1000, pr: 4 }, { at: 1000, pr: 4 }, false],
+    [{ at: 5, pr: 1 }, { at: Infinity, pr: 1 }, true],
+  ])('%j before %j: %s', (a, b, expected) => {
+    expect(claimsBefore(a, b)).toBe(expected);
+    // A total order: of two different claims, exactly one is first.
+    if (a.at !== b.at || a.pr !== b.pr) expect(claimsBefore(b, a)).toBe(!expected);
   });
 });
 

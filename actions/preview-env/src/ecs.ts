@@ -127,6 +127,7 @@ export class PreviewEcs {
     );
   }
 
+  /** Create the service; its `createdAt` (ECS's clock) is the preview's claim on a place under the cap. */
   async createService(input: CreateServiceCommandInput, tags: Tag[]): Promise<Service> {
     const { service } = await this.call('CreateService', () =>
       this.client.send(new CreateServiceCommand({ ...input, tags: toAwsTags(tags) })),
@@ -135,13 +136,38 @@ export class PreviewEcs {
     return service;
   }
 
-  async scaleToZero(cluster: string, service: string): Promise<void> {
-    await this.call('UpdateService', () =>
-      this.client.send(new UpdateServiceCommand({ cluster, service, desiredCount: 0 })),
-    );
+  /**
+   * Scale the service to 0. False when it is already being deleted or gone (another run removing
+   * the same preview got there first): that is done, not an error.
+   */
+  async scaleToZero(cluster: string, service: string): Promise<boolean> {
+    try {
+      await this.call('UpdateService', () =>
+        this.client.send(new UpdateServiceCommand({ cluster, service, desiredCount: 0 })),
+      );
+      return true;
+    } catch (error) {
+      if (alreadyGone(error)) return false;
+      throw error;
+    }
   }
 
-  async deleteService(cluster: string, service: string): Promise<void> {
-    await this.call('DeleteService', () => this.client.send(new DeleteServiceCommand({ cluster, service })));
+  /** Delete the service; false when another run deleted it first (DRAINING or INACTIVE already). */
+  async deleteService(cluster: string, service: string): Promise<boolean> {
+    try {
+      await this.call('DeleteService', () =>
+        this.client.send(new DeleteServiceCommand({ cluster, service, force: true })),
+      );
+      return true;
+    } catch (error) {
+      if (alreadyGone(error)) return false;
+      throw error;
+    }
   }
+}
+
+/** What ECS answers for a service another caller has already deleted. */
+function alreadyGone(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === 'ServiceNotActiveException' || name === 'ServiceNotFoundException';
 }

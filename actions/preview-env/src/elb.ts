@@ -30,6 +30,14 @@ export interface TaggedRule {
 
 const toElbTags = (tags: Tag[]) => tags.map(({ key, value }) => ({ Key: key, Value: value }));
 const named = (error: unknown, name: string) => (error as { name?: string }).name === name;
+/** What ELBv2 answers for a resource deleted since it was listed. */
+const gone = (error: unknown) =>
+  [
+    'TargetGroupNotFoundException',
+    'RuleNotFoundException',
+    'ListenerNotFoundException',
+    'LoadBalancerNotFoundException',
+  ].some((name) => named(error, name));
 
 /** The hosts a rule's host-header condition matches, lower case. */
 export function ruleHosts(rule: Rule): string[] {
@@ -113,15 +121,34 @@ export class PreviewElb {
     return found;
   }
 
-  /** Tags of up to any number of resources (DescribeTags takes 20 at a time). */
+  /**
+   * Tags of up to any number of resources (DescribeTags takes 20 at a time). A resource deleted
+   * since it was listed (another run removing a preview) is left out: DescribeTags refuses a whole
+   * batch for one missing ARN, so that batch is asked again one ARN at a time.
+   */
   async tags(arns: string[]): Promise<Map<string, Map<string, string>>> {
     const result = new Map<string, Map<string, string>>();
-    for (let start = 0; start < arns.length; start += 20) {
+    const describe = async (batch: string[]) => {
       const { TagDescriptions = [] } = await this.call('DescribeTags', () =>
-        this.client.send(new DescribeTagsCommand({ ResourceArns: arns.slice(start, start + 20) })),
+        this.client.send(new DescribeTagsCommand({ ResourceArns: batch })),
       );
       for (const description of TagDescriptions) {
         result.set(description.ResourceArn ?? '', tagMap(description.Tags));
+      }
+    };
+    for (let start = 0; start < arns.length; start += 20) {
+      const batch = arns.slice(start, start + 20);
+      try {
+        await describe(batch);
+      } catch (error) {
+        if (!gone(error)) throw error;
+        for (const arn of batch) {
+          try {
+            await describe([arn]);
+          } catch (single) {
+            if (!gone(single)) throw single;
+          }
+        }
       }
     }
     return result;
@@ -156,8 +183,15 @@ export class PreviewElb {
     return TargetGroups[0];
   }
 
+  /** Delete the target group; one already deleted (by another run) is done, not an error. */
   async deleteTargetGroup(arn: string): Promise<void> {
-    await this.call('DeleteTargetGroup', () => this.client.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })));
+    try {
+      await this.call('DeleteTargetGroup', () =>
+        this.client.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })),
+      );
+    } catch (error) {
+      if (!named(error, 'TargetGroupNotFoundException')) throw error;
+    }
   }
 
   /** Every rule of the listener with its tags. */

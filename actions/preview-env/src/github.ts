@@ -1,9 +1,11 @@
 import type { getOctokit } from '@actions/github';
 import { ActionFailure } from '@shipyard/shared/errors';
+import type { Repo } from '@shipyard/shared/github-deployments';
 
 /**
- * The GitHub side of a preview: one sticky comment on the pull request, a deployment to the
- * environment `preview/pr-<N>` with statuses, and whether a pull request is closed (for `sweep`).
+ * The GitHub side of a preview: one sticky comment on the pull request, and whether a pull request
+ * is open (for `up` and `sweep`). Its deployment to `preview/pr-<N>` is written by the shared
+ * writer (@shipyard/shared/github-deployments) through `deploymentWriter`.
  * Octokit with the retry (5xx) and throttling (rate limits, `retry-after`) plugins, loaded only
  * once the inputs are valid.
  *
@@ -13,10 +15,7 @@ import { ActionFailure } from '@shipyard/shared/errors';
  */
 
 export type Octokit = ReturnType<typeof getOctokit>;
-export interface Repo {
-  owner: string;
-  repo: string;
-}
+export type { Repo };
 
 export async function createOctokit(token: string, apiUrl: string): Promise<Octokit> {
   const [{ getOctokit }, { retry }, { throttling }] = await Promise.all([
@@ -114,98 +113,23 @@ export async function upsertComment(
   return { outcome: 'created', url: data.html_url };
 }
 
-export type DeploymentState = 'success' | 'failure' | 'in_progress' | 'inactive' | 'error';
+/** How GitHub deployments are written: the shared writer, with this action's explained calls. */
+export const deploymentWriter = {
+  call: <T>({ doing, permission }: { doing: string; permission: string }, send: () => Promise<T>) =>
+    call(doing, permission, send),
+};
 
-/**
- * A deployment of `sha` to `environment` with a status. A rerun finds the deployment of the same
- * commit and environment and adds a status only when the state or URL changed.
- */
-export async function recordDeployment(
-  octokit: Octokit,
-  repo: Repo,
-  options: {
-    sha: string;
-    environment: string;
-    state: DeploymentState;
-    url: string;
-    logUrl: string;
-    description: string;
-  },
-): Promise<number> {
-  const { sha, environment } = options;
-  const { data: found } = await call(`look for a deployment to ${environment}`, 'deployments: read', () =>
-    octokit.rest.repos.listDeployments({ ...repo, sha, environment, per_page: 1 }),
-  );
-  let id = found[0]?.id;
-  if (id !== undefined) {
-    const existingId = id;
-    const { data: statuses } = await call(`read deployment ${existingId}'s statuses`, 'deployments: read', () =>
-      octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: existingId, per_page: 1 }),
-    );
-    if (statuses[0]?.state === options.state && (statuses[0].environment_url ?? '') === options.url) return existingId;
-  } else {
-    const { data } = await call(`create a deployment to ${environment}`, 'deployments: write', () =>
-      octokit.rest.repos.createDeployment({
-        ...repo,
-        ref: sha,
-        environment,
-        auto_merge: false,
-        required_contexts: [],
-        transient_environment: true,
-        production_environment: false,
-        description: options.description.slice(0, 140),
-      }),
-    );
-    if (!('id' in data)) throw new ActionFailure(`GitHub did not create the deployment: ${data.message ?? ''}`);
-    id = data.id;
-  }
-  const deploymentId = id;
-  await call(`set the status of deployment ${deploymentId}`, 'deployments: write', () =>
-    octokit.rest.repos.createDeploymentStatus({
-      ...repo,
-      deployment_id: deploymentId,
-      state: options.state,
-      environment_url: options.url,
-      ...(options.logUrl ? { log_url: options.logUrl } : {}),
-      description: options.description.slice(0, 140),
-      auto_inactive: true,
-    }),
-  );
-  return deploymentId;
-}
-
-/** Mark every deployment to `environment` inactive (the preview is gone); returns how many changed. */
-export async function deactivateDeployments(octokit: Octokit, repo: Repo, environment: string): Promise<number> {
-  const deployments = await call(`list the deployments to ${environment}`, 'deployments: read', () =>
-    octokit.paginate(octokit.rest.repos.listDeployments, { ...repo, environment, per_page: 100 }),
-  );
-  let changed = 0;
-  for (const deployment of deployments) {
-    const { data: statuses } = await call(`read deployment ${deployment.id}'s statuses`, 'deployments: read', () =>
-      octokit.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: deployment.id, per_page: 1 }),
-    );
-    if (statuses[0]?.state === 'inactive') continue;
-    await call(`mark deployment ${deployment.id} inactive`, 'deployments: write', () =>
-      octokit.rest.repos.createDeploymentStatus({
-        ...repo,
-        deployment_id: deployment.id,
-        state: 'inactive',
-        description: 'The preview was removed',
-      }),
-    );
-    changed += 1;
-  }
-  return changed;
-}
+export type PullState = 'open' | 'closed' | 'merged' | 'unknown';
 
 /**
  * The pull request's state. `unknown` when GitHub does not show it (404): a token that cannot see
  * the repository's pull requests gets 404 for every one, and that must not read as "all closed".
  */
-export async function pullState(octokit: Octokit, repo: Repo, number: number): Promise<'open' | 'closed' | 'unknown'> {
+export async function pullState(octokit: Octokit, repo: Repo, number: number): Promise<PullState> {
   try {
     const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
-    return data.state === 'closed' ? 'closed' : 'open';
+    if (data.state !== 'closed') return 'open';
+    return data.merged || data.merged_at ? 'merged' : 'closed';
   } catch (error) {
     if ((error as { status?: number }).status === 404) return 'unknown';
     throw explain(error, `read pull request #${number}`, 'pull-requests: read');

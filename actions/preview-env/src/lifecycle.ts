@@ -48,6 +48,11 @@ export interface UpRequest {
   desiredCount: number;
   maxPreviews: number;
   priorities: { from: number; to: number };
+  /**
+   * Asked once everything exists: a reason the pull request no longer wants a preview (it was
+   * closed while this run worked), or undefined. With a reason, what this run created is removed.
+   */
+  stillWanted?: () => Promise<string | undefined>;
 }
 
 export interface UpResult {
@@ -195,22 +200,22 @@ export async function up(clients: Clients, request: UpRequest): Promise<UpResult
     );
   }
 
-  const live = await livePreviews(clients, { scope: identity, cluster, listenerArn: request.listenerArn });
-  if (!live.has(identity.pr) && live.size >= request.maxPreviews) {
-    const listed = [...live.keys()].sort((a, b) => a - b).map((n) => `#${n}`);
-    throw new ActionFailure(
-      `max-previews is ${request.maxPreviews} and ${live.size} previews are live (${listed.join(', ')}): no preview for #${identity.pr}. ` +
-        'Close or merge one of those pull requests (its preview is removed), or raise max-previews',
-    );
-  }
+  // A preview with a service is live: a push to it is never refused. Any other is new, and counts
+  // against max-previews: first here, then again once its service (its claim) exists.
+  const scope = { scope: identity, cluster, listenerArn: request.listenerArn };
+  const isNew = !existingService;
+  const live = (await previewCensus(clients, scope)).live;
+  if (isNew) refuseOverCap(request, [...live.keys()]);
 
   // ---- then make sure each piece exists ----
   const tags = previewTags(identity);
+  const made: Made = {};
   let groupArn = existingGroup?.TargetGroupArn;
   if (groupArn) log(`Target group ${names.targetGroup} exists: ${groupArn}`);
   else {
     groupArn =
       (await elb.createTargetGroup({ name: names.targetGroup, like: stagingGroup, tags })).TargetGroupArn ?? '';
+    made.targetGroup = groupArn;
     log(`Created target group ${names.targetGroup}: ${groupArn}`);
   }
 
@@ -246,6 +251,7 @@ export async function up(clients: Clients, request: UpRequest): Promise<UpResult
       continue;
     }
     ruleArn = created.RuleArn ?? '';
+    made.rule = ruleArn;
     log(`Created rule ${ruleArn}: ${host} -> ${names.targetGroup} (priority ${priority})`);
   }
   if (!ruleArn) throw new ActionFailure('Could not find a free listener rule priority after 5 attempts; rerun the job');
@@ -268,14 +274,16 @@ export async function up(clients: Clients, request: UpRequest): Promise<UpResult
     log(`Task definition unchanged: ${taskDefinitionArn}`);
   } else {
     taskDefinitionArn = await ecs.registerTaskDefinition(wanted, tags);
+    made.revision = taskDefinitionArn;
     log(`Registered ${taskDefinitionArn} with ${request.image}`);
   }
 
   let created = false;
+  let previews = [...new Set([...live.keys(), identity.pr])];
   if (existingService) {
     log(`Service ${names.service} exists; deploy the new revision to it (deploy-ecs)`);
   } else {
-    await ecs.createService(
+    const service = await ecs.createService(
       serviceLike(staging.service, {
         cluster,
         name: names.service,
@@ -288,9 +296,17 @@ export async function up(clients: Clients, request: UpRequest): Promise<UpResult
       tags,
     );
     created = true;
+    made.service = names.service;
     log(`Created service ${names.service}`);
+    previews = await holdsUnderCap(clients, request, { claimedAt: service.createdAt, made });
   }
-  live.set(identity.pr, [names.service]);
+  // Closed while this run worked: a removal that ran meanwhile (sweep's) cannot have seen what this
+  // run made after it, so this run takes it away again itself.
+  const unwanted = await request.stillWanted?.();
+  if (unwanted) {
+    await backOut(clients, request, made);
+    throw new ActionFailure(`${unwanted}; what this run had created for its preview was removed again`);
+  }
 
   return {
     url: `${request.scheme}://${host}`,
@@ -299,8 +315,91 @@ export async function up(clients: Clients, request: UpRequest): Promise<UpResult
     ruleArn,
     taskDefinitionArn,
     created,
-    previews: [...live.keys()].sort((a, b) => a - b),
+    previews: previews.sort((a, b) => a - b),
   };
+}
+
+/** What this run of `up` created: all a run that lost the race for the cap removes again. */
+interface Made {
+  targetGroup?: string;
+  rule?: string;
+  revision?: string;
+  service?: string;
+}
+
+function refuseOverCap(request: UpRequest, live: readonly number[]): void {
+  const failure = capFailure(request, live);
+  if (failure) throw failure;
+}
+
+/** The cap's refusal when `live` (this preview left out) fills it, naming the live previews. */
+function capFailure(request: UpRequest, live: readonly number[]): ActionFailure | undefined {
+  const others = live.filter((pr) => pr !== request.identity.pr).sort((a, b) => a - b);
+  if (others.length < request.maxPreviews) return undefined;
+  return new ActionFailure(
+    `max-previews is ${request.maxPreviews} and ${others.length} previews are live (${others.map((n) => `#${n}`).join(', ')}): no preview for #${request.identity.pr}. ` +
+      'Close or merge one of those pull requests (its preview is removed), or raise max-previews',
+  );
+}
+
+/** The order of claims on a place under the cap: the service's creation time, then the pull request. */
+export function claimsBefore(a: { at: number; pr: number }, b: { at: number; pr: number }): boolean {
+  return a.at < b.at || (a.at === b.at && a.pr < b.pr);
+}
+
+/**
+ * The cap under concurrency, with no lock: two runs may both pass the first count. Each new
+ * preview's claim is its service, whose `createdAt` ECS's own clock sets; once it exists, the
+ * previews with a service are counted again and ordered by claim. A run with `max-previews` or
+ * more claims before its own lost: it removes what it created, and only that, and fails with the
+ * cap's message. Of two racing runs the later one always sees the earlier one's service (it was
+ * created before its own), so the two agree and exactly one loses when one place is left.
+ */
+async function holdsUnderCap(
+  clients: Clients,
+  request: UpRequest,
+  { claimedAt, made }: { claimedAt: Date | undefined; made: Made },
+): Promise<number[]> {
+  const { identity } = request;
+  const census = await previewCensus(clients, {
+    scope: identity,
+    cluster: request.cluster,
+    listenerArn: request.listenerArn,
+  });
+  const own = { pr: identity.pr, at: claimedAt?.getTime() ?? census.claims.get(identity.pr) ?? Infinity };
+  const ahead = [...census.claims]
+    .filter(([pr, at]) => pr !== identity.pr && claimsBefore({ pr, at }, own))
+    .map(([pr]) => pr);
+  const previews = [...new Set([...census.live.keys(), identity.pr])];
+  if (ahead.length < request.maxPreviews) return previews;
+  clients.warn(
+    `Another preview claimed the last place under max-previews ${request.maxPreviews} first (${ahead.map((n) => `#${n}`).join(', ')} before #${identity.pr}); removing what this run created`,
+  );
+  await backOut(clients, request, made);
+  // Every claim ahead is a live preview, so the cap's message names at least max-previews of them.
+  throw capFailure(request, [...new Set([...previews, ...ahead])])!;
+}
+
+/** Remove what this run created (newest first); tolerant of a resource already gone. */
+async function backOut(clients: Clients, request: UpRequest, made: Made): Promise<void> {
+  const { ecs, elb, log } = clients;
+  if (made.service) {
+    await ecs.scaleToZero(request.cluster, made.service);
+    await ecs.deleteService(request.cluster, made.service);
+    log(`Deleted service ${made.service}`);
+  }
+  if (made.rule) {
+    await elb.deleteRule(made.rule);
+    log(`Deleted listener rule ${made.rule}`);
+  }
+  if (made.targetGroup) {
+    await elb.deleteTargetGroup(made.targetGroup);
+    log(`Deleted target group ${made.targetGroup}`);
+  }
+  if (made.revision) {
+    await ecs.deregisterTaskDefinition(made.revision);
+    log(`Deregistered ${made.revision}`);
+  }
 }
 
 /** CreateService for the preview, from the staging service's settings. */
@@ -382,13 +481,14 @@ export async function down(clients: Clients, request: DownRequest): Promise<Down
     if (service.service.status === 'DRAINING') {
       log(`Service ${names.service} is already being deleted (DRAINING)`);
     } else {
-      if ((service.service.desiredCount ?? 0) > 0) {
-        await ecs.scaleToZero(cluster, names.service);
-        log(`Scaled service ${names.service} to 0`);
-      }
-      await ecs.deleteService(cluster, names.service);
-      removed.push(`service ${names.service}`);
-      log(`Deleted service ${names.service}`);
+      // Another run removing the same preview (the close event's and sweep's) may get there first:
+      // a service already DRAINING or gone is removed, not an error.
+      const scaled = (service.service.desiredCount ?? 0) > 0 ? await ecs.scaleToZero(cluster, names.service) : true;
+      if (scaled && (service.service.desiredCount ?? 0) > 0) log(`Scaled service ${names.service} to 0`);
+      if (scaled && (await ecs.deleteService(cluster, names.service))) {
+        removed.push(`service ${names.service}`);
+        log(`Deleted service ${names.service}`);
+      } else log(`Service ${names.service} was deleted meanwhile (by another run)`);
     }
   } else if (service) leave(`service ${names.service} (no preview tags)`);
   if (!family) {
@@ -424,7 +524,9 @@ export async function down(clients: Clients, request: DownRequest): Promise<Down
   if (family) {
     for (const arn of await ecs.activeRevisions(family)) {
       const revision = await ecs.describeTaskDefinition(arn);
-      if (!revision || !isPreview(revision.tags, identity)) {
+      // Deregistered (or deleted) since it was listed: another run removing this preview did it.
+      if (!revision || revision.definition.status !== 'ACTIVE') continue;
+      if (!isPreview(revision.tags, identity)) {
         leave(`task definition ${arn} (no preview tags)`);
         continue;
       }
@@ -441,12 +543,27 @@ function familyOf(taskDefinitionArn: string | undefined): string | undefined {
   return /task-definition\/([^:]+):\d+$/.exec(taskDefinitionArn ?? '')?.[1];
 }
 
+export interface CensusRequest {
+  scope: PreviewScope;
+  cluster: string;
+  listenerArn: string;
+}
+
 /** The previews of `scope` there are, by pull request, with where each was seen. */
-export async function livePreviews(
+export async function livePreviews(clients: Clients, request: CensusRequest): Promise<Map<number, string[]>> {
+  return (await previewCensus(clients, request)).live;
+}
+
+/**
+ * The previews there are (any piece of one: rule, service, target group), and the claims: the
+ * previews with a service that is not being deleted, with its `createdAt` in milliseconds.
+ */
+export async function previewCensus(
   { ecs, elb }: Clients,
-  { scope, cluster, listenerArn }: { scope: PreviewScope; cluster: string; listenerArn: string },
-): Promise<Map<number, string[]>> {
+  { scope, cluster, listenerArn }: CensusRequest,
+): Promise<{ live: Map<number, string[]>; claims: Map<number, number> }> {
   const live = new Map<number, string[]>();
+  const claims = new Map<number, number>();
   const seen = (pr: number | undefined, where: string) => {
     if (pr === undefined) return;
     live.set(pr, [...(live.get(pr) ?? []), where]);
@@ -459,7 +576,9 @@ export async function livePreviews(
   for (const { service, tags } of await ecs.describeServices(cluster, candidates)) {
     // A DRAINING service is already being deleted: it is no longer a live preview.
     if (service.status === 'DRAINING') continue;
-    seen(previewNumber(tags, scope), `service ${service.serviceName}`);
+    const pr = previewNumber(tags, scope);
+    seen(pr, `service ${service.serviceName}`);
+    if (pr !== undefined) claims.set(pr, service.createdAt?.getTime() ?? 0);
   }
   const groups = await elb.previewLikeTargetGroups();
   const groupTags = await elb.tags(groups.map((group) => group.TargetGroupArn ?? ''));
@@ -469,5 +588,5 @@ export async function livePreviews(
       `target group ${group.TargetGroupName}`,
     );
   }
-  return live;
+  return { live, claims };
 }

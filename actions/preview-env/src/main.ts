@@ -6,11 +6,11 @@ import { appendSummary } from '@shipyard/shared/summary';
 import { commentMarker, liveCommentBody, removedCommentBody } from './comment.js';
 import { PreviewEcs } from './ecs.js';
 import { PreviewElb } from './elb.js';
+import { deactivateDeployments, recordDeployment } from '@shipyard/shared/github-deployments';
 import {
   createOctokit,
-  deactivateDeployments,
+  deploymentWriter,
   pullState,
-  recordDeployment,
   tokenAuthor,
   upsertComment,
   type Octokit,
@@ -52,7 +52,12 @@ export async function main(inputs: Inputs): Promise<void> {
       body: removedCommentBody({ service: inputs.service, pr, runUrl: logUrl }),
       author,
     });
-    const inactive = await deactivateDeployments(octokit, repo, previewEnvironment(pr));
+    const inactive = await deactivateDeployments(
+      octokit,
+      repo,
+      { environment: previewEnvironment(pr), description: 'The preview was removed' },
+      deploymentWriter,
+    );
     core.info(
       `Comment ${comment.outcome} (${comment.url}); ${inactive} deployment(s) of ${previewEnvironment(pr)} marked inactive`,
     );
@@ -62,6 +67,21 @@ export async function main(inputs: Inputs): Promise<void> {
     switch (inputs.command) {
       case 'up': {
         const pr = inputs.pr!;
+        // A run for a pull request closed meanwhile (a job still queued at the close, a late re-run)
+        // would bring back a preview that down or sweep just removed, and nothing would remove it again.
+        const octokit = await github();
+        const state = octokit ? await pullState(octokit, repo, pr) : 'unknown';
+        const refusal = (now: string) =>
+          `Pull request #${pr} is ${now}: no preview is created for it (its preview is removed on close). ` +
+          'Reopen the pull request to get a preview again';
+        if (state === 'closed' || state === 'merged') throw new ActionFailure(refusal(state));
+        if (state === 'unknown') {
+          core.warning(
+            octokit
+              ? `GitHub shows no pull request #${pr} to this token, so whether it is open cannot be told; sweep will leave this preview alone too`
+              : `No token: whether pull request #${pr} is still open cannot be told; give 'token' so that a closed pull request gets no preview`,
+          );
+        }
         const result = await core.group(`Preview of #${pr}`, () =>
           up(clients(), {
             identity: identity(pr),
@@ -75,6 +95,10 @@ export async function main(inputs: Inputs): Promise<void> {
             desiredCount: inputs.desiredCount,
             maxPreviews: inputs.maxPreviews,
             priorities: inputs.priorities,
+            stillWanted: async () => {
+              const now = octokit ? await pullState(octokit, repo, pr) : 'unknown';
+              return now === 'closed' || now === 'merged' ? refusal(now) : undefined;
+            },
           }),
         );
         outputs[OUTPUT.url] = result.url;
@@ -126,6 +150,8 @@ export async function main(inputs: Inputs): Promise<void> {
         outputs[OUTPUT.previews] = [...live.keys()].sort((a, b) => a - b).join(',');
         const removed: number[] = [];
         for (const pr of [...live.keys()].sort((a, b) => a - b)) {
+          // Asked right before this preview's removal, not once for all: a pull request reopened
+          // while sweep works through the others keeps its preview.
           const state = await pullState(octokit, repo, pr);
           if (state === 'unknown') {
             core.warning(`GitHub shows no pull request #${pr} to this token: its preview is left alone`);
@@ -140,6 +166,11 @@ export async function main(inputs: Inputs): Promise<void> {
               listenerArn: inputs.listenerArn!,
             });
             if (done.removed.length > 0) await reportRemoved(octokit, pr);
+            if ((await pullState(octokit, repo, pr)) === 'open') {
+              core.warning(
+                `Pull request #${pr} was reopened while its preview was being removed: push to it, or re-run its preview job, to bring the preview back`,
+              );
+            }
             return done;
           });
           if (result.removed.length > 0) removed.push(pr);
@@ -181,14 +212,21 @@ export async function main(inputs: Inputs): Promise<void> {
                 : inputs.smokeOutcome === 'failure'
                   ? 'failure'
                   : 'error';
-          const id = await recordDeployment(octokit, repo, {
-            sha,
-            environment: previewEnvironment(pr),
-            state,
-            url: previewUrl,
-            logUrl,
-            description: `Preview of #${pr} at ${sha.slice(0, 7)}: smoke test ${inputs.smokeOutcome}`,
-          });
+          const { id } = await recordDeployment(
+            octokit,
+            repo,
+            {
+              sha,
+              environment: previewEnvironment(pr),
+              state,
+              environmentUrl: previewUrl,
+              logUrl,
+              description: `Preview of #${pr} at ${sha.slice(0, 7)}: smoke test ${inputs.smokeOutcome}`,
+              transient: true,
+              production: false,
+            },
+            deploymentWriter,
+          );
           core.info(
             `Comment ${comment.outcome} (${comment.url}); deployment ${id} of ${previewEnvironment(pr)}: ${state}`,
           );

@@ -684,6 +684,7 @@ export function createElbv2Service(environment: AwsEmulatorEnvironment, options:
       return fail(validation(violations[0]), { modelViolations: violations });
     }
 
+    await environment.beforeCall?.('elbv2', operation, parsed);
     const requestContext: AwsRequestContext = {
       region: auth.scope.region,
       accountId: context.accountId,

@@ -106,6 +106,13 @@ export type AwsEmulator = AwsServices & {
    * a test expects []. The harness checks it after every test.
    */
   problems(): AwsModelProblem[];
+  /**
+   * Once, when a call that `matches` arrives, hold it (after its signature and any fault barrier,
+   * before it is applied) until `run` has finished; calls made meanwhile, `run`'s own included, go
+   * on. For tests of concurrent callers that need one exact interleaving: "another caller did all
+   * of this just before that call". Cleared by `reset()`.
+   */
+  pauseBefore(matches: (call: PausedCall) => boolean, run: () => Promise<unknown>): void;
   /** The problems so far, and forget them (a test that provokes one on purpose). */
   takeProblems(): AwsModelProblem[];
   scenario(): Scenario;
@@ -118,6 +125,18 @@ export type AwsEmulator = AwsServices & {
   /** The same, as an AWS SDK client's configuration: `new ECRClient(emulator.clientConfig())`. */
   clientConfig(): AwsClientConfig;
 };
+
+/** A call `pauseBefore` may hold: its service (`ecs`, `elbv2`), operation and parsed request. */
+export interface PausedCall {
+  service: string;
+  operation: string;
+  request: Record<string, unknown>;
+}
+
+interface PauseHook {
+  matches(call: PausedCall): boolean;
+  run(): Promise<unknown>;
+}
 
 export interface AwsClientConfig {
   endpoint: string;
@@ -134,7 +153,14 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   let faults = new FaultInjector(scenario.seed, scenario.faults);
   let callLog: RecordedCall[] = [];
   let problems: AwsModelProblem[] = [];
+  let pauses: PauseHook[] = [];
   const environment: AwsEmulatorEnvironment = {
+    async beforeCall(service, operation, request) {
+      const hook = pauses.find((candidate) => candidate.matches({ service, operation, request }));
+      if (!hook) return;
+      pauses = pauses.filter((candidate) => candidate !== hook);
+      await hook.run();
+    },
     clock,
     scenario: () => scenario,
     ids: new IdSource(scenario.seed),
@@ -151,6 +177,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const reset = () => {
     for (const service of serviceList) service.reset();
     callLog = [];
+    pauses = [];
     faults = new FaultInjector(scenario.seed, scenario.faults);
     environment.ids = new IdSource(scenario.seed);
   };
@@ -204,6 +231,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     services,
     problems: () => [...problems],
     takeProblems,
+    pauseBefore: (matches, run) => {
+      pauses.push({ matches, run });
+    },
     url,
     port: Number(new URL(url).port),
     clock,

@@ -187,6 +187,21 @@ describe('AWS emulator core', () => {
     ).toEqual(['first', 'second']);
   });
 
+  test('pauseBefore holds one matching call until its hook has run; calls made meanwhile go on', async () => {
+    const ecs = client(emulator);
+    emulator.pauseBefore(
+      (call) => call.operation === 'CreateCluster' && call.request.clusterName === 'held',
+      () => ecs.send(new CreateClusterCommand({ clusterName: 'meanwhile' })),
+    );
+    await ecs.send(new CreateClusterCommand({ clusterName: 'held' }));
+    await ecs.send(new CreateClusterCommand({ clusterName: 'held' }));
+    expect(
+      emulator
+        .calls({ operation: 'CreateCluster' })
+        .map((call) => (call.request as { clusterName: string }).clusterName),
+    ).toEqual(['meanwhile', 'held', 'held']);
+  });
+
   test('adds latency when asked', async () => {
     emulator.setScenario({ faults: { latencyMs: 120 } });
     const started = Date.now();

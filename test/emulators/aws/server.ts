@@ -162,6 +162,7 @@ async function handleApiCall(
     });
   }
 
+  await environment.beforeCall?.(service.name, operation, parsed);
   const context: AwsRequestContext = {
     region: auth.scope.region,
     accountId: scenario.accountId,

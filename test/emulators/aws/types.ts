@@ -80,4 +80,6 @@ export interface AwsEmulatorEnvironment {
   recordCall(call: Omit<RecordedCall, 'sequence'>): void;
   /** An answer of the emulator's own that AWS's model forbids, from a service that judges itself (ELBv2). */
   recordProblem?(problem: { service: string; operation: string; message: string }): void;
+  /** Runs before a call is applied: the hooks a test set with `pauseBefore`. */
+  beforeCall?(service: string, operation: string, request: Record<string, unknown>): Promise<void>;
 }
