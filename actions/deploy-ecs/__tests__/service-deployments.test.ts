@@ -44,7 +44,7 @@ describe('assessServiceDeployment', () => {
     expect(verdict.outcome).toBe(outcome);
   });
 
-  test.each([
+  test.each<[string, Partial<ServiceDeployment>, string]>([
     [
       'its circuit breaker',
       { deploymentCircuitBreaker: { status: 'TRIGGERED', failureCount: 2, threshold: 2 } },
@@ -56,7 +56,7 @@ describe('assessServiceDeployment', () => {
       { deploymentCircuitBreaker: { status: 'MONITORING', failureCount: 0, threshold: 2 } },
       'SUPERSEDED',
     ],
-  ] as const)('STOPPED by %s, without a rollback: %s', (_by, monitors, outcome) => {
+  ])('STOPPED by %s, without a rollback: %s', (_by, monitors, outcome) => {
     const verdict = assessServiceDeployment({ status: 'STOPPED', statusReason: 'stopped', ...monitors });
     expect(verdict).toEqual({ done: true, outcome, reason: 'service deployment STOPPED: stopped' });
   });
