@@ -75,6 +75,26 @@ describe('report', () => {
     expect(bodies).toHaveLength(2);
     expect(bodies[0]).toContain('evil.example.net');
   });
+  test.each([
+    ['closed', false],
+    ['merged', true],
+  ])('a pull request %s while the job ran: no comment, no deployment, a notice', async (state, merged) => {
+    const pull = world.github.state.openPullRequest(REPOSITORY);
+    if (merged) world.github.state.mergeOpenPullRequest(REPOSITORY, pull.number);
+    else world.github.state.closePullRequest(REPOSITORY, pull.number);
+    const run = await preview(world, {
+      command: 'report',
+      'pr-number': pull.number,
+      sha: pull.headSha,
+      'smoke-outcome': 'success',
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.errors).toEqual([]);
+    expect(run.notices.join('\n')).toContain(`Pull request #${pull.number} is ${state}`);
+    expect(comments(pull.number)).toEqual([]);
+    expect(world.github.state.deployments(REPOSITORY)).toEqual([]);
+    expect(world.github.writes()).toEqual([]);
+  });
 });
 
 describe('down with a token', () => {

@@ -187,6 +187,16 @@ export async function main(inputs: Inputs): Promise<void> {
         const octokit = (await github())!;
         const sha = inputs.sha ?? '';
         if (!sha) throw new ActionFailure("No commit to report: set 'sha' (GITHUB_SHA is not set)");
+        // The pull request closed while this job ran (and down or sweep removed the preview, or
+        // will): a comment saying "live at" and an active deployment would outlive the preview.
+        const state = await pullState(octokit, repo, pr);
+        if (state === 'closed' || state === 'merged') {
+          core.notice(
+            `Pull request #${pr} is ${state}: its preview is removed on close, so nothing is reported (no comment, no deployment)`,
+          );
+          summary.push(`Not reported: pull request #${pr} is ${state}; its preview is removed on close.`);
+          return;
+        }
         const previewUrl = url(pr);
         outputs[OUTPUT.url] = previewUrl;
         await core.group(`Report the preview of #${pr}`, async () => {
