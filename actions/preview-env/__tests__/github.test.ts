@@ -97,6 +97,72 @@ describe('report', () => {
   });
 });
 
+describe('up refused by the cap', () => {
+  test("the pull request's sticky comment says why, naming the live previews; a later push's report replaces it", async () => {
+    const [a, b, c] = [1, 2, 3].map(() => world.github.state.openPullRequest(REPOSITORY));
+    for (const pull of [a, b])
+      expect(
+        (await preview(world, { command: 'up', 'pr-number': pull.number, image: IMAGE('x'), 'max-previews': 2 }))
+          .exitCode,
+      ).toBe(0);
+    const before = mutations(world).length;
+    const refused = await preview(world, {
+      command: 'up',
+      'pr-number': c.number,
+      image: IMAGE('y'),
+      'max-previews': 2,
+    });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.errors).toEqual([expect.stringContaining(`no preview for #${c.number}`)]);
+    expect(mutations(world).slice(before)).toEqual([]);
+    const [comment] = comments(c.number);
+    expect(comments(c.number)).toHaveLength(1);
+    expect(comment.body).toContain(
+      `No preview: max-previews is 2 and 2 previews are live (#${a.number}, #${b.number})`,
+    );
+    expect(comment.body).toContain('raise max-previews');
+    expect(comments(a.number)).toEqual([]);
+
+    // A place frees, the next push gets its preview, and the same comment turns into the live one.
+    await preview(world, { command: 'down', 'pr-number': a.number });
+    expect(
+      (await preview(world, { command: 'up', 'pr-number': c.number, image: IMAGE('y'), 'max-previews': 2 })).exitCode,
+    ).toBe(0);
+    await preview(world, { command: 'report', 'pr-number': c.number, sha: c.headSha, 'smoke-outcome': 'success' });
+    expect(comments(c.number)).toHaveLength(1);
+    expect(comments(c.number)[0].body).toContain(`https://pr-${c.number}.${DOMAIN}`);
+  });
+
+  test('a comment that cannot be written does not hide the refusal', async () => {
+    const [a, c] = [1, 2].map(() => world.github.state.openPullRequest(REPOSITORY));
+    await preview(world, { command: 'up', 'pr-number': a.number, image: IMAGE('x'), 'max-previews': 1 });
+    world.github.injectFaults(
+      [
+        {
+          kind: 'answer',
+          status: 403,
+          body: {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
+          },
+        },
+      ],
+      { operationId: 'issues/create-comment' },
+    );
+    const refused = await preview(world, {
+      command: 'up',
+      'pr-number': c.number,
+      image: IMAGE('y'),
+      'max-previews': 1,
+    });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.errors).toEqual([
+      expect.stringContaining(`max-previews is 1 and 1 previews are live (#${a.number})`),
+    ]);
+    expect(refused.warnings.join('\n')).toContain(`Could not tell pull request #${c.number}`);
+  });
+});
+
 describe('down with a token', () => {
   test('the comment says the preview was removed and its deployments are inactive', async () => {
     const pull = world.github.state.openPullRequest(REPOSITORY);

@@ -52,3 +52,26 @@ export function removedCommentBody({ service, pr, runUrl }: { service: string; p
     ...(runUrl ? ['', `Removed by ${runUrl}`] : []),
   ].join('\n');
 }
+
+/** `up` refused by max-previews: the cap's own message (the live previews, what to do), and then what. */
+export function refusedCommentBody({
+  service,
+  pr,
+  reason,
+  runUrl,
+}: {
+  service: string;
+  pr: number;
+  reason: string;
+  runUrl: string;
+}): string {
+  return [
+    commentMarker(service, pr),
+    '### Preview environment',
+    '',
+    `No preview: ${reason.replace(/\.?$/, '.')}`,
+    '',
+    'Push again, or re-run the job, once a place is free.',
+    ...(runUrl ? ['', `Refused by ${runUrl}`] : []),
+  ].join('\n');
+}

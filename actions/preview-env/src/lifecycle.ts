@@ -332,11 +332,14 @@ function refuseOverCap(request: UpRequest, live: readonly number[]): void {
   if (failure) throw failure;
 }
 
+/** `up` refused by the cap: the pull request is told so (main.ts), the step fails with the message. */
+export class CapReached extends ActionFailure {}
+
 /** The cap's refusal when `live` (this preview left out) fills it, naming the live previews. */
-function capFailure(request: UpRequest, live: readonly number[]): ActionFailure | undefined {
+function capFailure(request: UpRequest, live: readonly number[]): CapReached | undefined {
   const others = live.filter((pr) => pr !== request.identity.pr).sort((a, b) => a - b);
   if (others.length < request.maxPreviews) return undefined;
-  return new ActionFailure(
+  return new CapReached(
     `max-previews is ${request.maxPreviews} and ${others.length} previews are live (${others.map((n) => `#${n}`).join(', ')}): no preview for #${request.identity.pr}. ` +
       'Close or merge one of those pull requests (its preview is removed), or raise max-previews',
   );

@@ -3,7 +3,7 @@ import { readRunContext, runUrl } from '@shipyard/shared/context';
 import { ActionFailure, errorMessage } from '@shipyard/shared/errors';
 import { setOutputs } from '@shipyard/shared/outputs';
 import { appendSummary } from '@shipyard/shared/summary';
-import { commentMarker, liveCommentBody, removedCommentBody } from './comment.js';
+import { commentMarker, liveCommentBody, refusedCommentBody, removedCommentBody } from './comment.js';
 import { PreviewEcs } from './ecs.js';
 import { PreviewElb } from './elb.js';
 import { deactivateDeployments, recordDeployment } from '@shipyard/shared/github-deployments';
@@ -17,7 +17,7 @@ import {
   type Repo,
 } from './github.js';
 import { OUTPUT, type Inputs } from './inputs.js';
-import { down, livePreviews, up, type Clients } from './lifecycle.js';
+import { CapReached, down, livePreviews, up, type Clients, type UpRequest } from './lifecycle.js';
 import { previewEnvironment, previewNames, type PreviewIdentity } from './naming.js';
 
 /**
@@ -63,6 +63,33 @@ export async function main(inputs: Inputs): Promise<void> {
     );
   };
 
+  /**
+   * `up`; refused by the cap, the pull request's sticky comment says so too (the step's error is
+   * easy to miss behind a red check). A comment that cannot be written never hides the refusal.
+   */
+  const upOrTell = async (octokit: Octokit | undefined, pr: number, request: UpRequest) => {
+    try {
+      return await up(clients(), request);
+    } catch (error) {
+      if (error instanceof CapReached && octokit) {
+        try {
+          const author = await tokenAuthor(octokit, inputs.token ?? '');
+          await upsertComment(octokit, repo, {
+            number: pr,
+            marker: commentMarker(inputs.service, pr),
+            body: refusedCommentBody({ service: inputs.service, pr, reason: error.message, runUrl: logUrl }),
+            author,
+          });
+        } catch (commentError) {
+          core.warning(
+            `Could not tell pull request #${pr} that the cap refused its preview: ${errorMessage(commentError)}`,
+          );
+        }
+      }
+      throw error;
+    }
+  };
+
   try {
     switch (inputs.command) {
       case 'up': {
@@ -83,7 +110,7 @@ export async function main(inputs: Inputs): Promise<void> {
           );
         }
         const result = await core.group(`Preview of #${pr}`, () =>
-          up(clients(), {
+          upOrTell(octokit, pr, {
             identity: identity(pr),
             cluster: inputs.cluster,
             listenerArn: inputs.listenerArn!,
