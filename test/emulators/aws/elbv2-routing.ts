@@ -1,11 +1,5 @@
-import {
-  Agent,
-  request as httpRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { Agent, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { relay } from './http-relay.js';
 
 /**
  * An ELBv2 listener as a loopback HTTP front door: each request is matched against the listener's
@@ -212,6 +206,22 @@ export class ListenerFrontDoor {
     response.end(request.method === 'HEAD' ? undefined : body);
   }
 
+  /** No rule, or no healthy target: the ALB's own 503 page. */
+  private unavailable(
+    request: IncomingMessage,
+    response: ServerResponse,
+    entry: Omit<RoutedListenerRequest, 'status'>,
+  ): void {
+    this.record({ ...entry, status: 503 });
+    this.answer(
+      request,
+      response,
+      503,
+      { 'content-type': 'text/html' },
+      albErrorPage(503, 'Service Temporarily Unavailable'),
+    );
+  }
+
   private route(request: IncomingMessage, response: ServerResponse): void {
     const host = hostName(request.headers.host);
     const path = pathOf(request.url);
@@ -219,14 +229,7 @@ export class ListenerFrontDoor {
     const rule = matchRule(this.options.rules(), { host, path });
     const action = rule ? terminalAction(rule.actions) : undefined;
     if (!rule || !action) {
-      this.record({ ...base, ruleArn: rule?.arn ?? '', action: 'none', status: 503 });
-      this.answer(
-        request,
-        response,
-        503,
-        { 'content-type': 'text/html' },
-        albErrorPage(503, 'Service Temporarily Unavailable'),
-      );
+      this.unavailable(request, response, { ...base, ruleArn: rule?.arn ?? '', action: 'none' });
       return;
     }
     if (action.Type === 'fixed-response') {
@@ -246,14 +249,7 @@ export class ListenerFrontDoor {
     const members = targetGroupArn ? this.options.members(targetGroupArn).filter((member) => member.healthy > 0) : [];
     const total = members.reduce((sum, member) => sum + member.healthy, 0);
     if (!targetGroupArn || total === 0) {
-      this.record({ ...base, ruleArn: rule.arn, action: 'forward', targetGroupArn, status: 503 });
-      this.answer(
-        request,
-        response,
-        503,
-        { 'content-type': 'text/html' },
-        albErrorPage(503, 'Service Temporarily Unavailable'),
-      );
+      this.unavailable(request, response, { ...base, ruleArn: rule.arn, action: 'forward', targetGroupArn });
       return;
     }
     // Round robin over the group's healthy tasks: a service with more of them gets more requests.
@@ -292,57 +288,30 @@ export class ListenerFrontDoor {
   ): void {
     const target = new URL(member.url);
     const service = `${member.cluster}/${member.serviceName}`;
-    let done = false;
-    const finish = (status: number, taskId?: string) => {
-      if (done) return;
-      done = true;
-      this.record({ ...entry, service, ...(taskId ? { taskId } : {}), status });
-    };
     const forwardedFor = [request.headers['x-forwarded-for'], request.socket.remoteAddress ?? '127.0.0.1']
       .filter(Boolean)
       .join(', ');
-    const headers = {
-      ...request.headers,
-      'x-forwarded-for': forwardedFor,
-      'x-forwarded-proto': this.options.protocol.toLowerCase(),
-      'x-forwarded-port': String(this.options.port),
-    };
-    const upstream = httpRequest(
-      {
-        host: target.hostname,
-        port: Number(target.port),
-        method: request.method,
-        path: request.url,
-        headers,
-        agent: this.agent,
+    const badGateway = albErrorPage(502, 'Bad Gateway');
+    relay(request, response, {
+      host: target.hostname,
+      port: Number(target.port),
+      headers: {
+        ...request.headers,
+        'x-forwarded-for': forwardedFor,
+        'x-forwarded-proto': this.options.protocol.toLowerCase(),
+        'x-forwarded-port': String(this.options.port),
       },
-      (answer) => {
-        const taskId = answer.headers['x-shipyard-task'] as string | undefined;
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-        answer.once('end', () => finish(answer.statusCode ?? 502, taskId));
-        answer.once('error', () => finish(502, taskId));
+      agent: this.agent,
+      answerHeaders: (answer) => answer.headers,
+      badGateway: {
+        headers: { server: 'awselb/2.0', 'content-type': 'text/html', 'content-length': Buffer.byteLength(badGateway) },
+        body: badGateway,
       },
-    );
-    upstream.once('error', () => {
-      if (!response.headersSent) {
-        const body = albErrorPage(502, 'Bad Gateway');
-        response.writeHead(502, {
-          server: 'awselb/2.0',
-          'content-type': 'text/html',
-          'content-length': Buffer.byteLength(body),
-        });
-        response.end(body);
-      } else {
-        response.destroy();
-      }
-      finish(502);
+      finish: (status, answer) => {
+        const taskId = answer?.headers['x-shipyard-task'] as string | undefined;
+        this.record({ ...entry, service, ...(taskId ? { taskId } : {}), status });
+      },
     });
-    response.once('close', () => {
-      if (!done) upstream.destroy();
-      finish(response.statusCode);
-    });
-    request.pipe(upstream);
   }
 
   async close(): Promise<void> {

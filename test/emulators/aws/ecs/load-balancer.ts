@@ -1,10 +1,5 @@
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { relay } from '../http-relay.js';
 
 /**
  * A service's local load balancer: an HTTP server on loopback (port chosen by the OS) that sends
@@ -133,39 +128,23 @@ export class ServiceLoadBalancer {
     const target = healthy[this.next % healthy.length];
     this.next = (this.next + 1) % Math.max(1, healthy.length);
     this.begin(target.taskId);
-    let done = false;
-    const finish = (status: number) => {
-      if (done) return;
-      done = true;
-      this.log.push({ taskId: target.taskId, method: request.method ?? 'GET', path: request.url ?? '/', status });
-      // A load test through it must not grow the log without bound: the newest entries are kept.
-      if (this.log.length > ROUTED_LOG_LIMIT) this.log.splice(0, this.log.length - ROUTED_LOG_LIMIT);
-      this.end(target.taskId);
-    };
     const headers = { ...request.headers, 'x-forwarded-for': request.socket.remoteAddress ?? '127.0.0.1' };
-    const upstream = httpRequest(
-      { host: '127.0.0.1', port: target.port, method: request.method, path: request.url, headers },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-shipyard-task': target.taskId });
-        answer.pipe(response);
-        answer.once('end', () => finish(answer.statusCode ?? 502));
-        answer.once('error', () => finish(502));
+    relay(request, response, {
+      host: '127.0.0.1',
+      port: target.port,
+      headers,
+      answerHeaders: (answer) => ({ ...answer.headers, 'x-shipyard-task': target.taskId }),
+      badGateway: {
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'x-shipyard-task': target.taskId },
+        body: '502 Bad Gateway: the task did not answer\n',
       },
-    );
-    upstream.once('error', () => {
-      if (!response.headersSent) {
-        response.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', 'x-shipyard-task': target.taskId });
-        response.end('502 Bad Gateway: the task did not answer\n');
-      } else {
-        response.destroy();
-      }
-      finish(502);
+      finish: (status) => {
+        this.log.push({ taskId: target.taskId, method: request.method ?? 'GET', path: request.url ?? '/', status });
+        // A load test through it must not grow the log without bound: the newest entries are kept.
+        if (this.log.length > ROUTED_LOG_LIMIT) this.log.splice(0, this.log.length - ROUTED_LOG_LIMIT);
+        this.end(target.taskId);
+      },
     });
-    response.once('close', () => {
-      if (!done) upstream.destroy();
-      finish(response.statusCode);
-    });
-    request.pipe(upstream);
   }
 
   private begin(taskId: string): void {
