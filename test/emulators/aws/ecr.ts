@@ -4,6 +4,7 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import { RegistryClient, declaredMediaType, manifestDigest, type StoredManifest } from './registry-client.js';
 import { startRegistry, type RunningRegistry } from './registry.js';
 import { AwsServiceError, type AwsEmulatorEnvironment, type AwsRequestContext, type AwsService } from './types.js';
+import { readBody } from './read-body.js';
 
 /**
  * Amazon ECR as the SDK and the Docker client see it: the JSON 1.1 API
@@ -698,15 +699,6 @@ function paginate<T>(items: T[], body: Record<string, unknown>, key: string): Re
   const page = items.slice(start, start + max);
   const next = start + max < items.length ? Buffer.from(String(start + max)).toString('base64') : undefined;
   return { [key]: page, ...(next ? { nextToken: next } : {}) };
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.once('end', () => resolve(Buffer.concat(chunks)));
-    request.once('error', reject);
-  });
 }
 
 /**

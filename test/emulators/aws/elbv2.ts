@@ -12,6 +12,7 @@ import { ListenerPool } from './ecs/load-balancer.js';
 import { ListenerFrontDoor, type TargetGroupMember } from './elbv2-routing.js';
 import { verifySignature } from './sigv4.js';
 import { AwsServiceError, type AwsEmulatorEnvironment, type AwsRequestContext, type AwsService } from './types.js';
+import { readBody } from './read-body.js';
 
 /**
  * Elastic Load Balancing v2 as much as preview environments need: load balancers and listeners
@@ -585,15 +586,6 @@ export function createElbv2Service(environment: AwsEmulatorEnvironment, options:
   };
 
   // ---- the wire ----
-
-  function readBody(request: IncomingMessage): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => resolve(Buffer.concat(chunks)));
-      request.on('error', reject);
-    });
-  }
 
   function isQueryRequest(request: IncomingMessage): boolean {
     const type = String(request.headers['content-type'] ?? '');

@@ -12,6 +12,7 @@ import {
 } from './types.js';
 import { verifySignature } from './sigv4.js';
 import { checkRequest, checkResponse, checkError, modelFor } from './model/judge.js';
+import { readBody } from './read-body.js';
 
 /**
  * The emulator's HTTP core, shared by every AWS service it emulates: the control routes under
@@ -257,15 +258,6 @@ function holdAnswer(response: ServerResponse, ms: number): Promise<void> {
     };
     const timer = setTimeout(done, ms);
     response.once('close', done);
-  });
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
   });
 }
 

@@ -81,7 +81,7 @@ interface BotocoreLocation {
 let location: BotocoreLocation | undefined;
 const models = new Map<ServiceName, ServiceModel>();
 
-function locateBotocore(): BotocoreLocation {
+export function locateBotocore(): BotocoreLocation {
   if (location) return location;
   const fromEnv = process.env.SHIPYARD_BOTOCORE_DATA;
   if (fromEnv && existsSync(fromEnv)) {
@@ -122,7 +122,8 @@ function locateBotocore(): BotocoreLocation {
   return found;
 }
 
-function readServiceFile(dir: string): string {
+/** A botocore `service-2.json` in `dir`, plain or gzipped (as the AWS CLI v1 ships it). */
+export function readServiceFile(dir: string): string {
   const plain = join(dir, 'service-2.json');
   if (existsSync(plain)) return readFileSync(plain, 'utf8');
   return gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8');
@@ -134,15 +135,12 @@ interface RawModel {
   shapes: Record<string, Shape & { documentation?: string }>;
 }
 
-/** The model of one service, parsed once per process. */
-export function serviceModel(service: ServiceName): ServiceModel {
-  const cached = models.get(service);
-  if (cached) return cached;
-  const { dataDir, version } = locateBotocore();
-  const dir = join(dataDir, service, API_VERSIONS[service]);
-  const raw = JSON.parse(readServiceFile(dir)) as RawModel;
+/** Each operation's input, output and error shapes, as a model file's `operations` name them. */
+export function operationModels(
+  raw: Record<string, { input?: ShapeRef; output?: ShapeRef; errors?: ShapeRef[] }>,
+): Map<string, OperationModel> {
   const operations = new Map<string, OperationModel>();
-  for (const [name, operation] of Object.entries(raw.operations)) {
+  for (const [name, operation] of Object.entries(raw)) {
     operations.set(name, {
       name,
       input: operation.input?.shape,
@@ -150,6 +148,17 @@ export function serviceModel(service: ServiceName): ServiceModel {
       errors: new Set((operation.errors ?? []).map((error) => error.shape)),
     });
   }
+  return operations;
+}
+
+/** The model of one service, parsed once per process. */
+export function serviceModel(service: ServiceName): ServiceModel {
+  const cached = models.get(service);
+  if (cached) return cached;
+  const { dataDir, version } = locateBotocore();
+  const dir = join(dataDir, service, API_VERSIONS[service]);
+  const raw = JSON.parse(readServiceFile(dir)) as RawModel;
+  const operations = operationModels(raw.operations);
   const model: ServiceModel = {
     service,
     apiVersion: raw.metadata.apiVersion,

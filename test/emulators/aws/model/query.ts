@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import {
   checkShape,
-  serviceModel,
-  type OperationModel,
+  locateBotocore,
+  operationModels,
+  readServiceFile,
   type ServiceModel,
   type Shape,
   type Violation,
@@ -12,8 +11,8 @@ import {
 
 /**
  * AWS's model of a query-protocol service (Elastic Load Balancing v2), read from the same botocore
- * data as ECS's and ECR's (found through `serviceModel('ecs')`, so the search order and the
- * SHIPYARD_BOTOCORE_DATA override are the same), and the query protocol as the model describes it:
+ * data as ECS's and ECR's (the same search, `locateBotocore`, and the same SHIPYARD_BOTOCORE_DATA
+ * override), and the query protocol as the model describes it:
  *
  * - a request is `application/x-www-form-urlencoded`: `Action`, `Version`, and every member as a
  *   flat name: `Conditions.member.1.HostHeaderConfig.Values.member.1=pr-1.example.com` (lists as
@@ -51,23 +50,13 @@ export function queryServiceModel(service: string, apiVersion: string): QuerySer
   const key = `${service}/${apiVersion}`;
   const cached = loaded.get(key);
   if (cached) return cached;
-  const reference = serviceModel('ecs');
-  // `source` is <data>/ecs/<version>: the data folder is two levels up.
-  const dataDir = dirname(dirname(reference.source));
+  const { dataDir, version } = locateBotocore();
   const dir = join(dataDir, service, apiVersion);
-  const plain = join(dir, 'service-2.json');
-  const text = existsSync(plain) ? readFileSync(plain, 'utf8') : gunzipSync(readFileSync(`${plain}.gz`)).toString();
-  const raw = JSON.parse(text) as RawQueryModel;
+  const raw = JSON.parse(readServiceFile(dir)) as RawQueryModel;
   if (raw.metadata.protocol !== 'query') throw new Error(`${service} is not a query-protocol service`);
-  const operations = new Map<string, OperationModel>();
+  const operations = operationModels(raw.operations);
   const resultWrappers = new Map<string, string>();
   for (const [name, operation] of Object.entries(raw.operations)) {
-    operations.set(name, {
-      name,
-      input: operation.input?.shape,
-      output: operation.output?.shape,
-      errors: new Set((operation.errors ?? []).map((error) => error.shape)),
-    });
     if (operation.output?.resultWrapper) resultWrappers.set(name, operation.output.resultWrapper);
   }
   const errorCodes = new Map<string, string>();
@@ -79,7 +68,7 @@ export function queryServiceModel(service: string, apiVersion: string): QuerySer
     apiVersion: raw.metadata.apiVersion,
     targetPrefix: '',
     source: dir,
-    botocoreVersion: reference.botocoreVersion,
+    botocoreVersion: version,
     operations,
     shapes: raw.shapes,
     xmlNamespace: raw.metadata.xmlNamespace,
