@@ -6,6 +6,7 @@ import { temporaryFolder } from '@shipyard/harness/temp';
 import { ManualClock, startAwsEmulator, type AwsEmulator } from './index.js';
 import { registryUnavailableReason } from './registry.js';
 import { basicAuth, credentialsFromToken, pushSyntheticImage } from './registry-fixtures.js';
+import { awsCliEnv } from './cli-env.js';
 
 /**
  * Conformance against a client this project did not write: every ECS and ECR operation the actions
@@ -46,19 +47,7 @@ afterAll(async () => {
 });
 
 function cliEnv(): NodeJS.ProcessEnv {
-  const env = aws.clientEnv();
-  return {
-    PATH: process.env.PATH,
-    HOME: home,
-    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
-    AWS_DEFAULT_REGION: env.AWS_REGION,
-    AWS_CONFIG_FILE: join(home, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-    AWS_MAX_ATTEMPTS: '1',
-    AWS_PAGER: '',
-    DOCKER_CONFIG: join(home, 'docker'),
-  };
+  return { ...awsCliEnv(aws, home), DOCKER_CONFIG: join(home, 'docker') };
 }
 
 interface CliResult {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { join } from 'node:path';
 import {
   AddTagsCommand,
   CreateRuleCommand,
@@ -18,6 +17,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { temporaryFolder } from '@shipyard/harness/temp';
 import { startAwsEmulator, type AwsEmulator } from './index.js';
+import { awsCliEnv } from './cli-env.js';
 
 /**
  * ELBv2 in the AWS emulator, through the AWS SDK v3 client (query protocol, XML answers): what
@@ -187,23 +187,12 @@ describe('ELBv2 in the AWS emulator (through the AWS CLI)', () => {
 
   // Asynchronous: the emulator answers from this process, so the CLI must not block it.
   const aws = async (...args: string[]): Promise<unknown> => {
-    const env = emulator.clientEnv();
     const { stdout: out } = await promisify(execFile)(
       'aws',
       ['elbv2', ...args, '--endpoint-url', emulator.url, '--output', 'json'],
       {
         encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          HOME: home,
-          AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
-          AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
-          AWS_DEFAULT_REGION: env.AWS_REGION,
-          AWS_CONFIG_FILE: join(home, 'no-config'),
-          AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-          AWS_MAX_ATTEMPTS: '1',
-          AWS_PAGER: '',
-        },
+        env: awsCliEnv(emulator, home),
       },
     );
     return out.trim() ? JSON.parse(out) : {};
