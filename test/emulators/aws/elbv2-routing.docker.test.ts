@@ -8,13 +8,13 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { temporaryFolder } from '@shipyard/harness/temp';
 import { startAwsEmulator, type AwsEmulator } from './index.js';
 import { registryUnavailableReason } from './registry.js';
 import { BUSYBOX_IMAGE, docker, dockerUnavailable, ensureBusyboxImage, mustDocker } from './docker-fixtures.js';
 import { TASK_LABEL } from './ecs/runtime-docker.js';
+import { getWithHost } from './get-with-host.js';
 
 /**
  * Issue 16's "with Docker, its local load balancer routes each preview's host name to that
@@ -40,30 +40,10 @@ CMD ["sh", "/serve.sh"]
   'www/cgi-bin/who': '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s %s\\n" "$PREVIEW" "$HTTP_HOST"\n',
 };
 
-interface Answer {
-  status: number;
-  task?: string;
-  body: string;
-}
-
-function get(url: string, host: string, path = '/cgi-bin/who'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const sent = request({ host: target.hostname, port: target.port, path, headers: { host } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          task: response.headers['x-shipyard-task'] as string | undefined,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-      response.on('error', reject);
-    });
-    sent.on('error', reject);
-    sent.end();
-  });
+/** What the suite compares: the status, the task that served it and the body (not the headers). */
+async function get(url: string, host: string, path = '/cgi-bin/who') {
+  const { status, task, body } = await getWithHost(url, host, path);
+  return { status, task, body };
 }
 
 describeWithDocker('preview host names routed to their own containers (tasks.runtime: docker)', () => {

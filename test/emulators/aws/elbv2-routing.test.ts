@@ -8,7 +8,6 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { request } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporaryFolder } from '@shipyard/harness/temp';
@@ -17,6 +16,7 @@ import { hostName, matchRule, pathOf, wildcardMatch, type RoutingRule } from './
 import { basicAuth, pushSyntheticImage } from './registry-fixtures.js';
 import { registryUnavailableReason } from './registry.js';
 import { SOURCE_LABEL } from './ecs/runtime-process.js';
+import { getWithHost } from './get-with-host.js';
 
 /**
  * An ELBv2 listener's loopback front door (`aws.elbv2.listenerUrl`): its rules decide, by host
@@ -25,34 +25,7 @@ import { SOURCE_LABEL } from './ecs/runtime-process.js';
  * reaches that preview's own tasks; rules changed through the API apply to the next request.
  */
 
-interface Answer {
-  status: number;
-  task?: string;
-  body: string;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-/** A GET with the Host header a browser would send for the preview (fetch cannot set Host). */
-function get(url: string, host: string, path = '/'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const sent = request({ host: target.hostname, port: target.port, path, headers: { host } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          task: response.headers['x-shipyard-task'] as string | undefined,
-          body: Buffer.concat(chunks).toString('utf8'),
-          headers: response.headers,
-        }),
-      );
-      response.on('error', reject);
-    });
-    sent.on('error', reject);
-    sent.end();
-  });
-}
+const get = getWithHost;
 
 describe('ELBv2 matching, as an Application Load Balancer matches', () => {
   test.each([
